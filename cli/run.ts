@@ -1,0 +1,60 @@
+/**
+ * Dispatches argv to a subcommand. Kept apart from cli/main.ts so tests and the demo can run
+ * the CLI in-process with their own Io.
+ */
+import { commands } from './commands/index.js';
+import { EXIT, UsageError, parseCommandArgs, printError, type Command, type Io } from './command.js';
+import { VERSION } from '../sdk/index.js';
+
+function findCommand(argv: string[]): { cmd: Command; rest: string[] } | undefined {
+  let best: { cmd: Command; rest: string[] } | undefined;
+  for (const cmd of commands) {
+    const n = cmd.path.length;
+    if (argv.length < n) continue;
+    if (cmd.path.every((w, i) => argv[i] === w) && (!best || n > best.cmd.path.length)) {
+      best = { cmd, rest: argv.slice(n) };
+    }
+  }
+  return best;
+}
+
+export function helpText(): string {
+  const lines = ['usage: robot-id <command> [options]', '', 'commands:'];
+  const width = Math.max(...commands.map((c) => c.usage.length));
+  for (const c of commands) lines.push(`  ${c.usage.padEnd(width)}  ${c.summary}`);
+  lines.push('', 'exit status: 0 ok, 1 rejected, 2 usage, 3 unreachable, 4 failure (see docs/cli.md)');
+  return lines.join('\n');
+}
+
+export async function runCli(argv: string[], io: Io): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    io.out(helpText());
+    return argv.length === 0 ? EXIT.USAGE : EXIT.OK;
+  }
+  if (argv[0] === '--version' || argv[0] === '-v') {
+    io.out(VERSION);
+    return EXIT.OK;
+  }
+  const found = findCommand(argv);
+  if (!found) {
+    io.err(`unknown command: ${argv.slice(0, 2).join(' ')}\n\n${helpText()}`);
+    return EXIT.USAGE;
+  }
+  const json = found.rest.includes('--json');
+  try {
+    if (found.rest.includes('--help')) {
+      io.out(`usage: robot-id ${found.cmd.usage}\n${found.cmd.summary}`);
+      return EXIT.OK;
+    }
+    const { values, positionals } = parseCommandArgs(found.cmd, found.rest);
+    return await found.cmd.run(values, positionals, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      if (json) io.out(JSON.stringify({ error: { code: 'USAGE', message: err.message } }));
+      else io.err(err.message);
+      return EXIT.USAGE;
+    }
+    printError(io, json, err);
+    return EXIT.FAILURE;
+  }
+}

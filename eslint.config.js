@@ -1,0 +1,37 @@
+// Lint rules: the recommended type-aware set, plus the few habits STYLE.md asks for.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bin/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    rules: {
+      'no-empty': ['error', { allowEmptyCatch: false }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-restricted-syntax': [
+        'error',
+        { selector: "MemberExpression[object.name='process'][property.name='env']", message: 'Only agent/config reads process.env.' },
+      ],
+    },
+  },
+  {
+    files: ['sdk/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/agent/**', '../agent/*', 'pino'], message: 'The SDK never imports the agent and does not log.' }] }],
+    },
+  },
+  {
+    files: ['agent/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/sdk/*/**', '../sdk/*/*'], message: 'The agent uses the SDK only through sdk/index.js.' }] }],
+    },
+  },
+  {
+    files: ['agent/config/**/*.ts', 'test/**/*.ts', 'scripts/**/*.ts', 'cli/**/*.ts'],
+    rules: { 'no-restricted-syntax': 'off' },
+  },
+);

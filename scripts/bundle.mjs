@@ -1,0 +1,46 @@
+// Bundles the whole CLI and agent into one CommonJS script (dist/robot-id.cjs).
+// The single-executable build and the CLI tests both run this exact artifact.
+import { build } from 'esbuild';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+const outfile = 'dist/robot-id.cjs';
+
+// cbor-x loads the optional native addon cbor-extract inside a try/catch and falls back to its
+// pure JavaScript decoder. Bundled, that addon can never load (and inside a single executable
+// the attempt prints a warning on every start), so the bundle gets a stub that fails the same
+// way a missing optional module does. No native addon ever enters the bundle.
+const noNativeAddons = {
+  name: 'no-native-addons',
+  setup(b) {
+    b.onResolve({ filter: /^cbor-extract$/ }, (args) => ({ path: args.path, namespace: 'native-addon-stub' }));
+    b.onLoad({ filter: /.*/, namespace: 'native-addon-stub' }, (args) => ({
+      contents: `throw new Error(${JSON.stringify(`${args.path} (native addon) is left out of the bundle`)});`,
+      loader: 'js',
+    }));
+  },
+};
+
+const result = await build({
+  entryPoints: ['cli/main.ts'],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: false,
+  legalComments: 'none',
+  banner: { js: '#!/usr/bin/env node' },
+  logLevel: 'warning',
+  plugins: [noNativeAddons],
+  write: false,
+});
+
+// Written via a temporary file and a rename: tests run this bundle while another test (the
+// single-executable build) may be rebuilding it, and a reader must never see half a file.
+await mkdir(dirname(outfile), { recursive: true });
+for (const file of result.outputFiles) {
+  const tmp = `${file.path}.${process.pid}.tmp`;
+  await writeFile(tmp, file.contents, { mode: 0o755 });
+  await rename(tmp, file.path);
+}

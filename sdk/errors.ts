@@ -1,0 +1,134 @@
+/**
+ * One error tree for the whole SDK. Every error carries a stable string `code` that scripts
+ * and tests match on; messages say what was expected and what arrived. A library error is
+ * wrapped with `cause`, never thrown raw.
+ *
+ * Add new codes to the union of the area they belong to; never rename a published code.
+ */
+
+export type CodeErrorCode =
+  | 'CODE_TYPE'
+  | 'CODE_LENGTH'
+  | 'CODE_CHARSET'
+  | 'CODE_SEGMENT'
+  | 'CODE_CHECK'
+  | 'CODE_SCHEME';
+
+export type EncodingErrorCode =
+  | 'CBOR_TOO_LARGE'
+  | 'CBOR_MALFORMED'
+  | 'CBOR_NONDETERMINISTIC'
+  | 'CBOR_SCHEMA';
+
+export type CoseErrorCode =
+  | 'COSE_MALFORMED'
+  | 'COSE_ALG'
+  | 'COSE_WRONG_KIND'
+  | 'COSE_BAD_SIGNATURE'
+  | 'COSE_NO_SIGNATURE';
+
+export type KeyErrorCode =
+  | 'KEY_FORMAT'
+  | 'KEY_PERMISSIONS'
+  | 'KEY_PASSPHRASE'
+  | 'KEY_NOT_FOUND'
+  | 'KEY_MISMATCH';
+
+export type TrustErrorCode =
+  | 'TRUST_STORE_INVALID'
+  | 'TRUST_UNKNOWN_ROOT'
+  | 'TRUST_BAD_SIGNATURE'
+  | 'TRUST_NOT_VALID_AT_TIME'
+  | 'TRUST_MISSING_ROLE'
+  | 'TRUST_ENTERPRISE_MISMATCH'
+  | 'TRUST_COUNTRY_MISMATCH'
+  | 'TRUST_WRONG_KIND'
+  | 'TRUST_MALFORMED'
+  | 'TRUST_NONDETERMINISTIC'
+  | 'TRUST_REVOKED'
+  | 'TRUST_UNKNOWN_SIGNER';
+
+/** Codes owned by later areas (messages, recalls, agent storage, config). Extend in place. */
+export type MessageErrorCode =
+  | 'MSG_MALFORMED'
+  | 'MSG_WRONG_KIND'
+  | 'MSG_BAD_SIGNATURE'
+  | 'MSG_UNKNOWN_UNIT'
+  | 'MSG_REPLAYED'
+  | 'MSG_STALE';
+
+export type RobotIdErrorCode =
+  | CodeErrorCode
+  | EncodingErrorCode
+  | CoseErrorCode
+  | KeyErrorCode
+  | TrustErrorCode
+  | MessageErrorCode
+  | (string & { readonly __brand?: 'RobotIdErrorCode' });
+
+export class RobotIdError extends Error {
+  constructor(
+    readonly code: RobotIdErrorCode,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+
+  /** The shape every CLI `--json` error and every API error body uses. */
+  toJSON(): { code: string; message: string } {
+    return { code: this.code, message: this.message };
+  }
+}
+
+/** The 29-position robot code was rejected. */
+export class CodeFormatError extends RobotIdError {
+  constructor(
+    code: CodeErrorCode,
+    message: string,
+    /** Zero-based position in the canonical code where the problem is, when known. */
+    readonly position?: number,
+  ) {
+    super(code, message);
+  }
+}
+
+/** Bytes are not the CBOR we accept (too large, malformed, not deterministic, wrong shape). */
+export class EncodingError extends RobotIdError {}
+
+/** A COSE structure is malformed, uses another algorithm, is of another kind or does not verify. */
+export class CoseError extends RobotIdError {}
+
+/** A key file could not be read, is of the wrong type, or is readable by others. */
+export class KeyError extends RobotIdError {}
+
+/** A certificate chain or identity record does not verify; `code` names the one reason. */
+export class TrustError extends RobotIdError {}
+
+/** A signed message (heartbeat, event, receipt, ...) was rejected. */
+export class MessageError extends RobotIdError {}
+
+/** Wrong argument type: a programming error, not bad input from the wire. */
+export function expectBytes(value: unknown, name: string, length?: number): Uint8Array {
+  if (!(value instanceof Uint8Array)) {
+    throw new TypeError(`${name}: expected Uint8Array, got ${describe(value)}`);
+  }
+  if (length !== undefined && value.length !== length) {
+    throw new RangeError(`${name}: expected ${length} bytes, got ${value.length}`);
+  }
+  return value;
+}
+
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (value instanceof Uint8Array) return `Uint8Array(${value.length})`;
+  if (Array.isArray(value)) return `array(${value.length})`;
+  if (value instanceof Map) return `map(${value.size})`;
+  return typeof value;
+}
+
+/** True when `err` is a RobotIdError with the given code (or any code when omitted). */
+export function isRobotIdError(err: unknown, code?: string): err is RobotIdError {
+  return err instanceof RobotIdError && (code === undefined || err.code === code);
+}

@@ -1,0 +1,12 @@
+/**
+ * The public entry point of the robot-id SDK. Exports only; no side effects at import time.
+ * The agent and the CLI import the SDK through this file alone.
+ */
+export * from './errors.js';
+export * from './version.js';
+export * from './cbor/index.js';
+export * from './crypto/index.js';
+export * from './cose/index.js';
+export * from './code/index.js';
+export * from './keys/index.js';
+export { writeFileAtomicSync, fsyncDirectory, type AtomicWriteOptions } from './util/atomic-file.js';
