@@ -1,0 +1,176 @@
+/**
+ * The one CBOR codec of the project: cbor-x configured for COSE, with deterministic encoding
+ * (RFC 8949 §4.2.1) enforced both ways.
+ *
+ * cbor-x's defaults do not suit COSE: it turns integer map labels into strings, keeps the last
+ * of duplicate keys, tags typed arrays (tag 64) and Maps (tag 259), reuses its output buffer,
+ * encodes integers above 2^32 as float64 and 64-bit integers as BigInt. We therefore:
+ *   - encode through `toCanonical`, which only admits the data model the protocol uses
+ *     (safe integers, byte strings, text strings, booleans, null, arrays, Maps with integer or
+ *     text keys sorted by their encoded bytes, and tags) and converts integers so cbor-x writes
+ *     their shortest form;
+ *   - decode and then re-encode, and reject the input unless the bytes are identical. That one
+ *     comparison rejects duplicate keys, unsorted keys, non-shortest integers and lengths,
+ *     indefinite lengths, floats, undefined and any tag cbor-x would turn into an object.
+ */
+import { Encoder, Tag } from 'cbor-x';
+import { EncodingError, describe } from '../errors.js';
+
+export { Tag };
+
+/** Values the protocol's CBOR may hold. */
+export type CborValue =
+  | number
+  | bigint
+  | string
+  | boolean
+  | null
+  | Uint8Array
+  | CborValue[]
+  | Map<number | string, CborValue>
+  | Tag;
+
+const encoder = new Encoder({
+  useRecords: false,
+  mapsAsObjects: false,
+  tagUint8Array: false,
+  variableMapSize: true,
+  pack: false,
+  structuredClone: false,
+  bundleStrings: false,
+} as ConstructorParameters<typeof Encoder>[0]);
+
+const U32 = 0x1_0000_0000;
+
+function keyBytes(key: number | string): Uint8Array {
+  return encoder.encode(typeof key === 'number' && Math.abs(key) >= U32 ? BigInt(key) : key);
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const d = a[i]! - b[i]!;
+    if (d !== 0) return d;
+  }
+  return a.length - b.length;
+}
+
+/** Converts a value into the form cbor-x encodes deterministically; throws TypeError on misuse. */
+function toCanonical(value: unknown, path: string): unknown {
+  switch (typeof value) {
+    case 'number':
+      if (!Number.isSafeInteger(value)) throw new TypeError(`${path}: expected a safe integer, got ${value}`);
+      if (Object.is(value, -0)) return 0;
+      return Math.abs(value) >= U32 ? BigInt(value) : value;
+    case 'bigint':
+      if (value >= -(2n ** 64n) && value < 2n ** 64n) {
+        return value > -BigInt(U32) && value < BigInt(U32) ? Number(value) : value;
+      }
+      throw new TypeError(`${path}: integer out of 64-bit range`);
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'object': {
+      if (value === null) return null;
+      if (value instanceof Uint8Array) {
+        // A plain Uint8Array view, so no Buffer/subclass detail reaches the encoder.
+        return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+      }
+      if (Array.isArray(value)) return value.map((v, i) => toCanonical(v, `${path}[${i}]`));
+      if (value instanceof Map) {
+        const entries: { k: unknown; kb: Uint8Array; v: unknown }[] = [];
+        for (const [k, v] of value) {
+          if (!(typeof k === 'string' || (typeof k === 'number' && Number.isSafeInteger(k)))) {
+            throw new TypeError(`${path}: map keys must be integers or text, got ${describe(k)}`);
+          }
+          entries.push({ k, kb: keyBytes(k), v: toCanonical(v, `${path}.${String(k)}`) });
+        }
+        entries.sort((a, b) => compareBytes(a.kb, b.kb));
+        return new Map(entries.map((e) => [toCanonical(e.k, path), e.v]));
+      }
+      if (value instanceof Tag) return new Tag(toCanonical(value.value, `${path}<tag>`), value.tag);
+      throw new TypeError(`${path}: unsupported CBOR value ${value.constructor?.name ?? 'object'}`);
+    }
+    default:
+      throw new TypeError(`${path}: unsupported CBOR value ${typeof value}`);
+  }
+}
+
+/** Encodes deterministically (RFC 8949 §4.2.1). Returns a fresh buffer the caller owns. */
+export function encodeCbor(value: CborValue): Uint8Array {
+  const out = encoder.encode(toCanonical(value, '$'));
+  // cbor-x reuses its internal buffer between calls: copy out.
+  return Uint8Array.prototype.slice.call(out);
+}
+
+/** Converts 64-bit integers that fit a JavaScript number back to numbers. */
+function fromDecoded(value: unknown): unknown {
+  if (typeof value === 'bigint') {
+    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+  }
+  if (Array.isArray(value)) return value.map(fromDecoded);
+  if (value instanceof Map) {
+    const m = new Map();
+    for (const [k, v] of value) m.set(fromDecoded(k), fromDecoded(v));
+    return m;
+  }
+  if (value instanceof Tag) return new Tag(fromDecoded(value.value), value.tag);
+  if (value instanceof Uint8Array) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  return value;
+}
+
+export interface DecodeOptions {
+  /** Largest input accepted, checked before any decoding. */
+  maxBytes: number;
+  /** What is being decoded, for messages ("identity record", "heartbeat"). */
+  what?: string;
+  /**
+   * Require deterministic encoding (default true). Only interop tests against third-party
+   * examples turn it off; nothing the product receives is read without it.
+   */
+  deterministic?: boolean;
+}
+
+/**
+ * Decodes one CBOR item strictly: size cap first, then decode, then the deterministic-encoding
+ * check against the exact input bytes. Every failure is an EncodingError with code
+ * CBOR_TOO_LARGE, CBOR_MALFORMED or CBOR_NONDETERMINISTIC.
+ */
+export function decodeCbor(bytes: Uint8Array, options: DecodeOptions): CborValue {
+  const what = options.what ?? 'CBOR item';
+  if (!(bytes instanceof Uint8Array)) {
+    throw new EncodingError('CBOR_MALFORMED', `${what}: expected bytes, got ${describe(bytes)}`);
+  }
+  if (bytes.length > options.maxBytes) {
+    throw new EncodingError('CBOR_TOO_LARGE', `${what}: expected at most ${options.maxBytes} bytes, got ${bytes.length}`);
+  }
+  if (bytes.length === 0) throw new EncodingError('CBOR_MALFORMED', `${what}: expected a CBOR item, got no bytes`);
+  let decoded: unknown;
+  try {
+    decoded = fromDecoded(encoder.decode(bytes));
+  } catch (err) {
+    throw new EncodingError('CBOR_MALFORMED', `${what}: not well-formed CBOR (${(err as Error).message})`, { cause: err });
+  }
+  if (options.deterministic === false) return decoded as CborValue;
+  let again: Uint8Array;
+  try {
+    again = encoder.encode(toCanonical(decoded, '$'));
+  } catch (err) {
+    throw new EncodingError(
+      'CBOR_NONDETERMINISTIC',
+      `${what}: contains a value outside the protocol's CBOR subset (${(err as Error).message})`,
+      { cause: err },
+    );
+  }
+  if (again.length !== bytes.length || compareBytes(again, bytes) !== 0) {
+    throw new EncodingError(
+      'CBOR_NONDETERMINISTIC',
+      `${what}: expected deterministic CBOR (RFC 8949 §4.2: shortest forms, sorted unique keys, definite lengths)`,
+    );
+  }
+  return decoded as CborValue;
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && compareBytes(a, b) === 0;
+}

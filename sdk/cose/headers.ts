@@ -1,0 +1,59 @@
+/**
+ * COSE header labels and the checks shared by COSE_Sign1 and COSE_Sign (RFC 9052 §3.1).
+ * Our objects always carry alg, kid and content type in the protected bucket, so a signature
+ * made for one object kind can never be taken for another, and no header an attacker could
+ * change outside the signature influences verification.
+ */
+import { decodeCbor, encodeCbor, type CborValue } from '../cbor/index.js';
+import { CoseError, describe } from '../errors.js';
+
+export const HEADER = { alg: 1, crit: 2, contentType: 3, kid: 4 } as const;
+export const TAG_SIGN1 = 18;
+export const TAG_SIGN = 98;
+
+export interface ProtectedHeader {
+  alg?: number;
+  kid?: Uint8Array;
+  contentType?: string | number;
+  /** Every label, as decoded. */
+  all: Map<number | string, CborValue>;
+}
+
+/** Encodes a protected header map to its bstr form (empty map -> zero-length bstr). */
+export function encodeProtected(entries: Map<number, CborValue>): Uint8Array {
+  return entries.size === 0 ? new Uint8Array(0) : encodeCbor(entries);
+}
+
+export function parseProtected(bytes: Uint8Array, strict: boolean): ProtectedHeader {
+  if (bytes.length === 0) return { all: new Map() };
+  const value = decodeCbor(bytes, { maxBytes: 1024, what: 'COSE protected header', deterministic: strict });
+  if (!(value instanceof Map)) throw new CoseError('COSE_MALFORMED', `COSE protected header: expected map, got ${describe(value)}`);
+  const out: ProtectedHeader = { all: value };
+  const alg = value.get(HEADER.alg);
+  if (alg !== undefined) {
+    if (typeof alg !== 'number') throw new CoseError('COSE_MALFORMED', `COSE header alg: expected integer, got ${describe(alg)}`);
+    out.alg = alg;
+  }
+  const kid = value.get(HEADER.kid);
+  if (kid !== undefined) {
+    if (!(kid instanceof Uint8Array)) throw new CoseError('COSE_MALFORMED', `COSE header kid: expected bytes, got ${describe(kid)}`);
+    out.kid = kid;
+  }
+  const ct = value.get(HEADER.contentType);
+  if (ct !== undefined) {
+    if (typeof ct !== 'string' && typeof ct !== 'number') {
+      throw new CoseError('COSE_MALFORMED', `COSE header content type: expected text or integer, got ${describe(ct)}`);
+    }
+    out.contentType = ct;
+  }
+  if (value.has(HEADER.crit)) {
+    // We understand no critical extensions; RFC 9052 §3.1 says such a message must be rejected.
+    throw new CoseError('COSE_MALFORMED', 'COSE header crit: no critical header parameters are supported');
+  }
+  return out;
+}
+
+export function parseUnprotected(value: CborValue): Map<number | string, CborValue> {
+  if (!(value instanceof Map)) throw new CoseError('COSE_MALFORMED', `COSE unprotected header: expected map, got ${describe(value)}`);
+  return value;
+}

@@ -1,0 +1,87 @@
+/**
+ * COSE_Sign1 (RFC 9052 §4.2) with EdDSA. Signatures are made and checked over
+ * Sig_structure = ["Signature1", body_protected, external_aad, payload] built from the exact
+ * bytes received, never from a re-serialised copy.
+ */
+import { Tag, decodeCbor, encodeCbor, type CborValue } from '../cbor/index.js';
+import { CoseError, describe } from '../errors.js';
+import type { Ed25519Backend } from '../crypto/backend.js';
+import { COSE_ALG_EDDSA, type Signer } from '../crypto/signer.js';
+import { HEADER, TAG_SIGN1, encodeProtected, parseProtected, parseUnprotected, type ProtectedHeader } from './headers.js';
+
+const EMPTY = new Uint8Array(0);
+
+export interface Sign1 {
+  /** The protected header bytes exactly as received (they are what was signed). */
+  protectedBytes: Uint8Array;
+  protected: ProtectedHeader;
+  unprotected: Map<number | string, CborValue>;
+  /** The payload bytes exactly as received. */
+  payload: Uint8Array;
+  signature: Uint8Array;
+}
+
+export function sigStructure1(protectedBytes: Uint8Array, payload: Uint8Array, externalAad: Uint8Array = EMPTY): Uint8Array {
+  return encodeCbor(['Signature1', protectedBytes, externalAad, payload]);
+}
+
+export interface Sign1Options {
+  contentType: string;
+  externalAad?: Uint8Array;
+  /** Extra protected header entries (rarely needed). */
+  extraProtected?: Map<number, CborValue>;
+}
+
+/** Signs `payload` (already-encoded bytes) as a tagged COSE_Sign1. */
+export async function signSign1(payload: Uint8Array, signer: Signer, options: Sign1Options): Promise<Uint8Array> {
+  const headers = new Map<number, CborValue>(options.extraProtected ?? []);
+  headers.set(HEADER.alg, signer.alg);
+  headers.set(HEADER.contentType, options.contentType);
+  headers.set(HEADER.kid, signer.kid);
+  const protectedBytes = encodeProtected(headers);
+  const signature = await signer.sign(sigStructure1(protectedBytes, payload, options.externalAad));
+  return encodeCbor(new Tag([protectedBytes, new Map(), payload, signature], TAG_SIGN1));
+}
+
+export interface DecodeCoseOptions {
+  maxBytes: number;
+  /**
+   * Require deterministic encoding of the outer structure (our own objects). Only interop
+   * tests against third-party examples turn this off.
+   */
+  strict?: boolean;
+  what?: string;
+}
+
+/** Size cap, strict decode and structural checks; no signature check yet. */
+export function decodeSign1(bytes: Uint8Array, options: DecodeCoseOptions): Sign1 {
+  const what = options.what ?? 'COSE_Sign1';
+  const strict = options.strict ?? true;
+  const value = decodeCbor(bytes, { maxBytes: options.maxBytes, what, deterministic: strict });
+  let body: CborValue = value;
+  if (value instanceof Tag) {
+    if (value.tag !== TAG_SIGN1) throw new CoseError('COSE_MALFORMED', `${what}: expected CBOR tag 18, got tag ${value.tag}`);
+    body = value.value as CborValue;
+  } else {
+    throw new CoseError('COSE_MALFORMED', `${what}: expected CBOR tag 18 (COSE_Sign1), got ${describe(value)}`);
+  }
+  if (!Array.isArray(body) || body.length !== 4) {
+    throw new CoseError('COSE_MALFORMED', `${what}: expected an array of 4, got ${describe(body)}`);
+  }
+  const [p, u, payload, signature] = body;
+  if (!(p instanceof Uint8Array)) throw new CoseError('COSE_MALFORMED', `${what}: protected header must be a byte string`);
+  if (!(payload instanceof Uint8Array)) throw new CoseError('COSE_MALFORMED', `${what}: expected an attached payload byte string`);
+  if (!(signature instanceof Uint8Array)) throw new CoseError('COSE_MALFORMED', `${what}: signature must be a byte string`);
+  return { protectedBytes: p, protected: parseProtected(p, strict), unprotected: parseUnprotected(u as CborValue), payload, signature };
+}
+
+/** Checks alg is EdDSA and the signature verifies. Returns false on any cryptographic failure. */
+export function verifySign1Signature(
+  msg: Sign1,
+  publicKey: Uint8Array,
+  backend: Ed25519Backend,
+  externalAad: Uint8Array = EMPTY,
+): boolean {
+  if (msg.protected.alg !== COSE_ALG_EDDSA) return false;
+  return backend.verify(msg.signature, sigStructure1(msg.protectedBytes, msg.payload, externalAad), publicKey);
+}

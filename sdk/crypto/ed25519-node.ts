@@ -1,0 +1,57 @@
+/** Ed25519 over node:crypto. Keys are imported from raw bytes with fixed DER prefixes. */
+import { createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import { expectBytes } from '../errors.js';
+import { ED25519_PUBLIC_BYTES, ED25519_SEED_BYTES, type Ed25519Backend } from './backend.js';
+
+// RFC 8410: PKCS#8 PrivateKeyInfo and SPKI prefixes for id-Ed25519 (1.3.101.112).
+const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+
+/** Bounded cache of imported public keys: importing costs about as much as a verify. */
+const PUBLIC_CACHE_MAX = 4096;
+const publicCache = new Map<string, KeyObject>();
+
+export function privateKeyObject(seed: Uint8Array): KeyObject {
+  expectBytes(seed, 'seed', ED25519_SEED_BYTES);
+  return createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+}
+
+export function publicKeyObject(publicKey: Uint8Array): KeyObject {
+  const id = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('base64');
+  let key = publicCache.get(id);
+  if (!key) {
+    key = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
+    if (publicCache.size >= PUBLIC_CACHE_MAX) publicCache.delete(publicCache.keys().next().value as string);
+    publicCache.set(id, key);
+  }
+  return key;
+}
+
+export const nodeEd25519: Ed25519Backend = {
+  name: 'node',
+  publicKey(seed) {
+    const jwk = createPublicKey(privateKeyObject(seed)).export({ format: 'jwk' });
+    return new Uint8Array(Buffer.from(jwk.x as string, 'base64url'));
+  },
+  sign(message, seed) {
+    expectBytes(message, 'message');
+    return new Uint8Array(nodeSign(null, message, privateKeyObject(seed)));
+  },
+  verify(signature, message, publicKey) {
+    expectBytes(signature, 'signature');
+    expectBytes(message, 'message');
+    expectBytes(publicKey, 'publicKey');
+    if (signature.length !== 64 || publicKey.length !== ED25519_PUBLIC_BYTES) return false;
+    try {
+      return nodeVerify(null, message, publicKeyObject(publicKey), signature);
+    } catch {
+      // OpenSSL rejects some malformed points at import: that is a failed verification.
+      return false;
+    }
+  },
+};
+
+/** Signs with an already imported key (the fast path for a long-lived device key). */
+export function signWithKeyObject(message: Uint8Array, key: KeyObject): Uint8Array {
+  return new Uint8Array(nodeSign(null, message, key));
+}

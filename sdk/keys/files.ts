@@ -1,0 +1,56 @@
+/**
+ * Reading and writing key files with the permissions discipline ssh uses: a private key is
+ * written with mode 0600 and a private key file that group or others can read is refused.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { KeyError } from '../errors.js';
+import { writeFileAtomicSync } from '../util/atomic-file.js';
+import type { Ed25519Backend } from '../crypto/backend.js';
+import { seedSigner, type Signer } from '../crypto/signer.js';
+import { privateKeyFromPem, privateKeyToPem, publicKeyFromPem, publicKeyToPem, type KeyPair } from './pem.js';
+
+export interface PrivateKeyFileOptions {
+  passphrase?: string;
+}
+
+export function writePrivateKeyFile(path: string, pair: KeyPair, options: PrivateKeyFileOptions = {}): void {
+  writeFileAtomicSync(path, privateKeyToPem(pair.seed, options.passphrase), { mode: 0o600 });
+}
+
+export function writePublicKeyFile(path: string, publicKey: Uint8Array): void {
+  writeFileAtomicSync(path, publicKeyToPem(publicKey), { mode: 0o644 });
+}
+
+function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new KeyError(code === 'ENOENT' ? 'KEY_NOT_FOUND' : 'KEY_FORMAT', `${what} ${path}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`, { cause: err });
+  }
+}
+
+/** Reads a private key file, refusing one that group or others may read (like ssh). */
+export function readPrivateKeyFile(path: string, options: PrivateKeyFileOptions = {}): KeyPair {
+  let mode: number;
+  try {
+    mode = statSync(path).mode;
+  } catch (err) {
+    throw new KeyError('KEY_NOT_FOUND', `private key ${path}: no such file`, { cause: err });
+  }
+  if ((mode & 0o077) !== 0) {
+    throw new KeyError(
+      'KEY_PERMISSIONS',
+      `private key ${path}: expected mode 0600 (readable by its owner only), got ${(mode & 0o777).toString(8).padStart(4, '0')}; run chmod 600`,
+    );
+  }
+  return privateKeyFromPem(readText(path, 'private key'), options.passphrase, `private key ${path}`);
+}
+
+export function readPublicKeyFile(path: string): Uint8Array {
+  return publicKeyFromPem(readText(path, 'public key'), `public key ${path}`);
+}
+
+export function loadSigner(path: string, options: PrivateKeyFileOptions & { backend?: Ed25519Backend } = {}): Signer {
+  return seedSigner(readPrivateKeyFile(path, options).seed, options.backend);
+}

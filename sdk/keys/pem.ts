@@ -1,0 +1,73 @@
+/**
+ * Key files in the standard formats other tools read: private keys as PKCS#8 PEM (optionally
+ * encrypted PKCS#8, PBES2 with AES-256-CBC), public keys as SPKI PEM (RFC 8410).
+ * `openssl pkey -in key.pem -text` opens them.
+ */
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { KeyError } from '../errors.js';
+import { privateKeyObject } from '../crypto/ed25519-node.js';
+
+export interface KeyPair {
+  /** The 32-byte Ed25519 seed: the secret. Never log it. */
+  seed: Uint8Array;
+  publicKey: Uint8Array;
+}
+
+function rawFromJwk(key: KeyObject, field: 'd' | 'x'): Uint8Array {
+  const jwk = key.export({ format: 'jwk' });
+  return new Uint8Array(Buffer.from(jwk[field] as string, 'base64url'));
+}
+
+export function generateKeyPair(): KeyPair {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  return { seed: rawFromJwk(privateKey, 'd'), publicKey: rawFromJwk(publicKey, 'x') };
+}
+
+export function privateKeyToPem(seed: Uint8Array, passphrase?: string): string {
+  const key = privateKeyObject(seed);
+  if (passphrase !== undefined) {
+    if (passphrase.length === 0) throw new KeyError('KEY_PASSPHRASE', 'expected a non-empty passphrase');
+    return key.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase }) as string;
+  }
+  return key.export({ type: 'pkcs8', format: 'pem' }) as string;
+}
+
+export function isEncryptedPem(pem: string): boolean {
+  return pem.includes('-----BEGIN ENCRYPTED PRIVATE KEY-----');
+}
+
+export function privateKeyFromPem(pem: string, passphrase?: string, source = 'private key'): KeyPair {
+  if (isEncryptedPem(pem) && passphrase === undefined) {
+    throw new KeyError('KEY_PASSPHRASE', `${source}: encrypted private key: expected a passphrase`);
+  }
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(passphrase === undefined ? { key: pem, format: 'pem' } : { key: pem, format: 'pem', passphrase });
+  } catch (err) {
+    const msg = (err as Error).message;
+    if (isEncryptedPem(pem)) throw new KeyError('KEY_PASSPHRASE', `${source}: could not decrypt with the passphrase given`, { cause: err });
+    throw new KeyError('KEY_FORMAT', `${source}: expected a PKCS#8 PEM private key (${msg})`, { cause: err });
+  }
+  if (key.asymmetricKeyType !== 'ed25519') {
+    throw new KeyError('KEY_FORMAT', `${source}: expected an Ed25519 key, got ${key.asymmetricKeyType ?? 'unknown'}`);
+  }
+  return { seed: rawFromJwk(key, 'd'), publicKey: rawFromJwk(createPublicKey(key), 'x') };
+}
+
+export function publicKeyToPem(publicKey: Uint8Array): string {
+  const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKey).toString('base64url') }, format: 'jwk' });
+  return key.export({ type: 'spki', format: 'pem' }) as string;
+}
+
+export function publicKeyFromPem(pem: string, source = 'public key'): Uint8Array {
+  let key: KeyObject;
+  try {
+    key = createPublicKey({ key: pem, format: 'pem' });
+  } catch (err) {
+    throw new KeyError('KEY_FORMAT', `${source}: expected an SPKI PEM public key (${(err as Error).message})`, { cause: err });
+  }
+  if (key.asymmetricKeyType !== 'ed25519') {
+    throw new KeyError('KEY_FORMAT', `${source}: expected an Ed25519 key, got ${key.asymmetricKeyType ?? 'unknown'}`);
+  }
+  return rawFromJwk(key, 'x');
+}
