@@ -10,3 +10,6 @@ export * from './cose/index.js';
 export * from './code/index.js';
 export * from './keys/index.js';
 export { writeFileAtomicSync, fsyncDirectory, type AtomicWriteOptions } from './util/atomic-file.js';
+export * from './trust/index.js';
+export * from './authority/index.js';
+export * from './provision/index.js';

@@ -1,7 +1,19 @@
 /** Every subcommand, listed once. Add yours in its own file and one line here. */
 import type { Command } from '../command.js';
 import { versionCommand } from './version.js';
+import { rootInitCommand } from './root.js';
+import { enterpriseCertifyCommand, platformCertifyCommand } from './certify.js';
+import { provisionCommand } from './provision.js';
+import { verifyCommand } from './verify.js';
+import { codeCheckCommand, codeParseCommand } from './code.js';
 
 export const commands: readonly Command[] = [
   versionCommand,
+  rootInitCommand,
+  enterpriseCertifyCommand,
+  platformCertifyCommand,
+  provisionCommand,
+  verifyCommand,
+  codeParseCommand,
+  codeCheckCommand,
 ];

@@ -7,7 +7,17 @@
 import { decodeCbor, encodeCbor, type CborValue } from '../cbor/index.js';
 import { CoseError, describe } from '../errors.js';
 
-export const HEADER = { alg: 1, crit: 2, contentType: 3, kid: 4 } as const;
+export const HEADER = {
+  alg: 1,
+  crit: 2,
+  contentType: 3,
+  kid: 4,
+  /**
+   * Private-use label (RFC 9052 §1.4: below -65536) for the signer's robot-id certificate
+   * (a COSE_Sign1 by a root), carried unprotected: it is itself signed, like x5chain.
+   */
+  certificate: -65537,
+} as const;
 export const TAG_SIGN1 = 18;
 export const TAG_SIGN = 98;
 

@@ -11,6 +11,7 @@ import type { Signer } from '../crypto/signer.js';
 import { PROTOCOL_VERSION } from '../version.js';
 import { decodeSign1, signSign1, verifySign1Signature, type Sign1 } from './sign1.js';
 import { decodeMulti, signMulti, type MultiSign } from './sign.js';
+import { HEADER } from './headers.js';
 
 /** Every payload carries its protocol version at label 0. */
 export interface Versioned {
@@ -53,12 +54,15 @@ export function decodePayload<T extends Versioned>(kind: ObjectKind<T>, payload:
   return value;
 }
 
-export async function signObject<T extends Versioned>(kind: ObjectKind<T>, value: T, signer: Signer): Promise<Uint8Array> {
-  return signSign1(encodePayload(kind, value), signer, { contentType: kind.contentType });
+/** Signs a typed object; `certificate` (the signer's cert bytes) goes in the unprotected header. */
+export async function signObject<T extends Versioned>(kind: ObjectKind<T>, value: T, signer: Signer, certificate?: Uint8Array): Promise<Uint8Array> {
+  const unprotected = certificate ? new Map<number, CborValue>([[HEADER.certificate, certificate]]) : undefined;
+  return signSign1(encodePayload(kind, value), signer, { contentType: kind.contentType, unprotected });
 }
 
-export async function signObjectMulti<T extends Versioned>(kind: ObjectKind<T>, value: T, signer: Signer): Promise<Uint8Array> {
-  return signMulti(encodePayload(kind, value), signer, { contentType: kind.contentType });
+export async function signObjectMulti<T extends Versioned>(kind: ObjectKind<T>, value: T, signer: Signer, certificate?: Uint8Array): Promise<Uint8Array> {
+  const unprotected = certificate ? new Map<number, CborValue>([[HEADER.certificate, certificate]]) : undefined;
+  return signMulti(encodePayload(kind, value), signer, { contentType: kind.contentType, unprotected });
 }
 
 function checkContentType(kind: { name: string; contentType: string }, got: string | number | undefined): void {

@@ -37,7 +37,7 @@ export function sigStructure(bodyProtected: Uint8Array, signProtected: Uint8Arra
   return encodeCbor(['Signature', bodyProtected, signProtected, aad, payload]);
 }
 
-async function makeSignature(bodyProtected: Uint8Array, payload: Uint8Array, signer: Signer): Promise<CborValue> {
+async function makeSignature(bodyProtected: Uint8Array, payload: Uint8Array, signer: Signer, unprotected?: Map<number, CborValue>): Promise<CborValue> {
   const signProtected = encodeProtected(
     new Map<number, CborValue>([
       [HEADER.alg, signer.alg],
@@ -45,13 +45,17 @@ async function makeSignature(bodyProtected: Uint8Array, payload: Uint8Array, sig
     ]),
   );
   const signature = await signer.sign(sigStructure(bodyProtected, signProtected, payload));
-  return [signProtected, new Map(), signature];
+  return [signProtected, unprotected ?? new Map(), signature];
 }
 
 /** Signs `payload` as a tagged COSE_Sign with one first signature. */
-export async function signMulti(payload: Uint8Array, signer: Signer, options: { contentType: string }): Promise<Uint8Array> {
+export async function signMulti(
+  payload: Uint8Array,
+  signer: Signer,
+  options: { contentType: string; unprotected?: Map<number, CborValue> },
+): Promise<Uint8Array> {
   const bodyProtected = encodeProtected(new Map<number, CborValue>([[HEADER.contentType, options.contentType]]));
-  const sig = await makeSignature(bodyProtected, payload, signer);
+  const sig = await makeSignature(bodyProtected, payload, signer, options.unprotected);
   return encodeCbor(new Tag([bodyProtected, new Map(), payload, [sig]], TAG_SIGN));
 }
 
@@ -59,13 +63,17 @@ export async function signMulti(payload: Uint8Array, signer: Signer, options: { 
  * Adds `signer`'s signature to an existing COSE_Sign. The body and payload are carried over
  * byte for byte; a signer whose kid already signed is refused (a signer counts once).
  */
-export async function addSignature(bytes: Uint8Array, signer: Signer, options: DecodeCoseOptions): Promise<Uint8Array> {
+export async function addSignature(
+  bytes: Uint8Array,
+  signer: Signer,
+  options: DecodeCoseOptions & { unprotected?: Map<number, CborValue> },
+): Promise<Uint8Array> {
   const msg = decodeMulti(bytes, options);
   if (msg.signatures.some((s) => s.protected.kid && bytesEqual(s.protected.kid, signer.kid))) {
     throw new CoseError('COSE_MALFORMED', 'this key has already signed this object');
   }
   if (msg.signatures.length >= MAX_SIGNATURES) throw new CoseError('COSE_MALFORMED', `at most ${MAX_SIGNATURES} signatures`);
-  const sig = await makeSignature(msg.protectedBytes, msg.payload, signer);
+  const sig = await makeSignature(msg.protectedBytes, msg.payload, signer, options.unprotected);
   const existing = msg.signatures.map((s) => [s.protectedBytes, s.unprotected, s.signature] as CborValue);
   return encodeCbor(new Tag([msg.protectedBytes, msg.unprotected, msg.payload, [...existing, sig]], TAG_SIGN));
 }

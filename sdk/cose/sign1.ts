@@ -30,6 +30,8 @@ export interface Sign1Options {
   externalAad?: Uint8Array;
   /** Extra protected header entries (rarely needed). */
   extraProtected?: Map<number, CborValue>;
+  /** Unprotected header entries, e.g. the signer's certificate (HEADER.certificate). */
+  unprotected?: Map<number, CborValue>;
 }
 
 /** Signs `payload` (already-encoded bytes) as a tagged COSE_Sign1. */
@@ -40,7 +42,7 @@ export async function signSign1(payload: Uint8Array, signer: Signer, options: Si
   headers.set(HEADER.kid, signer.kid);
   const protectedBytes = encodeProtected(headers);
   const signature = await signer.sign(sigStructure1(protectedBytes, payload, options.externalAad));
-  return encodeCbor(new Tag([protectedBytes, new Map(), payload, signature], TAG_SIGN1));
+  return encodeCbor(new Tag([protectedBytes, options.unprotected ?? new Map(), payload, signature], TAG_SIGN1));
 }
 
 export interface DecodeCoseOptions {

@@ -1,0 +1,33 @@
+import { join } from 'node:path';
+import { AUTHORITY_FILES, initRoot, kidHex } from '../../sdk/index.js';
+import { EXIT, optionalString, requireString, type Command } from '../command.js';
+import { passphraseOption, readPassphrase } from '../passphrase.js';
+
+export const rootInitCommand: Command = {
+  path: ['root', 'init'],
+  summary: 'create a national platform root key and its trust store',
+  usage: 'root init --country <cc> --out <dir> [--name <n>] [--charset digits|alphanumeric] [--check <alg>] [--passphrase-file <f>]',
+  options: {
+    country: { type: 'string' },
+    out: { type: 'string' },
+    name: { type: 'string' },
+    charset: { type: 'string' },
+    check: { type: 'string' },
+    json: { type: 'boolean' },
+    ...passphraseOption,
+  },
+  async run(values, _positionals, io) {
+    const dir = requireString(values, 'out');
+    const root = initRoot({
+      dir,
+      country: requireString(values, 'country'),
+      name: optionalString(values, 'name'),
+      codeScheme: { charset: optionalString(values, 'charset') as never, check: optionalString(values, 'check') as never },
+      passphrase: readPassphrase(values),
+    });
+    const trustPath = join(dir, AUTHORITY_FILES.trust);
+    if (values.json) io.out(JSON.stringify({ country: root.meta.country, kid: kidHex(root.signer.kid), trust: trustPath }));
+    else io.out(`root ${root.meta.country} kid ${kidHex(root.signer.kid)}\ntrust store: ${trustPath}`);
+    return EXIT.OK;
+  },
+};

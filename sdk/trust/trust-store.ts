@@ -1,0 +1,110 @@
+/**
+ * The trust store: the national platform roots a verifier accepts, one or more (robots cross
+ * borders). Every verifier in the SDK is configured with one. Stored as JSON:
+ *   { "format": "robot-id-trust/1",
+ *     "roots": [ { "country": "86", "name": "...", "publicKey": "<base64 raw 32 bytes>",
+ *                  "codeScheme": { "charset": "digits", "check": "none" } } ] }
+ * A root carries the code scheme of its country so codes under it are parsed the same way
+ * everywhere.
+ */
+import { readFileSync } from 'node:fs';
+import { TrustError } from '../errors.js';
+import { keyId, kidHex } from '../crypto/signer.js';
+import { codeScheme, type CodeScheme, type CodeSchemeInput } from '../code/index.js';
+import { writeFileAtomicSync } from '../util/atomic-file.js';
+
+export const TRUST_STORE_FORMAT = 'robot-id-trust/1';
+
+export interface Root {
+  country: string;
+  name: string;
+  publicKey: Uint8Array;
+  kid: Uint8Array;
+  codeScheme: CodeScheme;
+}
+
+export interface TrustStoreJson {
+  format: string;
+  roots: { country: string; name: string; publicKey: string; codeScheme?: CodeSchemeInput }[];
+}
+
+export class TrustStore {
+  private readonly byKid = new Map<string, Root>();
+
+  constructor(readonly roots: readonly Root[]) {
+    if (roots.length === 0) throw new TrustError('TRUST_STORE_INVALID', 'trust store: expected at least one root');
+    for (const r of roots) this.byKid.set(kidHex(r.kid), r);
+  }
+
+  rootByKid(kid: Uint8Array): Root | undefined {
+    return this.byKid.get(kidHex(kid));
+  }
+
+  rootsForCountry(country: string): Root[] {
+    return this.roots.filter((r) => r.country === country);
+  }
+
+  toJSON(): TrustStoreJson {
+    return {
+      format: TRUST_STORE_FORMAT,
+      roots: this.roots.map((r) => ({
+        country: r.country,
+        name: r.name,
+        publicKey: Buffer.from(r.publicKey).toString('base64'),
+        codeScheme: { charset: r.codeScheme.charset, check: r.codeScheme.check },
+      })),
+    };
+  }
+
+  static fromJSON(json: unknown, source = 'trust store'): TrustStore {
+    const bad = (what: string): never => {
+      throw new TrustError('TRUST_STORE_INVALID', `${source}: ${what}`);
+    };
+    if (typeof json !== 'object' || json === null) return bad('expected a JSON object');
+    const j = json as Partial<TrustStoreJson>;
+    if (j.format !== TRUST_STORE_FORMAT) bad(`expected format "${TRUST_STORE_FORMAT}", got ${JSON.stringify(j.format)}`);
+    if (!Array.isArray(j.roots) || j.roots.length === 0) bad('expected a non-empty "roots" array');
+    const roots = (j.roots as TrustStoreJson['roots']).map((r, i): Root => {
+      if (typeof r?.country !== 'string' || r.country.length !== 2) bad(`roots[${i}].country: expected 2 characters`);
+      if (typeof r.name !== 'string') bad(`roots[${i}].name: expected text`);
+      const pk = typeof r.publicKey === 'string' ? Buffer.from(r.publicKey, 'base64') : undefined;
+      if (!pk || pk.length !== 32) bad(`roots[${i}].publicKey: expected base64 of 32 bytes`);
+      const publicKey = new Uint8Array(pk!);
+      let scheme: CodeScheme;
+      try {
+        scheme = codeScheme(r.codeScheme ?? {});
+      } catch (err) {
+        throw new TrustError('TRUST_STORE_INVALID', `${source}: roots[${i}].codeScheme: ${(err as Error).message}`, { cause: err });
+      }
+      return { country: r.country.toUpperCase(), name: r.name, publicKey, kid: keyId(publicKey), codeScheme: scheme };
+    });
+    return new TrustStore(roots);
+  }
+
+  static load(path: string): TrustStore {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new TrustError('TRUST_STORE_INVALID', `trust store ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`, { cause: err });
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (err) {
+      throw new TrustError('TRUST_STORE_INVALID', `trust store ${path}: expected JSON (${(err as Error).message})`, { cause: err });
+    }
+    return TrustStore.fromJSON(json, `trust store ${path}`);
+  }
+
+  save(path: string): void {
+    writeFileAtomicSync(path, JSON.stringify(this.toJSON(), null, 2) + '\n');
+  }
+
+  /** A store holding the roots of both (duplicates by kid collapse). */
+  merge(other: TrustStore): TrustStore {
+    const seen = new Map<string, Root>();
+    for (const r of [...this.roots, ...other.roots]) seen.set(kidHex(r.kid), r);
+    return new TrustStore([...seen.values()]);
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Identity record verification. Each step returns one typed reason (TrustError code) on
+ * failure; the steps follow docs/protocol.md §"Verifying an identity record".
+ */
+import { CodeFormatError, TrustError } from '../errors.js';
+import type { Ed25519Backend } from '../crypto/backend.js';
+import { nodeEd25519 } from '../crypto/ed25519-node.js';
+import { keyId } from '../crypto/signer.js';
+import { bytesEqual } from '../cbor/index.js';
+import { openSign1, verifyOpened, type Opened } from '../cose/object.js';
+import { parseCode, type RobotCode } from '../code/index.js';
+import { asTrustError } from './errors.js';
+import { identityKind, type IdentityRecord } from './identity.js';
+import { Revocations } from './revocation.js';
+import { ROLES } from './roles.js';
+import type { TrustStore } from './trust-store.js';
+import { verifyCertificate, type VerifiedCertificate } from './verify-certificate.js';
+
+export interface VerifiedIdentity {
+  record: IdentityRecord;
+  code: RobotCode;
+  enterprise: VerifiedCertificate;
+  /** kid of the device key. */
+  deviceKid: Uint8Array;
+  /** The exact bytes that were verified. */
+  bytes: Uint8Array;
+}
+
+export interface IdentityCheck {
+  revocations?: Revocations;
+  backend?: Ed25519Backend;
+}
+
+export function verifyIdentityRecord(bytes: Uint8Array, trust: TrustStore, check: IdentityCheck = {}): VerifiedIdentity {
+  const backend = check.backend ?? nodeEd25519;
+  const revocations = check.revocations ?? Revocations.none;
+  // §1-3: size cap, strict deterministic decode, content type, payload schema and version.
+  let opened: Opened<IdentityRecord>;
+  try {
+    opened = openSign1(identityKind, bytes);
+  } catch (err) {
+    throw asTrustError(err, 'identity record');
+  }
+  const record = opened.value;
+  // §4: the enterprise certificate, judged at the record's issue time, with the issuing role.
+  const enterprise = verifyCertificate(record.enterpriseCert, trust, {
+    at: record.issuedAt,
+    role: ROLES.identityIssue,
+    subjectKinds: ['enterprise'],
+    revocations,
+    backend,
+  });
+  // §5: the record is signed by the certified key, over the bytes received.
+  if (!bytesEqual(opened.cose.protected.kid!, enterprise.kid)) {
+    throw new TrustError('TRUST_BAD_SIGNATURE', 'identity record: signed by a key other than the enclosed enterprise certificate');
+  }
+  if (!verifyOpened(opened, enterprise.certificate.publicKey, backend)) {
+    throw new TrustError('TRUST_BAD_SIGNATURE', 'identity record: enterprise signature does not verify');
+  }
+  // §6: the code, parsed with the scheme of the root's country.
+  let code: RobotCode;
+  try {
+    code = parseCode(record.code, enterprise.root.codeScheme);
+  } catch (err) {
+    if (err instanceof CodeFormatError) throw new TrustError('TRUST_MALFORMED', `identity record: code: ${err.message}`, { cause: err });
+    throw err;
+  }
+  if (code.code !== record.code) throw new TrustError('TRUST_MALFORMED', 'identity record: code is not in canonical form');
+  // §7: scope: the enterprise signs only its own codes, under the root of the code's country.
+  if (code.enterprise !== enterprise.certificate.subject) {
+    throw new TrustError(
+      'TRUST_ENTERPRISE_MISMATCH',
+      `identity record: code ${code.code} belongs to enterprise ${code.enterprise}, signed by enterprise ${enterprise.certificate.subject}`,
+    );
+  }
+  if (code.country !== enterprise.root.country) {
+    throw new TrustError('TRUST_COUNTRY_MISMATCH', `identity record: code of country ${code.country} under the root of ${enterprise.root.country}`);
+  }
+  if (record.devicePublicKey.length !== 32) throw new TrustError('TRUST_MALFORMED', 'identity record: expected a 32-byte device public key');
+  // §8: revocation of the unit's key or code.
+  const deviceKid = keyId(record.devicePublicKey);
+  if (revocations.isKeyRevoked(deviceKid)) throw new TrustError('TRUST_REVOKED', `identity record: device key of ${code.code} has been revoked`);
+  if (revocations.isCodeRevoked(code.code)) throw new TrustError('TRUST_REVOKED', `identity record: code ${code.code} has been revoked`);
+  return { record, code, enterprise, deviceKid, bytes };
+}
