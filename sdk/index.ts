@@ -13,3 +13,5 @@ export { writeFileAtomicSync, fsyncDirectory, type AtomicWriteOptions } from './
 export * from './trust/index.js';
 export * from './authority/index.js';
 export * from './provision/index.js';
+export * from './topics.js';
+export * from './messages/index.js';
