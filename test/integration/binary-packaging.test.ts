@@ -1,0 +1,118 @@
+/**
+ * The packaging files agree with each other and with the build script: the Dockerfile builds
+ * with the pinned Node and the same npm script, runs as non-root with the state directory as
+ * a volume and `robot-id health` as its health check; the systemd unit never restarts on a
+ * documented "do not run" status and passes `systemd-analyze verify`.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from '../helpers/binary.js';
+
+const read = (p: string) => readFileSync(join(repoRoot, p), 'utf8');
+const script = read('scripts/build-binary.mjs');
+const dockerfile = read('packaging/Dockerfile');
+const unit = read('packaging/systemd/robot-id-agent.service');
+const docs = read('docs/packaging.md');
+
+const nodeVersion = /export const NODE_VERSION = '(\d+\.\d+\.\d+)';/.exec(script)?.[1];
+
+/** Values of a `Key=value` line in a unit file (every occurrence, comments excluded). */
+function unitValues(key: string): string[] {
+  return unit
+    .split('\n')
+    .filter((l) => l.startsWith(`${key}=`))
+    .map((l) => l.slice(key.length + 1));
+}
+
+/** Instruction lines of the Dockerfile, continuation lines joined. */
+function dockerInstructions(): string[] {
+  return dockerfile
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .filter((l) => /^[A-Z]+\s/.test(l));
+}
+
+describe('build script', () => {
+  it('is what `npm run build:binary` runs, pinned to the Node running the tests', () => {
+    const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
+    expect(pkg.scripts['build:binary']).toBe('node scripts/build-binary.mjs');
+    // The build refuses any other Node; CI must run the pinned one.
+    expect(`v${nodeVersion}`).toBe(process.version);
+  });
+});
+
+describe('packaging/Dockerfile', () => {
+  const lines = dockerInstructions();
+
+  it('builds with the pinned Node image and the same npm script', () => {
+    const froms = lines.filter((l) => l.startsWith('FROM '));
+    expect(froms).toHaveLength(2);
+    expect(froms[0]).toContain(`node:${nodeVersion}-bookworm-slim`);
+    expect(froms[1]).toMatch(/^FROM debian:bookworm-slim\s*$/);
+    const runs = lines.filter((l) => l.startsWith('RUN ')).join('\n');
+    expect(runs).toContain('npm ci');
+    expect(runs).toContain('npm run build:binary -- --arch');
+  });
+
+  it('runs as a non-root user with the state directory as a volume and from the environment', () => {
+    const user = lines.find((l) => l.startsWith('USER '))?.slice(5).trim();
+    expect(user).toBeDefined();
+    expect(user).not.toMatch(/^(root|0)(:|$)/);
+    const env = /ENV ROBOT_ID_STATE_DIR=(\S+)/.exec(dockerfile)?.[1];
+    expect(env).toBe('/var/lib/robot-id');
+    expect(lines).toContain(`VOLUME ["${env}"]`);
+  });
+
+  it('health-checks with `robot-id health` and runs the agent', () => {
+    const hc = lines.find((l) => l.startsWith('HEALTHCHECK '));
+    expect(hc).toMatch(/CMD \["robot-id", "health"\]$/);
+    expect(lines).toContain('ENTRYPOINT ["robot-id"]');
+    expect(lines).toContain('CMD ["agent"]');
+  });
+});
+
+describe('packaging/systemd/robot-id-agent.service', () => {
+  it('does not restart on any documented "do not run" status, and only on those', () => {
+    const documented = [...docs.matchAll(/^\| (\d+) \| /gm)].map((m) => Number(m[1]));
+    expect(documented).toEqual([10, 11, 12, 13, 14, 15, 16]);
+    const prevent = unitValues('RestartPreventExitStatus').flatMap((v) => v.split(/\s+/)).map(Number);
+    expect(prevent).toEqual(documented);
+    expect(unitValues('Restart')).toEqual(['on-failure']);
+  });
+
+  it('runs the agent hardened, as a dedicated user with its state directory', () => {
+    expect(unitValues('ExecStart')).toEqual(['/usr/local/bin/robot-id agent --config /etc/robot-id/agent.json']);
+    expect(unitValues('User')).toEqual(['robot-id']);
+    expect(unitValues('StateDirectory')).toEqual(['robot-id']);
+    for (const [key, value] of [
+      ['ProtectSystem', 'strict'],
+      ['NoNewPrivileges', 'yes'],
+      ['PrivateTmp', 'yes'],
+      ['ProtectHome', 'yes'],
+      ['CapabilityBoundingSet', ''],
+    ] as const) {
+      expect({ key, values: unitValues(key) }).toEqual({ key, values: [value] });
+    }
+  });
+
+  it('passes systemd-analyze verify', (ctx) => {
+    const which = spawnSync('systemd-analyze', ['--version'], { encoding: 'utf8' });
+    if (which.error) {
+      ctx.skip('systemd-analyze is not installed');
+      return;
+    }
+    // verify insists that ExecStart's program exists: point a copy at one that does.
+    const dir = mkdtempSync(join(tmpdir(), 'robot-id-unit-'));
+    try {
+      const copy = join(dir, 'robot-id-agent.service');
+      writeFileSync(copy, unit.replace('/usr/local/bin/robot-id', process.execPath));
+      const r = spawnSync('systemd-analyze', ['verify', copy], { encoding: 'utf8' });
+      expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
