@@ -166,6 +166,24 @@ describe('completeCode', () => {
   });
 });
 
+describe('check characters catch every single substitution (exhaustive for one code per scheme)', () => {
+  it.each([
+    [{ check: 'iso7064-mod97-10' } as const, '0123456789', '860001000042202500000000001'],
+    [{ check: 'iso7064-mod37-36' } as const, '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'CNAB12X7000A2025000000000000'],
+  ])('%j', (scheme, alphabet, body) => {
+    const code = completeCode(body, scheme).code;
+    let tried = 0;
+    for (let i = 0; i < 29; i++) {
+      for (const c of alphabet) {
+        if (c === code[i]) continue;
+        expect(isValidCode(code.slice(0, i) + c + code.slice(i + 1), scheme)).toBe(false);
+        tried++;
+      }
+    }
+    expect(tried).toBe(29 * (alphabet.length - 1));
+  });
+});
+
 describe('formatCode', () => {
   const rc = parseCode('86123456789012345678901234567');
   it('joins segments with - by default, or a space', () => {
