@@ -11,9 +11,24 @@ const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 const PUBLIC_CACHE_MAX = 4096;
 const publicCache = new Map<string, KeyObject>();
 
+/**
+ * Imported private keys, keyed by the seed array's identity (not its contents, so no secret
+ * becomes a map key). Importing costs ten times a signature; a long-lived seed is imported once.
+ */
+const privateCache = new WeakMap<Uint8Array, KeyObject>();
+
 export function privateKeyObject(seed: Uint8Array): KeyObject {
   expectBytes(seed, 'seed', ED25519_SEED_BYTES);
   return createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+}
+
+function cachedPrivateKey(seed: Uint8Array): KeyObject {
+  let key = privateCache.get(seed);
+  if (!key) {
+    key = privateKeyObject(seed);
+    privateCache.set(seed, key);
+  }
+  return key;
 }
 
 export function publicKeyObject(publicKey: Uint8Array): KeyObject {
@@ -35,7 +50,8 @@ export const nodeEd25519: Ed25519Backend = {
   },
   sign(message, seed) {
     expectBytes(message, 'message');
-    return new Uint8Array(nodeSign(null, message, privateKeyObject(seed)));
+    expectBytes(seed, 'seed', ED25519_SEED_BYTES);
+    return new Uint8Array(nodeSign(null, message, cachedPrivateKey(seed)));
   },
   verify(signature, message, publicKey) {
     expectBytes(signature, 'signature');
