@@ -1,2 +1,24 @@
 /** Signed messages: builders and verifiers. One file per message kind. */
 export { openUnitMessage, verifyUnitMessage } from './unit-message.js';
+export {
+  eventKind,
+  eventSchema,
+  signEvent,
+  entryHash,
+  isEventKind,
+  EVENT_KINDS,
+  RECORD_EVENT_KINDS,
+  SYSTEM_EVENT_KINDS,
+  EVENT_MAX_BYTES,
+  EVENT_NOTE_MAX,
+  EVENT_TECHNICIAN_MAX,
+  GENESIS_HASH,
+  type EventKind,
+  type EventPayload,
+} from './event.js';
+export { orderKind, orderSchema, signOrder, verifyOrder, ORDER_MAX_BYTES, type Order, type OrderCheck, type VerifiedOrder } from './order.js';
+export { heartbeatKind, heartbeatSchema, signHeartbeat, compareHeartbeatSeq, type Heartbeat } from './heartbeat.js';
+export { birthKind, birthSchema, signBirth, compareBirthSeq, type Birth, type BirthSeq } from './birth.js';
+export { deathKind, deathSchema, signDeath, type Death } from './death.js';
+export { offlineKind, offlineSchema, signOffline, OFFLINE_REASONS, type Offline, type OfflineReason } from './offline.js';
+export { receiptKind, receiptSchema, signReceipt, verifyReceipt, type Receipt, type ReceiptCheck, type VerifiedReceipt } from './receipt.js';

@@ -1,0 +1,63 @@
+/** The agent's configuration (docs/operations.md §"Configuration"). Units are in the names. */
+export type HardwareIdSource = { file: string } | { command: string; args: string[]; timeoutMs: number };
+
+export interface RecallAction {
+  /** Program started without a shell; receives the notice as JSON on standard input. */
+  command: string;
+  args: string[];
+  timeoutMs: number;
+}
+
+export interface AgentConfig {
+  /** The state directory written by `robot-id provision`. */
+  stateDir: string;
+  /** Trust store file; default <stateDir>/trust.json. */
+  trustStore: string;
+  /** Where this machine's hardware identifier comes from (default /etc/machine-id). */
+  hardwareIdSource: HardwareIdSource;
+  /** Local API socket; default <stateDir>/agent.sock. */
+  socketPath: string;
+  /** Group (name or numeric id) given access to the socket (mode 0660); none: owner only. */
+  socketGroup?: string;
+  /** Optional TCP listener for the local API on the service network (needs apiToken). */
+  apiTcpPort?: number;
+  apiTcpHost: string;
+  /** Bearer token for the TCP listener; at least 32 characters. */
+  apiToken?: string;
+  /** MQTT broker, e.g. mqtts://broker.example:8883; none: the agent runs offline. */
+  brokerUrl?: string;
+  brokerUsername?: string;
+  brokerPassword?: string;
+  brokerCaFile?: string;
+  brokerCertFile?: string;
+  brokerKeyFile?: string;
+  brokerKeepaliveSeconds: number;
+  reconnectMinMs: number;
+  reconnectMaxMs: number;
+  /** Interval of signed heartbeats. */
+  heartbeatIntervalMs: number;
+  /** Health fails when nothing was confirmed for healthMultiple x heartbeatIntervalMs. */
+  healthMultiple: number;
+  /** How often unconfirmed outbox entries are resent. */
+  resendIntervalMs: number;
+  /** Cap of the event log file (docs/operations.md §"Disk policy"). */
+  maxLogBytes: number;
+  /** Cap of the recall-acknowledgement log file. */
+  maxAckLogBytes: number;
+  /** Part of maxLogBytes kept for chain-break records and lifecycle orders. */
+  logReserveBytes: number;
+  recallAction?: RecallAction;
+  /** A recall index older than this is reported stale. */
+  recallIndexMaxAgeMs: number;
+  /** How often the time floor is persisted while running. */
+  timeFloorPersistIntervalMs: number;
+  /** When set: refuse to start (status 15) if the clock is behind the floor by more than this. */
+  refuseClockBehindMs?: number;
+  /** Tolerated clock difference when checking an order's issue time. */
+  orderSkewSeconds: number;
+  firmwareVersion?: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+/** Config as written in a file or the environment, before defaults and validation. */
+export type ConfigInput = { [K in keyof AgentConfig]?: unknown };
