@@ -15,3 +15,4 @@ export * from './authority/index.js';
 export * from './provision/index.js';
 export * from './topics.js';
 export * from './messages/index.js';
+export * from './lifecycle/index.js';
