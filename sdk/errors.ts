@@ -55,10 +55,59 @@ export type MessageErrorCode =
   | 'MSG_BAD_SIGNATURE'
   | 'MSG_UNKNOWN_UNIT'
   | 'MSG_REPLAYED'
-  | 'MSG_STALE';
+  | 'MSG_STALE'
+  // the wire (issue 4): a receipt for another unit, a duplicate, a broken chain, no verifier for a stream
+  | 'MSG_WRONG_UNIT'
+  | 'MSG_DUPLICATE'
+  | 'MSG_CHAIN_BROKEN'
+  | 'MSG_UNSUPPORTED';
+
+/** A proof-of-identity answer (attestation) or its compact QR payload was rejected. */
+export type AttestationErrorCode =
+  | 'ATTEST_MALFORMED'
+  | 'ATTEST_WRONG_KIND'
+  | 'ATTEST_IDENTITY'
+  | 'ATTEST_BAD_SIGNATURE'
+  | 'ATTEST_WRONG_UNIT'
+  | 'ATTEST_NONCE_MISMATCH'
+  | 'ATTEST_IDENTITY_MISMATCH'
+  | 'ATTEST_CLOCK_SKEW'
+  | 'QR_MALFORMED'
+  | 'QR_TOO_LARGE';
+
+/** The platform's signed recall index (docs/protocol.md §"Recall index"). */
+export type IndexErrorCode =
+  | 'INDEX_MALFORMED'
+  | 'INDEX_WRONG_KIND'
+  | 'INDEX_UNTRUSTED'
+  | 'INDEX_SCOPE'
+  | 'INDEX_EXPIRED'
+  | 'INDEX_ROLLBACK'
+  | 'INDEX_FORKED';
+
+/** Why a recall notice (or the recall policy) was refused: docs/protocol.md §"Recall verification order". */
+export type RecallErrorCode =
+  | 'RECALL_TOO_LARGE'
+  | 'RECALL_MALFORMED'
+  | 'RECALL_WRONG_KIND'
+  | 'RECALL_BAD_SIGNATURE'
+  | 'RECALL_ROLE'
+  | 'RECALL_CERT_EXPIRED'
+  | 'RECALL_REVOKED'
+  | 'RECALL_SCOPE'
+  | 'RECALL_THRESHOLD'
+  | 'RECALL_NOT_YET_VALID'
+  | 'RECALL_EXPIRED'
+  | 'RECALL_TARGET'
+  | 'RECALL_REPLAYED'
+  | 'RECALL_ROLLBACK'
+  | 'RECALL_POLICY';
 
 export type RobotIdErrorCode =
   | CodeErrorCode
+  | RecallErrorCode
+  | IndexErrorCode
+  | AttestationErrorCode
   | EncodingErrorCode
   | CoseErrorCode
   | KeyErrorCode
@@ -108,6 +157,27 @@ export class TrustError extends RobotIdError {}
 
 /** A signed message (heartbeat, event, receipt, ...) was rejected. */
 export class MessageError extends RobotIdError {}
+
+/** An attestation or a QR identity payload was rejected; `code` names the one reason. */
+export class AttestationError extends RobotIdError {
+  constructor(code: AttestationErrorCode, message: string, options?: ErrorOptions) {
+    super(code, message, options);
+  }
+}
+
+/** A platform recall index was rejected; `code` names the one reason. */
+export class IndexError extends RobotIdError {}
+
+/** A recall notice or recall policy was refused; `code` names the one reason. */
+export class RecallRejectedError extends RobotIdError {
+  constructor(
+    override readonly code: RecallErrorCode,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(code, message, options);
+  }
+}
 
 /** Wrong argument type: a programming error, not bad input from the wire. */
 export function expectBytes(value: unknown, name: string, length?: number): Uint8Array {

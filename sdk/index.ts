@@ -16,3 +16,7 @@ export * from './provision/index.js';
 export * from './topics.js';
 export * from './messages/index.js';
 export * from './lifecycle/index.js';
+export * from './attestation/index.js';
+export * from './qr/index.js';
+export * from './broker/index.js';
+export * from './recall-index/index.js';

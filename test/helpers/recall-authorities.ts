@@ -1,0 +1,33 @@
+/**
+ * Real authorities in a temporary directory for recall-index and delivery tests: a root, a
+ * platform key with index.sign, and (on demand) more platform or enterprise keys.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ENTERPRISE_DEFAULT_ROLES, ROLES, certify, initRoot, type Authority, type Role } from '../../sdk/index.js';
+
+export interface Authorities {
+  dir: string;
+  root: Authority;
+  index: Authority;
+  platform(name: string, roles: Role[], opts?: { notBefore?: number; validitySeconds?: number }): Promise<Authority>;
+  enterprise(code: string): Promise<Authority>;
+  cleanup(): void;
+}
+
+export async function makeAuthorities(country = '86'): Promise<Authorities> {
+  const dir = mkdtempSync(join(tmpdir(), 'rid-auth-'));
+  const root = initRoot({ dir: join(dir, 'root'), country });
+  const platform = (name: string, roles: Role[], opts: { notBefore?: number; validitySeconds?: number } = {}) =>
+    certify({ root, dir: join(dir, name), subjectKind: 'platform', subject: name, name, roles, ...opts });
+  const index = await platform('platform-index', [ROLES.indexSign]);
+  return {
+    dir,
+    root,
+    index,
+    platform,
+    enterprise: (code) => certify({ root, dir: join(dir, `ent-${code}`), subjectKind: 'enterprise', subject: code, name: `Maker ${code}`, roles: [...ENTERPRISE_DEFAULT_ROLES] }),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
