@@ -103,22 +103,8 @@ export type RecallErrorCode =
   | 'RECALL_ROLLBACK'
   | 'RECALL_POLICY';
 
-/** A proof-of-identity answer (attestation) or its compact QR payload was rejected. */
-export type AttestationErrorCode =
-  | 'ATTEST_MALFORMED'
-  | 'ATTEST_WRONG_KIND'
-  | 'ATTEST_IDENTITY'
-  | 'ATTEST_BAD_SIGNATURE'
-  | 'ATTEST_WRONG_UNIT'
-  | 'ATTEST_NONCE_MISMATCH'
-  | 'ATTEST_IDENTITY_MISMATCH'
-  | 'ATTEST_CLOCK_SKEW'
-  | 'QR_MALFORMED'
-  | 'QR_TOO_LARGE';
-
 export type RobotIdErrorCode =
   | CodeErrorCode
-  | AttestationErrorCode
   | RecallErrorCode
   | IndexErrorCode
   | AttestationErrorCode
@@ -189,13 +175,6 @@ export class RecallRejectedError extends RobotIdError {
     message: string,
     options?: ErrorOptions,
   ) {
-    super(code, message, options);
-  }
-}
-
-/** An attestation or a QR identity payload was rejected; `code` names the one reason. */
-export class AttestationError extends RobotIdError {
-  constructor(code: AttestationErrorCode, message: string, options?: ErrorOptions) {
     super(code, message, options);
   }
 }

@@ -20,5 +20,3 @@ export * from './attestation/index.js';
 export * from './qr/index.js';
 export * from './broker/index.js';
 export * from './recall-index/index.js';
-export * from './attestation/index.js';
-export * from './qr/index.js';
