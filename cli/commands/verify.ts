@@ -1,18 +1,24 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { RobotIdError, STATE_FILES, TrustStore, formatCode, kidHex, verifyIdentityRecord } from '../../sdk/index.js';
+import { RobotIdError, STATE_FILES, TrustStore, decodeQrPayload, formatCode, isQrPayload, kidHex, verifyIdentityRecord } from '../../sdk/index.js';
 import { EXIT, requirePositional, requireString, type Command } from '../command.js';
 
-/** Reads an identity record from a file, or from a state directory's identity.cose. */
+/**
+ * Reads an identity record: a QR payload given as text (`RID1:...`, see docs/protocol.md
+ * §"QR identity payload"), a file holding the record or such a payload, or a state directory.
+ */
 function readRecord(path: string): Uint8Array {
+  if (isQrPayload(path)) return decodeQrPayload(path);
   const file = statSync(path).isDirectory() ? join(path, STATE_FILES.identity) : path;
-  return new Uint8Array(readFileSync(file));
+  const bytes = new Uint8Array(readFileSync(file));
+  const head = Buffer.from(bytes.subarray(0, 16)).toString('latin1');
+  return isQrPayload(head) ? decodeQrPayload(Buffer.from(bytes).toString('utf8')) : bytes;
 }
 
 export const verifyCommand: Command = {
   path: ['verify'],
   summary: 'verify an identity record (file or state directory) against a trust store',
-  usage: 'verify <file> --trust <trust-store> [--json]',
+  usage: 'verify <file|RID1:payload> --trust <trust-store> [--json]',
   options: { trust: { type: 'string' }, json: { type: 'boolean' } },
   async run(values, positionals, io) {
     const path = requirePositional(positionals, 0, '<file>');
