@@ -6,7 +6,7 @@ export const provisionCommand: Command = {
   path: ['provision'],
   summary: 'factory step: device key and signed identity record in the state directory, plus a registration record',
   usage:
-    'provision --enterprise <dir> --code <code> --model-name <name> --hardware-id <id> --state-dir <dir> [--registry <file>] [--manufacture-date YYYY-MM-DD] [--json]',
+    'provision --enterprise <dir> --code <code> --model-name <name> --hardware-id <id> --state-dir <dir> [--registry <file>] [--broker-passwd <file>] [--manufacture-date YYYY-MM-DD] [--json]',
   options: {
     enterprise: { type: 'string' },
     code: { type: 'string' },
@@ -14,6 +14,7 @@ export const provisionCommand: Command = {
     'hardware-id': { type: 'string' },
     'state-dir': { type: 'string' },
     registry: { type: 'string' },
+    'broker-passwd': { type: 'string' },
     'manufacture-date': { type: 'string' },
     json: { type: 'boolean' },
     ...passphraseOption,
@@ -27,6 +28,7 @@ export const provisionCommand: Command = {
       hardwareId: requireString(values, 'hardware-id'),
       stateDir: requireString(values, 'state-dir'),
       registryFile: optionalString(values, 'registry'),
+      brokerPasswdFile: optionalString(values, 'broker-passwd'),
       manufactureDate: optionalString(values, 'manufacture-date'),
     });
     const code = result.identity.code.code;

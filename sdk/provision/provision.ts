@@ -14,6 +14,7 @@ import type { Authority } from '../authority/authority.js';
 import { hardwareBinding, signIdentityRecord } from '../trust/identity.js';
 import { verifyIdentityRecord, type VerifiedIdentity } from '../trust/verify-identity.js';
 import { STATE_FILES, STATE_LAYOUT_VERSION } from './state-dir.js';
+import { issueUnitBrokerCredentials } from '../broker/provision.js';
 
 export const REGISTRATION_FORMAT = 'robot-id-registration/1';
 
@@ -28,6 +29,8 @@ export interface Registration {
   identity: string;
   /** Seconds since the epoch. */
   provisionedAt: number;
+  /** The unit's mosquitto password-file line (`code:$7$...`, a PBKDF2 hash; docs/broker.md). */
+  brokerPasswd?: string;
 }
 
 export interface ProvisionInput {
@@ -42,6 +45,8 @@ export interface ProvisionInput {
   now?: number;
   /** A JSON-lines registry file to append the registration to. */
   registryFile?: string;
+  /** A mosquitto password file to add the unit's broker login to (docs/broker.md). */
+  brokerPasswdFile?: string;
 }
 
 export interface Provisioned {
@@ -93,6 +98,8 @@ export async function provisionUnit(input: ProvisionInput): Promise<Provisioned>
     identity: Buffer.from(bytes).toString('base64'),
     provisionedAt: now,
   };
+  // Broker login (docs/broker.md): broker.json (0600) in the state dir, the hash for the operator.
+  registration.brokerPasswd = issueUnitBrokerCredentials(input.stateDir, code.code, input.brokerPasswdFile).passwdLine;
   writeFileAtomicSync(join(input.stateDir, STATE_FILES.registration), JSON.stringify(registration, null, 2) + '\n');
   writeFileAtomicSync(join(input.stateDir, STATE_FILES.layout), JSON.stringify({ layout: STATE_LAYOUT_VERSION, code: code.code }) + '\n');
   if (input.registryFile) appendRegistration(input.registryFile, registration);

@@ -1,0 +1,15 @@
+export {
+  brokerCredentials,
+  mosquittoPasswordLine,
+  checkMosquittoPassword,
+  writeBrokerCredentials,
+  readBrokerCredentials,
+  isPlatformUsername,
+  BROKER_CREDENTIALS_FORMAT,
+  BROKER_FILE,
+  MOSQUITTO_PBKDF2,
+  type BrokerCredentials,
+  type PlatformBrokerRole,
+} from './credentials.js';
+export { mosquittoAcl, writeMosquittoAcl, upsertPasswordLine, UNIT_WRITE_CHANNELS, type PlatformUser } from './mosquitto.js';
+export { issueUnitBrokerCredentials, type IssuedBrokerCredentials } from './provision.js';
