@@ -42,8 +42,17 @@ const encoder = new Encoder({
 
 const U32 = 0x1_0000_0000;
 
+/**
+ * cbor-x writes numbers in [-2^32, 2^32) in their shortest head but numbers outside as float64,
+ * so those go through BigInt (which it writes as a 64-bit head). The range is asymmetric: -2^32
+ * is -1 - 0xffffffff and fits a 4-byte head.
+ */
+function needsBigInt(n: number): boolean {
+  return n >= U32 || n < -U32;
+}
+
 function keyBytes(key: number | string): Uint8Array {
-  return encoder.encode(typeof key === 'number' && Math.abs(key) >= U32 ? BigInt(key) : key);
+  return encoder.encode(typeof key === 'number' && needsBigInt(key) ? BigInt(key) : key);
 }
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
@@ -61,10 +70,11 @@ function toCanonical(value: unknown, path: string): unknown {
     case 'number':
       if (!Number.isSafeInteger(value)) throw new TypeError(`${path}: expected a safe integer, got ${value}`);
       if (Object.is(value, -0)) return 0;
-      return Math.abs(value) >= U32 ? BigInt(value) : value;
+      return needsBigInt(value) ? BigInt(value) : value;
     case 'bigint':
-      if (value >= -(2n ** 64n) && value < 2n ** 64n) {
-        return value > -BigInt(U32) && value < BigInt(U32) ? Number(value) : value;
+      // -2^64 is excluded: cbor-x writes it as a tag 3 bignum, not as the 9-byte head.
+      if (value > -(2n ** 64n) && value < 2n ** 64n) {
+        return value >= -BigInt(U32) && value < BigInt(U32) ? Number(value) : value;
       }
       throw new TypeError(`${path}: integer out of 64-bit range`);
     case 'string':
@@ -149,7 +159,18 @@ export function decodeCbor(bytes: Uint8Array, options: DecodeOptions): CborValue
   try {
     decoded = fromDecoded(encoder.decode(bytes));
   } catch (err) {
-    throw new EncodingError('CBOR_MALFORMED', `${what}: not well-formed CBOR (${(err as Error).message})`, { cause: err });
+    // cbor-x refuses two well-formed constructs outright: indefinite-length byte/text strings
+    // and simple values (it reads them as its "packed values" extension). Both are outside the
+    // deterministic profile, so they get that reason rather than "malformed".
+    const msg = (err as Error).message ?? '';
+    if (/Indefinite length not supported|No packed values/.test(msg)) {
+      throw new EncodingError(
+        'CBOR_NONDETERMINISTIC',
+        `${what}: expected deterministic CBOR without indefinite-length strings or simple values (${msg})`,
+        { cause: err },
+      );
+    }
+    throw new EncodingError('CBOR_MALFORMED', `${what}: not well-formed CBOR (${msg})`, { cause: err });
   }
   if (options.deterministic === false) return decoded as CborValue;
   let again: Uint8Array;
