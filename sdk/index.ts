@@ -20,3 +20,4 @@ export * from './attestation/index.js';
 export * from './qr/index.js';
 export * from './broker/index.js';
 export * from './recall-index/index.js';
+export * from './recall/index.js';

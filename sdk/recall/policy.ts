@@ -1,0 +1,105 @@
+/**
+ * The recall policy (docs/protocol.md §"Recall policy"): how many signatures from distinct
+ * certified subjects each action needs. Signed by a root key itself (COSE_Sign1, content type
+ * CONTENT_TYPES.policy, the root's kid, no certificate), one per country, with a version that
+ * only goes up. It is platform policy, not a robot setting: a robot without one uses
+ * DEFAULT_THRESHOLDS (stop needs 2).
+ */
+import { defineSchema } from '../cbor/index.js';
+import { CONTENT_TYPES } from '../cose/content-types.js';
+import { defineKind, openSign1, signObject, verifyOpened } from '../cose/object.js';
+import type { Ed25519Backend } from '../crypto/backend.js';
+import { nodeEd25519 } from '../crypto/ed25519-node.js';
+import type { Signer } from '../crypto/signer.js';
+import { RecallRejectedError, RobotIdError } from '../errors.js';
+import type { TrustStore } from '../trust/trust-store.js';
+import { PROTOCOL_VERSION } from '../version.js';
+import type { RecallAction } from './notice.js';
+
+export interface Thresholds {
+  notify: number;
+  restrict: number;
+  stop: number;
+}
+
+export interface RecallPolicy {
+  v: number;
+  country: string;
+  version: number;
+  issuedAt: number;
+  thresholds: Thresholds;
+}
+
+/** The built-in policy of a robot that holds none: one signer, two for stop-operation. */
+export const DEFAULT_THRESHOLDS: Readonly<Thresholds> = Object.freeze({ notify: 1, restrict: 1, stop: 2 });
+/** No threshold may exceed the number of signatures a COSE_Sign may carry. */
+export const MAX_THRESHOLD = 16;
+export const POLICY_MAX_BYTES = 1024;
+
+const thresholdsSchema = defineSchema<Thresholds>('thresholds', {
+  notify: { l: 1, t: 'uint' },
+  restrict: { l: 2, t: 'uint' },
+  stop: { l: 3, t: 'uint' },
+});
+
+export const policySchema = defineSchema<RecallPolicy>('recall policy', {
+  v: { l: 0, t: 'uint' },
+  country: { l: 1, t: 'tstr', max: 2 },
+  version: { l: 2, t: 'uint' },
+  issuedAt: { l: 3, t: 'uint' },
+  thresholds: { l: 4, t: { schema: thresholdsSchema } },
+});
+
+export const policyKind = defineKind<RecallPolicy>({
+  name: 'recall policy',
+  contentType: CONTENT_TYPES.policy,
+  schema: policySchema,
+  maxBytes: POLICY_MAX_BYTES,
+});
+
+/** Thresholds are whole numbers 1..16 and never weaker for a stronger action. */
+export function checkThresholds(t: Thresholds): void {
+  for (const k of ['notify', 'restrict', 'stop'] as const) {
+    if (!Number.isInteger(t[k]) || t[k] < 1 || t[k] > MAX_THRESHOLD) {
+      throw new RecallRejectedError('RECALL_POLICY', `recall policy: thresholds.${k}: expected 1..${MAX_THRESHOLD}, got ${String(t[k])}`);
+    }
+  }
+  if (t.notify > t.restrict || t.restrict > t.stop) {
+    throw new RecallRejectedError('RECALL_POLICY', `recall policy: expected notify <= restrict <= stop, got ${t.notify}/${t.restrict}/${t.stop}`);
+  }
+}
+
+export function thresholdFor(t: Thresholds, action: RecallAction): number {
+  return t[action];
+}
+
+export type PolicyInput = Omit<RecallPolicy, 'v'>;
+
+export async function signPolicy(root: Signer, input: PolicyInput): Promise<Uint8Array> {
+  checkThresholds(input.thresholds);
+  return signObject(policyKind, { v: PROTOCOL_VERSION, ...input }, root);
+}
+
+export interface VerifiedPolicy {
+  policy: RecallPolicy;
+  bytes: Uint8Array;
+}
+
+/** Verifies a policy: signed by a root in the trust store, for that root's country. */
+export function verifyPolicy(bytes: Uint8Array, trust: TrustStore, backend: Ed25519Backend = nodeEd25519): VerifiedPolicy {
+  let opened;
+  try {
+    opened = openSign1(policyKind, bytes);
+  } catch (err) {
+    throw new RecallRejectedError('RECALL_POLICY', `recall policy: ${err instanceof RobotIdError ? err.message : String(err)}`, { cause: err });
+  }
+  const root = trust.rootByKid(opened.cose.protected.kid!);
+  if (!root) throw new RecallRejectedError('RECALL_POLICY', 'recall policy: not signed by a root in the trust store');
+  if (!verifyOpened(opened, root.publicKey, backend)) throw new RecallRejectedError('RECALL_POLICY', 'recall policy: root signature does not verify');
+  const policy = opened.value;
+  if (policy.country !== root.country) {
+    throw new RecallRejectedError('RECALL_POLICY', `recall policy: for country ${policy.country}, signed by the root of ${root.country}`);
+  }
+  checkThresholds(policy.thresholds);
+  return { policy, bytes };
+}
