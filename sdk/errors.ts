@@ -83,7 +83,11 @@ export type IndexErrorCode =
   | 'INDEX_SCOPE'
   | 'INDEX_EXPIRED'
   | 'INDEX_ROLLBACK'
-  | 'INDEX_FORKED';
+  | 'INDEX_FORKED'
+  | 'INDEX_STATE_INVALID'
+  | 'INDEX_STATE_LOCKED'
+  | 'INDEX_NOTICE_STALE'
+  | 'INDEX_NOTICE_CONFLICT';
 
 /** Why a recall notice (or the recall policy) was refused: docs/protocol.md §"Recall verification order". */
 export type RecallErrorCode =

@@ -1,0 +1,222 @@
+/**
+ * The platform's durable recall-index state (docs/protocol.md §"Recall index"): which notice
+ * is current for every recall and in which scopes it is published, the revocations, and the
+ * last signed index of every scope with its version. A state directory:
+ *   state.json             { format, country, recalls, scopes, revocations }
+ *   notices/<recallId>.cose the current notice bytes of each recall
+ *   indexes/<scope>.cose    the last signed index of each scope (`/` written as `_`)
+ * Every change is written atomically (write, fsync, rename, fsync dir) before anything is
+ * published, so a crash never leaves a published index the state does not know about, and a
+ * republish after broker amnesia sends the same bytes again.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { IndexError } from '../errors.js';
+import { sha256, toHex } from '../crypto/hash.js';
+import type { Signer } from '../crypto/signer.js';
+import { writeFileAtomicSync } from '../util/atomic-file.js';
+import { signIndex } from '../recall-index/sign.js';
+import { countryScope } from '../recall-index/scope.js';
+import type { IndexEntry, IndexRevocations, ScopeVersion } from '../recall-index/kind.js';
+
+export const INDEX_STATE_FORMAT = 'robot-id-index-state/1';
+
+export interface RecallRecord {
+  recallId: string;
+  revision: number;
+  campaignId: string;
+  /** Hex SHA-256 of the notice bytes. */
+  sha256: string;
+  /** Hex SHA-256 of the notice payload (a co-signed copy has the same payload). */
+  payloadSha256: string;
+  /** Scope paths it is published in. */
+  scopes: string[];
+  /** The notice's notAfter: after it, the recall leaves every index. */
+  notAfter: number;
+}
+
+export interface ScopeRecord {
+  version: number;
+  issuedAt: number;
+  expiresAt: number;
+  /** What the signed index said, apart from version and time: re-sign when it changes. */
+  content: string;
+}
+
+export interface IndexStateJson {
+  format: string;
+  country: string;
+  recalls: Record<string, RecallRecord>;
+  scopes: Record<string, ScopeRecord>;
+  revocations: IndexRevocations;
+}
+
+export interface NoticeFacts {
+  recallId: string;
+  revision: number;
+  campaignId: string;
+  notAfter: number;
+  payload: Uint8Array;
+  scopes: string[];
+}
+
+export interface SignOptions {
+  signer: Signer;
+  certificate: Uint8Array;
+  /** Seconds since the epoch. */
+  now: number;
+  lifetimeSeconds: number;
+  /** Re-sign an unchanged index when less than this is left of its lifetime (default half). */
+  refreshBeforeSeconds?: number;
+}
+
+const fileOfScope = (scope: string) => `${scope.replace(/\//g, '_')}.cose`;
+
+export class IndexState {
+  private constructor(
+    readonly dir: string,
+    private json: IndexStateJson,
+  ) {}
+
+  static open(dir: string, country: string): IndexState {
+    mkdirSync(join(dir, 'notices'), { recursive: true, mode: 0o700 });
+    mkdirSync(join(dir, 'indexes'), { recursive: true, mode: 0o700 });
+    const file = join(dir, 'state.json');
+    if (!existsSync(file)) {
+      return new IndexState(dir, { format: INDEX_STATE_FORMAT, country, recalls: {}, scopes: {}, revocations: { keys: [], codes: [] } });
+    }
+    let json: IndexStateJson;
+    try {
+      json = JSON.parse(readFileSync(file, 'utf8')) as IndexStateJson;
+    } catch (err) {
+      throw new IndexError('INDEX_STATE_INVALID', `${file}: expected JSON (${(err as Error).message})`, { cause: err });
+    }
+    if (json.format !== INDEX_STATE_FORMAT) throw new IndexError('INDEX_STATE_INVALID', `${file}: expected format ${INDEX_STATE_FORMAT}, got ${String(json.format)}`);
+    if (json.country !== country) throw new IndexError('INDEX_STATE_INVALID', `${file}: state of country ${json.country}, key of ${country}`);
+    return new IndexState(dir, json);
+  }
+
+  get country(): string {
+    return this.json.country;
+  }
+
+  recalls(): RecallRecord[] {
+    return Object.values(this.json.recalls);
+  }
+
+  scopes(): string[] {
+    return Object.keys(this.json.scopes);
+  }
+
+  revocations(): IndexRevocations {
+    return { keys: [...this.json.revocations.keys], codes: [...this.json.revocations.codes] };
+  }
+
+  noticeBytes(recallId: string): Uint8Array {
+    return new Uint8Array(readFileSync(join(this.dir, 'notices', `${recallId}.cose`)));
+  }
+
+  indexBytes(scope: string): Uint8Array {
+    return new Uint8Array(readFileSync(join(this.dir, 'indexes', fileOfScope(scope))));
+  }
+
+  /**
+   * Makes `bytes` the current notice of its recall. The same bytes again change nothing
+   * (idempotent publish); a copy of the same revision with the same payload and more
+   * signatures replaces it; an older revision, or another payload under the same revision,
+   * is refused.
+   */
+  putNotice(bytes: Uint8Array, facts: NoticeFacts): { changed: boolean } {
+    const digest = toHex(sha256(bytes));
+    const payloadDigest = toHex(sha256(facts.payload));
+    const held = this.json.recalls[facts.recallId];
+    if (held) {
+      if (facts.revision < held.revision) {
+        throw new IndexError('INDEX_NOTICE_STALE', `recall ${facts.recallId}: revision ${facts.revision} is older than the published revision ${held.revision}`);
+      }
+      if (facts.revision === held.revision && held.payloadSha256 !== payloadDigest) {
+        throw new IndexError('INDEX_NOTICE_CONFLICT', `recall ${facts.recallId}: revision ${facts.revision} is already published with other content`);
+      }
+      if (held.sha256 === digest && facts.scopes.every((s) => held.scopes.includes(s))) return { changed: false };
+    }
+    writeFileAtomicSync(join(this.dir, 'notices', `${facts.recallId}.cose`), bytes);
+    const scopes = [...new Set([...(held && held.revision === facts.revision ? held.scopes : []), ...facts.scopes])].sort();
+    this.json.recalls[facts.recallId] = {
+      recallId: facts.recallId,
+      revision: facts.revision,
+      campaignId: facts.campaignId,
+      sha256: digest,
+      payloadSha256: payloadDigest,
+      scopes,
+      notAfter: facts.notAfter,
+    };
+    this.save();
+    return { changed: true };
+  }
+
+  /** Adds revoked key ids (hex) and codes; returns whether anything was new. */
+  revoke(add: { keys?: string[]; codes?: string[] }): boolean {
+    const keys = new Set(this.json.revocations.keys);
+    const codes = new Set(this.json.revocations.codes);
+    const before = keys.size + codes.size;
+    (add.keys ?? []).forEach((k) => keys.add(k.toLowerCase()));
+    (add.codes ?? []).forEach((c) => codes.add(c));
+    if (keys.size + codes.size === before) return false;
+    this.json.revocations = { keys: [...keys].sort(), codes: [...codes].sort() };
+    this.save();
+    return true;
+  }
+
+  /**
+   * Signs, with the next version, every scope index whose content changed or that nears its
+   * expiry, then the country index (which lists every narrower scope's version and carries
+   * the revocations). Returns the scopes newly signed, country last.
+   */
+  async signDue(opts: SignOptions): Promise<string[]> {
+    const refresh = opts.refreshBeforeSeconds ?? Math.floor(opts.lifetimeSeconds / 2);
+    const country = countryScope(this.json.country);
+    const byScope = new Map<string, IndexEntry[]>();
+    for (const r of Object.values(this.json.recalls)) {
+      if (r.notAfter <= opts.now) continue;
+      for (const s of r.scopes) {
+        const list = byScope.get(s) ?? [];
+        list.push({ recallId: r.recallId, revision: r.revision, sha256: Buffer.from(r.sha256, 'hex') });
+        byScope.set(s, list);
+      }
+    }
+    // A scope once published keeps an index (maybe empty), so robots never see one vanish.
+    for (const s of Object.keys(this.json.scopes)) if (!byScope.has(s)) byScope.set(s, []);
+    byScope.delete(country);
+    const signed: string[] = [];
+    const sign = async (scope: string, entries: IndexEntry[], revocations: IndexRevocations, scopes?: ScopeVersion[]) => {
+      const content = JSON.stringify({
+        entries: entries.map((e) => [e.recallId, e.revision, toHex(e.sha256)]).sort(),
+        revocations,
+        scopes: scopes?.map((s) => [s.scope, s.version]).sort(),
+      });
+      const held = this.json.scopes[scope];
+      if (held && held.content === content && held.expiresAt - opts.now > refresh) return;
+      const version = (held?.version ?? 0) + 1;
+      const expiresAt = opts.now + opts.lifetimeSeconds;
+      const bytes = await signIndex({ scope, version, issuedAt: opts.now, expiresAt, entries, revocations, scopes }, opts.signer, opts.certificate);
+      writeFileAtomicSync(join(this.dir, 'indexes', fileOfScope(scope)), bytes);
+      this.json.scopes[scope] = { version, issuedAt: opts.now, expiresAt, content };
+      signed.push(scope);
+    };
+    const none: IndexRevocations = { keys: [], codes: [] };
+    for (const [scope, entries] of [...byScope].sort(([a], [b]) => (a < b ? -1 : 1))) await sign(scope, entries, none);
+    const narrower = Object.entries(this.json.scopes)
+      .filter(([s]) => s !== country)
+      .map(([scope, r]) => ({ scope, version: r.version }));
+    const countryEntries = Object.values(this.json.recalls)
+      .filter((r) => r.notAfter > opts.now && r.scopes.includes(country))
+      .map((r) => ({ recallId: r.recallId, revision: r.revision, sha256: Buffer.from(r.sha256, 'hex') }));
+    await sign(country, countryEntries, this.revocations(), narrower);
+    if (signed.length > 0) this.save();
+    return signed;
+  }
+
+  private save(): void {
+    writeFileAtomicSync(join(this.dir, 'state.json'), JSON.stringify(this.json, null, 2) + '\n', { mode: 0o600 });
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * The platform's recall publisher (docs/protocol.md §"Delivery and reconciliation"): each
+ * notice retained on its own topic in every scope it targets, the signed index of each scope
+ * retained beside them, and idempotent republishing of the whole retained set, which is what
+ * restores a broker that lost its memory. State lives in an IndexState directory; the MQTT
+ * connection is passed in (anything with a publish that resolves on the broker's PUBACK).
+ */
+import { IndexError, RecallRejectedError } from '../errors.js';
+import type { Signer } from '../crypto/signer.js';
+import { encodePayload } from '../cose/object.js';
+import { recallKind } from '../recall/notice.js';
+import { verifyRecallNotice, type VerifiedRecall } from '../recall/verify.js';
+import { indexTopic, recallTopic } from '../topics.js';
+import type { TrustStore } from '../trust/trust-store.js';
+import type { Revocations } from '../trust/revocation.js';
+import { parseScopePath } from '../recall-index/scope.js';
+import { IndexState } from './index-state.js';
+import { withStateLock } from './state-lock.js';
+import { scopesOfTarget } from './recall-scopes.js';
+
+export interface RetainedTransport {
+  /** Publishes retained at QoS 1; resolves when the broker acknowledged it. */
+  publishRetained(topic: string, payload: Uint8Array): Promise<void>;
+}
+
+export interface PublisherOptions {
+  stateDir: string;
+  /** The platform key with index.sign and its certificate. */
+  signer: Signer;
+  certificate: Uint8Array;
+  country: string;
+  /** The platform's trust store: notices are verified before they are published. */
+  trust: TrustStore;
+  revocations?: Revocations;
+  /** Seconds since the epoch. */
+  now?: () => number;
+  /** Index lifetime (default 1 day); unchanged indexes are re-signed at half of it. */
+  indexLifetimeSeconds?: number;
+  /** At most this many publishes awaiting PUBACK at once (default 32). */
+  window?: number;
+}
+
+export interface PublishResult {
+  recallId: string;
+  revision: number;
+  /** Whether the state changed (false: the same notice again, republished as it was). */
+  changed: boolean;
+  scopes: string[];
+  /** Indexes newly signed (scope paths), country last. */
+  indexes: string[];
+}
+
+export const DEFAULT_INDEX_LIFETIME_SECONDS = 86400;
+
+interface Item {
+  topic: string;
+  payload: Uint8Array;
+}
+
+export class RecallPublisher {
+  private readonly now: () => number;
+  private readonly lifetime: number;
+
+  constructor(private readonly opts: PublisherOptions) {
+    this.now = opts.now ?? (() => Math.floor(Date.now() / 1000));
+    this.lifetime = opts.indexLifetimeSeconds ?? DEFAULT_INDEX_LIFETIME_SECONDS;
+  }
+
+  /** Verifies a signed notice (signatures, roles, threshold, scope; not a unit target). */
+  verify(bytes: Uint8Array): VerifiedRecall {
+    const now = this.now();
+    const v = verifyRecallNotice(bytes, { trust: this.opts.trust, now, revocations: this.opts.revocations, skipTime: true });
+    if (now > v.notice.notAfter) throw new RecallRejectedError('RECALL_EXPIRED', `recall ${v.notice.recallId}: expired; not publishing it`);
+    if (v.rootCountry !== this.opts.country) {
+      throw new IndexError('INDEX_SCOPE', `recall ${v.notice.recallId}: signed under the root of ${v.rootCountry}, this platform publishes for ${this.opts.country}`);
+    }
+    return v;
+  }
+
+  /** Records the notice, signs the indexes it changes, then publishes notice and indexes. */
+  async publish(bytes: Uint8Array, transport: RetainedTransport): Promise<PublishResult> {
+    const v = this.verify(bytes);
+    const n = v.notice;
+    const scopes = scopesOfTarget(n.target, v.rootCountry);
+    const { changed, indexes } = await this.mutate((state) =>
+      state.putNotice(bytes, {
+        recallId: n.recallId,
+        revision: n.revision,
+        campaignId: n.campaignId,
+        notAfter: n.notAfter,
+        // The payload is what the signers signed; a co-signed copy shares it.
+        payload: encodePayload(recallKind, n),
+        scopes,
+      }).changed,
+    );
+    await this.send(transport, [
+      ...scopes.map((s) => ({ topic: recallTopic(parseScopePath(s)!, n.recallId), payload: bytes })),
+      ...this.indexItems(scopes.concat(indexes)),
+    ]);
+    return { recallId: n.recallId, revision: n.revision, changed, scopes, indexes };
+  }
+
+  /** Adds revocations to the country index and republishes it. */
+  async revoke(add: { keys?: string[]; codes?: string[] }, transport: RetainedTransport): Promise<{ changed: boolean; indexes: string[] }> {
+    const r = await this.mutate((state) => state.revoke(add));
+    await this.send(transport, this.indexItems(r.indexes.length ? r.indexes : [this.countryScope()]));
+    return r;
+  }
+
+  /** Re-signs indexes that near expiry; publishes those. Run on a timer. */
+  async refresh(transport: RetainedTransport): Promise<string[]> {
+    const { indexes } = await this.mutate(() => false);
+    await this.send(transport, this.indexItems(indexes));
+    return indexes;
+  }
+
+  /**
+   * Publishes the whole retained set again, byte for byte (after re-signing what is due):
+   * every notice in each of its scopes, then every narrower index, the country index last.
+   * Run on every (re)connect: a broker restarted empty is whole again afterwards.
+   */
+  async republishAll(transport: RetainedTransport): Promise<{ notices: number; indexes: number }> {
+    await this.mutate(() => false);
+    const state = IndexState.open(this.opts.stateDir, this.opts.country);
+    const items: Item[] = [];
+    for (const r of state.recalls()) {
+      if (r.notAfter <= this.now()) continue;
+      const bytes = state.noticeBytes(r.recallId);
+      for (const s of r.scopes) items.push({ topic: recallTopic(parseScopePath(s)!, r.recallId), payload: bytes });
+    }
+    const notices = items.length;
+    const scopes = state.scopes();
+    await this.send(transport, [...items, ...this.indexItems(scopes)]);
+    return { notices, indexes: scopes.length };
+  }
+
+  private countryScope(): string {
+    return `c/${this.opts.country}`;
+  }
+
+  private async mutate(change: (state: IndexState) => boolean): Promise<{ changed: boolean; indexes: string[] }> {
+    return withStateLock(this.opts.stateDir, async () => {
+      const state = IndexState.open(this.opts.stateDir, this.opts.country);
+      const changed = change(state);
+      const indexes = await state.signDue({ signer: this.opts.signer, certificate: this.opts.certificate, now: this.now(), lifetimeSeconds: this.lifetime });
+      return { changed, indexes };
+    });
+  }
+
+  /** Index items for these scopes (deduplicated), narrower first, the country index last. */
+  private indexItems(scopes: string[]): Item[] {
+    const state = IndexState.open(this.opts.stateDir, this.opts.country);
+    const known = new Set(state.scopes());
+    const country = this.countryScope();
+    const list = [...new Set(scopes)].filter((s) => known.has(s) && s !== country).sort();
+    if (known.has(country)) list.push(country);
+    return list.map((s) => ({ topic: indexTopic(parseScopePath(s)!), payload: state.indexBytes(s) }));
+  }
+
+  private async send(transport: RetainedTransport, items: Item[]): Promise<void> {
+    const window = this.opts.window ?? 32;
+    // Notices before indexes; within a bounded window of unacknowledged publishes.
+    for (let i = 0; i < items.length; i += window) {
+      await Promise.all(items.slice(i, i + window).map((it) => transport.publishRetained(it.topic, it.payload)));
+    }
+  }
+}
