@@ -6,6 +6,13 @@ import { enterpriseCertifyCommand, platformCertifyCommand } from './certify.js';
 import { provisionCommand } from './provision.js';
 import { verifyCommand } from './verify.js';
 import { codeCheckCommand, codeParseCommand } from './code.js';
+import { showCommand } from './show.js';
+import { statusCommand } from './status.js';
+import { eventsCommand } from './events.js';
+import { maintenanceAddCommand } from './maintenance.js';
+import { attestCommand } from './attest.js';
+import { qrCommand } from './qr.js';
+import { healthCommand } from './health.js';
 
 export const commands: readonly Command[] = [
   versionCommand,
@@ -16,4 +23,11 @@ export const commands: readonly Command[] = [
   verifyCommand,
   codeParseCommand,
   codeCheckCommand,
+  showCommand,
+  statusCommand,
+  eventsCommand,
+  maintenanceAddCommand,
+  attestCommand,
+  qrCommand,
+  healthCommand,
 ];
