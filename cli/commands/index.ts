@@ -13,6 +13,7 @@ import { maintenanceAddCommand } from './maintenance.js';
 import { attestCommand } from './attest.js';
 import { qrCommand } from './qr.js';
 import { healthCommand } from './health.js';
+import { demoCommand } from './demo.js';
 
 export const commands: readonly Command[] = [
   versionCommand,
@@ -30,4 +31,5 @@ export const commands: readonly Command[] = [
   attestCommand,
   qrCommand,
   healthCommand,
+  demoCommand,
 ];
