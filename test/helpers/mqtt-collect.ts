@@ -39,3 +39,14 @@ export function retainedTransport(client: MqttClient): { publishRetained(topic: 
     },
   };
 }
+
+/** Polls `check` until it returns a value other than undefined/false (for asynchronous deliveries). */
+export async function until<T>(check: () => T | undefined | false, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = check();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

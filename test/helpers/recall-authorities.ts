@@ -16,18 +16,21 @@ export interface Authorities {
   cleanup(): void;
 }
 
+/** Certificates start an hour back, so objects signed "a minute ago" in tests are covered. */
+const hourAgo = () => Math.floor(Date.now() / 1000) - 3600;
+
 export async function makeAuthorities(country = '86'): Promise<Authorities> {
   const dir = mkdtempSync(join(tmpdir(), 'rid-auth-'));
   const root = initRoot({ dir: join(dir, 'root'), country });
   const platform = (name: string, roles: Role[], opts: { notBefore?: number; validitySeconds?: number } = {}) =>
-    certify({ root, dir: join(dir, name), subjectKind: 'platform', subject: name, name, roles, ...opts });
+    certify({ root, dir: join(dir, name), subjectKind: 'platform', subject: name, name, roles, notBefore: hourAgo(), ...opts });
   const index = await platform('platform-index', [ROLES.indexSign]);
   return {
     dir,
     root,
     index,
     platform,
-    enterprise: (code) => certify({ root, dir: join(dir, `ent-${code}`), subjectKind: 'enterprise', subject: code, name: `Maker ${code}`, roles: [...ENTERPRISE_DEFAULT_ROLES] }),
+    enterprise: (code) => certify({ root, dir: join(dir, `ent-${code}`), subjectKind: 'enterprise', subject: code, name: `Maker ${code}`, roles: [...ENTERPRISE_DEFAULT_ROLES], notBefore: hourAgo() }),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
