@@ -1,0 +1,6 @@
+/** The robot side of recalls: durable store, verification pipeline, overlay, local action, acks. */
+export { RecallHandler, ACKNOWLEDGED_REJECTIONS, type RecallHandlerDeps, type NoticeResult, type RecallStatusReport } from './handler.js';
+export { RecallStore, RECALL_STORE_FORMAT, RECALL_STORE_FILES } from './store.js';
+export { runAction, ACTION_ENV, type ActionRun } from './action-runner.js';
+export { RecallStoreError, type RecallStoreErrorCode } from './errors.js';
+export type { AckSink, ActionOutcome, ActionFailure, ActiveRecall, RecallActionConfig, RecallLog, RecallRecord } from './types.js';
