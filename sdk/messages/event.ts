@@ -3,7 +3,7 @@
  * by the unit's device key; `prevHash` is SHA-256 of the previous entry's exact bytes, so the
  * entries form a hash chain (the first names 32 zero bytes).
  */
-import { defineSchema } from '../cbor/index.js';
+import { decodeCbor, defineSchema, encodeCbor } from '../cbor/index.js';
 import { CONTENT_TYPES } from '../cose/content-types.js';
 import { defineKind, signObject } from '../cose/object.js';
 import { sha256 } from '../crypto/hash.js';
@@ -73,4 +73,36 @@ export async function signEvent(device: Signer, event: Omit<EventPayload, 'v'>):
 /** The hash the next entry names as its prevHash. */
 export function entryHash(entry: Uint8Array): Uint8Array {
   return sha256(entry);
+}
+
+/**
+ * The data of a chain-break event: the agent found (and quarantined) damage between two sound
+ * entries, or two sound entries that do not chain. Entries afterSeq+1 .. beforeSeq-1 are lost
+ * from this log (the platform holds every one it confirmed).
+ */
+export interface ChainBreak {
+  afterSeq: number;
+  /** First sound entry after the break; absent when none followed. */
+  beforeSeq?: number;
+  reason: 'damaged-bytes' | 'hash-mismatch' | 'undecodable-entry';
+  /** Bytes quarantined (0 when nothing was removed). */
+  lostBytes: number;
+  /** SHA-256 of the quarantined bytes. */
+  damageHash?: Uint8Array;
+}
+
+export const chainBreakSchema = defineSchema<ChainBreak>('chain-break', {
+  afterSeq: { l: 1, t: 'uint' },
+  beforeSeq: { l: 2, t: 'uint', optional: true },
+  reason: { l: 3, t: { oneOf: ['damaged-bytes', 'hash-mismatch', 'undecodable-entry'] } },
+  lostBytes: { l: 4, t: 'uint' },
+  damageHash: { l: 5, t: 'bstr', max: 32, optional: true },
+});
+
+export function encodeChainBreak(b: ChainBreak): Uint8Array {
+  return encodeCbor(chainBreakSchema.toCbor(b));
+}
+
+export function decodeChainBreak(data: Uint8Array): ChainBreak {
+  return chainBreakSchema.fromCbor(decodeCbor(data, { maxBytes: 2048, what: 'chain-break data' }));
 }

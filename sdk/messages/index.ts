@@ -15,6 +15,10 @@ export {
   GENESIS_HASH,
   type EventKind,
   type EventPayload,
+  chainBreakSchema,
+  encodeChainBreak,
+  decodeChainBreak,
+  type ChainBreak,
 } from './event.js';
 export { orderKind, orderSchema, signOrder, verifyOrder, ORDER_MAX_BYTES, type Order, type OrderCheck, type VerifiedOrder } from './order.js';
 export { heartbeatKind, heartbeatSchema, signHeartbeat, compareHeartbeatSeq, type Heartbeat } from './heartbeat.js';

@@ -1,0 +1,10 @@
+/** Every route group of the local API, registered once. Add yours in its own file and one line here. */
+import type { Agent } from '../../agent.js';
+import type { Router } from '../router.js';
+import { eventRoutes } from './events.js';
+import { statusRoutes } from './status.js';
+
+export function registerRoutes(router: Router, agent: Agent): void {
+  statusRoutes(router, agent);
+  eventRoutes(router, agent);
+}

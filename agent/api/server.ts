@@ -1,0 +1,141 @@
+/**
+ * The local API server: HTTP/1.1 with JSON bodies over a Unix domain socket in the state
+ * directory (mode 0660, group = config.socketGroup), and optionally on TCP for the service
+ * network, where every request needs `Authorization: Bearer <apiToken>`.
+ */
+import { chmodSync, chownSync, existsSync, lstatSync, readFileSync, unlinkSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import type { Logger } from '../logger.js';
+import { ApiError, errorResponse } from './errors.js';
+import type { Router } from './router.js';
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export interface ApiServerOptions {
+  router: Router;
+  log: Logger;
+  socketPath: string;
+  socketGroup?: string;
+  tcp?: { port: number; host: string; token: string };
+}
+
+export interface ApiServer {
+  /** Bound TCP port when the TCP listener is on (useful with port 0 in tests). */
+  tcpPort?: number;
+  close(): Promise<void>;
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new ApiError('BAD_REQUEST', `request body: expected at most ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  if (size === 0) return undefined;
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+  } catch (err) {
+    throw new ApiError('BAD_REQUEST', `request body: expected JSON (${(err as Error).message})`);
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function handler(options: ApiServerOptions, token?: string) {
+  const log = options.log;
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://agent');
+      try {
+        if (token !== undefined && !bearerMatches(req.headers.authorization, token)) {
+          send(res, 401, { error: { code: 'UNAUTHORIZED', message: 'expected Authorization: Bearer <api token>' } });
+          return;
+        }
+        const m = options.router.match(req.method ?? 'GET', url.pathname);
+        if ('status' in m) {
+          send(res, m.status, { error: { code: m.status === 404 ? 'NOT_FOUND' : 'METHOD_NOT_ALLOWED', message: `${req.method} ${url.pathname}` } });
+          return;
+        }
+        const body = await readBody(req);
+        const result = await m.handler({ method: req.method ?? 'GET', path: url.pathname, params: m.params, query: url.searchParams, body, req });
+        send(res, result.status, result.body);
+      } catch (err) {
+        const r = errorResponse(err);
+        if (r.status >= 500) log.error({ err, path: url.pathname }, 'api request failed');
+        else log.info({ path: url.pathname, reason: r.body.error.code }, 'api request refused');
+        if (!res.headersSent) send(res, r.status, r.body);
+      }
+    })();
+  };
+}
+
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const m = /^Bearer (.+)$/.exec(header ?? '');
+  if (!m) return false;
+  const a = Buffer.from(m[1]!);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function groupId(group: string): number {
+  if (/^\d+$/.test(group)) return Number(group);
+  const line = readFileSync('/etc/group', 'utf8')
+    .split('\n')
+    .find((l) => l.split(':')[0] === group);
+  if (!line) throw new Error(`socketGroup: no group named ${group} in /etc/group`);
+  return Number(line.split(':')[2]);
+}
+
+function listen(server: Server, target: string | { port: number; host: string }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    const done = (): void => {
+      server.off('error', reject);
+      resolve();
+    };
+    if (typeof target === 'string') server.listen(target, done);
+    else server.listen(target.port, target.host, done);
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  // A socket file left by a previous run (the agent was killed) is removed; anything else at
+  // that path is not ours to delete.
+  if (existsSync(options.socketPath)) {
+    if (!lstatSync(options.socketPath).isSocket()) throw new Error(`${options.socketPath} exists and is not a socket`);
+    unlinkSync(options.socketPath);
+  }
+  const unix = createServer(handler(options));
+  await listen(unix, options.socketPath);
+  chmodSync(options.socketPath, options.socketGroup ? 0o660 : 0o600);
+  if (options.socketGroup) chownSync(options.socketPath, -1, groupId(options.socketGroup));
+  let tcp: Server | undefined;
+  let tcpPort: number | undefined;
+  if (options.tcp) {
+    tcp = createServer(handler(options, options.tcp.token));
+    await listen(tcp, options.tcp);
+    const addr = tcp.address();
+    tcpPort = typeof addr === 'object' && addr ? addr.port : undefined;
+  }
+  return {
+    tcpPort,
+    async close() {
+      await Promise.all([closeServer(unix), tcp ? closeServer(tcp) : Promise.resolve()]);
+      if (existsSync(options.socketPath)) unlinkSync(options.socketPath);
+    },
+  };
+}

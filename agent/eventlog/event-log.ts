@@ -1,0 +1,238 @@
+/**
+ * The signed, hash-chained event log (docs/protocol.md §"Event log"). Each record is an event
+ * (sdk eventKind) signed by the device key, naming SHA-256 of the previous record's bytes.
+ * Storage, framing, group commit and boot recovery are the FramedLog's; this layer adds the
+ * chain: it checks it on open, reports every break, and records each break it has not yet
+ * recorded as a signed chain-break event (never by truncating the good tail).
+ */
+import {
+  GENESIS_HASH,
+  bytesEqual,
+  decodeChainBreak,
+  encodeChainBreak,
+  entryHash,
+  eventKind,
+  openSign1,
+  signEvent,
+  toHex,
+  type ChainBreak,
+  type EventKind,
+  type EventPayload,
+  type Signer,
+} from '../../sdk/index.js';
+import { FramedLog, type Appended, type RecoveryReport, type WriterFaults } from '../storage/index.js';
+
+export interface EventInput {
+  kind: EventKind;
+  note?: string;
+  technician?: string;
+  order?: Uint8Array;
+  data?: Uint8Array;
+}
+
+export interface LoggedEvent {
+  seq: number;
+  hash: Uint8Array;
+  time: number;
+  kind: EventKind;
+  bytes: Uint8Array;
+}
+
+/** What the boot scan keeps of each sound entry (for the lifecycle replay). */
+export interface EntrySummary {
+  seq: number;
+  time: number;
+  kind: EventKind;
+  order?: Uint8Array;
+}
+
+export interface EventLogOptions {
+  path: string;
+  quarantineDir: string;
+  code: string;
+  signer: Signer;
+  maxBytes: number;
+  reserveBytes: number;
+  /** Seconds since the epoch, from the time floor. */
+  now(): number;
+  faults?: WriterFaults;
+}
+
+export interface EventAppendOptions {
+  reserve?: boolean;
+  /** Runs in the log's serial section before signing; throw to refuse (nothing is consumed). */
+  check?(): void;
+  onQueued?(event: LoggedEvent): void;
+}
+
+export interface Head {
+  seq: number;
+  hash: Uint8Array;
+}
+
+export class EventLog {
+  private queuedHead: Head;
+  private durableHead: Head;
+
+  private constructor(
+    private readonly framed: FramedLog,
+    private readonly options: EventLogOptions,
+    head: Head,
+    /** Sound entries found on open, in order. */
+    readonly entries: readonly EntrySummary[],
+    /** Breaks found on open (including those already recorded). */
+    readonly breaks: readonly ChainBreak[],
+    private readonly unrecorded: ChainBreak[],
+  ) {
+    this.queuedHead = head;
+    this.durableHead = head;
+    framed.onDurable((last) => {
+      this.durableHead = { seq: last.seq, hash: entryHash(last.bytes) };
+    });
+  }
+
+  static async open(options: EventLogOptions): Promise<EventLog> {
+    const framed = await FramedLog.open({ ...options, what: 'event log' });
+    const scan = scanChain(framed, options.code);
+    const recorded = new Set(scan.recordedBreaks.map(breakKey));
+    const byKey = new Map<string, ChainBreak>();
+    for (const q of framed.recovery.damaged) {
+      const b: ChainBreak = { afterSeq: q.afterSeq, beforeSeq: q.beforeSeq, reason: 'damaged-bytes', lostBytes: q.size, damageHash: Buffer.from(q.sha256, 'hex') };
+      byKey.set(breakKey(b), b);
+    }
+    for (const b of scan.breaks) if (!byKey.has(breakKey(b))) byKey.set(breakKey(b), b);
+    const breaks = [...byKey.values()];
+    return new EventLog(framed, options, scan.head, scan.entries, breaks, breaks.filter((b) => !recorded.has(breakKey(b))));
+  }
+
+  /** What boot recovery did to the file (torn tail cut, damage quarantined). */
+  get recovery(): RecoveryReport {
+    return this.framed.recovery;
+  }
+
+  /** The last durable entry: what heartbeats and the status report. */
+  get head(): Head {
+    return this.durableHead;
+  }
+
+  get bytes(): number {
+    return this.framed.bytes;
+  }
+
+  get failure(): Error | undefined {
+    return this.framed.failure;
+  }
+
+  /** Time of the newest sound entry found on open (seconds; 0 when empty). */
+  get lastTimeOnOpen(): number {
+    return this.entries.at(-1)?.time ?? 0;
+  }
+
+  /** The underlying framed records (the outbox reads the 'event' stream from here). */
+  get store(): FramedLog {
+    return this.framed;
+  }
+
+  /** Appends a signed chain-break event for every break found on open not yet recorded. */
+  async recordBreaks(): Promise<LoggedEvent[]> {
+    const out: LoggedEvent[] = [];
+    while (this.unrecorded.length > 0) {
+      const b = this.unrecorded[0]!;
+      out.push(await this.append({ kind: 'chain-break', data: encodeChainBreak(b) }, { reserve: true }));
+      this.unrecorded.shift();
+    }
+    return out;
+  }
+
+  /** Signs and appends one event; resolves once it is durable (fsync'd). */
+  async append(input: EventInput, options: EventAppendOptions = {}): Promise<LoggedEvent> {
+    let logged!: LoggedEvent;
+    await this.framed.append(
+      async (seq) => {
+        options.check?.();
+        const payload: Omit<EventPayload, 'v'> = { code: this.options.code, seq, prevHash: this.queuedHead.hash, time: this.options.now(), ...input };
+        const bytes = await signEvent(this.options.signer, payload);
+        logged = { seq, hash: entryHash(bytes), time: payload.time, kind: input.kind, bytes };
+        return bytes;
+      },
+      {
+        reserve: options.reserve,
+        onQueued: () => {
+          this.queuedHead = { seq: logged.seq, hash: logged.hash };
+          options.onQueued?.(logged);
+        },
+      },
+    );
+    return logged;
+  }
+
+  /** Durable entries after `afterSeq`, at most `limit`. */
+  read(afterSeq: number, limit: number): Appended[] {
+    return this.framed.records(afterSeq, limit);
+  }
+
+  close(): Promise<void> {
+    return this.framed.close();
+  }
+}
+
+function breakKey(b: { afterSeq: number; beforeSeq?: number }): string {
+  return `${b.afterSeq}:${b.beforeSeq ?? '-'}`;
+}
+
+interface ChainScan {
+  head: Head;
+  entries: EntrySummary[];
+  breaks: ChainBreak[];
+  recordedBreaks: ChainBreak[];
+}
+
+/** Walks every durable record: decodes it, checks seq, code and the link to the one before. */
+function scanChain(framed: FramedLog, code: string): ChainScan {
+  const entries: EntrySummary[] = [];
+  const breaks: ChainBreak[] = [];
+  const recordedBreaks: ChainBreak[] = [];
+  let prev: Head = { seq: 0, hash: GENESIS_HASH };
+  let pendingBad = false;
+  const batch = 4096;
+  for (let after = 0; ; ) {
+    const recs = framed.records(after, batch);
+    if (recs.length === 0) break;
+    for (const r of recs) {
+      after = r.seq;
+      let ev: EventPayload;
+      try {
+        ev = openSign1(eventKind, r.bytes).value;
+        if (ev.seq !== r.seq || ev.code !== code) throw new Error(`entry ${ev.seq} of ${ev.code} in frame ${r.seq}`);
+      } catch {
+        // A frame with a sound checksum but content that is not our event: treated as a
+        // damaged entry; the break around it is reported at the next sound entry.
+        pendingBad = true;
+        continue;
+      }
+      const linked = ev.seq === prev.seq + 1 && bytesEqual(ev.prevHash, prev.hash);
+      if (!linked || pendingBad) {
+        breaks.push({ afterSeq: prev.seq, beforeSeq: ev.seq, reason: pendingBad ? 'undecodable-entry' : 'hash-mismatch', lostBytes: 0 });
+      }
+      pendingBad = false;
+      if (ev.kind === 'chain-break' && ev.data) {
+        try {
+          recordedBreaks.push(decodeChainBreak(ev.data));
+        } catch {
+          // A chain-break whose data we cannot read explains nothing; the break it meant to
+          // record is then recorded again, which is harmless.
+        }
+      }
+      entries.push({ seq: ev.seq, time: ev.time, kind: ev.kind, order: ev.order });
+      prev = { seq: ev.seq, hash: entryHash(r.bytes) };
+    }
+  }
+  // Undecodable entries at the end: the next entry appended (the chain-break itself) is the
+  // first sound one after them, so the break is named by that seq and found recorded next boot.
+  if (pendingBad) breaks.push({ afterSeq: prev.seq, beforeSeq: framed.head + 1, reason: 'undecodable-entry', lostBytes: 0 });
+  return { head: prev, entries, breaks, recordedBreaks };
+}
+
+export function headHex(h: Head): { seq: number; hash: string } {
+  return { seq: h.seq, hash: toHex(h.hash) };
+}

@@ -1,0 +1,9 @@
+/** The agent's public surface for the CLI, the demo and tests. */
+export { startAgent, type StartOptions } from './main.js';
+export type { Agent, AgentModule, AgentStatus, StopRequest } from './agent.js';
+export { loadConfig, defaultConfig, envName, type AgentConfig, type LoadConfigOptions } from './config/index.js';
+export { AgentStartError, ConfigError, EventLogError, EventRejectedError } from './errors.js';
+export { EXIT_STATUS, DO_NOT_RUN_STATUSES } from './exit-status.js';
+export { callAgent, callAgentOk, AgentClientError, type AgentTarget } from './api/client.js';
+export { AGENT_FILES, agentPath } from './state-files.js';
+export type { Clock } from './time/clock.js';

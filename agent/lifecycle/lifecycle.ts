@@ -1,0 +1,118 @@
+/**
+ * The unit's lifecycle state (sdk lifecycle table; docs/protocol.md §"Lifecycle"), derived
+ * from the event log on boot and kept in a small marker file as well, so losing the log can
+ * never bring a scrapped unit back: scrapped in either is scrapped.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import {
+  INITIAL_STATE,
+  LIFECYCLE_STATES,
+  TRANSITION_EVENTS,
+  isTransitionEvent,
+  openSign1,
+  orderKind,
+  toHex,
+  writeFileAtomicSync,
+  type LifecycleState,
+  type TransitionEvent,
+} from '../../sdk/index.js';
+import type { EntrySummary } from '../eventlog/index.js';
+
+interface Marker {
+  state: LifecycleState;
+  seq: number;
+}
+
+export class Lifecycle {
+  private durable: LifecycleState;
+  private pending: LifecycleState;
+  private readonly usedOrders = new Set<string>();
+  private readonly listeners = new Set<(state: LifecycleState) => void>();
+
+  private constructor(
+    private readonly markerPath: string,
+    state: LifecycleState,
+    private lastSeq: number,
+  ) {
+    this.durable = state;
+    this.pending = state;
+  }
+
+  /** Replays the transitions of the log, then applies the marker (docs/operations.md). */
+  static replay(entries: readonly EntrySummary[], markerPath: string): Lifecycle {
+    let state: LifecycleState = INITIAL_STATE;
+    let seq = 0;
+    const orders: string[] = [];
+    for (const e of entries) {
+      if (e.order) {
+        const id = orderIdOf(e.order);
+        if (id) orders.push(id);
+      }
+      if (!isTransitionEvent(e.kind) || state === 'scrapped') continue;
+      state = TRANSITION_EVENTS[e.kind];
+      seq = e.seq;
+    }
+    const marker = readMarker(markerPath);
+    if (marker && (marker.state === 'scrapped' || marker.seq > seq)) {
+      state = marker.state;
+      seq = Math.max(seq, marker.seq);
+    }
+    const lc = new Lifecycle(markerPath, state, seq);
+    orders.forEach((o) => lc.usedOrders.add(o));
+    return lc;
+  }
+
+  /** The state of the durable log. */
+  get state(): LifecycleState {
+    return this.durable;
+  }
+
+  /** The state once every queued event is durable (what new submissions are checked against). */
+  get pendingState(): LifecycleState {
+    return this.pending;
+  }
+
+  isOrderUsed(orderId: Uint8Array): boolean {
+    return this.usedOrders.has(toHex(orderId));
+  }
+
+  /** Called in the log's serial section when a transition event is queued. */
+  queued(kind: TransitionEvent, orderId?: Uint8Array): void {
+    if (this.pending !== 'scrapped') this.pending = TRANSITION_EVENTS[kind];
+    if (orderId) this.usedOrders.add(toHex(orderId));
+  }
+
+  /** Called once a transition event is durable: persists the marker, tells listeners. */
+  applied(kind: TransitionEvent, seq: number): void {
+    if (this.durable === 'scrapped') return;
+    this.durable = TRANSITION_EVENTS[kind];
+    this.lastSeq = seq;
+    writeFileAtomicSync(this.markerPath, JSON.stringify({ state: this.durable, seq: this.lastSeq }) + '\n', { mode: 0o640 });
+    for (const l of this.listeners) l(this.durable);
+  }
+
+  onChange(listener: (state: LifecycleState) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
+function orderIdOf(bytes: Uint8Array): string | undefined {
+  try {
+    return toHex(openSign1(orderKind, bytes).value.orderId);
+  } catch {
+    // An order the agent accepted always decodes; one that does not was never accepted.
+    return undefined;
+  }
+}
+
+function readMarker(path: string): Marker | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    const m = JSON.parse(readFileSync(path, 'utf8')) as Partial<Marker>;
+    if (typeof m.state === 'string' && (LIFECYCLE_STATES as readonly string[]).includes(m.state) && typeof m.seq === 'number') return m as Marker;
+  } catch {
+    // Fall through: an unreadable marker adds nothing to what the log says.
+  }
+  return undefined;
+}

@@ -1,0 +1,36 @@
+/**
+ * The agent's root logger, made once in the composition root (main.ts); modules get children
+ * (`log.child({ module: 'outbox' })`). JSON lines on stdout (pino transports do not survive
+ * the bundle). Every line carries the agent version, and the robot code once it is known.
+ * Secrets are redacted wherever they might appear.
+ */
+import { pino, type DestinationStream, type Logger } from 'pino';
+import { VERSION } from '../sdk/index.js';
+
+export type { Logger };
+
+export const REDACT_PATHS = [
+  'apiToken',
+  'brokerPassword',
+  'password',
+  'token',
+  'authorization',
+  '*.apiToken',
+  '*.brokerPassword',
+  '*.password',
+  '*.token',
+  '*.authorization',
+  'req.headers.authorization',
+];
+
+export function createRootLogger(level: string, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { agentVersion: VERSION },
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    destination ?? pino.destination({ dest: 1, sync: true }),
+  );
+}

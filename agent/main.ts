@@ -1,0 +1,224 @@
+/**
+ * The composition root: startAgent(config) runs the start-up checks, opens the state, and
+ * composes the modules. No side effects at import time; close() undoes everything.
+ *
+ *   1. identity: layout, record vs trust store, device key, hardware binding (exit 10/11/12)
+ *   2. boot count, time floor (exit 15), event log + ack log (boot recovery), chain breaks
+ *   3. lifecycle from the log (scrapped 13 / decommissioned 16 once nothing is left to deliver)
+ *   4. outbox, local API, then the modules (link, heartbeat, recall handler)
+ */
+import { mkdirSync } from 'node:fs';
+import { VERSION, isTerminal, type LifecycleState } from '../sdk/index.js';
+import type { Agent, AgentModule, AgentStatus, StopRequest } from './agent.js';
+import { registerRoutes } from './api/routes/index.js';
+import { Router } from './api/router.js';
+import { startApiServer } from './api/server.js';
+import type { AgentConfig } from './config/index.js';
+import { AgentStartError } from './errors.js';
+import { EventLog, headHex } from './eventlog/index.js';
+import { EXIT_STATUS } from './exit-status.js';
+import { Lifecycle, submitEvent } from './lifecycle/index.js';
+import { createRootLogger, type Logger } from './logger.js';
+import { defaultModules } from './modules.js';
+import { DurableOutbox } from './outbox/durable-outbox.js';
+import { nextBootCount } from './startup/boot-count.js';
+import { checkIdentity } from './startup/identity.js';
+import { agentPath } from './state-files.js';
+import { FramedLog, type WriterFaults } from './storage/index.js';
+import { systemClock, type Clock } from './time/clock.js';
+import { TimeFloor } from './time/time-floor.js';
+
+export interface StartOptions {
+  clock?: Clock;
+  /** Root logger; default JSON lines on stdout at config.logLevel. */
+  logger?: Logger;
+  modules?: readonly AgentModule[];
+  /** Crash points for tests (event log writer). */
+  faults?: WriterFaults;
+}
+
+function terminalStop(state: LifecycleState): StopRequest {
+  return state === 'scrapped'
+    ? { exitStatus: EXIT_STATUS.scrapped, reason: 'unit scrapped; every event delivered' }
+    : { exitStatus: EXIT_STATUS.decommissioned, reason: 'unit decommissioned; every event delivered' };
+}
+
+function terminalRefusal(state: LifecycleState, code: string): AgentStartError {
+  return state === 'scrapped'
+    ? new AgentStartError('START_SCRAPPED', EXIT_STATUS.scrapped, `unit ${code} is scrapped; it never returns to service`)
+    : new AgentStartError('START_DECOMMISSIONED', EXIT_STATUS.decommissioned, `unit ${code} is decommissioned; recommission it with a signed order (docs/operations.md)`);
+}
+
+export async function startAgent(config: Readonly<AgentConfig>, options: StartOptions = {}): Promise<Agent> {
+  const root = options.logger ?? createRootLogger(config.logLevel);
+  const clock = options.clock ?? systemClock;
+  const cleanups: (() => void | Promise<void>)[] = [];
+  const runCleanups = async (): Promise<void> => {
+    while (cleanups.length > 0) {
+      try {
+        await cleanups.pop()!();
+      } catch (err) {
+        root.error({ err }, 'cleanup failed');
+      }
+    }
+  };
+  try {
+    const { identity, signer, trust } = checkIdentity(config);
+    const code = identity.code;
+    const log = root.child({ code: code.code });
+    mkdirSync(agentPath(config.stateDir, 'quarantine'), { recursive: true, mode: 0o750 });
+    const bootCount = nextBootCount(agentPath(config.stateDir, 'bootCount'));
+    const bootMono = clock.monotonicMs();
+
+    // The log's newest time raises the floor before anything new is signed.
+    const eventLog = await EventLog.open({
+      path: agentPath(config.stateDir, 'eventLog'),
+      quarantineDir: agentPath(config.stateDir, 'quarantine'),
+      code: code.code,
+      signer,
+      maxBytes: config.maxLogBytes,
+      reserveBytes: config.logReserveBytes,
+      now: () => time.nowSeconds(),
+      faults: options.faults,
+    });
+    cleanups.push(() => eventLog.close());
+    const timeLog = log.child({ module: 'time' });
+    const time = TimeFloor.open({
+      path: agentPath(config.stateDir, 'timeFloor'),
+      clock,
+      atLeastMs: eventLog.lastTimeOnOpen * 1000,
+      refuseClockBehindMs: config.refuseClockBehindMs,
+      onBehind: (behindMs, floorMs) => timeLog.warn({ behindMs, floor: new Date(floorMs).toISOString() }, 'system clock behind the time floor; using the floor'),
+    });
+    if (time.behindAtBootMs > 0) timeLog.warn({ behindMs: time.behindAtBootMs }, 'system clock behind the time floor at boot; using the floor');
+    const floorTimer = setInterval(() => {
+      try {
+        time.persist();
+      } catch (err) {
+        timeLog.error({ err }, 'time floor not persisted');
+      }
+    }, config.timeFloorPersistIntervalMs);
+    floorTimer.unref();
+    cleanups.push(() => {
+      clearInterval(floorTimer);
+      time.persist();
+    });
+
+    const logLog = log.child({ module: 'eventlog' });
+    const rec = eventLog.recovery;
+    if (rec.tornTail) logLog.warn({ offset: rec.tornTail.offset, bytes: rec.tornTail.size, afterSeq: rec.tornTail.afterSeq, quarantine: rec.tornTail.file }, 'torn tail cut off the event log');
+    for (const d of rec.damaged) logLog.error({ offset: d.offset, bytes: d.size, afterSeq: d.afterSeq, beforeSeq: d.beforeSeq, quarantine: d.file }, 'damaged stretch quarantined from the event log');
+    for (const b of await eventLog.recordBreaks()) logLog.error({ seq: b.seq }, 'chain break recorded');
+
+    const ackLog = await FramedLog.open({
+      path: agentPath(config.stateDir, 'ackLog'),
+      quarantineDir: agentPath(config.stateDir, 'quarantine'),
+      maxBytes: config.maxAckLogBytes,
+      reserveBytes: 0,
+      what: 'ack log',
+    });
+    cleanups.push(() => ackLog.close());
+    if (ackLog.recovery.tornTail || ackLog.recovery.damaged.length) logLog.warn({ recovery: ackLog.recovery }, 'ack log recovered');
+    const outbox = new DurableOutbox({ event: eventLog.store, ack: ackLog }, agentPath(config.stateDir, 'outboxCursor'));
+
+    const lifecycle = Lifecycle.replay(eventLog.entries, agentPath(config.stateDir, 'lifecycle'));
+    if (isTerminal(lifecycle.state) && outbox.depth() === 0) throw terminalRefusal(lifecycle.state, code.code);
+
+    let requestStop!: (r: StopRequest) => void;
+    const stopRequested = new Promise<StopRequest>((resolve) => (requestStop = resolve));
+    const checkDrained = (): void => {
+      if (isTerminal(lifecycle.state) && outbox.depth() === 0) requestStop(terminalStop(lifecycle.state));
+    };
+    outbox.onConfirm(checkDrained);
+    lifecycle.onChange((state) => {
+      log.warn({ state }, 'lifecycle state changed');
+      checkDrained();
+    });
+
+    const sections = new Map<string, () => unknown>();
+    const router = new Router();
+    const uptimeMs = (): number => clock.monotonicMs() - bootMono;
+    const agent: Agent = {
+      config,
+      log,
+      identity,
+      code,
+      signer,
+      trust,
+      bootCount,
+      clock,
+      time,
+      eventLog,
+      outbox,
+      lifecycle,
+      router,
+      recovery: { eventLog: eventLog.recovery, ackLog: ackLog.recovery },
+      uptimeMs,
+      stopRequested,
+      submitEvent: async (req) => {
+        try {
+          return await submitEvent({ code, eventLog, lifecycle, trust, now: () => time.nowSeconds(), orderSkewSeconds: config.orderSkewSeconds }, req);
+        } finally {
+          const failure = eventLog.failure;
+          if (failure) requestStop({ exitStatus: EXIT_STATUS.failure, reason: `event log write failed: ${failure.message}` });
+        }
+      },
+      status: () => {
+        const s: AgentStatus = {
+          code: code.code,
+          agentVersion: VERSION,
+          firmwareVersion: config.firmwareVersion,
+          lifecycle: lifecycle.state,
+          draining: isTerminal(lifecycle.state),
+          bootCount,
+          uptimeMs: Math.round(uptimeMs()),
+          timeMs: time.nowMs(),
+          clockBehindMs: Math.max(0, time.nowMs() - clock.nowMs()),
+          eventLog: { head: headHex(eventLog.head), bytes: eventLog.bytes, maxBytes: config.maxLogBytes },
+          outbox: {
+            depth: outbox.depth(),
+            event: { head: outbox.head('event'), confirmed: outbox.confirmed('event') },
+            ack: { head: outbox.head('ack'), confirmed: outbox.confirmed('ack') },
+          },
+          recovery: { tornTailBytes: rec.tornTail?.size ?? 0, damagedStretches: rec.damaged.length, chainBreaks: eventLog.breaks.length },
+        };
+        for (const [name, provider] of sections) s[name] = provider();
+        return s;
+      },
+      addStatusSection: (name, provider) => {
+        sections.set(name, provider);
+      },
+      onClose: (fn) => {
+        cleanups.push(fn);
+      },
+      close: async () => {
+        await runCleanups();
+        log.info('agent stopped');
+      },
+    };
+
+    registerRoutes(router, agent);
+    const api = await startApiServer({
+      router,
+      log: log.child({ module: 'api' }),
+      socketPath: config.socketPath,
+      socketGroup: config.socketGroup,
+      tcp: config.apiTcpPort !== undefined && config.apiToken ? { port: config.apiTcpPort, host: config.apiTcpHost, token: config.apiToken } : undefined,
+    });
+    cleanups.push(() => api.close());
+
+    for (const m of options.modules ?? defaultModules) {
+      const started = await m.start(agent);
+      if (started) cleanups.push(() => started.close());
+      log.info({ module: m.name }, 'module started');
+    }
+    log.info(
+      { lifecycle: lifecycle.state, bootCount, eventHead: eventLog.head.seq, outboxDepth: outbox.depth(), socket: config.socketPath },
+      isTerminal(lifecycle.state) ? 'agent started (draining: delivering what is pending before stopping)' : 'agent started',
+    );
+    return agent;
+  } catch (err) {
+    await runCleanups();
+    throw err;
+  }
+}

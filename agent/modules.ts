@@ -1,0 +1,8 @@
+/**
+ * The optional modules `robot-id agent` starts after the core, in order (link, heartbeat,
+ * recall handler, ...). Add yours with one import and one entry; startAgent also takes an
+ * explicit list (tests).
+ */
+import type { AgentModule } from './agent.js';
+
+export const defaultModules: readonly AgentModule[] = [];

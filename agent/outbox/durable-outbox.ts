@@ -1,0 +1,95 @@
+/**
+ * The durable outbox (agent/outbox/types.ts; docs/protocol.md §"Delivery and receipts").
+ * Stream 'event' is the event log itself; stream 'ack' is a second framed log of signed recall
+ * acknowledgements. The only extra state is the confirmed cursor per stream, persisted
+ * atomically (outbox.json). An entry stays pending until a platform receipt confirms it.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomicSync } from '../../sdk/index.js';
+import type { FramedLog } from '../storage/index.js';
+import type { Outbox, PendingEntry, StreamName } from './types.js';
+
+type Cursor = Record<StreamName, number>;
+
+export class DurableOutbox implements Outbox {
+  private cursor: Cursor;
+  private serial: Promise<unknown> = Promise.resolve();
+  private readonly appendListeners = new Set<(stream: StreamName) => void>();
+  private readonly confirmListeners = new Set<(stream: StreamName, seq: number) => void>();
+
+  constructor(
+    private readonly logs: Record<StreamName, FramedLog>,
+    private readonly cursorPath: string,
+  ) {
+    this.cursor = readCursor(cursorPath);
+    for (const stream of ['event', 'ack'] as const) {
+      logs[stream].onDurable(() => {
+        for (const l of this.appendListeners) l(stream);
+      });
+    }
+  }
+
+  pending(stream: StreamName, afterSeq: number, limit: number): PendingEntry[] {
+    const from = Math.max(afterSeq, this.cursor[stream]);
+    return this.logs[stream].records(from, limit).map((r) => ({ stream, seq: r.seq, bytes: r.bytes }));
+  }
+
+  confirmed(stream: StreamName): number {
+    return this.cursor[stream];
+  }
+
+  head(stream: StreamName): number {
+    return this.logs[stream].head;
+  }
+
+  /** Monotonic; a receipt beyond the head is clamped to it (nothing unsent can be confirmed). */
+  confirm(stream: StreamName, seq: number): Promise<void> {
+    const run = this.serial.then(() => {
+      const target = Math.min(Math.floor(seq), this.logs[stream].head);
+      if (!(target > this.cursor[stream])) return;
+      const next = { ...this.cursor, [stream]: target };
+      writeFileAtomicSync(this.cursorPath, JSON.stringify(next) + '\n', { mode: 0o640 });
+      this.cursor = next;
+      for (const l of this.confirmListeners) l(stream, target);
+    });
+    this.serial = run.catch(() => undefined);
+    return run;
+  }
+
+  depth(): number {
+    return this.logs.event.countAfter(this.cursor.event) + this.logs.ack.countAfter(this.cursor.ack);
+  }
+
+  onAppend(listener: (stream: StreamName) => void): () => void {
+    this.appendListeners.add(listener);
+    return () => this.appendListeners.delete(listener);
+  }
+
+  /** Called after a confirmation is persisted (health: time of the last confirmation). */
+  onConfirm(listener: (stream: StreamName, seq: number) => void): () => void {
+    this.confirmListeners.add(listener);
+    return () => this.confirmListeners.delete(listener);
+  }
+
+  /**
+   * Appends one signed acknowledgement to the 'ack' stream. `make` receives the sequence the
+   * ack will have (so it can sign it in); resolves once the ack is durable.
+   */
+  async appendAck(make: (seq: number) => Uint8Array | Promise<Uint8Array>): Promise<{ seq: number }> {
+    const { seq } = await this.logs.ack.append(make);
+    return { seq };
+  }
+}
+
+function readCursor(path: string): Cursor {
+  if (!existsSync(path)) return { event: 0, ack: 0 };
+  let raw: Partial<Cursor>;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8')) as Partial<Cursor>;
+  } catch {
+    // An unreadable cursor only costs resends: start from 0; the ingest removes duplicates.
+    raw = {};
+  }
+  const n = (v: unknown): number => (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : 0);
+  return { event: n(raw.event), ack: n(raw.ack) };
+}

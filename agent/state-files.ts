@@ -1,0 +1,20 @@
+/**
+ * Files the agent keeps in the state directory, beside those `robot-id provision` writes
+ * (sdk STATE_FILES). docs/operations.md §"State directory" lists them all.
+ */
+import { join } from 'node:path';
+
+export const AGENT_FILES = {
+  eventLog: 'events.log',
+  ackLog: 'acks.log',
+  outboxCursor: 'outbox.json',
+  timeFloor: 'time-floor.json',
+  bootCount: 'boot.json',
+  lifecycle: 'lifecycle.json',
+  quarantine: 'quarantine',
+  socket: 'agent.sock',
+} as const;
+
+export function agentPath(stateDir: string, file: keyof typeof AGENT_FILES): string {
+  return join(stateDir, AGENT_FILES[file]);
+}

@@ -1,0 +1,98 @@
+/**
+ * The frame around every record of an append-only log (docs/protocol.md §"Event log format"):
+ *
+ *   offset  size  field
+ *        0     4  magic "RIDF"
+ *        4     4  payload length L, big-endian
+ *        8     8  record sequence number, big-endian (< 2^53)
+ *       16     4  CRC-32 of bytes 4..16 and of the payload, big-endian
+ *       20     L  payload (for the event log: the signed event exactly as published)
+ *
+ * The magic lets a scanner find the next sound frame after a damaged stretch; the CRC covers
+ * the length, so a flipped length byte cannot make a frame swallow its neighbours.
+ */
+import { crc32 } from './crc32.js';
+
+export const FRAME_MAGIC = new Uint8Array([0x52, 0x49, 0x44, 0x46]);
+export const FRAME_HEADER_BYTES = 20;
+/** No record is larger; a length above this is damage. */
+export const FRAME_MAX_PAYLOAD = 1024 * 1024;
+
+export function encodeFrame(seq: number, payload: Uint8Array): Buffer {
+  if (!Number.isSafeInteger(seq) || seq < 1) throw new RangeError(`frame seq: expected a positive safe integer, got ${seq}`);
+  if (payload.length > FRAME_MAX_PAYLOAD) throw new RangeError(`frame payload: expected at most ${FRAME_MAX_PAYLOAD} bytes, got ${payload.length}`);
+  const buf = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length);
+  buf.set(FRAME_MAGIC, 0);
+  buf.writeUInt32BE(payload.length, 4);
+  buf.writeUInt32BE(Math.floor(seq / 2 ** 32), 8);
+  buf.writeUInt32BE(seq >>> 0, 12);
+  buf.set(payload, FRAME_HEADER_BYTES);
+  buf.writeUInt32BE(crc32(buf.subarray(4, 16), payload), 16);
+  return buf;
+}
+
+export interface FrameAt {
+  seq: number;
+  /** Offset of the frame in the file. */
+  offset: number;
+  /** Frame size including the header. */
+  size: number;
+}
+
+/** The sound frame starting at `offset`, or undefined when there is none. */
+export function frameAt(buf: Uint8Array, offset: number): FrameAt | undefined {
+  if (offset + FRAME_HEADER_BYTES > buf.length) return undefined;
+  for (let i = 0; i < 4; i++) if (buf[offset + i] !== FRAME_MAGIC[i]) return undefined;
+  const view = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  const len = view.readUInt32BE(offset + 4);
+  if (len > FRAME_MAX_PAYLOAD || offset + FRAME_HEADER_BYTES + len > buf.length) return undefined;
+  const seq = view.readUInt32BE(offset + 8) * 2 ** 32 + view.readUInt32BE(offset + 12);
+  if (seq < 1 || !Number.isSafeInteger(seq)) return undefined;
+  const want = view.readUInt32BE(offset + 16);
+  const payloadStart = offset + FRAME_HEADER_BYTES;
+  if (crc32(view.subarray(offset + 4, offset + 16), view.subarray(payloadStart, payloadStart + len)) !== want) return undefined;
+  return { seq, offset, size: FRAME_HEADER_BYTES + len };
+}
+
+export interface Damage {
+  offset: number;
+  size: number;
+}
+
+export interface ScanResult {
+  frames: FrameAt[];
+  /** Damaged stretches with sound frames after them. */
+  damaged: Damage[];
+  /** Bytes after the last sound frame that do not form one (a torn write). */
+  tornTail?: Damage;
+}
+
+/** Splits a log image into sound frames, damaged stretches between them, and a torn tail. */
+export function scanFrames(buf: Uint8Array): ScanResult {
+  const frames: FrameAt[] = [];
+  const damaged: Damage[] = [];
+  let pos = 0;
+  while (pos < buf.length) {
+    const f = frameAt(buf, pos);
+    if (f && (frames.length === 0 || f.seq > frames[frames.length - 1]!.seq)) {
+      frames.push(f);
+      pos += f.size;
+      continue;
+    }
+    const next = findNextFrame(buf, pos + 1, frames.length ? frames[frames.length - 1]!.seq : 0);
+    if (next === undefined) return { frames, damaged, tornTail: { offset: pos, size: buf.length - pos } };
+    damaged.push({ offset: pos, size: next - pos });
+    pos = next;
+  }
+  return { frames, damaged };
+}
+
+function findNextFrame(buf: Uint8Array, from: number, afterSeq: number): number | undefined {
+  let i = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).indexOf(FRAME_MAGIC, from);
+  while (i !== -1) {
+    const f = frameAt(buf, i);
+    if (f && f.seq > afterSeq) return i;
+    i = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).indexOf(FRAME_MAGIC, i + 1);
+  }
+  return undefined;
+}

@@ -1,0 +1,251 @@
+/**
+ * A durable append-only log of framed records with group commit. The event log and the
+ * recall-acknowledgement log are both one of these.
+ *
+ * append(): under one serial section, assigns the next sequence, lets the caller build the
+ * record for it, checks the disk cap and queues the frame; the returned promise resolves only
+ * once the frame is written AND fdatasync'd. Appends that arrive while a flush is in progress
+ * are written together by the next one (one write + one fdatasync for the whole batch).
+ * If a write or fsync fails the log stops accepting (EVENT_LOG_IO) until the agent restarts and
+ * boot recovery runs: after a failed fsync the page cache cannot be trusted.
+ */
+import { closeSync, existsSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { fsyncDirectory } from '../../sdk/index.js';
+import { EventLogError } from '../errors.js';
+import { encodeFrame, FRAME_HEADER_BYTES, FRAME_MAX_PAYLOAD, type FrameAt } from './frame.js';
+import { recoverLog, type RecoveryReport } from './recover.js';
+
+/** Crash points for tests: a hook that throws stands for the process dying right there. */
+export interface WriterFaults {
+  beforeWrite?(batch: { path: string; offset: number; bytes: Buffer }): void;
+  beforeFsync?(batch: { path: string; offset: number; bytes: Buffer }): void;
+  afterFsync?(batch: { path: string; offset: number; bytes: Buffer }): void;
+}
+
+export interface FramedLogOptions {
+  path: string;
+  quarantineDir: string;
+  /** The file never grows beyond this. */
+  maxBytes: number;
+  /** Bytes of maxBytes only appends with `reserve: true` may use. */
+  reserveBytes: number;
+  faults?: WriterFaults;
+  /** What the records are, for error messages ("event log"). */
+  what: string;
+}
+
+export interface AppendOptions {
+  /** May use the reserve (chain-break records, lifecycle orders). */
+  reserve?: boolean;
+  /** Called inside the serial section once the record is queued (before it is durable). */
+  onQueued?(seq: number, bytes: Uint8Array): void;
+}
+
+export interface Appended {
+  seq: number;
+  bytes: Uint8Array;
+}
+
+interface Queued {
+  seq: number;
+  bytes: Uint8Array;
+  frame: Buffer;
+  resolve(a: Appended): void;
+  reject(err: unknown): void;
+}
+
+export class FramedLog {
+  /** Durable records in order: seq and where the frame is. */
+  private readonly index: FrameAt[];
+  private size: number;
+  private queuedBytes = 0;
+  private nextSeq: number;
+  private queue: Queued[] = [];
+  private flushing = false;
+  private serial: Promise<unknown> = Promise.resolve();
+  private failed: Error | undefined;
+  private closed = false;
+  private readonly listeners = new Set<(last: Appended) => void>();
+
+  private constructor(
+    private readonly options: FramedLogOptions,
+    private readonly fh: FileHandle,
+    private readonly readFd: number,
+    frames: FrameAt[],
+    size: number,
+    readonly recovery: RecoveryReport,
+  ) {
+    this.index = frames;
+    this.size = size;
+    this.nextSeq = (frames.at(-1)?.seq ?? 0) + 1;
+  }
+
+  /** Opens (creating when missing) and recovers the log; see recover.ts. */
+  static async open(options: FramedLogOptions): Promise<FramedLog> {
+    if (!existsSync(options.path)) {
+      writeFileSync(options.path, new Uint8Array(0), { mode: 0o640, flag: 'wx' });
+      fsyncDirectory(dirname(options.path));
+    }
+    const { frames, image, report } = recoverLog(options.path, options.quarantineDir);
+    const fh = await open(options.path, 'r+');
+    const readFd = openSync(options.path, 'r');
+    return new FramedLog(options, fh, readFd, frames, image.length, report);
+  }
+
+  get path(): string {
+    return this.options.path;
+  }
+
+  /** Highest durable seq (0: empty). */
+  get head(): number {
+    return this.index.at(-1)?.seq ?? 0;
+  }
+
+  /** Bytes in the file (durable frames only). */
+  get bytes(): number {
+    return this.size;
+  }
+
+  get failure(): Error | undefined {
+    return this.failed;
+  }
+
+  /** Durable records with seq > afterSeq, at most `limit`, read from the file. */
+  records(afterSeq: number, limit: number): Appended[] {
+    const out: Appended[] = [];
+    for (let i = this.firstAfter(afterSeq); i < this.index.length && out.length < limit; i++) {
+      const f = this.index[i]!;
+      out.push({ seq: f.seq, bytes: this.read(f) });
+    }
+    return out;
+  }
+
+  /** Number of durable records with seq > afterSeq. */
+  countAfter(afterSeq: number): number {
+    return this.index.length - this.firstAfter(afterSeq);
+  }
+
+  /** The durable record with this seq, if present. */
+  get(seq: number): Uint8Array | undefined {
+    const i = this.firstAfter(seq - 1);
+    const f = this.index[i];
+    return f && f.seq === seq ? this.read(f) : undefined;
+  }
+
+  /** Called after each durable batch with its last record. Returns an unsubscribe function. */
+  onDurable(listener: (last: Appended) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  append(make: (seq: number) => Uint8Array | Promise<Uint8Array>, options: AppendOptions = {}): Promise<Appended> {
+    let durable!: Promise<Appended>;
+    const queued = this.serial.then(async () => {
+      this.assertOpen();
+      const seq = this.nextSeq;
+      const bytes = await make(seq);
+      this.assertOpen();
+      if (bytes.length > FRAME_MAX_PAYLOAD) throw new EventLogError('EVENT_TOO_LARGE', `${this.options.what}: record of ${bytes.length} bytes exceeds ${FRAME_MAX_PAYLOAD}`);
+      const frameSize = FRAME_HEADER_BYTES + bytes.length;
+      const limit = this.options.maxBytes - (options.reserve ? 0 : this.options.reserveBytes);
+      if (this.size + this.queuedBytes + frameSize > limit) {
+        throw new EventLogError(
+          'EVENT_LOG_FULL',
+          `${this.options.what} is full: ${this.size + this.queuedBytes} of ${limit} bytes used, a record of ${frameSize} bytes does not fit; raise the cap (docs/operations.md §"Disk policy")`,
+        );
+      }
+      const frame = encodeFrame(seq, bytes);
+      this.nextSeq = seq + 1;
+      this.queuedBytes += frame.length;
+      durable = new Promise<Appended>((resolve, reject) => this.queue.push({ seq, bytes, frame, resolve, reject }));
+      durable.catch(() => undefined); // the caller receives the rejection through the returned chain
+      options.onQueued?.(seq, bytes);
+      void this.flush();
+    });
+    this.serial = queued.catch(() => undefined);
+    return queued.then(() => durable);
+  }
+
+  /** Waits for queued appends, then closes the files. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.serial;
+    while (this.flushing || this.queue.length > 0) await new Promise((r) => setImmediate(r));
+    this.closed = true;
+    await this.fh.close();
+    closeSync(this.readFd);
+  }
+
+  private assertOpen(): void {
+    if (this.failed) throw new EventLogError('EVENT_LOG_IO', `${this.options.what}: stopped after a write failure (${this.failed.message}); restart the agent`, { cause: this.failed });
+    if (this.closed) throw new EventLogError('EVENT_LOG_CLOSED', `${this.options.what} is closed`);
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0 && !this.failed) {
+        const batch = this.queue;
+        this.queue = [];
+        await this.writeBatch(batch);
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async writeBatch(batch: Queued[]): Promise<void> {
+    const bytes = batch.length === 1 ? batch[0]!.frame : Buffer.concat(batch.map((q) => q.frame));
+    const at = { path: this.options.path, offset: this.size, bytes };
+    try {
+      this.options.faults?.beforeWrite?.(at);
+      let off = 0;
+      while (off < bytes.length) off += (await this.fh.write(bytes, off, bytes.length - off, this.size + off)).bytesWritten;
+      this.options.faults?.beforeFsync?.(at);
+      await this.fh.datasync();
+      this.options.faults?.afterFsync?.(at);
+    } catch (err) {
+      this.failed = err instanceof Error ? err : new Error(String(err));
+      const io = new EventLogError('EVENT_LOG_IO', `${this.options.what}: write failed, nothing in this batch was accepted (${this.failed.message})`, { cause: err });
+      for (const q of [...batch, ...this.queue]) q.reject(io);
+      this.queue = [];
+      return;
+    }
+    let offset = this.size;
+    for (const q of batch) {
+      this.index.push({ seq: q.seq, offset, size: q.frame.length });
+      offset += q.frame.length;
+    }
+    this.size = offset;
+    this.queuedBytes -= bytes.length;
+    const last = batch[batch.length - 1]!;
+    for (const q of batch) q.resolve({ seq: q.seq, bytes: q.bytes });
+    for (const l of this.listeners) l({ seq: last.seq, bytes: last.bytes });
+  }
+
+  private firstAfter(afterSeq: number): number {
+    let lo = 0;
+    let hi = this.index.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.index[mid]!.seq <= afterSeq) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private read(f: FrameAt): Uint8Array {
+    const len = f.size - FRAME_HEADER_BYTES;
+    const buf = Buffer.allocUnsafe(len);
+    let off = 0;
+    while (off < len) {
+      const n = readSync(this.readFd, buf, off, len - off, f.offset + FRAME_HEADER_BYTES + off);
+      if (n === 0) throw new EventLogError('EVENT_LOG_FORMAT', `${this.options.what}: short read at ${f.offset}`);
+      off += n;
+    }
+    return new Uint8Array(buf.buffer, buf.byteOffset, len);
+  }
+}
