@@ -6,6 +6,9 @@ import { enterpriseCertifyCommand, platformCertifyCommand } from './certify.js';
 import { provisionCommand } from './provision.js';
 import { verifyCommand } from './verify.js';
 import { codeCheckCommand, codeParseCommand } from './code.js';
+import { agentCommand } from './agent.js';
+import { eventAddCommand } from './event.js';
+import { orderSignCommand } from './order.js';
 import { showCommand } from './show.js';
 import { statusCommand } from './status.js';
 import { eventsCommand } from './events.js';
@@ -24,6 +27,9 @@ export const commands: readonly Command[] = [
   verifyCommand,
   codeParseCommand,
   codeCheckCommand,
+  agentCommand,
+  eventAddCommand,
+  orderSignCommand,
   showCommand,
   statusCommand,
   eventsCommand,
