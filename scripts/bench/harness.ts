@@ -3,7 +3,7 @@
  * operations per second. Every benchmark compares against a baseline measured in the same run
  * on the same machine, so ratios are meaningful even where absolute numbers are not.
  */
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 
 export interface Result {
   name: string;
@@ -53,3 +53,34 @@ export function table(title: string, rows: { name: string; value: string; ratio?
 }
 
 export const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+/** "target met" / "TARGET MISSED" in capitals so a missed target cannot hide in a table. */
+export const verdict = (met: boolean, target: string): string => (met ? `ok (${target})` : `TARGET MISSED (${target})`);
+
+/** Ratio against a baseline, e.g. "0.85x raw". */
+export const ratioText = (value: number, base: number, label = 'raw'): string => `${(value / base).toFixed(2)}x ${label}`;
+
+/**
+ * Measures several functions in interleaved rounds (A B C A B C ...) and keeps each one's best
+ * round. The machine is shared: load from other processes comes and goes, and interleaving
+ * exposes every candidate to the same noise, so the ratios stay honest when the absolute
+ * figures wobble.
+ */
+export function compareInterleaved(fns: { name: string; fn: () => void }[], rounds = 8, roundSeconds = 0.3): Result[] {
+  const best = new Map<string, Result>();
+  for (const f of fns) measure(f.name, f.fn, 0.05);
+  for (let r = 0; r < rounds; r++) {
+    for (const f of fns) {
+      const res = measure(f.name, f.fn, roundSeconds);
+      const prev = best.get(f.name);
+      if (!prev || res.opsPerSec > prev.opsPerSec) best.set(f.name, res);
+    }
+  }
+  return fns.map((f) => best.get(f.name)!);
+}
+
+/** The 1-minute load average and the core count, to print next to every figure. */
+export function loadNote(): string {
+  const [one] = loadavg();
+  return `load ${one!.toFixed(2)} on ${cpus().length} cores`;
+}

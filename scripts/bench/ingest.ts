@@ -1,0 +1,122 @@
+/**
+ * Fleet ingest: verified messages per second (decode, chain, signature, dedupe) against raw
+ * node:crypto verification of the same messages. In-process, no broker: pre-signed heartbeats
+ * from many units are fed straight into the verify path.
+ *
+ * Baseline: `crypto.verify` over each message's Sig_structure (pre-built) with a KeyObject
+ * imported once per unit: the floor this machine sets for checking one Ed25519 signature.
+ * Target: the ingest at >= 0.8 of that.
+ */
+import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  compareHeartbeatSeq,
+  decodeSign1,
+  heartbeatKind,
+  parseUnitTopic,
+  sigStructure1,
+  signHeartbeat,
+  unitTopic,
+  verifyUnitMessage,
+  type VerifiedIdentity,
+} from '../../sdk/index.js';
+import { compareInterleaved, fmt, loadNote, machine, table, verdict, type Result } from './harness.js';
+import { makePki, makeUnit, unitCode, type Unit } from './pki.js';
+
+const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+
+export interface IngestInput {
+  units: Unit[];
+  messages: { topic: string; bytes: Uint8Array; code: string }[];
+}
+
+export async function prepare(unitCount: number, perUnit: number): Promise<IngestInput & { dir: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'rid-bench-ingest-'));
+  const pki = await makePki(dir);
+  const now = Math.floor(Date.now() / 1000);
+  const units: Unit[] = [];
+  for (let i = 0; i < unitCount; i++) units.push(await makeUnit(pki.enterprise, unitCode(i + 1), now));
+  const messages: IngestInput['messages'] = [];
+  for (let counter = 1; counter <= perUnit; counter++) {
+    for (const u of units) {
+      const bytes = await signHeartbeat(u.signer, {
+        code: u.code,
+        boot: 1,
+        counter,
+        time: now,
+        uptimeS: counter * 30,
+        state: 'in_service',
+        agentVersion: '0.1.0',
+        firmwareVersion: 'fw-1',
+        outboxDepth: 0,
+        logSeq: 0,
+        logHash: new Uint8Array(32),
+        nextDueBy: now + 60,
+      });
+      messages.push({ topic: unitTopic(u.code, 'hb'), bytes, code: u.code });
+    }
+  }
+  return { dir, units, messages };
+}
+
+export async function runIngestBench(options: { units: number; perUnit: number; rounds: number }): Promise<{ ratio: number }> {
+  const input = await prepare(options.units, options.perUnit);
+  try {
+    // Baseline: raw verify, Sig_structure and KeyObjects prepared outside the timed loop.
+    const keys = new Map<string, KeyObject>();
+    for (const u of input.units) {
+      keys.set(u.code, createPublicKey({ key: Buffer.concat([SPKI_PREFIX, u.identity.record.devicePublicKey]), format: 'der', type: 'spki' }));
+    }
+    const raw = input.messages.map((m) => {
+      const cose = decodeSign1(m.bytes, { maxBytes: 4096 });
+      return { key: keys.get(m.code)!, data: sigStructure1(cose.protectedBytes, cose.payload), sig: cose.signature };
+    });
+    let i = 0;
+    const rawFn = (): void => {
+      const r = raw[i++ % raw.length]!;
+      if (!verify(null, r.data, r.key, r.sig)) throw new Error('raw verify failed');
+    };
+
+    // The SDK path an ingest runs per message: topic, identity lookup, decode + kid + signature
+    // (verifyUnitMessage), then dedupe against the unit's high-water mark.
+    const identities = new Map<string, VerifiedIdentity>(input.units.map((u) => [u.code, u.identity]));
+    const marks = new Map<string, { boot: number; counter: number }>();
+    let j = 0;
+    let accepted = 0;
+    const sdkFn = (): void => {
+      const m = input.messages[j++ % input.messages.length]!;
+      const t = parseUnitTopic(m.topic)!;
+      const identity = identities.get(t.code)!;
+      const hb = verifyUnitMessage(heartbeatKind, m.bytes, identity).value;
+      const mark = marks.get(t.code);
+      if (!mark || compareHeartbeatSeq(hb, mark) > 0) {
+        marks.set(t.code, { boot: hb.boot, counter: hb.counter });
+        accepted++;
+      }
+    };
+    const [rawResult, sdkResult] = compareInterleaved(
+      [
+        { name: 'raw node:crypto verify', fn: rawFn },
+        { name: 'SDK verify path (verifyUnitMessage + dedupe)', fn: sdkFn },
+      ],
+      options.rounds,
+    ) as [Result, Result];
+    if (accepted === 0) throw new Error('SDK path accepted nothing');
+
+    const ratio = sdkResult.opsPerSec / rawResult.opsPerSec;
+    table(`fleet ingest: verified messages/s (${fmt(options.units)} units, ${fmt(input.messages.length)} heartbeats, ${machine()}, ${loadNote()})`, [
+      { name: rawResult.name, value: fmt(rawResult.opsPerSec), ratio: '1.00x (baseline)' },
+      { name: sdkResult.name, value: fmt(sdkResult.opsPerSec), ratio: `${ratio.toFixed(2)}x raw  ${verdict(ratio >= 0.8, 'target >= 0.80x')}` },
+    ]);
+    return { ratio };
+  } finally {
+    rmSync(input.dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const units = Number(process.argv[2] ?? 5000);
+  await runIngestBench({ units, perUnit: 2, rounds: 8 });
+}
