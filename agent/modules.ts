@@ -4,5 +4,6 @@
  * explicit list (tests).
  */
 import type { AgentModule } from './agent.js';
+import { linkModule } from './link/module.js';
 
-export const defaultModules: readonly AgentModule[] = [];
+export const defaultModules: readonly AgentModule[] = [linkModule];

@@ -24,3 +24,4 @@ export * from './recall/index.js';
 export { RecallPublisher, DEFAULT_INDEX_LIFETIME_SECONDS, type RetainedTransport, type PublisherOptions, type PublishResult } from './platform/recall-publisher.js';
 export { IndexState, INDEX_STATE_FORMAT, type RecallRecord, type ScopeRecord, type IndexStateJson } from './platform/index-state.js';
 export { scopesOfTarget } from './platform/recall-scopes.js';
+export * from './platform/index.js';

@@ -1,0 +1,198 @@
+/**
+ * The unit's MQTT connection (docs/protocol.md §"The link"). One MQTT.js client per
+ * connection attempt, created with the fixed options of options.ts; when it closes for any
+ * reason the link waits a capped, fully jittered backoff and makes a new one. Each attempt is
+ * a new session number, handed to the Will provider first so the death message carries the
+ * birth sequence of the session it ends.
+ *
+ * Lifecycle events: 'connect' (session), 'disconnect', 'message' (topic, payload), 'stopped'.
+ * `publish` settles once: on PUBACK (QoS 1) or when written (QoS 0), or rejects with
+ * LinkError LINK_DOWN when the connection ends first. Nothing is retried here: the outbox
+ * sender (sender.ts) decides what to send again.
+ */
+import { EventEmitter } from 'node:events';
+import { connect, type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import { RobotIdError } from '../../sdk/index.js';
+import { Backoff } from './backoff.js';
+import { mqttOptions, type LinkOptions, type Will } from './options.js';
+
+export class LinkError extends RobotIdError {}
+
+export interface LinkEvents {
+  connect: [session: number];
+  disconnect: [];
+  message: [topic: string, payload: Buffer];
+  stopped: [];
+}
+
+export interface LinkDeps {
+  code: string;
+  options: LinkOptions;
+  log: Logger;
+  /** Called before every attempt with its session number; the Will the broker will hold. */
+  will?: (session: number) => Promise<Will | undefined>;
+  random?: () => number;
+}
+
+export interface PublishOptions {
+  qos: 0 | 1;
+  retain?: boolean;
+}
+
+interface Inflight {
+  resolve(): void;
+  reject(err: Error): void;
+}
+
+export class MqttLink extends EventEmitter<LinkEvents> {
+  private client: MqttClient | undefined;
+  private live = false;
+  private sessionNo = 0;
+  private stopped = false;
+  private started = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly backoff: Backoff;
+  private readonly topics: string[] = [];
+  private readonly inflight = new Set<Inflight>();
+  readonly stats = { attempts: 0, connects: 0, disconnects: 0, lastDelayMs: 0 };
+
+  constructor(private readonly deps: LinkDeps) {
+    super();
+    this.backoff = new Backoff({ minMs: deps.options.reconnectMinMs, maxMs: deps.options.reconnectMaxMs, random: deps.random });
+  }
+
+  get connected(): boolean {
+    return this.live;
+  }
+
+  get session(): number {
+    return this.sessionNo;
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    void this.attempt();
+  }
+
+  /** Subscribes now (if connected) and again after every connect, at QoS 1. */
+  subscribe(topic: string): void {
+    if (this.topics.includes(topic)) return;
+    this.topics.push(topic);
+    if (this.live) this.client?.subscribe(topic, { qos: 1 }, (err) => err && this.deps.log.warn({ topic, err: { message: err.message } }, 'subscribe failed'));
+  }
+
+  /** Subscribes once more so the broker sends the topic's retained message again. */
+  refetch(topic: string): void {
+    if (this.live) this.client?.subscribe(topic, { qos: 1 });
+  }
+
+  publish(topic: string, payload: Uint8Array, options: PublishOptions): Promise<void> {
+    const client = this.client;
+    if (!client || !this.live) return Promise.reject(new LinkError('LINK_DOWN', `publish ${topic}: not connected`));
+    return new Promise<void>((resolve, reject) => {
+      const entry: Inflight = {
+        resolve: () => {
+          this.inflight.delete(entry);
+          resolve();
+        },
+        reject: (err) => {
+          this.inflight.delete(entry);
+          reject(err);
+        },
+      };
+      this.inflight.add(entry);
+      const buf = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+      client.publish(topic, buf, { qos: options.qos, retain: options.retain ?? false }, (err) => {
+        if (err) entry.reject(new LinkError('LINK_DOWN', `publish ${topic}: ${err.message}`, { cause: err }));
+        else entry.resolve();
+      });
+    });
+  }
+
+  /**
+   * Orderly shutdown: optionally publishes `last` (the clean offline message) at QoS 1, then
+   * disconnects cleanly so the broker discards the Will.
+   */
+  async stop(last?: Will): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    const client = this.client;
+    if (client && this.live && last) {
+      try {
+        await Promise.race([this.publish(last.topic, last.payload, { qos: 1 }), new Promise((r) => setTimeout(r, 2000))]);
+      } catch (err) {
+        this.deps.log.warn({ err: { message: (err as Error).message } }, 'offline message not delivered');
+      }
+    }
+    if (client) {
+      await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
+      this.down(client);
+    }
+    this.emit('stopped');
+  }
+
+  private async attempt(): Promise<void> {
+    if (this.stopped) return;
+    const session = ++this.sessionNo;
+    this.stats.attempts++;
+    let will: Will | undefined;
+    try {
+      will = await this.deps.will?.(session);
+    } catch (err) {
+      this.deps.log.error({ err: { message: (err as Error).message } }, 'could not prepare the will');
+      this.schedule();
+      return;
+    }
+    if (this.stopped) return;
+    const client = connect(this.deps.options.brokerUrl, mqttOptions(this.deps.options, this.deps.code, will));
+    this.client = client;
+    client.on('connect', () => {
+      this.live = true;
+      this.backoff.reset();
+      this.stats.connects++;
+      for (const t of this.topics) client.subscribe(t, { qos: 1 });
+      this.deps.log.info({ session }, 'broker connected');
+      this.emit('connect', session);
+    });
+    client.on('message', (topic, payload) => this.emit('message', topic, payload));
+    client.on('error', (err) => {
+      // Refused logins and unreachable brokers land here; the close that follows retries.
+      this.deps.log.warn({ session, err: { code: (err as NodeJS.ErrnoException).code, message: err.message } }, 'broker connection error');
+      this.down(client);
+    });
+    client.on('close', () => this.down(client));
+  }
+
+  /** One connection ended (any reason): settle its publishes, announce, schedule the next. */
+  private down(client: MqttClient): void {
+    if (this.client !== client) return;
+    this.client = undefined;
+    const wasLive = this.live;
+    this.live = false;
+    client.removeAllListeners('connect');
+    client.removeAllListeners('message');
+    client.removeAllListeners('close');
+    client.removeAllListeners('error');
+    // A closed client can still report late socket errors; they are of no further interest.
+    client.on('error', () => undefined);
+    client.end(true);
+    for (const p of [...this.inflight]) p.reject(new LinkError('LINK_DOWN', 'connection closed before the broker acknowledged'));
+    if (wasLive) {
+      this.stats.disconnects++;
+      this.deps.log.warn('broker disconnected');
+      this.emit('disconnect');
+    }
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    clearTimeout(this.retryTimer);
+    const delay = this.backoff.next();
+    this.stats.lastDelayMs = delay;
+    this.retryTimer = setTimeout(() => void this.attempt(), delay);
+  }
+}

@@ -1,0 +1,73 @@
+/** The fleet ingest's typed events (docs/protocol.md §"Fleet ingest"). */
+import type { StoredStream } from './store.js';
+
+export type WireKind = 'identity' | 'birth' | 'death' | 'offline' | 'heartbeat' | 'event' | 'ack';
+
+export interface IngestMessage {
+  code: string;
+  kind: WireKind;
+  /** event/ack: stream seq; heartbeat: counter; birth/death/offline: session; identity: recordVersion. */
+  seq: number;
+  verified: true;
+  boot?: number;
+  /** For events: the event kind (maintenance, fault, ...). */
+  eventKind?: string;
+  /** A death/offline of an older session than the latest birth: verified, changes nothing. */
+  stale?: boolean;
+  /** The decoded, verified payload. */
+  value: unknown;
+}
+
+export interface IngestRejection {
+  code?: string;
+  kind: WireKind | 'unknown';
+  seq?: number;
+  verified: false;
+  /** Stable error code (MSG_BAD_SIGNATURE, MSG_REPLAYED, MSG_UNKNOWN_UNIT, ...). */
+  reason: string;
+  message: string;
+  topic: string;
+}
+
+export interface IngestGap {
+  code: string;
+  stream: StoredStream;
+  from: number;
+  to: number;
+}
+
+export interface IngestChainBreak {
+  code: string;
+  /** Where the break shows: an event whose prevHash is not the stored head, or a heartbeat. */
+  seq: number;
+  source: 'event' | 'heartbeat';
+  expected: string;
+  got: string;
+}
+
+export interface IngestPresence {
+  code: string;
+  boot?: number;
+  session?: number;
+  /** online: birth | heartbeat; offline: death | offline | deadline. */
+  via: 'birth' | 'heartbeat' | 'death' | 'offline' | 'deadline';
+}
+
+export interface IngestReceipt {
+  code: string;
+  event: number;
+  ack: number;
+}
+
+export interface IngestEvents {
+  message: [IngestMessage];
+  duplicate: [{ code: string; kind: 'event' | 'ack'; seq: number }];
+  rejected: [IngestRejection];
+  gap: [IngestGap];
+  chain: [IngestChainBreak];
+  online: [IngestPresence];
+  offline: [IngestPresence];
+  receipt: [IngestReceipt];
+  /** Receipt signing or publishing failed (the unit resends; nothing is lost). */
+  failure: [Error];
+}

@@ -1,0 +1,114 @@
+/**
+ * Where the ingest learns each unit's identity record (docs/protocol.md §"Fleet ingest"):
+ * the registry written by `robot-id provision` (JSON lines) and the unit's retained identity
+ * topic. A record is verified against the trust store once per unit and cached; every message
+ * is still verified against it. A record from the wire replaces a known one only if it
+ * verifies and has a higher recordVersion (so an old record cannot be replayed over a new one).
+ */
+import { readFileSync } from 'node:fs';
+import type { Ed25519Backend } from '../crypto/backend.js';
+import { bytesEqual } from '../cbor/index.js';
+import { MessageError } from '../errors.js';
+import { verifyIdentityRecord, type VerifiedIdentity } from '../trust/verify-identity.js';
+import type { Revocations } from '../trust/revocation.js';
+import type { TrustStore } from '../trust/trust-store.js';
+
+export interface RegistryEntry {
+  code: string;
+  identity: Uint8Array;
+}
+
+export interface RegistryLoad {
+  entries: RegistryEntry[];
+  /** Lines that could not be read, with their 1-based numbers. */
+  problems: string[];
+}
+
+/** Reads a JSON-lines registry (one registration per line, `identity` in base64). */
+export function readRegistry(file: string): RegistryLoad {
+  const entries: RegistryEntry[] = [];
+  const problems: string[] = [];
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .forEach((line, i) => {
+      if (line.trim() === '') return;
+      try {
+        const o = JSON.parse(line) as { code?: unknown; identity?: unknown };
+        if (typeof o.code !== 'string' || typeof o.identity !== 'string') throw new Error('expected code and identity');
+        entries.push({ code: o.code, identity: new Uint8Array(Buffer.from(o.identity, 'base64')) });
+      } catch (err) {
+        problems.push(`${file}:${i + 1}: ${(err as Error).message}`);
+      }
+    });
+  return { entries, problems };
+}
+
+export interface IdentityOptions {
+  revocations?: Revocations;
+  backend?: Ed25519Backend;
+}
+
+export class IdentityDirectory {
+  private readonly raw = new Map<string, Uint8Array>();
+  private readonly verified = new Map<string, VerifiedIdentity>();
+
+  constructor(
+    private readonly trust: TrustStore,
+    private readonly options: IdentityOptions = {},
+  ) {}
+
+  /** Registers a record to verify on first use (registry entries). */
+  add(code: string, identity: Uint8Array): void {
+    if (!this.raw.has(code)) this.raw.set(code, identity);
+  }
+
+  get size(): number {
+    return new Set([...this.raw.keys(), ...this.verified.keys()]).size;
+  }
+
+  /** The verified record of `code`, verifying it on first use; throws MessageError. */
+  get(code: string): VerifiedIdentity {
+    const hit = this.verified.get(code);
+    if (hit) return hit;
+    const raw = this.raw.get(code);
+    if (!raw) throw new MessageError('MSG_UNKNOWN_UNIT', `no identity record known for ${code}`);
+    const v = this.verify(code, raw);
+    this.verified.set(code, v);
+    return v;
+  }
+
+  /** A record seen on the unit's identity topic. Returns true when it is now the one in use. */
+  offer(code: string, bytes: Uint8Array): boolean {
+    const current = this.verified.get(code);
+    if (current && bytesEqual(current.bytes, bytes)) return false;
+    const v = this.verify(code, bytes);
+    let known: VerifiedIdentity | undefined = current;
+    if (!known && this.raw.has(code)) {
+      try {
+        known = this.get(code);
+      } catch {
+        // The registry's record does not verify (revoked, corrupt): the wire's may replace it.
+        known = undefined;
+      }
+    }
+    if (known && v.record.recordVersion <= known.record.recordVersion) {
+      if (!bytesEqual(known.bytes, bytes) && v.record.recordVersion < known.record.recordVersion) {
+        throw new MessageError('MSG_REPLAYED', `identity record of ${code}: version ${v.record.recordVersion} is older than ${known.record.recordVersion}`);
+      }
+      return false;
+    }
+    this.verified.set(code, v);
+    return true;
+  }
+
+  private verify(code: string, bytes: Uint8Array): VerifiedIdentity {
+    let v: VerifiedIdentity;
+    try {
+      v = verifyIdentityRecord(bytes, this.trust, this.options);
+    } catch (err) {
+      throw new MessageError('MSG_UNKNOWN_UNIT', `identity record of ${code} does not verify: ${(err as Error).message}`, { cause: err });
+    }
+    if (v.code.code !== code) throw new MessageError('MSG_WRONG_UNIT', `identity record on ${code}'s topic is for ${v.code.code}`);
+    return v;
+  }
+}

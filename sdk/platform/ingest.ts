@@ -1,0 +1,281 @@
+/**
+ * The fleet ingest (docs/protocol.md §"Fleet ingest"): the platform side that receives what
+ * units publish, verifies every message against the unit's identity record, stores events and
+ * acks exactly once, tracks presence, reports gaps and broken chains, and confirms storage to
+ * each unit with a signed receipt. Transport-agnostic: feed it with `handle(topic, payload)`
+ * (mqtt.ts wires a broker), call `flush()` to make accepted entries durable and issue
+ * receipts, and `tick()` to detect missed heartbeat deadlines.
+ *
+ * Per message, in the order of docs/STYLE.md: capture now; size cap, strict decode, signature
+ * over the bytes received against the unit's cached verified identity (verifyUnitMessage);
+ * freshness (heartbeat, birth); the sequence against the marks (a duplicate is quiet); store.
+ */
+import { EventEmitter } from 'node:events';
+import type { Ed25519Backend } from '../crypto/backend.js';
+import { nodeEd25519 } from '../crypto/ed25519-node.js';
+import { toHex } from '../crypto/hash.js';
+import type { Signer } from '../crypto/signer.js';
+import { bytesEqual } from '../cbor/index.js';
+import { isRobotIdError, MessageError } from '../errors.js';
+import { parseUnitTopic, unitTopic } from '../topics.js';
+import type { Revocations } from '../trust/revocation.js';
+import type { TrustStore } from '../trust/trust-store.js';
+import type { VerifiedIdentity } from '../trust/verify-identity.js';
+import { verifyUnitMessage } from '../messages/unit-message.js';
+import { entryHash, eventKind } from '../messages/event.js';
+import { heartbeatKind } from '../messages/heartbeat.js';
+import { birthKind } from '../messages/birth.js';
+import { deathKind } from '../messages/death.js';
+import { offlineKind } from '../messages/offline.js';
+import { signReceipt } from '../messages/receipt.js';
+import { recallAckKind } from '../recall/ack.js';
+import { IdentityDirectory, type RegistryEntry } from './identities.js';
+import { PresenceTracker } from './presence.js';
+import { newUnitMarks, openIngestState, saveSnapshot, type UnitMarks } from './ingest-state.js';
+import type { MessageStore, StoredStream } from './store.js';
+import type { IngestEvents, WireKind } from './events.js';
+
+export interface ReceiptSigner {
+  signer: Signer;
+  /** The platform certificate with the receipt.sign role. */
+  certificate: Uint8Array;
+}
+
+export interface IngestOptions {
+  trust: TrustStore;
+  /** State dir (store + marks). Without it the ingest keeps marks in memory and issues no receipts. */
+  dir?: string;
+  registry?: readonly RegistryEntry[];
+  /** Issues receipts when set (requires `dir`: a receipt names only what is durably stored). */
+  receipts?: ReceiptSigner;
+  /** Where receipts go (mqtt.ts publishes them at QoS 1). */
+  publish?: (topic: string, payload: Uint8Array) => void;
+  revocations?: Revocations;
+  backend?: Ed25519Backend;
+  /** Milliseconds clock (default Date.now). */
+  now?: () => number;
+  /** Added to a heartbeat's nextDueBy before the unit is reported offline (default 5000). */
+  heartbeatGraceMs?: number;
+  /** Largest difference between a heartbeat's or birth's time and ours (default 300 s). */
+  maxSkewS?: number;
+  /** Least time between receipts repeated for duplicates only (default 1000 ms). */
+  receiptRepeatMs?: number;
+  /** Snapshot the marks after this many new log bytes (default 64 MiB). */
+  snapshotBytes?: number;
+}
+
+const KIND_OF_CHANNEL = { hb: 'heartbeat', evt: 'event', ack: 'ack', birth: 'birth', death: 'death', offline: 'offline', identity: 'identity' } as const;
+
+export class FleetIngest extends EventEmitter<IngestEvents> {
+  readonly identities: IdentityDirectory;
+  readonly presence: PresenceTracker;
+  readonly stats = { verified: 0, rejected: 0, duplicates: 0, stored: 0, receipts: 0, replayed: 0, truncatedBytes: 0 };
+  private readonly marks: Map<string, UnitMarks>;
+  private readonly store: MessageStore | undefined;
+  private readonly dirty = new Set<string>();
+  private readonly dupWanted = new Set<string>();
+  private readonly lastReceipt = new Map<string, number>();
+  private readonly now: () => number;
+  private readonly backend: Ed25519Backend;
+  private snapshotAt = 0;
+  private closed = false;
+
+  constructor(private readonly options: IngestOptions) {
+    super();
+    if (options.receipts && !options.dir) throw new RangeError('ingest: receipts need a state dir (they name only what is durably stored)');
+    this.now = options.now ?? Date.now;
+    this.backend = options.backend ?? nodeEd25519;
+    this.identities = new IdentityDirectory(options.trust, { revocations: options.revocations, backend: this.backend });
+    for (const e of options.registry ?? []) this.identities.add(e.code, e.identity);
+    this.presence = new PresenceTracker(options.heartbeatGraceMs ?? 5000);
+    if (options.dir) {
+      const st = openIngestState(options.dir);
+      this.store = st.store;
+      this.marks = st.marks;
+      this.stats.replayed = st.replayed;
+      this.stats.truncatedBytes = st.truncated;
+      this.snapshotAt = st.store.offset;
+    } else {
+      this.marks = new Map();
+    }
+  }
+
+  /** Highest contiguous seq stored per stream, and the event chain head. */
+  marksOf(code: string): { event: number; ack: number; head: Uint8Array } {
+    const m = this.marks.get(code);
+    return { event: m?.event.contiguous ?? 0, ack: m?.ack.contiguous ?? 0, head: m?.event.head ?? new Uint8Array(32) };
+  }
+
+  units(): string[] {
+    return [...this.marks.keys()];
+  }
+
+  /** One message from the broker. Never throws for bad input: it is reported as 'rejected'. */
+  handle(topic: string, payload: Uint8Array): void {
+    const t = parseUnitTopic(topic);
+    if (!t || t.channel === 'receipt' || this.closed) return;
+    const kind: WireKind = KIND_OF_CHANNEL[t.channel];
+    const nowMs = this.now();
+    try {
+      if (kind === 'identity') return this.onIdentity(t.code, payload);
+      const identity = this.identities.get(t.code);
+      switch (kind) {
+        case 'event':
+          return this.onEntry(t.code, 'event', identity, payload);
+        case 'ack':
+          return this.onEntry(t.code, 'ack', identity, payload);
+        case 'heartbeat':
+          return this.onHeartbeat(t.code, identity, payload, nowMs);
+        case 'birth':
+          return this.onBirth(t.code, identity, payload, nowMs);
+        case 'death':
+        case 'offline':
+          return this.onEnd(t.code, kind, identity, payload);
+      }
+    } catch (err) {
+      this.reject(topic, t.code, kind, err);
+    }
+  }
+
+  private reject(topic: string, code: string | undefined, kind: WireKind | 'unknown', err: unknown, seq?: number): void {
+    this.stats.rejected++;
+    const reason = isRobotIdError(err) ? err.code : 'INTERNAL';
+    this.emit('rejected', { code, kind, seq, verified: false, reason, message: err instanceof Error ? err.message : String(err), topic });
+  }
+
+  private onIdentity(code: string, bytes: Uint8Array): void {
+    this.identities.offer(code, bytes);
+    const v = this.identities.get(code);
+    this.stats.verified++;
+    this.emit('message', { code, kind: 'identity', seq: v.record.recordVersion, verified: true, value: v.record });
+  }
+
+  private onEntry(code: string, stream: StoredStream, identity: VerifiedIdentity, bytes: Uint8Array): void {
+    const opened = stream === 'event' ? verifyUnitMessage(eventKind, bytes, identity, this.backend) : verifyUnitMessage(recallAckKind, bytes, identity, this.backend);
+    this.stats.verified++;
+    const value = opened.value;
+    let m = this.marks.get(code);
+    if (!m) this.marks.set(code, (m = newUnitMarks()));
+    const mark = m[stream];
+    if (mark.isDuplicate(value.seq)) {
+      // Step 7: an entry already stored is a quiet duplicate; the unit evidently lacks a receipt.
+      this.stats.duplicates++;
+      this.dupWanted.add(code);
+      this.emit('duplicate', { code, kind: stream, seq: value.seq });
+      return;
+    }
+    const hash = entryHash(bytes);
+    const prevHash = 'prevHash' in value ? value.prevHash : new Uint8Array(32);
+    this.store?.append({ code, stream, seq: value.seq, hash, prevHash, bytes });
+    const adv = mark.record(value.seq, { hash, prevHash }, stream === 'event');
+    this.stats.stored++;
+    this.dirty.add(code);
+    this.emit('message', {
+      code,
+      kind: stream,
+      seq: value.seq,
+      verified: true,
+      ...('kind' in value ? { eventKind: value.kind } : {}),
+      value,
+    });
+    if (adv.gap) this.emit('gap', { code, stream, ...adv.gap });
+    for (const b of adv.breaks) this.emit('chain', { code, seq: b.seq, source: 'event', expected: toHex(b.expected), got: toHex(b.got) });
+  }
+
+  private fresh(kind: string, time: number, nowMs: number): void {
+    const skew = this.options.maxSkewS ?? 300;
+    if (Math.abs(time - nowMs / 1000) > skew) throw new MessageError('MSG_STALE', `${kind}: signed at ${time}, more than ${skew} s from now (${Math.floor(nowMs / 1000)})`);
+  }
+
+  private onHeartbeat(code: string, identity: VerifiedIdentity, bytes: Uint8Array, nowMs: number): void {
+    const hb = verifyUnitMessage(heartbeatKind, bytes, identity, this.backend).value;
+    this.fresh('heartbeat', hb.time, nowMs);
+    const verdict = this.presence.heartbeat(code, hb, hb.nextDueBy);
+    if (verdict !== 'ok') throw new MessageError('MSG_REPLAYED', `heartbeat (${hb.boot}, ${hb.counter}) of ${code} is not newer than the last one`);
+    this.stats.verified++;
+    this.emit('message', { code, kind: 'heartbeat', seq: hb.counter, boot: hb.boot, verified: true, value: hb });
+    // The unit's log head against ours: the same seq must have the same hash.
+    const m = this.marks.get(code);
+    if (m && hb.logSeq === m.event.contiguous && hb.logSeq > 0 && !bytesEqual(hb.logHash, m.event.head)) {
+      this.emit('chain', { code, seq: hb.logSeq, source: 'heartbeat', expected: toHex(m.event.head), got: toHex(hb.logHash) });
+    }
+    if (this.presence.seen(code)) this.emit('online', { code, boot: hb.boot, via: 'heartbeat' });
+  }
+
+  private onBirth(code: string, identity: VerifiedIdentity, bytes: Uint8Array, nowMs: number): void {
+    const b = verifyUnitMessage(birthKind, bytes, identity, this.backend).value;
+    this.fresh('birth', b.time, nowMs);
+    if (this.presence.birth(code, b) !== 'ok') throw new MessageError('MSG_REPLAYED', `birth (${b.boot}, ${b.session}) of ${code} is not newer than the latest`);
+    this.stats.verified++;
+    this.emit('message', { code, kind: 'birth', seq: b.session, boot: b.boot, verified: true, value: b });
+    this.emit('online', { code, boot: b.boot, session: b.session, via: 'birth' });
+  }
+
+  private onEnd(code: string, kind: 'death' | 'offline', identity: VerifiedIdentity, bytes: Uint8Array): void {
+    const v = kind === 'death' ? verifyUnitMessage(deathKind, bytes, identity, this.backend).value : verifyUnitMessage(offlineKind, bytes, identity, this.backend).value;
+    this.stats.verified++;
+    const stale = this.presence.end(code, v) !== 'ok';
+    this.emit('message', { code, kind, seq: v.session, boot: v.boot, verified: true, ...(stale ? { stale } : {}), value: v });
+    if (!stale) this.emit('offline', { code, boot: v.boot, session: v.session, via: kind });
+  }
+
+  /** Reports units whose heartbeat deadline passed. */
+  tick(): void {
+    for (const code of this.presence.expired(this.now())) this.emit('offline', { code, via: 'deadline' });
+  }
+
+  /**
+   * Makes every accepted entry durable (one write + fdatasync), then issues receipts naming
+   * the marks as they stand right after the sync (nothing can be accepted in between: handle
+   * and the sync are synchronous). Resolves when the receipts have been handed to `publish`.
+   */
+  async flush(): Promise<number> {
+    const written = this.store?.flush() ?? 0;
+    if (this.store && this.options.dir && this.store.offset - this.snapshotAt >= (this.options.snapshotBytes ?? 64 << 20)) {
+      saveSnapshot(this.options.dir, this.store.offset, this.marks);
+      this.snapshotAt = this.store.offset;
+    }
+    const rs = this.options.receipts;
+    if (!rs || !this.store) {
+      this.dirty.clear();
+      this.dupWanted.clear();
+      return written;
+    }
+    const nowMs = this.now();
+    const due: { code: string; event: number; ack: number; head?: Uint8Array }[] = [];
+    const repeat = this.options.receiptRepeatMs ?? 1000;
+    for (const code of new Set([...this.dirty, ...this.dupWanted])) {
+      if (!this.dirty.has(code) && nowMs - (this.lastReceipt.get(code) ?? -Infinity) < repeat) continue;
+      const m = this.marks.get(code)!;
+      due.push({ code, event: m.event.contiguous, ack: m.ack.contiguous, head: m.event.contiguous > 0 ? m.event.head : undefined });
+      this.lastReceipt.set(code, nowMs);
+      this.dupWanted.delete(code);
+    }
+    this.dirty.clear();
+    const issuedAt = Math.floor(nowMs / 1000);
+    await Promise.all(
+      due.map(async (d) => {
+        try {
+          const bytes = await signReceipt(rs.signer, rs.certificate, { code: d.code, event: d.event, ack: d.ack, ...(d.head ? { eventHead: d.head } : {}), issuedAt });
+          this.options.publish?.(unitTopic(d.code, 'receipt'), bytes);
+          this.stats.receipts++;
+          this.emit('receipt', { code: d.code, event: d.event, ack: d.ack });
+        } catch (err) {
+          this.emit('failure', err instanceof Error ? err : new Error(String(err)));
+        }
+      }),
+    );
+    return written;
+  }
+
+  /** Flushes, snapshots the marks and closes the store. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.flush();
+    this.closed = true;
+    if (this.store && this.options.dir) {
+      saveSnapshot(this.options.dir, this.store.offset, this.marks);
+      this.store.close();
+    }
+  }
+}

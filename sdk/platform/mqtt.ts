@@ -1,0 +1,98 @@
+/**
+ * The ingest on a broker (docs/protocol.md §"Fleet ingest"). Subscribes to every unit channel
+ * except receipts at QoS 1 under a persistent session (fixed client id, clean: false, so the
+ * broker queues what arrives while the ingest restarts), feeds the ingest, group-commits every
+ * `flushIntervalMs` and publishes receipts at QoS 1. The platform is one process, not a fleet:
+ * MQTT.js's own reconnect (`reconnectPeriod`) is enough here; units use the jittered backoff.
+ */
+import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import { fleetFilter, type UnitChannel } from '../topics.js';
+import { FleetIngest, type IngestOptions } from './ingest.js';
+
+export const INGEST_CHANNELS: readonly UnitChannel[] = ['identity', 'birth', 'death', 'offline', 'hb', 'evt', 'ack'];
+
+export interface IngestMqttOptions {
+  url: string;
+  /** Persistent client id (default platform-ingest). */
+  clientId?: string;
+  username?: string;
+  password?: string;
+  ca?: Uint8Array;
+  cert?: Uint8Array;
+  key?: Uint8Array;
+  protocolVersion?: 4 | 5;
+  /** Group commit period (default 20 ms). */
+  flushIntervalMs?: number;
+  /** Deadline check period (default 1000 ms). */
+  tickIntervalMs?: number;
+  reconnectPeriodMs?: number;
+}
+
+export interface IngestConnection {
+  ingest: FleetIngest;
+  client: MqttClient;
+  /** Resolves once subscribed the first time. */
+  ready: Promise<void>;
+  /** Stops reading, flushes, snapshots, disconnects. */
+  close(): Promise<void>;
+}
+
+export function connectIngest(options: Omit<IngestOptions, 'publish'>, mqtt: IngestMqttOptions): IngestConnection {
+  const holder: { client?: MqttClient } = {};
+  const ingest = new FleetIngest({
+    ...options,
+    publish: (topic, payload) => holder.client?.publish(topic, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), { qos: 1 }),
+  });
+  const opts: IClientOptions = {
+    clientId: mqtt.clientId ?? 'platform-ingest',
+    clean: false,
+    protocolVersion: mqtt.protocolVersion ?? 4,
+    username: mqtt.username,
+    password: mqtt.password,
+    ca: mqtt.ca ? Buffer.from(mqtt.ca) : undefined,
+    cert: mqtt.cert ? Buffer.from(mqtt.cert) : undefined,
+    key: mqtt.key ? Buffer.from(mqtt.key) : undefined,
+    reconnectPeriod: mqtt.reconnectPeriodMs ?? 1000,
+    resubscribe: true,
+  };
+  const c = connect(mqtt.url, opts);
+  holder.client = c;
+  let flushing: Promise<unknown> = Promise.resolve();
+  let flushTimer: NodeJS.Timeout | undefined;
+  const flushEvery = mqtt.flushIntervalMs ?? 20;
+  const flush = (): Promise<unknown> => {
+    flushTimer = undefined;
+    flushing = flushing.then(() => ingest.flush());
+    return flushing;
+  };
+  const ready = new Promise<void>((resolve, reject) => {
+    c.once('connect', () => {
+      c.subscribe(
+        INGEST_CHANNELS.map((ch) => fleetFilter(ch)),
+        { qos: 1 },
+        (err) => (err ? reject(err) : resolve()),
+      );
+    });
+    c.once('error', (err) => reject(err));
+  });
+  ready.catch(() => undefined);
+  c.on('error', () => undefined); // connection errors: MQTT.js reconnects; `ready` reports the first
+  c.on('message', (topic, payload) => {
+    ingest.handle(topic, payload);
+    flushTimer ??= setTimeout(flush, flushEvery);
+  });
+  const tick = setInterval(() => ingest.tick(), mqtt.tickIntervalMs ?? 1000);
+  return {
+    ingest,
+    client: c,
+    ready,
+    async close() {
+      clearInterval(tick);
+      clearTimeout(flushTimer);
+      c.removeAllListeners('message');
+      await flush();
+      await new Promise<void>((resolve) => c.end(false, {}, () => resolve()));
+      await ingest.close();
+    },
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * Online/offline per unit (docs/protocol.md §"Birth, death and offline"). A birth makes a unit
+ * online under its birth sequence (boot, session); a death (the Will) or offline message
+ * takes it offline only if it carries that same sequence or a newer one, so a late Will of an
+ * older session never marks a newer session dead. A heartbeat sets the deadline
+ * (nextDueBy + grace); `expired(now)` lists units whose deadline passed.
+ */
+import { compareBirthSeq, type BirthSeq } from '../messages/birth.js';
+
+export interface UnitPresence {
+  online: boolean;
+  birth?: BirthSeq;
+  hb?: { boot: number; counter: number };
+  /** Milliseconds since the epoch. */
+  deadline?: number;
+}
+
+export type PresenceVerdict = 'ok' | 'replayed' | 'stale';
+
+export class PresenceTracker {
+  private readonly units = new Map<string, UnitPresence>();
+
+  constructor(private readonly graceMs: number) {}
+
+  get(code: string): UnitPresence | undefined {
+    return this.units.get(code);
+  }
+
+  private unit(code: string): UnitPresence {
+    let u = this.units.get(code);
+    if (!u) {
+      u = { online: false };
+      this.units.set(code, u);
+    }
+    return u;
+  }
+
+  /** 'replayed' for a birth not newer than the latest one. */
+  birth(code: string, seq: BirthSeq): PresenceVerdict {
+    const u = this.unit(code);
+    if (u.birth && compareBirthSeq(seq, u.birth) <= 0) return 'replayed';
+    u.birth = { boot: seq.boot, session: seq.session };
+    u.online = true;
+    u.deadline = undefined;
+    return 'ok';
+  }
+
+  /** Death or offline: 'stale' when it belongs to an older session than the latest birth. */
+  end(code: string, seq: BirthSeq): PresenceVerdict {
+    const u = this.unit(code);
+    if (u.birth && compareBirthSeq(seq, u.birth) < 0) return 'stale';
+    if (!u.birth && u.hb && seq.boot < u.hb.boot) return 'stale';
+    u.birth = { boot: seq.boot, session: seq.session };
+    u.online = false;
+    u.deadline = undefined;
+    return 'ok';
+  }
+
+  /** 'replayed' for (boot, counter) not newer than the last heartbeat. */
+  heartbeat(code: string, seq: { boot: number; counter: number }, nextDueByS: number): PresenceVerdict {
+    const u = this.unit(code);
+    if (u.hb && (seq.boot < u.hb.boot || (seq.boot === u.hb.boot && seq.counter <= u.hb.counter))) return 'replayed';
+    if (u.birth && seq.boot < u.birth.boot) return 'stale';
+    u.hb = { boot: seq.boot, counter: seq.counter };
+    u.deadline = nextDueByS * 1000 + this.graceMs;
+    return 'ok';
+  }
+
+  /** Marks online units whose heartbeat deadline passed as offline and returns them. */
+  expired(nowMs: number): string[] {
+    const out: string[] = [];
+    for (const [code, u] of this.units) {
+      if (u.deadline !== undefined && u.deadline < nowMs) {
+        u.deadline = undefined;
+        if (u.online || u.birth === undefined) out.push(code);
+        u.online = false;
+      }
+    }
+    return out;
+  }
+
+  /** Marks a unit online (a heartbeat from a unit considered offline). Returns true if it changed. */
+  seen(code: string): boolean {
+    const u = this.unit(code);
+    if (u.online) return false;
+    u.online = true;
+    return true;
+  }
+}
