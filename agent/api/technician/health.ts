@@ -20,7 +20,7 @@ export function judgeHealth(deps: TechnicianDeps): HealthVerdict {
   const limitMs = deps.healthMultiple * deps.heartbeatIntervalMs;
   const confirmed = deps.lastConfirmedMs();
   const progress = Math.max(confirmed ?? 0, deps.startedAtMs);
-  const sinceProgressMs = Math.max(0, nowMs - progress);
+  const sinceProgressMs = Math.max(0, Math.round(nowMs - progress));
   const base = { limitMs, sinceProgressMs, ...(confirmed !== undefined ? { lastConfirmedAt: confirmed } : {}) };
   if (!deps.brokerConfigured) return { healthy: true, mode: 'offline', ...base };
   if (sinceProgressMs <= limitMs) return { healthy: true, mode: 'online', ...base };

@@ -1,14 +1,16 @@
-/** The technician routes, in one list for the API server to mount. */
+/**
+ * The technician routes, in one list for the API server to mount. GET /v1/status is the
+ * core's route (agent.status()); the technician module adds its `health` section to it.
+ */
 import { attestRoute } from './attest.js';
 import { eventsRoute } from './events.js';
 import { healthRoute } from './health.js';
 import { identityRoute } from './identity.js';
 import { maintenanceRoute } from './maintenance.js';
-import { statusRoute } from './status.js';
 import type { Route, TechnicianDeps } from './types.js';
 
 export function technicianRoutes(deps: TechnicianDeps): Route[] {
-  return [identityRoute(deps), statusRoute(deps), eventsRoute(deps), healthRoute(deps), maintenanceRoute(deps), attestRoute(deps)];
+  return [identityRoute(deps), eventsRoute(deps), healthRoute(deps), maintenanceRoute(deps), attestRoute(deps)];
 }
 
 export { judgeHealth, type HealthVerdict } from './health.js';
