@@ -1,6 +1,9 @@
 /**
  * Heartbeats (docs/protocol.md §"Heartbeats"): signed every `intervalMs` and on every connect,
- * published at QoS 0 and never queued (only the latest matters; a missed one is not resent).
+ * published at QoS 1 and never queued (only the latest matters; a missed one is not resent).
+ * The broker's PUBACK is the heartbeat's confirmation: `stats.lastConfirmedAt` (ms) feeds
+ * the status and the health verdict (docs/local-api.md §"GET /v1/health"). The link uses a
+ * fresh in-memory store per connection, so MQTT.js never resends an old heartbeat.
  * The sequence is (bootCount, counter) with the counter in memory, so there is no disk write
  * per heartbeat. `nextDueBy` tells the platform when to consider the unit silent.
  */
@@ -32,7 +35,7 @@ export interface HeartbeatDeps {
 }
 
 export class HeartbeatPublisher {
-  readonly stats = { sent: 0, skipped: 0, failed: 0 };
+  readonly stats: { sent: number; skipped: number; failed: number; lastConfirmedAt?: number } = { sent: 0, skipped: 0, failed: 0 };
   private counter = 0;
   private timer: NodeJS.Timeout | undefined;
   private link: MqttLink | undefined;
@@ -90,8 +93,9 @@ export class HeartbeatPublisher {
       ...(s.revoked !== undefined ? { revoked: s.revoked } : {}),
     });
     try {
-      await link.publish(unitTopic(this.deps.code, 'hb'), bytes, { qos: 0 });
+      await link.publish(unitTopic(this.deps.code, 'hb'), bytes, { qos: 1 });
       this.stats.sent++;
+      this.stats.lastConfirmedAt = this.now();
     } catch {
       // Disconnected between the check and the write: heartbeats are never queued.
       this.stats.failed++;

@@ -2,8 +2,9 @@
  * When did the platform last confirm anything? The health verdict rests on this. Sources:
  *   - a receipt moved the outbox (observed here through outbox.onConfirm);
  *   - a module reports a confirmation time in its status section, under a key named
- *     `lastConfirmedAt` or `lastConfirmedHeartbeatAt` (ms since the epoch): the link / the
- *     heartbeat publisher report when the broker last acknowledged a heartbeat.
+ *     `lastConfirmedAt` or `lastConfirmedHeartbeatAt` (ms since the epoch), at most three
+ *     levels deep: the heartbeat publisher reports when the broker last acknowledged a
+ *     heartbeat (status.link.heartbeats.lastConfirmedAt).
  * The newest of them wins.
  */
 export interface ProgressSources {
@@ -19,12 +20,13 @@ function reported(status: Record<string, unknown>): number | undefined {
   const consider = (v: unknown): void => {
     if (typeof v === 'number' && Number.isFinite(v) && (best === undefined || v > best)) best = v;
   };
-  for (const k of KEYS) consider(status[k]);
-  for (const section of Object.values(status)) {
-    if (section && typeof section === 'object' && !Array.isArray(section)) {
-      for (const k of KEYS) consider((section as Record<string, unknown>)[k]);
-    }
-  }
+  // Sections nest (status.link.heartbeats.lastConfirmedAt): look three levels deep.
+  const walk = (obj: Record<string, unknown>, depth: number): void => {
+    for (const k of KEYS) consider(obj[k]);
+    if (depth === 0) return;
+    for (const v of Object.values(obj)) if (v && typeof v === 'object' && !Array.isArray(v)) walk(v as Record<string, unknown>, depth - 1);
+  };
+  walk(status, 2);
   return best;
 }
 
