@@ -60,7 +60,8 @@ export interface RecallHandlerDeps {
 
 export type NoticeResult =
   | { result: 'accepted'; record: RecallRecord; applied: Promise<ActionOutcome | undefined> }
-  | { result: 'duplicate'; recallId: string; revision: number }
+  /** The held revision again (a retained topic after reconnect, a replay): quietly ignored. */
+  | { result: 'duplicate'; recallId: string; revision: number; reason: 'RECALL_REPLAYED' }
   | { result: 'rejected'; error: RecallRejectedError; acknowledged: boolean };
 
 /**
@@ -155,7 +156,7 @@ export class RecallHandler {
       if (err instanceof RecallRejectedError && err.code === 'RECALL_REPLAYED') {
         this.counts.duplicate++;
         this.deps.log.debug({ recallId: n.recallId, revision: n.revision, source }, 'recall duplicate ignored');
-        return { result: 'duplicate', recallId: n.recallId, revision: n.revision };
+        return { result: 'duplicate', recallId: n.recallId, revision: n.revision, reason: err.code };
       }
       return this.unverified(err, source);
     }
@@ -267,6 +268,11 @@ export class RecallHandler {
       .filter((r) => r.state === 'active')
       .sort((a, b) => actionRank(b.action) - actionRank(a.action) || (a.recallId < b.recallId ? -1 : 1))
       .map((r) => ({ recallId: r.recallId, revision: r.revision, campaignId: r.campaignId, action: r.action, issuer: r.issuer, acceptedAt: r.acceptedAt, outcome: r.outcome?.status }));
+  }
+
+  /** The ids of the active recalls, for the heartbeat's `activeRecalls` field. */
+  activeRecallIds(): string[] {
+    return this.activeRecalls().map((a) => a.recallId);
   }
 
   strongestAction(): RecallAction | null {
