@@ -25,3 +25,4 @@ export { RecallPublisher, DEFAULT_INDEX_LIFETIME_SECONDS, type RetainedTransport
 export { IndexState, INDEX_STATE_FORMAT, type RecallRecord, type ScopeRecord, type IndexStateJson } from './platform/index-state.js';
 export { scopesOfTarget } from './platform/recall-scopes.js';
 export * from './platform/index.js';
+export { campaignStatus, UNIT_STATES, type UnitState, type UnitStatus, type CampaignStatus, type CampaignInput } from './platform/campaign-status.js';

@@ -17,6 +17,9 @@ import { attestCommand } from './attest.js';
 import { qrCommand } from './qr.js';
 import { healthCommand } from './health.js';
 import { demoCommand } from './demo.js';
+import { policySignCommand, recallCosignCommand, recallSignCommand, recallVerifyCommand } from './recall.js';
+import { recallPublishCommand, recallRepublishCommand, revokeCommand } from './recall-publish.js';
+import { recallStatusCommand } from './recall-status.js';
 
 export const commands: readonly Command[] = [
   versionCommand,
@@ -38,4 +41,8 @@ export const commands: readonly Command[] = [
   qrCommand,
   healthCommand,
   demoCommand,
+  recallPublishCommand,
+  recallRepublishCommand,
+  revokeCommand,
+  recallStatusCommand,
 ];

@@ -1,0 +1,112 @@
+/**
+ * Platform side of recall delivery (docs/protocol.md §"Delivery and reconciliation"):
+ *   recall publish <signed-file>   retain the notice per scope, re-sign and retain the indexes
+ *   recall republish [--watch]     retain the whole set again (on every (re)connect with --watch)
+ *   revoke --kid <hex> | --code    add to the country index's revocations and republish
+ */
+import { readFileSync } from 'node:fs';
+import { parseCode } from '../../sdk/index.js';
+import { EXIT, UsageError, optionalString, requirePositional, type Command, type Io } from '../command.js';
+import { brokerOptions, connectBroker, retained, unreachableAs3 } from '../platform/broker.js';
+import { openPublisher, publisherOptions } from '../platform/publisher.js';
+
+function print(io: Io, json: boolean, body: object, text: string): void {
+  io.out(json ? JSON.stringify(body) : text);
+}
+
+export const recallPublishCommand: Command = {
+  path: ['recall', 'publish'],
+  summary: 'publish a signed recall notice (retained, one topic per recall and scope) and update the signed index of each scope',
+  usage: 'recall publish <signed-file> --broker <url> --key <platform-index-dir> [--state <dir>] [--index-lifetime <s>] [--json]',
+  options: { ...brokerOptions, ...publisherOptions, json: { type: 'boolean' } },
+  run: (values, positionals, io) => unreachableAs3(io, values, async () => {
+    const bytes = new Uint8Array(readFileSync(requirePositional(positionals, 0, '<signed-file>')));
+    const publisher = openPublisher(values);
+    publisher.verify(bytes); // refuse before touching the broker
+    const client = await connectBroker(values, `platform-recall-publish-${process.pid}`);
+    try {
+      const r = await publisher.publish(bytes, retained(client));
+      print(io, !!values.json, r, `recall ${r.recallId} revision ${r.revision} ${r.changed ? 'published' : 'republished (unchanged)'} in ${r.scopes.join(', ')}; indexes signed: ${r.indexes.join(', ') || 'none'}`);
+      return EXIT.OK;
+    } finally {
+      await client.endAsync();
+    }
+  }),
+};
+
+export const recallRepublishCommand: Command = {
+  path: ['recall', 'republish'],
+  summary: 'retain every current notice and index again; with --watch stay connected, republish on every reconnect and re-sign indexes before they expire',
+  usage: 'recall republish --broker <url> --key <platform-index-dir> [--state <dir>] [--watch] [--refresh-interval <s>] [--json]',
+  options: { ...brokerOptions, ...publisherOptions, watch: { type: 'boolean' }, 'refresh-interval': { type: 'string' }, json: { type: 'boolean' } },
+  run: (values, _p, io) => unreachableAs3(io, values, async () => {
+    const publisher = openPublisher(values);
+    const json = !!values.json;
+    if (!values.watch) {
+      const client = await connectBroker(values, `platform-recall-republish-${process.pid}`);
+      try {
+        const r = await publisher.republishAll(retained(client));
+        print(io, json, { republished: r }, `republished ${r.notices} notice topics and ${r.indexes} indexes`);
+        return EXIT.OK;
+      } finally {
+        await client.endAsync();
+      }
+    }
+    const every = Number(optionalString(values, 'refresh-interval') ?? '60');
+    if (!Number.isFinite(every) || every <= 0) throw new UsageError('--refresh-interval: expected seconds > 0');
+    // A persistent client id: one watcher per platform. Every connect (the first, and each
+    // after the broker restarted, possibly empty) republishes the whole retained set.
+    const client = await connectBroker(values, 'platform-recall-republisher', true);
+    let busy: Promise<unknown> = Promise.resolve();
+    const run = (what: 'connect' | 'refresh'): void => {
+      busy = busy.then(async () => {
+        try {
+          if (what === 'connect') {
+            const r = await publisher.republishAll(retained(client));
+            print(io, json, { event: 'republished', ...r, at: Date.now() }, `republished ${r.notices} notice topics and ${r.indexes} indexes`);
+          } else {
+            const scopes = await publisher.refresh(retained(client));
+            if (scopes.length) print(io, json, { event: 'refreshed', scopes, at: Date.now() }, `re-signed ${scopes.join(', ')}`);
+          }
+        } catch (err) {
+          print(io, json, { event: 'error', code: (err as { code?: string }).code ?? 'INTERNAL', message: (err as Error).message }, `error: ${(err as Error).message}`);
+        }
+      });
+    };
+    client.on('connect', () => run('connect'));
+    client.on('error', () => undefined); // reconnects; each connect republishes
+    run('connect');
+    const timer = setInterval(() => run('refresh'), every * 1000);
+    await new Promise<void>((resolve) => {
+      process.once('SIGTERM', resolve);
+      process.once('SIGINT', resolve);
+    });
+    clearInterval(timer);
+    await busy;
+    await client.endAsync();
+    return EXIT.OK;
+  }),
+};
+
+export const revokeCommand: Command = {
+  path: ['revoke'],
+  summary: 'revoke a key (by kid) or a unit code: added to the signed country index and republished',
+  usage: 'revoke --key <platform-index-dir> (--kid <hex> | --code <code>)... --broker <url> [--state <dir>] [--json]',
+  options: { ...brokerOptions, ...publisherOptions, kid: { type: 'string', multiple: true }, code: { type: 'string', multiple: true }, json: { type: 'boolean' } },
+  run: (values, _p, io) => unreachableAs3(io, values, async () => {
+    const kids = ((values.kid as string[] | undefined) ?? []).map((k) => k.toLowerCase());
+    const publisher = openPublisher(values);
+    const root = publisher.authority.verified!.root;
+    const codes = ((values.code as string[] | undefined) ?? []).map((c) => parseCode(c, root.codeScheme).code);
+    if (kids.length + codes.length === 0) throw new UsageError('expected at least one --kid <hex> or --code <code>');
+    for (const k of kids) if (!/^[0-9a-f]{32}$/.test(k)) throw new UsageError(`--kid: expected 32 hex digits (a key id), got ${k}`);
+    const client = await connectBroker(values, `platform-revoke-${process.pid}`);
+    try {
+      const r = await publisher.revoke({ keys: kids, codes }, retained(client));
+      print(io, !!values.json, { revoked: { keys: kids, codes }, ...r }, `${r.changed ? 'revoked' : 'already revoked'}: ${[...kids, ...codes].join(', ')}; indexes signed: ${r.indexes.join(', ') || 'none'}`);
+      return EXIT.OK;
+    } finally {
+      await client.endAsync();
+    }
+  }),
+};

@@ -1,0 +1,74 @@
+/**
+ * `robot-id recall status <campaign>`: where every targeted unit of the registry stands, from
+ * signed acknowledgements only (docs/protocol.md §"Campaign status"). Acks come from the fleet
+ * ingest's store (--ingest <dir>), which holds every ack a unit delivered, plus any arriving
+ * while the command listens; notices come from the broker's retained topics, guided by the
+ * signed indexes.
+ */
+import { TrustStore, campaignStatus, verifyIdentityRecord, RobotIdError, type VerifiedIdentity, type CampaignStatus } from '../../sdk/index.js';
+import { readRegistry } from '../../sdk/platform/index.js';
+import { EXIT, UsageError, optionalString, requirePositional, requireString, type Command, type Io } from '../command.js';
+import { brokerOptions, connectBroker, unreachableAs3 } from '../platform/broker.js';
+import { acksFromIngest, collectFromBroker } from '../platform/campaign-sources.js';
+
+function printText(io: Io, s: CampaignStatus, notes: string[]): void {
+  io.out(`campaign ${s.campaignId}: ${s.notices.map((n) => `${n.recallId}@${n.revision} (${n.action})`).join(', ')}`);
+  io.out(
+    `  ${Object.entries(s.counts)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
+  for (const u of s.units) {
+    const why = u.recalls.map((r) => (r.reason ? `${r.recallId}: ${r.state} (${r.reason})` : `${r.recallId}: ${r.state}`)).join('; ');
+    io.out(`  ${u.code}  ${u.state.padEnd(8)}  ${why}`);
+  }
+  for (const n of notes) io.err(`note: ${n}`);
+}
+
+export const recallStatusCommand: Command = {
+  path: ['recall', 'status'],
+  summary: 'campaign status per targeted unit (pending, verified, applied, failed, rejected) from signed acknowledgements',
+  usage: 'recall status <campaign> --broker <url> --trust <file> --registry <file> [--ingest <dir>] [--wait <s>] [--json]',
+  options: { ...brokerOptions, trust: { type: 'string' }, registry: { type: 'string' }, ingest: { type: 'string' }, wait: { type: 'string' }, json: { type: 'boolean' } },
+  run: (values, positionals, io) =>
+    unreachableAs3(io, values, async () => {
+      const campaignId = requirePositional(positionals, 0, '<campaign>');
+      const trust = TrustStore.load(requireString(values, 'trust'));
+      const waitS = Number(optionalString(values, 'wait') ?? '5');
+      if (!Number.isFinite(waitS) || waitS < 0) throw new UsageError('--wait: expected seconds >= 0');
+      const notes: string[] = [];
+      const reg = readRegistry(requireString(values, 'registry'));
+      notes.push(...reg.problems);
+      const units: VerifiedIdentity[] = [];
+      for (const e of reg.entries) {
+        try {
+          units.push(verifyIdentityRecord(e.identity, trust));
+        } catch (err) {
+          if (!(err instanceof RobotIdError)) throw err;
+          notes.push(`registry unit ${e.code}: identity record refused (${err.code})`);
+        }
+      }
+      const ingest = optionalString(values, 'ingest');
+      const stored = ingest ? acksFromIngest(ingest) : [];
+      if (!ingest) notes.push('no --ingest: only acknowledgements arriving while listening are counted');
+      const client = await connectBroker(values, `platform-recall-status-${process.pid}`);
+      let collected;
+      try {
+        collected = await collectFromBroker(client, trust, [...new Set(trust.roots.map((r) => r.country))], waitS * 1000);
+      } finally {
+        await client.endAsync();
+      }
+      if (collected.missing.length) notes.push(`the broker lacks what the indexes list: ${collected.missing.join(', ')}`);
+      for (const r of collected.refused) notes.push(`refused ${r.topic}: ${r.code}`);
+      const status = campaignStatus({ campaignId, notices: collected.notices, units, acks: [...stored, ...collected.liveAcks] });
+      if (status.notices.length === 0) {
+        const msg = `campaign ${campaignId}: no verified notice of this campaign on the broker`;
+        if (values.json) io.out(JSON.stringify({ error: { code: 'CAMPAIGN_NOT_FOUND', message: msg }, notes }));
+        else io.err(`error CAMPAIGN_NOT_FOUND: ${msg}`);
+        return EXIT.REJECTED;
+      }
+      if (values.json) io.out(JSON.stringify({ ...status, notes }));
+      else printText(io, status, notes);
+      return EXIT.OK;
+    }),
+};

@@ -1,0 +1,95 @@
+/**
+ * Where `recall status` gets its inputs (docs/protocol.md §"Campaign status"):
+ *   - notices: the retained recall topics on the broker, guided by the signed indexes (the
+ *     country index names every scope index, each index names its recalls and their hashes),
+ *     so the command knows when it has everything and says what the broker is missing;
+ *   - acks: the fleet ingest's durable store (`--ingest <dir>`, messages.log): the ingest
+ *     stores an ack (fdatasync) before its receipt lets the unit drop it, so every ack a unit
+ *     ever delivered is there, however long ago; plus acks arriving live while it listens.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { MqttClient } from 'mqtt';
+import {
+  RobotIdError,
+  countryScope,
+  fleetFilter,
+  parseUnitTopic,
+  scopeOfTopic,
+  sha256,
+  toHex,
+  verifyIndex,
+  verifyRecallNotice,
+  type RecallIndex,
+  type TrustStore,
+  type VerifiedRecall,
+} from '../../sdk/index.js';
+import { STORE_FILE, scanStore } from '../../sdk/platform/index.js';
+
+export interface Collected {
+  notices: VerifiedRecall[];
+  /** What the indexes list that the broker did not deliver (scopes or recall topics). */
+  missing: string[];
+  /** Retained objects that failed verification (forged notices, bad indexes). */
+  refused: { topic: string; code: string }[];
+  liveAcks: { code: string; bytes: Uint8Array }[];
+}
+
+/** Reads every ack the ingest stored. */
+export function acksFromIngest(dir: string): { code: string; bytes: Uint8Array }[] {
+  const file = join(dir, STORE_FILE);
+  if (!existsSync(file)) throw new RobotIdError('INGEST_STORE_MISSING', `${dir}: expected the fleet ingest's state directory with ${STORE_FILE}`);
+  const out: { code: string; bytes: Uint8Array }[] = [];
+  scanStore(file, 0, (r) => {
+    if (r.stream === 'ack') out.push({ code: r.code, bytes: r.bytes });
+  });
+  return out;
+}
+
+export async function collectFromBroker(client: MqttClient, trust: TrustStore, countries: string[], waitMs: number): Promise<Collected> {
+  const now = Math.floor(Date.now() / 1000);
+  const indexes = new Map<string, RecallIndex>();
+  const notices = new Map<string, { bytes: Uint8Array; v: VerifiedRecall }>(); // by sha256 hex
+  const refused: Collected['refused'] = [];
+  const liveAcks: Collected['liveAcks'] = [];
+  const wanted = (): string[] => {
+    const need: string[] = [];
+    for (const c of countries) {
+      const ci = indexes.get(countryScope(c));
+      if (!ci) {
+        need.push(`index ${countryScope(c)}`);
+        continue;
+      }
+      for (const s of ci.scopes ?? []) if (!indexes.has(s.scope)) need.push(`index ${s.scope}`);
+    }
+    for (const i of indexes.values()) for (const e of i.entries) if (!notices.has(toHex(e.sha256))) need.push(`recall ${i.scope}/${e.recallId}@${e.revision}`);
+    return need;
+  };
+  let done!: () => void;
+  const complete = new Promise<void>((r) => (done = r));
+  client.on('message', (topic, payload) => {
+    const bytes = new Uint8Array(payload);
+    const unit = parseUnitTopic(topic);
+    if (unit?.channel === 'ack') {
+      liveAcks.push({ code: unit.code, bytes });
+      return;
+    }
+    const where = scopeOfTopic(topic);
+    if (!where || bytes.length === 0) return;
+    try {
+      if (where.recallId) {
+        const v = verifyRecallNotice(bytes, { trust, now, skipTime: true });
+        notices.set(toHex(sha256(bytes)), { bytes, v });
+      } else {
+        indexes.set(where.scope, verifyIndex(bytes, trust, { now, scope: where.scope }).index);
+      }
+    } catch (err) {
+      if (!(err instanceof RobotIdError)) throw err;
+      refused.push({ topic, code: err.code });
+    }
+    if (wanted().length === 0) done();
+  });
+  await client.subscribeAsync(['rid/v1/index/#', 'rid/v1/recall/#', fleetFilter('ack')], { qos: 1 });
+  await Promise.race([complete, new Promise((r) => setTimeout(r, waitMs))]);
+  return { notices: [...notices.values()].map((n) => n.v), missing: wanted(), refused, liveAcks };
+}
