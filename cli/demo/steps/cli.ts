@@ -21,5 +21,5 @@ export async function robotId(argv: string[]): Promise<CliRun> {
 
 /** Shortens temp-dir paths in a displayed command line. */
 export function shown(argv: readonly string[], dir: string): string {
-  return ['robot-id', ...argv].map((a) => a.split(dir).join('$DEMO')).join(' ');
+  return ['robot-id', ...argv].map((a) => a.split(dir).join('$DEMO')).map((a) => (/[\s"]/.test(a) ? JSON.stringify(a) : a)).join(' ');
 }

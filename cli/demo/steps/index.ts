@@ -4,5 +4,16 @@ import type { Step } from '../story.js';
 import { authoritiesStep } from './authorities.js';
 import { brokerStep } from './broker.js';
 import { provisionStep } from './provision.js';
+import { agentStep } from './agent.js';
+import { ingestStep } from './ingest.js';
+import { attestStep, maintenanceStep } from './technician.js';
 
-export const demoSteps: readonly Step<DemoContext>[] = [authoritiesStep, provisionStep, brokerStep];
+export const demoSteps: readonly Step<DemoContext>[] = [
+  authoritiesStep,
+  provisionStep,
+  brokerStep,
+  agentStep,
+  ingestStep,
+  maintenanceStep,
+  attestStep,
+];
