@@ -45,4 +45,8 @@ export const commands: readonly Command[] = [
   recallRepublishCommand,
   revokeCommand,
   recallStatusCommand,
+  recallSignCommand,
+  recallCosignCommand,
+  recallVerifyCommand,
+  policySignCommand,
 ];
