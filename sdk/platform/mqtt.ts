@@ -88,10 +88,11 @@ export function connectIngest(options: Omit<IngestOptions, 'publish'>, mqtt: Ing
     ready,
     async close() {
       clearInterval(tick);
-      clearTimeout(flushTimer);
-      c.removeAllListeners('message');
-      await flush();
+      // Keep handling until the connection is closed: whatever MQTT.js acknowledges must reach
+      // the store, or the broker would consider it delivered and the ingest would see a gap.
       await new Promise<void>((resolve) => c.end(false, {}, () => resolve()));
+      clearTimeout(flushTimer);
+      await flush();
       await ingest.close();
     },
   };
