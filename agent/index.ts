@@ -7,3 +7,4 @@ export { EXIT_STATUS, DO_NOT_RUN_STATUSES } from './exit-status.js';
 export { callAgent, callAgentOk, AgentClientError, type AgentTarget } from './api/client.js';
 export { AGENT_FILES, agentPath } from './state-files.js';
 export type { Clock } from './time/clock.js';
+export { createRootLogger, type Logger } from './logger.js';

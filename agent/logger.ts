@@ -23,7 +23,8 @@ export const REDACT_PATHS = [
   'req.headers.authorization',
 ];
 
-export function createRootLogger(level: string, destination?: DestinationStream): Logger {
+/** `destination`: a stream, or a file descriptor (1 stdout, the default; 2 for commands whose stdout is their answer). */
+export function createRootLogger(level: string, destination: DestinationStream | 1 | 2 = 1): Logger {
   return pino(
     {
       level,
@@ -31,6 +32,6 @@ export function createRootLogger(level: string, destination?: DestinationStream)
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    destination ?? pino.destination({ dest: 1, sync: true }),
+    typeof destination === 'number' ? pino.destination({ dest: destination, sync: true }) : destination,
   );
 }

@@ -35,6 +35,11 @@ export interface StartOptions {
   modules?: readonly AgentModule[];
   /** Crash points for tests (event log writer). */
   faults?: WriterFaults;
+  /**
+   * Offline mode (`robot-id order apply`): no socket, no modules, and a decommissioned unit
+   * is opened anyway so a recommission or scrap order can be recorded while the agent is stopped.
+   */
+  offline?: boolean;
 }
 
 function terminalStop(state: LifecycleState): StopRequest {
@@ -122,7 +127,9 @@ export async function startAgent(config: Readonly<AgentConfig>, options: StartOp
     const outbox = new DurableOutbox({ event: eventLog.store, ack: ackLog }, agentPath(config.stateDir, 'outboxCursor'));
 
     const lifecycle = Lifecycle.replay(eventLog.entries, agentPath(config.stateDir, 'lifecycle'));
-    if (isTerminal(lifecycle.state) && outbox.depth() === 0) throw terminalRefusal(lifecycle.state, code.code);
+    if (isTerminal(lifecycle.state) && outbox.depth() === 0 && !(options.offline && lifecycle.state === 'decommissioned')) {
+      throw terminalRefusal(lifecycle.state, code.code);
+    }
 
     let requestStop!: (r: StopRequest) => void;
     const stopRequested = new Promise<StopRequest>((resolve) => (requestStop = resolve));
@@ -198,6 +205,7 @@ export async function startAgent(config: Readonly<AgentConfig>, options: StartOp
     };
 
     registerRoutes(router, agent);
+    if (options.offline) return agent;
     const api = await startApiServer({
       router,
       log: log.child({ module: 'api' }),

@@ -3,9 +3,10 @@
  * order.issue role) signs a lifecycle order for one unit, on its own machine.
  */
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { ORDER_TRANSITIONS, ROLES, kidHex, loadAuthority, parseCode, signOrder, toHex, type OrderTransition } from '../../sdk/index.js';
-import { EXIT, UsageError, optionalString, requireString, type Command } from '../command.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { ORDER_TRANSITIONS, ROLES, RobotIdError, kidHex, loadAuthority, openSign1, orderKind, parseCode, signOrder, toHex, type OrderTransition } from '../../sdk/index.js';
+import { createRootLogger, loadConfig, startAgent } from '../../agent/index.js';
+import { EXIT, UsageError, optionalString, printError, requireString, type Command } from '../command.js';
 import { passphraseOption, readPassphrase } from '../passphrase.js';
 
 /** --transition takes the order's transition or the state it leads to. */
@@ -54,5 +55,40 @@ export const orderSignCommand: Command = {
     const summary = { out, code: code.code, transition, orderId: toHex(orderId), issuer: cert.subject, kid: kidHex(authority.signer.kid), notAfter: issuedAt + days * 86400 };
     io.out(values.json ? JSON.stringify(summary) : `${transition} order for ${code.code} signed by ${cert.subject}, written to ${out}`);
     return EXIT.OK;
+  },
+};
+
+/**
+ * `robot-id order apply`: records an order while the agent is stopped, the way to recommission
+ * or scrap a decommissioned unit (whose agent does not run). The event joins the outbox; the
+ * next start of the agent delivers it.
+ */
+export const orderApplyCommand: Command = {
+  path: ['order', 'apply'],
+  summary: 'record a signed order in the unit\'s event log while the agent is stopped (recommission or scrap a decommissioned unit)',
+  usage: 'order apply --order <signed-file> [--config <file> | --state-dir <dir>] [--json]',
+  options: { order: { type: 'string' }, config: { type: 'string' }, 'state-dir': { type: 'string' }, json: { type: 'boolean' } },
+  async run(values, _p, io) {
+    const bytes = new Uint8Array(readFileSync(requireString(values, 'order')));
+    const config = loadConfig({ file: optionalString(values, 'config'), overrides: { stateDir: optionalString(values, 'state-dir'), logLevel: 'warn' } });
+    let kind: string;
+    try {
+      kind = openSign1(orderKind, bytes).value.transition;
+    } catch (err) {
+      printError(io, values.json === true, err);
+      return EXIT.REJECTED;
+    }
+    const agent = await startAgent(config, { offline: true, logger: createRootLogger(config.logLevel, 2) });
+    try {
+      const logged = await agent.submitEvent({ kind, order: bytes });
+      io.out(values.json ? JSON.stringify({ seq: logged.seq, kind, lifecycle: agent.lifecycle.state }) : `${kind} recorded as event ${logged.seq}; the unit is ${agent.lifecycle.state}`);
+      return EXIT.OK;
+    } catch (err) {
+      if (!(err instanceof RobotIdError)) throw err;
+      printError(io, values.json === true, err);
+      return EXIT.REJECTED;
+    } finally {
+      await agent.close();
+    }
   },
 };

@@ -39,7 +39,7 @@ function opts(path: string, extra: Partial<EventLogOptions> = {}): EventLogOptio
 /** Decodes every record, checks signatures, seq continuity and the hash chain; returns the payloads. */
 function readChain(log: EventLog): { seq: number; kind: string; hash: string; data?: Uint8Array }[] {
   const out: { seq: number; kind: string; hash: string; data?: Uint8Array }[] = [];
-  let prev = GENESIS_HASH;
+  let prev: Uint8Array = GENESIS_HASH;
   for (const r of log.read(0, 1e6)) {
     const opened = openSign1(eventKind, r.bytes);
     expect(verifyOpened(opened, signer.publicKey, nodeEd25519)).toBe(true);
