@@ -8,7 +8,7 @@ import { verifyCommand } from './verify.js';
 import { codeCheckCommand, codeParseCommand } from './code.js';
 import { agentCommand } from './agent.js';
 import { eventAddCommand } from './event.js';
-import { orderSignCommand } from './order.js';
+import { orderApplyCommand, orderSignCommand } from './order.js';
 import { showCommand } from './show.js';
 import { statusCommand } from './status.js';
 import { eventsCommand } from './events.js';
@@ -33,6 +33,7 @@ export const commands: readonly Command[] = [
   agentCommand,
   eventAddCommand,
   orderSignCommand,
+  orderApplyCommand,
   showCommand,
   statusCommand,
   eventsCommand,
