@@ -69,7 +69,7 @@ export type NoticeResult =
  * platform learns why. Everything else (bad or missing signatures, wrong role, lapsed or
  * revoked keys, garbage, rollback) is counted and logged, never acknowledged.
  */
-export const ACKNOWLEDGED_REJECTIONS: ReadonlySet<string> = new Set(['RECALL_SCOPE', 'RECALL_THRESHOLD', 'RECALL_NOT_YET_VALID', 'RECALL_EXPIRED', 'RECALL_TARGET']);
+export const ACKNOWLEDGED_REJECTIONS: ReadonlySet<string> = new Set(['RECALL_SCOPE', 'RECALL_THRESHOLD', 'RECALL_NOT_YET_VALID', 'RECALL_EXPIRED', 'RECALL_LIFETIME', 'RECALL_TARGET']);
 
 const MAX_REJECTION_MARKS = 1024;
 

@@ -150,15 +150,16 @@ export function checkRecall(opened: OpenedMulti<RecallNotice>, bytes: Uint8Array
   if (subjects.length < required) {
     reject('RECALL_THRESHOLD', `recall ${n.recallId}: ${n.action} needs ${required} distinct signers, got ${subjects.length} (${subjects.join(', ')})`);
   }
-  // §6 validity window against the robot's clock (which never runs behind its time floor).
+  // §6 validity window: a bounded lifetime (so a lapsed key cannot mint long-lived backdated
+  // notices), then against the robot's clock (which never runs behind its time floor).
+  const maxLifetime = check.maxLifetimeSeconds ?? DEFAULT_MAX_LIFETIME_SECONDS;
+  if (n.notAfter - n.issuedAt > maxLifetime) {
+    reject('RECALL_LIFETIME', `recall ${n.recallId}: valid for ${n.notAfter - n.issuedAt} s after issue, at most ${maxLifetime} s (${Math.floor(maxLifetime / 86400)} days) are accepted`);
+  }
   if (!check.skipTime) {
     const skew = check.clockSkewSeconds ?? 300;
     if (n.issuedAt > check.now + skew || n.notBefore > check.now + skew) {
       reject('RECALL_NOT_YET_VALID', `recall ${n.recallId}: valid from ${iso(n.notBefore)} (issued ${iso(n.issuedAt)}), now is ${iso(check.now)}`);
-    }
-    const maxLifetime = check.maxLifetimeSeconds ?? DEFAULT_MAX_LIFETIME_SECONDS;
-    if (n.notAfter - n.issuedAt > maxLifetime) {
-      reject('RECALL_EXPIRED', `recall ${n.recallId}: valid for ${n.notAfter - n.issuedAt} s after issue, at most ${maxLifetime} s are accepted`);
     }
     if (check.now > n.notAfter) reject('RECALL_EXPIRED', `recall ${n.recallId}: valid until ${iso(n.notAfter)}, now is ${iso(check.now)}`);
   }
