@@ -1,7 +1,10 @@
 /** Step: the agent starts on the robot: start-up checks, event log, outbox, local API, MQTT link. */
 import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadConfig } from '../../../agent/config/index.js';
 import { startAgent } from '../../../agent/main.js';
+import { defaultModules } from '../../../agent/modules.js';
+import { recallsModule } from '../../../agent/recall-sync/module.js';
 import type { Agent } from '../../../agent/agent.js';
 import type { DemoContext } from '../context.js';
 import { StepMissing, type Step } from '../story.js';
@@ -27,11 +30,15 @@ export const agentStep: Step<DemoContext> = {
       reconnectMinMs: 100,
       reconnectMaxMs: 1000,
       logLevel: 'silent',
+      // The robot's local action on a recall: here a tiny program that records what it was told.
+      recallAction: { command: process.execPath, args: ['-e', `require('fs').writeFileSync(${JSON.stringify(join(ctx.unit.stateDir, 'recall-action.json'))}, require('fs').readFileSync(0))`], timeoutMs: 5000 },
     };
     writeFileSync(ctx.unit.configFile, JSON.stringify(settings, null, 2) + '\n');
     // Only the file: the demo must not pick up a ROBOT_ID_* setting from the shell.
     const config = loadConfig({ file: ctx.unit.configFile, env: {} });
-    const agent = await startAgent(config);
+    // The default modules, plus the recall module if this build does not list it yet.
+    const modules = defaultModules.some((m) => m.name === recallsModule.name) ? defaultModules : [...defaultModules, recallsModule];
+    const agent = await startAgent(config, { modules });
     ctx.handles.agent = agent;
     ctx.cleanups.push(() => agent.close());
     n.say(`identity record verified against the trust store, device key and hardware binding match (boot ${agent.bootCount})`);

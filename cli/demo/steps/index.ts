@@ -7,6 +7,7 @@ import { provisionStep } from './provision.js';
 import { agentStep } from './agent.js';
 import { ingestStep } from './ingest.js';
 import { attestStep, maintenanceStep } from './technician.js';
+import { forgedRecallStep, recallStep } from './recall.js';
 
 export const demoSteps: readonly Step<DemoContext>[] = [
   authoritiesStep,
@@ -16,4 +17,6 @@ export const demoSteps: readonly Step<DemoContext>[] = [
   ingestStep,
   maintenanceStep,
   attestStep,
+  recallStep,
+  forgedRecallStep,
 ];
