@@ -40,9 +40,9 @@ export async function startIngest(
   units: readonly TestUnit[],
   url: string,
   dir: string,
-  extra: Partial<IngestOptions> & { clientId?: string; username?: string; password?: string } = {},
+  extra: Partial<IngestOptions> & { clientId?: string; username?: string; password?: string; into?: Recorded } = {},
 ): Promise<IngestConnection> {
-  const { clientId, username, password, ...rest } = extra;
+  const { clientId, username, password, into, ...rest } = extra;
   const conn = connectIngest(
     {
       trust: pki.root.trust,
@@ -53,6 +53,8 @@ export async function startIngest(
     },
     { url, clientId: clientId ?? 'platform-ingest-test', username, password, flushIntervalMs: 10, tickIntervalMs: 100 },
   );
+  // Listen before the broker can deliver anything (a persistent session delivers at once).
+  if (into) record(conn, into);
   await conn.ready;
   return conn;
 }
