@@ -1,0 +1,153 @@
+/**
+ * Two benchmarks of the agent as a process, with the node bundle and the single executable:
+ *  - start-up: spawn to the birth message received by a subscriber on a local broker
+ *    (target < 250 ms); baseline: spawn of `node -e ''` to exit, the floor for any Node start;
+ *  - idle resident memory: RSS after settling, against a bare Node process holding one MQTT.js
+ *    connection (target <= 1.2x).
+ * Run: npx tsx scripts/bench/agent-process.ts [runs=7]
+ */
+import { fork, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { connect, type MqttClient } from 'mqtt';
+import { unitTopic } from '../../sdk/index.js';
+import { loadNote, machine, table, verdict } from './harness.js';
+import { startMosquitto, type Broker } from './mosquitto.js';
+import { makePki, unitCode } from './pki.js';
+import { provisionAgent, rssOf, runners, spawnAgent, stopChild, type AgentUnit, type Runner } from './agent-proc.js';
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function subscriber(broker: Broker): Promise<MqttClient> {
+  return new Promise((resolve, reject) => {
+    const c = connect(broker.url, { clientId: 'bench-birth-watch', clean: true });
+    c.once('connect', () => c.subscribe('rid/v1/u/+/birth', { qos: 1 }, (err) => (err ? reject(err) : resolve(c))));
+    c.once('error', reject);
+  });
+}
+
+async function timeToBirth(r: Runner, unit: AgentUnit, watch: MqttClient): Promise<number> {
+  const topic = unitTopic(unit.code, 'birth');
+  let onMsg!: (t: string) => void;
+  const t0 = performance.now();
+  const birth = new Promise<number>((resolve) => {
+    onMsg = (t) => t === topic && resolve(performance.now() - t0);
+    watch.on('message', onMsg);
+  });
+  const child = spawnAgent(r, unit);
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<never>((_, reject) => child.once('exit', (c) => reject(new Error(`${r.name} exited ${c} before birth: ${stderr.slice(0, 500)}`))));
+  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${r.name}: no birth within 10 s: ${stderr.slice(0, 500)}`)), 10_000));
+  try {
+    return await Promise.race([birth, exited, timeout]);
+  } finally {
+    watch.removeListener('message', onMsg);
+    await stopChild(child);
+  }
+}
+
+async function idleRss(r: Runner, unit: AgentUnit, watch: MqttClient, settleMs: number): Promise<number> {
+  const topic = unitTopic(unit.code, 'birth');
+  const child = spawnAgent(r, unit);
+  try {
+    await new Promise<void>((resolve) => {
+      const on = (t: string): void => {
+        if (t === topic) {
+          watch.removeListener('message', on);
+          resolve();
+        }
+      };
+      watch.on('message', on);
+    });
+    await sleep(settleMs);
+    const samples: number[] = [];
+    for (let i = 0; i < 5; i++, await sleep(200)) samples.push(rssOf(child.pid!));
+    return median(samples);
+  } finally {
+    await stopChild(child);
+  }
+}
+
+/** The bare baseline from node_modules, and bundled by esbuild like the agent (the stricter one). */
+async function bareScripts(dir: string): Promise<{ name: string; file: string }[]> {
+  const fixture = 'scripts/bench/fixtures/bare-mqtt.cjs';
+  const bundled = join(dir, 'bare-mqtt.bundle.cjs');
+  await build({ entryPoints: [fixture], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: bundled, logLevel: 'error' });
+  return [
+    { name: 'baseline: bare node + one MQTT.js connection (bundled)', file: bundled },
+    { name: 'bare node + one MQTT.js connection (node_modules)', file: fixture },
+  ];
+}
+
+async function bareRss(file: string, broker: Broker, settleMs: number): Promise<number> {
+  const child = fork(file, [broker.url, 'bench-bare'], { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  try {
+    await new Promise<void>((resolve) => child.once('message', () => resolve()));
+    await sleep(settleMs);
+    const samples: number[] = [];
+    for (let i = 0; i < 5; i++, await sleep(200)) samples.push(rssOf(child.pid!));
+    return median(samples);
+  } finally {
+    await stopChild(child);
+  }
+}
+
+export async function runAgentProcessBench(options: { runs: number; settleMs: number }): Promise<void> {
+  const rs = runners();
+  if (rs.length === 0) {
+    console.log('\nagent process: no dist/robot-id.cjs or dist/robot-id-linux-x64; run npm run build:bundle (and npm run build:binary -- --arch x64)');
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'rid-bench-agent-'));
+  const broker = await startMosquitto();
+  const watch = await subscriber(broker);
+  try {
+    const pki = await makePki(dir);
+    const unit = await provisionAgent(pki.enterprise, dir, unitCode(42), broker.url);
+    // Baseline for start-up: the bare cost of starting and ending a Node process here.
+    const nodeStarts: number[] = [];
+    for (let i = 0; i < options.runs; i++) {
+      const t0 = performance.now();
+      spawnSync(process.execPath, ['-e', ''], { stdio: 'ignore' });
+      nodeStarts.push(performance.now() - t0);
+    }
+    const nodeStart = median(nodeStarts);
+    const startRows = [{ name: 'baseline: node -e "" (spawn to exit), median', value: `${nodeStart.toFixed(0)} ms`, ratio: '1.00x (baseline)' }];
+    for (const r of rs) {
+      const times: number[] = [];
+      for (let i = 0; i < options.runs; i++) times.push(await timeToBirth(r, unit, watch));
+      const med = median(times);
+      startRows.push({
+        name: `${r.name}: spawn to birth, median of ${options.runs}`,
+        value: `${med.toFixed(0)} ms`,
+        ratio: `${(med / nodeStart).toFixed(2)}x node start; min ${Math.min(...times).toFixed(0)}, max ${Math.max(...times).toFixed(0)}  ${verdict(med < 250, 'target < 250 ms')}`,
+      });
+    }
+    table(`agent start-up: executable start to birth published on a local broker (${machine()}, ${loadNote()})`, startRows);
+
+    const [strict, loose] = await bareScripts(dir);
+    const bare = await bareRss(strict!.file, broker, options.settleMs);
+    const bareLoose = await bareRss(loose!.file, broker, options.settleMs);
+    const memRows = [
+      { name: strict!.name, value: `${(bare / 1048576).toFixed(1)} MiB`, ratio: '1.00x (baseline)' },
+      { name: loose!.name, value: `${(bareLoose / 1048576).toFixed(1)} MiB`, ratio: `${(bareLoose / bare).toFixed(2)}x bare` },
+    ];
+    for (const r of rs) {
+      const rss = await idleRss(r, unit, watch, options.settleMs);
+      memRows.push({ name: `${r.name}: idle agent`, value: `${(rss / 1048576).toFixed(1)} MiB`, ratio: `${(rss / bare).toFixed(2)}x bare  ${verdict(rss / bare <= 1.2, 'target <= 1.20x')}` });
+    }
+    table(`agent idle resident memory, ${options.settleMs / 1000} s after birth (median of 5 samples)`, memRows);
+  } finally {
+    watch.end(true);
+    await broker.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await runAgentProcessBench({ runs: Number(process.argv[2] ?? 7), settleMs: 3000 });
+}
