@@ -74,7 +74,7 @@ async function idleRss(r: Runner, unit: AgentUnit, watch: MqttClient, settleMs: 
 
 /** The bare baseline from node_modules, and bundled by esbuild like the agent (the stricter one). */
 async function bareScripts(dir: string): Promise<{ name: string; file: string }[]> {
-  const fixture = 'scripts/bench/fixtures/bare-mqtt.cjs';
+  const fixture = 'scripts/bench/fixtures/bare-mqtt.mjs';
   const bundled = join(dir, 'bare-mqtt.bundle.cjs');
   await build({ entryPoints: [fixture], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: bundled, logLevel: 'error' });
   return [
