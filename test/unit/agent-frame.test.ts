@@ -1,0 +1,38 @@
+// Frames and CRC-32: the known answer, round trips, and a scan over hostile images.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { crc32, encodeFrame, scanFrames } from '../../agent/storage/index.js';
+
+describe('crc32', () => {
+  it('matches the standard check value', () => {
+    expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
+    expect(crc32(new Uint8Array(0))).toBe(0);
+    expect(crc32(new TextEncoder().encode('1234'), new TextEncoder().encode('56789'))).toBe(0xcbf43926);
+  });
+});
+
+describe('frames', () => {
+  it('scans what it encodes, and classifies a torn tail and a damaged middle', () => {
+    const frames = [1, 2, 3].map((s) => encodeFrame(s, new Uint8Array(10 + s).fill(s)));
+    const image = Buffer.concat(frames);
+    expect(scanFrames(image).frames.map((f) => f.seq)).toEqual([1, 2, 3]);
+    const torn = scanFrames(image.subarray(0, image.length - 3));
+    expect(torn.frames.map((f) => f.seq)).toEqual([1, 2]);
+    expect(torn.tornTail).toEqual({ offset: frames[0]!.length + frames[1]!.length, size: frames[2]!.length - 3 });
+    const bad = Buffer.from(image);
+    bad[frames[0]!.length + 21] ^= 0x80;
+    const mid = scanFrames(bad);
+    expect(mid.frames.map((f) => f.seq)).toEqual([1, 3]);
+    expect(mid.damaged).toEqual([{ offset: frames[0]!.length, size: frames[1]!.length }]);
+  });
+
+  it('never throws on random bytes, and every byte is accounted for', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) => {
+        const r = scanFrames(bytes);
+        const covered = r.frames.reduce((n, f) => n + f.size, 0) + r.damaged.reduce((n, d) => n + d.size, 0) + (r.tornTail?.size ?? 0);
+        expect(covered).toBe(bytes.length);
+      }),
+    );
+  });
+});
