@@ -2,7 +2,7 @@
  * Durable file replacement: write `<path>.new`, fsync it, rename over `path`, fsync the
  * directory. After a crash the file is either the old one or the new one, never a mix.
  */
-import { closeSync, fsyncSync, openSync, renameSync, writeSync, mkdirSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export interface AtomicWriteOptions {
@@ -22,7 +22,9 @@ export function fsyncDirectory(dir: string): void {
 export function writeFileAtomicSync(path: string, data: Uint8Array | string, options: AtomicWriteOptions = {}): void {
   const tmp = `${path}.new`;
   mkdirSync(dirname(path), { recursive: true });
-  const fd = openSync(tmp, 'w', options.mode ?? 0o644);
+  // A `.new` left by a crash keeps its old mode if reopened: remove it so `mode` applies.
+  rmSync(tmp, { force: true });
+  const fd = openSync(tmp, 'wx', options.mode ?? 0o644);
   try {
     const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     let off = 0;
