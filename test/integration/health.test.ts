@@ -1,0 +1,98 @@
+/**
+ * `robot-id health` (the Docker HEALTHCHECK) against a real agent process and a real broker:
+ * healthy while the broker confirms heartbeats; unhealthy (exit 1) once nothing has been
+ * confirmed for longer than healthMultiple x heartbeatIntervalMs after the broker is killed;
+ * healthy again when it is back; unreachable (exit 3) when the agent is gone.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAgentProcess, stopAll, type Proc } from '../helpers/agent-process.js';
+import { startBroker, type TestBroker } from '../helpers/broker.js';
+import { makePki, type TestUnit } from '../helpers/pki.js';
+import { eventually, json, robotId, waitForAgent, type CliResult } from '../helpers/technician.js';
+
+const HEARTBEAT_MS = 200;
+const MULTIPLE = 4;
+let dir: string;
+let unit: TestUnit;
+let broker: TestBroker;
+let agent: Proc;
+let socket: string;
+
+interface Verdict {
+  healthy: boolean;
+  reason?: string;
+  lastConfirmedAt?: number;
+  sinceProgressMs: number;
+  limitMs: number;
+}
+
+const health = (): Promise<CliResult> => robotId(['health', '--agent', socket, '--json']);
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'health-'));
+  const pki = await makePki(join(dir, 'pki'));
+  unit = await pki.provision();
+  broker = await startBroker();
+  socket = join(unit.stateDir, 'agent.sock');
+  agent = startAgentProcess(dir, {
+    stateDir: unit.stateDir,
+    hardwareIdSource: { file: unit.hardwareIdFile },
+    brokerUrl: broker.url,
+    heartbeatIntervalMs: HEARTBEAT_MS,
+    healthMultiple: MULTIPLE,
+    reconnectMinMs: 100,
+    reconnectMaxMs: 500,
+    logLevel: 'warn',
+  });
+  await waitForAgent(socket);
+}, 60_000);
+
+afterAll(async () => {
+  await stopAll();
+  await broker?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('robot-id health', () => {
+  it('is healthy once the broker confirms heartbeats', async () => {
+    const v = await eventually('a confirmed heartbeat', async () => {
+      const r = await health();
+      const body = json<Verdict>(r);
+      return r.status === 0 && body.lastConfirmedAt !== undefined ? body : undefined;
+    });
+    expect(v).toMatchObject({ healthy: true, limitMs: HEARTBEAT_MS * MULTIPLE });
+    const readable = await robotId(['health', '--agent', socket]);
+    expect(readable.status).toBe(0);
+    expect(readable.stdout.split('\n')[0]).toBe('healthy');
+  });
+
+  it('turns unhealthy when the broker has been gone longer than the configured time, and recovers', async () => {
+    await broker.kill('SIGKILL');
+    const bad = await eventually('health to fail', async () => {
+      const r = await health();
+      return r.status === 1 ? json<Verdict>(r) : undefined;
+    });
+    expect(bad.healthy).toBe(false);
+    // It failed only because the configured window passed without a confirmation.
+    expect(bad.sinceProgressMs).toBeGreaterThan(bad.limitMs);
+    expect(bad.reason).toMatch(/nothing confirmed/);
+    const readable = await robotId(['health', '--agent', socket]);
+    expect(readable.status).toBe(1);
+    expect(readable.stdout).toMatch(/^unhealthy: nothing confirmed/);
+    const status = json(await robotId(['status', '--agent', socket, '--json']));
+    expect(status.health).toMatchObject({ healthy: false });
+
+    await broker.start();
+    await eventually('health to recover', async () => ((await health()).status === 0 ? true : undefined), 30_000);
+  });
+
+  it('exits 3 when the agent cannot be reached', async () => {
+    await agent.stop();
+    const r = await health();
+    expect(r.status).toBe(3);
+    expect(json<{ error: { code: string } }>(r).error.code).toBe('AGENT_UNREACHABLE');
+  });
+});
