@@ -1,0 +1,37 @@
+/**
+ * `npm start` runs `robot-id demo`: the whole story must finish on its own, exit 0, tell every
+ * step, and leave no temporary directory behind.
+ */
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { robotId } from '../helpers/technician.js';
+
+describe('robot-id demo (npm start)', () => {
+  it('runs to completion, tells the story and cleans up', async () => {
+    const r = await robotId(['demo'], { timeoutMs: 90_000, env: { ...process.env, ROBOT_ID_BROKER_URL: '' } });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const out = r.stdout;
+    const tmp = /working in (\S+)\)/.exec(out)?.[1];
+    expect(tmp).toBeTruthy();
+    expect(existsSync(tmp!)).toBe(false);
+    for (const line of [
+      'in-process MQTT 3.1.1 broker (aedes)',
+      'The identity agent starts on the robot',
+      'recorded part-replaced as event #1',
+      'chain: verified',
+      'verified and stored; signed receipt sent',
+      'attested: 86-1234-000042-',
+      'valid: 86-1234-000042-',
+      'action applied: stop enforced',
+      ': applied',
+      'robot: rejected (RECALL_BAD_SIGNATURE)',
+      'Temporary directory removed, broker closed.',
+    ]) {
+      expect(out).toContain(line);
+    }
+    expect(out).not.toContain('FAILED');
+    expect(out).not.toContain('not available in this build');
+    expect(out).toMatch(/The end: 9 steps in [\d.]+ s\./);
+  }, 120_000);
+});
