@@ -3,8 +3,10 @@ import type { Agent } from '../../agent.js';
 import type { Router } from '../router.js';
 import { eventRoutes } from './events.js';
 import { statusRoutes } from './status.js';
+import { technicianRoutesOn } from './technician.js';
 
 export function registerRoutes(router: Router, agent: Agent): void {
   statusRoutes(router, agent);
   eventRoutes(router, agent);
+  technicianRoutesOn(router, agent);
 }
