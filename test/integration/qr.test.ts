@@ -6,9 +6,13 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import jsQR from 'jsqr';
+import jsQRModule from 'jsqr';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// jsqr is CommonJS with `export default` typings: under NodeNext the default import is the
+// module object to TypeScript, while at run time it is the function itself.
+const jsQR = jsQRModule as unknown as typeof jsQRModule.default;
 import { QR_PAYLOAD_MAX_CHARS } from '../../sdk/index.js';
 import { startAgentProcess, stopAll } from '../helpers/agent-process.js';
 import { makePki, type Pki, type TestUnit } from '../helpers/pki.js';
