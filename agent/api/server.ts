@@ -5,8 +5,8 @@
  */
 import { chmodSync, chownSync, existsSync, lstatSync, readFileSync, unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from '../logger.js';
+import { bearerCheck } from './bearer.js';
 import { ApiError, errorResponse } from './errors.js';
 import type { Router } from './router.js';
 
@@ -76,12 +76,9 @@ function handler(options: ApiServerOptions, token?: string) {
   };
 }
 
+/** Hash-then-compare (bearer.ts): neither the token nor its length leaks through timing. */
 function bearerMatches(header: string | undefined, token: string): boolean {
-  const m = /^Bearer (.+)$/.exec(header ?? '');
-  if (!m) return false;
-  const a = Buffer.from(m[1]!);
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
+  return bearerCheck(token)(header);
 }
 
 function groupId(group: string): number {
