@@ -5,5 +5,6 @@
  */
 import type { AgentModule } from './agent.js';
 import { linkModule } from './link/module.js';
+import { recallsModule } from './recall-sync/module.js';
 
-export const defaultModules: readonly AgentModule[] = [linkModule];
+export const defaultModules: readonly AgentModule[] = [linkModule, recallsModule];

@@ -13,6 +13,8 @@ export const AGENT_FILES = {
   lifecycle: 'lifecycle.json',
   quarantine: 'quarantine',
   socket: 'agent.sock',
+  recalls: 'recalls',
+  recallIndex: 'recall-index',
 } as const;
 
 export function agentPath(stateDir: string, file: keyof typeof AGENT_FILES): string {

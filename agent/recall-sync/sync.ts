@@ -52,6 +52,8 @@ export interface RecallSyncDeps {
 }
 
 export class RecallSync {
+  static readonly noRevocations = Revocations.none;
+
   private readonly marks: IndexMarks;
   private readonly scopes: RecallScope[];
   private readonly country: string;

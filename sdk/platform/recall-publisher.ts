@@ -12,7 +12,7 @@ import { recallKind } from '../recall/notice.js';
 import { verifyRecallNotice, type VerifiedRecall } from '../recall/verify.js';
 import { indexTopic, recallTopic } from '../topics.js';
 import type { TrustStore } from '../trust/trust-store.js';
-import type { Revocations } from '../trust/revocation.js';
+import { Revocations } from '../trust/revocation.js';
 import { parseScopePath } from '../recall-index/scope.js';
 import { IndexState } from './index-state.js';
 import { withStateLock } from './state-lock.js';
@@ -69,7 +69,10 @@ export class RecallPublisher {
   /** Verifies a signed notice (signatures, roles, threshold, scope; not a unit target). */
   verify(bytes: Uint8Array): VerifiedRecall {
     const now = this.now();
-    const v = verifyRecallNotice(bytes, { trust: this.opts.trust, now, revocations: this.opts.revocations, skipTime: true });
+    // The platform's own revocation list (what it publishes) applies to what it publishes.
+    const own = IndexState.open(this.opts.stateDir, this.opts.country).revocations();
+    const revocations = new Revocations({ keys: [...own.keys, ...(this.opts.revocations?.keys ?? [])], codes: [...own.codes, ...(this.opts.revocations?.codes ?? [])] });
+    const v = verifyRecallNotice(bytes, { trust: this.opts.trust, now, revocations, skipTime: true });
     if (now > v.notice.notAfter) throw new RecallRejectedError('RECALL_EXPIRED', `recall ${v.notice.recallId}: expired; not publishing it`);
     if (v.rootCountry !== this.opts.country) {
       throw new IndexError('INDEX_SCOPE', `recall ${v.notice.recallId}: signed under the root of ${v.rootCountry}, this platform publishes for ${this.opts.country}`);
