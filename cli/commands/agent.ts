@@ -12,11 +12,23 @@ export const agentCommand: Command = {
   usage: 'agent [--config <file>] [--state-dir <dir>]',
   options: { config: { type: 'string' }, 'state-dir': { type: 'string' } },
   async run(values, _p, io) {
+    // Signals are handled from the first moment: one arriving during start-up stops the agent
+    // as soon as it is up, gracefully, instead of killing it half-started.
+    const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
+    let onSignal!: (s: NodeJS.Signals) => void;
+    const signalled = new Promise<{ exitStatus: number; reason: string }>((resolve) => {
+      onSignal = (s) => resolve({ exitStatus: EXIT_STATUS.ok, reason: s });
+      for (const s of signals) process.once(s, onSignal);
+    });
+    const unhook = (): void => {
+      for (const s of signals) process.off(s, onSignal);
+    };
     let agent;
     try {
       const config = loadConfig({ file: optionalString(values, 'config'), overrides: { stateDir: optionalString(values, 'state-dir') } });
       agent = await startAgent(config);
     } catch (err) {
+      unhook();
       if (err instanceof ConfigError) {
         io.err(`robot-id agent: refused: ${err.message}`);
         return EXIT_STATUS.configInvalid;
@@ -28,14 +40,8 @@ export const agentCommand: Command = {
       io.err(`robot-id agent: failed to start: ${err instanceof Error ? err.message : String(err)}`);
       return EXIT_STATUS.failure;
     }
-    const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
-    let onSignal!: (s: NodeJS.Signals) => void;
-    const signalled = new Promise<{ exitStatus: number; reason: string }>((resolve) => {
-      onSignal = (s) => resolve({ exitStatus: EXIT_STATUS.ok, reason: s });
-      for (const s of signals) process.once(s, onSignal);
-    });
     const stop = await Promise.race([signalled, agent.stopRequested]);
-    for (const s of signals) process.off(s, onSignal);
+    unhook();
     agent.log.info({ reason: stop.reason, exitStatus: stop.exitStatus }, 'agent stopping');
     await agent.close();
     if (stop.exitStatus !== EXIT_STATUS.ok) io.err(`robot-id agent: stopped: ${stop.reason}`);
