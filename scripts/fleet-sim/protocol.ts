@@ -1,0 +1,31 @@
+/** Messages between the fleet simulation's parent and its worker processes (IPC). */
+export interface WorkerConfig {
+  index: number;
+  pkiDir: string;
+  stateRoot: string;
+  registryFile: string;
+  brokerUrl: string;
+  /** First unit number and how many units this worker simulates. */
+  first: number;
+  count: number;
+  batch: number;
+  batchPauseMs: number;
+  heartbeatIntervalMs: number;
+  action?: { command: string; args: string[]; timeoutMs: number };
+}
+
+export type ToWorker = { type: 'start'; config: WorkerConfig } | { type: 'connect' } | { type: 'report' } | { type: 'stop' };
+
+export interface Memory {
+  rss: number;
+  heapUsed: number;
+}
+
+export type FromWorker =
+  | { type: 'provisioned'; count: number; ms: number; baseline: Memory }
+  | { type: 'progress'; connected: number; attempts: number; verified: number; applied: number; failed: number }
+  /** Per robot: [code, verified wall ms, applied wall ms] (0 = not yet). */
+  | { type: 'times'; items: [string, number, number][] }
+  | { type: 'report'; memory: Memory; robots: number }
+  | { type: 'stopped' }
+  | { type: 'error'; message: string };

@@ -1,0 +1,145 @@
+/**
+ * One simulated robot, composed from the agent's real parts exactly as agent/link/module.ts
+ * and the recall modules compose them: the MQTT link (jittered backoff, fixed protocol
+ * options), presence (identity, birth, Will), heartbeats, the durable outbox with its framed
+ * logs, the outbox sender, receipt handling, the recall handler (verification, durable store,
+ * local action, signed acks) and recall sync (scope subscriptions, signed indexes). Nothing is
+ * shared between robots except the trust store object and a silent logger: each robot
+ * verifies every notice, index and receipt itself with its own key material.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { VERSION, unitTopic, type Signer, type TrustStore, type VerifiedIdentity } from '../../sdk/index.js';
+import { HeartbeatPublisher } from '../../agent/heartbeat/heartbeat.js';
+import { MqttLink } from '../../agent/link/link.js';
+import { ReceiptHandler } from '../../agent/link/receipts.js';
+import { OutboxSender } from '../../agent/link/sender.js';
+import { DurableOutbox } from '../../agent/outbox/durable-outbox.js';
+import { Presence } from '../../agent/presence/presence.js';
+import { RecallHandler, type RecallActionConfig } from '../../agent/recall/index.js';
+import { RecallSync } from '../../agent/recall-sync/index.js';
+import { FramedLog } from '../../agent/storage/index.js';
+
+export interface RobotTimes {
+  /** Wall-clock ms (performance.timeOrigin + now) when the notice was verified and stored. */
+  verified?: number;
+  /** When the local action finished with 'applied'. */
+  applied?: number;
+  failed?: string;
+}
+
+export interface RobotOptions {
+  identity: VerifiedIdentity;
+  signer: Signer;
+  trust: TrustStore;
+  stateDir: string;
+  brokerUrl: string;
+  heartbeatIntervalMs: number;
+  action?: RecallActionConfig;
+  log: Logger;
+  onConnect(): void;
+  onTimes(code: string, times: RobotTimes): void;
+}
+
+export const wallMs = (): number => performance.timeOrigin + performance.now();
+const ZERO32 = new Uint8Array(32);
+
+export class SimRobot {
+  readonly code: string;
+  readonly times: RobotTimes = {};
+  private constructor(
+    readonly link: MqttLink,
+    private readonly parts: { heartbeat: HeartbeatPublisher; sender: OutboxSender; presence: Presence; logs: FramedLog[]; sync: RecallSync; handler: RecallHandler },
+    code: string,
+  ) {
+    this.code = code;
+  }
+
+  static async create(o: RobotOptions): Promise<SimRobot> {
+    const code = o.identity.code.code;
+    const dir = o.stateDir;
+    mkdirSync(join(dir, 'quarantine'), { recursive: true });
+    const open = (name: string, what: string): Promise<FramedLog> =>
+      FramedLog.open({ path: join(dir, name), quarantineDir: join(dir, 'quarantine'), maxBytes: 1 << 20, reserveBytes: 0, what });
+    const eventLog = await open('events.log', 'event log');
+    const ackLog = await open('acks.log', 'ack log');
+    const outbox = new DurableOutbox({ event: eventLog, ack: ackLog }, join(dir, 'outbox.json'));
+    const log = o.log;
+    const info = () => ({ state: 'in_service', agentVersion: VERSION, firmwareVersion: 'sim', logSeq: 0 });
+    const presence = new Presence({ code, signer: o.signer, identity: o.identity.bytes, bootCount: 1, heartbeatIntervalMs: o.heartbeatIntervalMs, log, info });
+    const link = new MqttLink({
+      code,
+      options: { brokerUrl: o.brokerUrl, keepaliveSeconds: 120, reconnectMinMs: 1000, reconnectMaxMs: 30_000, connectTimeoutMs: 60_000 },
+      log,
+      will: presence.will,
+    });
+    const sender = new OutboxSender(code, outbox, link, log, { resendIntervalMs: 30_000 });
+    const receipts = new ReceiptHandler({ code, trust: o.trust, outbox, log, onProgress: () => sender.progressed() });
+    const handler = RecallHandler.open({
+      identity: o.identity,
+      trust: o.trust,
+      device: o.signer,
+      now: () => Math.floor(Date.now() / 1000),
+      acks: outbox,
+      dir: join(dir, 'recalls'),
+      action: o.action,
+      log,
+    });
+    const heartbeat = new HeartbeatPublisher({
+      code,
+      signer: o.signer,
+      bootCount: 1,
+      intervalMs: o.heartbeatIntervalMs,
+      agentVersion: VERSION,
+      firmwareVersion: 'sim',
+      log,
+      status: () => ({ state: 'in_service', outboxDepth: outbox.depth(), logSeq: 0, logHash: ZERO32, activeRecalls: handler.activeRecallIds() }),
+    });
+    let robot!: SimRobot;
+    // The notice sink is the handler; the wrapper only takes the times the summary reports.
+    const sink = {
+      revisionOf: (id: string) => handler.revisionOf(id),
+      handleNotice: async (bytes: Uint8Array, source: string) => {
+        const r = await handler.handleNotice(bytes, source);
+        if (r.result === 'accepted') {
+          robot.times.verified = wallMs();
+          o.onTimes(code, robot.times);
+          void r.applied.then((outcome) => {
+            if (outcome?.status === 'applied' || !o.action) robot.times.applied = wallMs();
+            else robot.times.failed = outcome?.reason ?? 'unknown';
+            o.onTimes(code, robot.times);
+          });
+        }
+        return r;
+      },
+    };
+    const sync = new RecallSync({ code: o.identity.code, deviceKid: o.identity.deviceKid, trust: o.trust, dir: join(dir, 'recall-index'), notices: sink, maxAgeMs: 24 * 3600_000, log });
+    const receiptTopic = unitTopic(code, 'receipt');
+    link.subscribe(receiptTopic);
+    link.on('message', (topic, payload) => {
+      if (topic === receiptTopic) void receipts.handle(new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength));
+    });
+    link.on('connect', () => o.onConnect());
+    presence.attach(link);
+    heartbeat.start(link);
+    sender.start();
+    sync.start(link);
+    await handler.start();
+    robot = new SimRobot(link, { heartbeat, sender, presence, logs: [eventLog, ackLog], sync, handler }, code);
+    return robot;
+  }
+
+  start(): void {
+    this.link.start();
+  }
+
+  async stop(): Promise<void> {
+    this.parts.heartbeat.stop();
+    this.parts.sender.stop();
+    this.parts.sync.stop?.();
+    await this.parts.handler.idle();
+    await this.link.stop(await this.parts.presence.offline('shutdown'));
+    for (const l of this.parts.logs) await l.close();
+  }
+}
