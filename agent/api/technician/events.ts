@@ -14,7 +14,7 @@ function intParam(query: URLSearchParams, name: string, dflt: number, max: numbe
   if (raw === null) return dflt;
   const n = Number(raw);
   if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n > max) {
-    throw new ApiError(400, 'API_BAD_REQUEST', `${name}: expected an integer 0..${max}, got ${JSON.stringify(raw.slice(0, 20))}`);
+    throw new ApiError(400, 'BAD_REQUEST', `${name}: expected an integer 0..${max}, got ${JSON.stringify(raw.slice(0, 20))}`);
   }
   return n;
 }

@@ -11,7 +11,7 @@ function text(body: Record<string, unknown>, name: string, max: number, required
   const v = body[name];
   if (v === undefined && !required) return undefined;
   if (typeof v !== 'string' || v.trim().length === 0 || v.length > max) {
-    throw new ApiError(400, 'API_BAD_REQUEST', `${name}: expected text of 1..${max} characters, got ${v === undefined ? 'nothing' : typeof v === 'string' ? `${v.length} characters` : typeof v}`);
+    throw new ApiError(400, 'BAD_REQUEST', `${name}: expected text of 1..${max} characters, got ${v === undefined ? 'nothing' : typeof v === 'string' ? `${v.length} characters` : typeof v}`);
   }
   return v;
 }
@@ -31,14 +31,14 @@ export function maintenanceRoute(deps: TechnicianDeps): Route {
     path: '/v1/maintenance',
     async handle(req) {
       if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)) {
-        throw new ApiError(400, 'API_BAD_REQUEST', 'expected a JSON object {technician, kind?, note?}');
+        throw new ApiError(400, 'BAD_REQUEST', 'expected a JSON object {technician, kind?, note?}');
       }
       const body = req.body as Record<string, unknown>;
       const technician = text(body, 'technician', 128, true)!;
       const note = text(body, 'note', 1024, false);
       const kind = body.kind ?? 'maintenance';
       if (typeof kind !== 'string' || !(MAINTENANCE_KINDS as readonly string[]).includes(kind)) {
-        throw new ApiError(400, 'API_BAD_REQUEST', `kind: expected one of ${MAINTENANCE_KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
+        throw new ApiError(400, 'BAD_REQUEST', `kind: expected one of ${MAINTENANCE_KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
       }
       try {
         const e = await deps.appendEvent({ kind, technician, ...(note !== undefined ? { note } : {}) });
