@@ -47,9 +47,9 @@ const ZERO32 = new Uint8Array(32);
 
 export class SimRobot {
   readonly code: string;
-  readonly times: RobotTimes = {};
   private constructor(
     readonly link: MqttLink,
+    readonly times: RobotTimes,
     private readonly parts: { heartbeat: HeartbeatPublisher; sender: OutboxSender; presence: Presence; logs: FramedLog[]; sync: RecallSync; handler: RecallHandler },
     code: string,
   ) {
@@ -96,19 +96,19 @@ export class SimRobot {
       log,
       status: () => ({ state: 'in_service', outboxDepth: outbox.depth(), logSeq: 0, logHash: ZERO32, activeRecalls: handler.activeRecallIds() }),
     });
-    let robot!: SimRobot;
+    const times: RobotTimes = {};
     // The notice sink is the handler; the wrapper only takes the times the summary reports.
     const sink = {
       revisionOf: (id: string) => handler.revisionOf(id),
       handleNotice: async (bytes: Uint8Array, source: string) => {
         const r = await handler.handleNotice(bytes, source);
         if (r.result === 'accepted') {
-          robot.times.verified = wallMs();
-          o.onTimes(code, robot.times);
+          times.verified = wallMs();
+          o.onTimes(code, times);
           void r.applied.then((outcome) => {
-            if (outcome?.status === 'applied' || !o.action) robot.times.applied = wallMs();
-            else robot.times.failed = outcome?.reason ?? 'unknown';
-            o.onTimes(code, robot.times);
+            if (outcome?.status === 'applied' || !o.action) times.applied = wallMs();
+            else times.failed = outcome?.reason ?? 'unknown';
+            o.onTimes(code, times);
           });
         }
         return r;
@@ -126,8 +126,7 @@ export class SimRobot {
     sender.start();
     sync.start(link);
     await handler.start();
-    robot = new SimRobot(link, { heartbeat, sender, presence, logs: [eventLog, ackLog], sync, handler }, code);
-    return robot;
+    return new SimRobot(link, times, { heartbeat, sender, presence, logs: [eventLog, ackLog], sync, handler }, code);
   }
 
   start(): void {
