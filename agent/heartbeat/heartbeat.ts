@@ -1,5 +1,5 @@
 /**
- * Heartbeats (docs/protocol.md §"Heartbeats"): signed every `intervalMs` and on every connect,
+ * Heartbeats (docs/protocol.md §"Heartbeats"): signed every `intervalMs` and after every birth,
  * published at QoS 1 and never queued (only the latest matters; a missed one is not resent).
  * The broker's PUBACK is the heartbeat's confirmation: `stats.lastConfirmedAt` (ms) feeds
  * the status and the health verdict (docs/local-api.md §"GET /v1/health"). The link uses a
@@ -55,9 +55,9 @@ export class HeartbeatPublisher {
     this.sources.push(source);
   }
 
+  /** Beats every intervalMs; the first beat of a connection is triggered by presence after the birth. */
   start(link: MqttLink): void {
     this.link = link;
-    link.on('connect', () => void this.beat());
     this.timer = setInterval(() => void this.beat(), this.deps.intervalMs);
   }
 

@@ -61,7 +61,9 @@ export function startWire(agent: Agent, options: WireOptions = {}): Wire {
     firmwareVersion: agent.config.firmwareVersion ?? '',
     logSeq: agent.eventLog.head.seq,
   });
+  const beatNow = { fn: (): void => undefined };
   const presence = new Presence({
+    afterBirth: () => beatNow.fn(),
     code,
     signer: agent.signer,
     identity: agent.identity.bytes,
@@ -90,6 +92,7 @@ export function startWire(agent: Agent, options: WireOptions = {}): Wire {
       logHash: agent.eventLog.head.hash,
     }),
   });
+  beatNow.fn = () => void heartbeat.beat();
   const receiptTopic = unitTopic(code, 'receipt');
   link.subscribe(receiptTopic);
   link.on('message', (topic, payload) => {

@@ -28,6 +28,8 @@ export interface PresenceDeps {
   info(): PresenceInfo;
   /** Milliseconds clock (default Date.now). */
   now?: () => number;
+  /** Called once the birth is out (the first heartbeat follows it, never precedes it). */
+  afterBirth?: () => void;
 }
 
 export class Presence {
@@ -69,6 +71,7 @@ export class Presence {
       });
       await link.publish(unitTopic(code, 'birth'), birth, { qos: 1 });
       this.stats.births++;
+      this.deps.afterBirth?.();
     } catch (err) {
       // The connection dropped while announcing; the next connect announces again.
       this.stats.birthErrors++;

@@ -35,13 +35,16 @@ export class PresenceTracker {
     return u;
   }
 
-  /** 'replayed' for a birth not newer than the latest one. */
-  birth(code: string, seq: BirthSeq): PresenceVerdict {
+  /**
+   * 'replayed' for a birth not newer than the latest one. The first heartbeat is due within
+   * the interval the birth announces (time + heartbeatIntervalS).
+   */
+  birth(code: string, seq: BirthSeq & { time: number; heartbeatIntervalS: number }): PresenceVerdict {
     const u = this.unit(code);
     if (u.birth && compareBirthSeq(seq, u.birth) <= 0) return 'replayed';
     u.birth = { boot: seq.boot, session: seq.session };
     u.online = true;
-    u.deadline = undefined;
+    u.deadline = Math.max(u.deadline ?? 0, (seq.time + seq.heartbeatIntervalS) * 1000 + this.graceMs);
     return 'ok';
   }
 
