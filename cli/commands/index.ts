@@ -20,6 +20,7 @@ import { demoCommand } from './demo.js';
 import { policySignCommand, recallCosignCommand, recallSignCommand, recallVerifyCommand } from './recall.js';
 import { recallPublishCommand, recallRepublishCommand, revokeCommand } from './recall-publish.js';
 import { recallStatusCommand } from './recall-status.js';
+import { fleetWatchCommand } from './fleet.js';
 
 export const commands: readonly Command[] = [
   versionCommand,
@@ -50,4 +51,5 @@ export const commands: readonly Command[] = [
   recallCosignCommand,
   recallVerifyCommand,
   policySignCommand,
+  fleetWatchCommand,
 ];

@@ -1,0 +1,120 @@
+/**
+ * `robot-id fleet watch`: runs the fleet ingest against a broker and prints one line per
+ * verified message or state change (docs/protocol.md §"Fleet ingest"). With --json one object
+ * per line: at least code, kind, seq, verified, and reason for anything rejected. With
+ * --state the ingest keeps its store and marks there; with --receipt-key (a platform
+ * authority with receipt.sign, needs --state) it confirms storage to the units with receipts.
+ */
+import { readFileSync } from 'node:fs';
+import { TrustStore, connectIngest, loadAuthority, readRegistry, ROLES, type IngestConnection } from '../../sdk/index.js';
+import { EXIT, UsageError, optionalString, requireString, type Command, type Io } from '../command.js';
+import { passphraseOption, readPassphrase } from '../passphrase.js';
+import { brokerOptions } from '../platform/broker.js';
+
+type Line = { code?: string; kind: string; seq?: number; verified: boolean; reason?: string } & Record<string, unknown>;
+
+function text(l: Line): string {
+  const extra = Object.entries(l)
+    .filter(([k]) => !['code', 'kind', 'seq', 'verified', 'reason', 'message'].includes(k))
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(' ');
+  const head = `${l.code ?? '-'} ${l.kind}${l.seq !== undefined ? ` seq=${l.seq}` : ''}`;
+  return l.verified ? `${head} verified${extra ? ' ' + extra : ''}` : `${head} REJECTED ${l.reason}: ${String(l.message ?? '')}`;
+}
+
+function watch(conn: IngestConnection, emit: (l: Line) => void): void {
+  const i = conn.ingest;
+  i.on('message', (m) =>
+    emit({
+      code: m.code,
+      kind: m.kind,
+      seq: m.seq,
+      verified: true,
+      ...(m.boot !== undefined ? { boot: m.boot } : {}),
+      ...(m.eventKind ? { eventKind: m.eventKind } : {}),
+      ...(m.stale ? { stale: true } : {}),
+    }),
+  );
+  i.on('rejected', (r) => emit({ code: r.code, kind: r.kind, seq: r.seq, verified: false, reason: r.reason, message: r.message, topic: r.topic }));
+  i.on('gap', (g) => emit({ code: g.code, kind: 'gap', verified: true, stream: g.stream, from: g.from, to: g.to }));
+  i.on('chain', (c) => emit({ code: c.code, kind: 'chain-break', seq: c.seq, verified: true, source: c.source, expected: c.expected, got: c.got }));
+  i.on('online', (p) => emit({ code: p.code, kind: 'online', verified: true, via: p.via, ...(p.boot !== undefined ? { boot: p.boot } : {}) }));
+  i.on('offline', (p) => emit({ code: p.code, kind: 'offline', verified: true, via: p.via, ...(p.boot !== undefined ? { boot: p.boot } : {}) }));
+}
+
+export const fleetWatchCommand: Command = {
+  path: ['fleet', 'watch'],
+  summary: 'run the fleet ingest: verify what units publish, print one line per message or state change',
+  usage:
+    'fleet watch --broker <url> --trust <file> [--registry <file>] [--state <dir>] [--receipt-key <platform-dir>] [--broker-user <u> --broker-password-file <f>] [--client-id <id>] [--limit <n>] [--json]',
+  options: {
+    ...brokerOptions,
+    trust: { type: 'string' },
+    registry: { type: 'string' },
+    state: { type: 'string' },
+    'receipt-key': { type: 'string' },
+    'client-id': { type: 'string' },
+    limit: { type: 'string' },
+    json: { type: 'boolean' },
+    ...passphraseOption,
+  },
+  async run(values, _p, io: Io) {
+    const json = !!values.json;
+    const url = requireString(values, 'broker');
+    const trust = TrustStore.load(requireString(values, 'trust'));
+    const stateDir = optionalString(values, 'state');
+    const receiptKey = optionalString(values, 'receipt-key');
+    if (receiptKey && !stateDir) throw new UsageError('--receipt-key needs --state: a receipt names only what is durably stored');
+    const limitRaw = optionalString(values, 'limit');
+    const limit = limitRaw === undefined ? Infinity : Number(limitRaw);
+    if (!(limit > 0)) throw new UsageError('--limit: expected a positive number of lines');
+    const registryFile = optionalString(values, 'registry');
+    const registry = registryFile ? readRegistry(registryFile) : { entries: [], problems: [] };
+    for (const p of registry.problems) io.err(`note: registry ${p}`);
+    let receipts;
+    if (receiptKey) {
+      const a = loadAuthority(receiptKey, { passphrase: readPassphrase(values) });
+      if (!a.certificate || !a.meta.roles.includes(ROLES.receiptSign)) throw new UsageError(`--receipt-key ${receiptKey}: expected a platform authority with the ${ROLES.receiptSign} role`);
+      receipts = { signer: a.signer, certificate: a.certificate };
+    }
+    const pwFile = optionalString(values, 'broker-password-file');
+    const conn = connectIngest(
+      { trust, dir: stateDir, registry: registry.entries, receipts },
+      {
+        url,
+        clientId: optionalString(values, 'client-id') ?? `platform-ingest-${process.pid}`,
+        username: optionalString(values, 'broker-user'),
+        password: pwFile ? readFileSync(pwFile, 'utf8').split(/\r?\n/)[0] : undefined,
+      },
+    );
+    let printed = 0;
+    let finish!: (status: number) => void;
+    const done = new Promise<number>((resolve) => (finish = resolve));
+    watch(conn, (l) => {
+      if (printed >= limit) return;
+      io.out(json ? JSON.stringify(l) : text(l));
+      if (++printed >= limit) finish(EXIT.OK);
+    });
+    const timer = setTimeout(() => finish(EXIT.UNREACHABLE), 10_000);
+    conn.ready.then(
+      () => clearTimeout(timer),
+      () => finish(EXIT.UNREACHABLE),
+    );
+    const onSignal = (): void => finish(EXIT.OK);
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    const status = await done;
+    clearTimeout(timer);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (status === EXIT.UNREACHABLE) {
+      const body = { code: 'BROKER_UNREACHABLE', message: `broker ${url}: not reachable or refused the login` };
+      if (json) io.out(JSON.stringify({ error: body }));
+      else io.err(`error ${body.code}: ${body.message}`);
+      conn.client.end(true);
+      return status;
+    }
+    await conn.close();
+    return status;
+  },
+};
