@@ -9,7 +9,7 @@
  * published, so a crash never leaves a published index the state does not know about, and a
  * republish after broker amnesia sends the same bytes again.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { IndexError } from '../errors.js';
 import { sha256, toHex } from '../crypto/hash.js';
@@ -152,6 +152,19 @@ export class IndexState {
     };
     this.save();
     return { changed: true };
+  }
+
+  /** Recalls past their notAfter: no index lists them; their retained topics are to be cleared. */
+  expired(now: number): RecallRecord[] {
+    return Object.values(this.json.recalls).filter((r) => r.notAfter <= now);
+  }
+
+  /** Drops a recall from the state (after its retained topics were cleared). */
+  forget(recallId: string): void {
+    if (!this.json.recalls[recallId]) return;
+    delete this.json.recalls[recallId];
+    this.save();
+    rmSync(join(this.dir, 'notices', `${recallId}.cose`), { force: true });
   }
 
   /** Adds revoked key ids (hex) and codes; returns whether anything was new. */

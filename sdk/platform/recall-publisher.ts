@@ -110,11 +110,28 @@ export class RecallPublisher {
     return r;
   }
 
-  /** Re-signs indexes that near expiry; publishes those. Run on a timer. */
+  /** Re-signs indexes that near expiry or lost an expired recall; publishes those. Run on a timer. */
   async refresh(transport: RetainedTransport): Promise<string[]> {
     const { indexes } = await this.mutate(() => false);
     await this.send(transport, this.indexItems(indexes));
+    await this.clearExpired(transport);
     return indexes;
+  }
+
+  /**
+   * Clears the retained topics of recalls past their notAfter (an empty retained message
+   * deletes a retained topic), then forgets them. Indexes stopped listing them already.
+   */
+  async clearExpired(transport: RetainedTransport): Promise<string[]> {
+    // Under the lock, so a revision published meanwhile is never the one cleared.
+    return withStateLock(this.opts.stateDir, async () => {
+      const state = IndexState.open(this.opts.stateDir, this.opts.country);
+      const gone = state.expired(this.now());
+      const clear = gone.flatMap((r) => r.scopes.map((s) => ({ topic: recallTopic(parseScopePath(s)!, r.recallId), payload: new Uint8Array(0) })));
+      await this.send(transport, clear);
+      for (const r of gone) state.forget(r.recallId);
+      return gone.map((r) => r.recallId);
+    });
   }
 
   /**
@@ -134,6 +151,7 @@ export class RecallPublisher {
     const notices = items.length;
     const scopes = state.scopes();
     await this.send(transport, [...items, ...this.indexItems(scopes)]);
+    await this.clearExpired(transport);
     return { notices, indexes: scopes.length };
   }
 

@@ -119,4 +119,16 @@ describe('recall publisher', () => {
     expect(after.revocations.keys).toEqual([kidHex(ent.signer.kid)]);
     expect(() => verifyIndex(before.payload, a.root.trust, { now, scope: 'c/86', held: { version: after.version, sha256: new Uint8Array(32) } })).toThrow(IndexError);
   });
+
+  it('clears the retained topic of an expired recall and drops it from the index', async () => {
+    let clock = now;
+    const pub = new RecallPublisher({ stateDir: join(a.dir, 'state-4'), signer: a.index.signer, certificate: a.index.certificate!, country: '86', trust: a.root.trust, now: () => clock });
+    await pub.publish(await stopNotice({ recallId: 'R-SHORT', notAfter: now + 600, target: { enterprise: '1234', model: '000001' } }), retainedTransport(client));
+    expect((await retainedUnder(broker.url, ['rid/v1/recall/m/1234/000001/+'])).length).toBe(1);
+    clock = now + 601;
+    expect(await pub.refresh(retainedTransport(client))).toEqual(['m/1234/000001', 'c/86']);
+    expect(await retainedUnder(broker.url, ['rid/v1/recall/m/1234/000001/+'])).toEqual([]);
+    const idx = (await retainedUnder(broker.url, ['rid/v1/index/m/1234/000001']))[0]!;
+    expect(verifyIndex(idx.payload, a.root.trust, { now: clock, scope: 'm/1234/000001' }).index.entries).toEqual([]);
+  });
 });
