@@ -14,6 +14,7 @@
  * Options: --robots N (1000) --workers W (1 per 2,500 robots, at least 1) --batch 100
  *   --batch-pause-ms 100 --heartbeat-ms 30000 --action <program>|none (/bin/true)
  *   --ack-timeout-s 120 --connect-timeout-s (N/50 + 60) --state-root <dir> (/dev/shm when present)
+ *   --broker <mqtt url> (use a running broker) --json (result as one JSON line) --quiet
  * Bounded: every phase has a timeout; every process it started is stopped and every temp dir
  * removed on exit, error or Ctrl-C.
  */
@@ -26,7 +27,7 @@ import { RecallPublisher, campaignStatus, connectIngest, readRegistry, signRecal
 import { startMosquitto, type Broker } from '../bench/mosquitto.js';
 import { COUNTRY, ENTERPRISE, MODEL, makePki } from '../bench/pki.js';
 import type { FromWorker, Memory, ToWorker, WorkerConfig } from './protocol.js';
-import { dist, mib, printTable, secs } from './stats.js';
+import { dist, mib, printTable, secs, type Dist } from './stats.js';
 
 export interface SimOptions {
   robots: number;
@@ -38,11 +39,24 @@ export interface SimOptions {
   ackTimeoutS: number;
   connectTimeoutS: number;
   stateRoot: string;
+  /** An already running broker (tests); default: a mosquitto started and stopped here. */
+  brokerUrl?: string;
   quiet: boolean;
+  /** Print the result as one JSON line at the end. */
+  json: boolean;
 }
 
 export interface SimResult {
   robots: number;
+  workers: number;
+  connectMs: number;
+  robotVerified?: Dist;
+  robotApplied?: Dist;
+  ackVerified?: Dist;
+  ackApplied?: Dist;
+  ingestMsgsPerSec: number;
+  rssPerRobot: number;
+  rssPerRobotAboveStart: number;
   acknowledged: number;
   campaignApplied: number;
   lastAckMs: number | undefined;
@@ -73,7 +87,9 @@ export function parseArgs(argv: string[]): SimOptions {
     ackTimeoutS: num('ack-timeout-s', 120),
     connectTimeoutS: num('connect-timeout-s', Math.ceil(robots / 50) + 60),
     stateRoot: get('state-root') ?? (existsSync('/dev/shm') ? '/dev/shm' : tmpdir()),
+    brokerUrl: get('broker'),
     quiet: argv.includes('--quiet'),
+    json: argv.includes('--json'),
   };
 }
 
@@ -120,8 +136,9 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
     say(`fleet-sim: ${o.robots} robots in ${o.workers} worker processes on ${cpus().length} x ${cpus()[0]?.model}, Node ${process.version}, load ${loadavg()[0]!.toFixed(2)}`);
     say(`  state dirs under ${stateRoot}, action ${o.action}, heartbeat every ${o.heartbeatMs} ms, connecting ${o.batch} per ${o.batchPauseMs} ms per worker`);
     const pki = await makePki(join(tmp, 'pki'));
-    broker = await startMosquitto();
-    say(`  mosquitto on ${broker.url}`);
+    if (!o.brokerUrl) broker = await startMosquitto();
+    const brokerUrl = o.brokerUrl ?? broker!.url;
+    say(`  broker ${brokerUrl}${broker ? ' (mosquitto started for this run)' : ''}`);
 
     // Workers provision their units (keys + identity records) in parallel.
     const per = Math.ceil(o.robots / o.workers);
@@ -138,7 +155,7 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
         pkiDir: pki.dir,
         stateRoot,
         registryFile: join(tmp, `registry-${i}.jsonl`),
-        brokerUrl: broker.url,
+        brokerUrl,
         first,
         count,
         batch: o.batch,
@@ -181,7 +198,7 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
     const registry = workers.flatMap((_, i) => readRegistry(join(tmp, `registry-${i}.jsonl`)).entries);
     ingest = connectIngest(
       { trust: pki.root.trust, dir: join(tmp, 'ingest'), registry, receipts: { signer: pki.platform.signer, certificate: pki.platform.certificate! } },
-      { url: broker.url, clientId: 'fleet-sim-ingest' },
+      { url: brokerUrl, clientId: 'fleet-sim-ingest' },
     );
     await ingest.ready;
     const ing = ingest.ingest;
@@ -237,7 +254,7 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
     );
     const publisher = new RecallPublisher({ stateDir: join(tmp, 'publisher'), signer: pki.platform.signer, certificate: pki.platform.certificate!, country: COUNTRY, trust: pki.root.trust });
     publisherClient = await new Promise<MqttClient>((resolve, reject) => {
-      const c = connect(broker!.url, { clientId: 'fleet-sim-publisher', clean: true });
+      const c = connect(brokerUrl, { clientId: 'fleet-sim-publisher', clean: true });
       c.once('connect', () => resolve(c));
       c.once('error', reject);
     });
@@ -299,7 +316,22 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
 
     for (const w of workers) w.child.send({ type: 'stop' } satisfies ToWorker);
     await waitFor('stop', () => workers.every((w) => w.stopped), 60_000);
-    return { robots: o.robots, acknowledged: counted(), campaignApplied: status.counts[want], lastAckMs: done ? windowMs : undefined, metTarget: met };
+    return {
+      robots: o.robots,
+      workers: workers.length,
+      connectMs,
+      robotVerified: dist(rel([...robotTimes.values()].map((t) => t.verified))),
+      robotApplied: dist(rel([...robotTimes.values()].map((t) => t.applied))),
+      ackVerified: dist(rel([...ackAt.values()].map((a) => a.verified))),
+      ackApplied: dist(rel([...ackAt.values()].map((a) => a.applied))),
+      ingestMsgsPerSec: ingestRate,
+      rssPerRobot: robotsRss / o.robots,
+      rssPerRobotAboveStart: (robotsRss - baseRss) / o.robots,
+      acknowledged: counted(),
+      campaignApplied: status.counts[want],
+      lastAckMs: done ? windowMs : undefined,
+      metTarget: met,
+    };
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
@@ -308,8 +340,12 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('fleet-sim/main.ts')) {
-  runFleetSim(parseArgs(process.argv.slice(2))).then(
-    (r) => process.exit(r.acknowledged === r.robots && r.campaignApplied === r.robots ? 0 : 1),
+  const options = parseArgs(process.argv.slice(2));
+  runFleetSim(options).then(
+    (r) => {
+      if (options.json) console.log(JSON.stringify(r));
+      process.exit(r.acknowledged === r.robots && r.campaignApplied === r.robots ? 0 : 1);
+    },
     (err: unknown) => {
       console.error(`fleet-sim failed: ${err instanceof Error ? err.message : String(err)}`);
       process.exit(1);

@@ -1,0 +1,19 @@
+/**
+ * `npm run bench`: every benchmark in sequence, each printing its figure and its ratio against
+ * a baseline measured in the same run on the same machine, then a verdict per target.
+ * The machine's load is printed with each table: on a shared machine, re-run when it is quiet.
+ */
+import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { runAgentProcessBench } from './agent-process.js';
+import { runIngestBench } from './ingest.js';
+import { machine } from './harness.js';
+import { runPipelineBench } from './pipeline.js';
+
+console.log(`robot-id benchmarks on ${machine()}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+// Sign/verify with both backends vs raw node:crypto (its own script, top-level code).
+spawnSync(process.execPath, [...process.execArgv, 'scripts/bench/crypto.ts'], { stdio: 'inherit' });
+await runIngestBench({ units: 5000, perUnit: 2, rounds: 8 });
+await runPipelineBench(5000);
+await runAgentProcessBench({ runs: 7, settleMs: 3000 });
+console.log(`\nload average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
