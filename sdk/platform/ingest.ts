@@ -60,6 +60,12 @@ export interface IngestOptions {
   maxSkewS?: number;
   /** Least time between receipts repeated for duplicates only (default 1000 ms). */
   receiptRepeatMs?: number;
+  /**
+   * Least time between two receipts to one unit (default 200 ms): a unit streaming events gets
+   * one receipt naming all of them instead of one per group commit, which keeps signing off
+   * the verification path. A unit that is due later stays pending for a later flush.
+   */
+  receiptMinIntervalMs?: number;
   /** Snapshot the marks after this many new log bytes (default 64 MiB). */
   snapshotBytes?: number;
 }
@@ -244,14 +250,16 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
     const nowMs = this.now();
     const due: { code: string; event: number; ack: number; head?: Uint8Array }[] = [];
     const repeat = this.options.receiptRepeatMs ?? 1000;
+    const minInterval = this.options.receiptMinIntervalMs ?? 200;
     for (const code of new Set([...this.dirty, ...this.dupWanted])) {
-      if (!this.dirty.has(code) && nowMs - (this.lastReceipt.get(code) ?? -Infinity) < repeat) continue;
+      const since = nowMs - (this.lastReceipt.get(code) ?? -Infinity);
+      if (since < (this.dirty.has(code) ? minInterval : repeat)) continue;
       const m = this.marks.get(code)!;
       due.push({ code, event: m.event.contiguous, ack: m.ack.contiguous, head: m.event.contiguous > 0 ? m.event.head : undefined });
       this.lastReceipt.set(code, nowMs);
+      this.dirty.delete(code);
       this.dupWanted.delete(code);
     }
-    this.dirty.clear();
     const issuedAt = Math.floor(nowMs / 1000);
     await Promise.all(
       due.map(async (d) => {
@@ -266,6 +274,11 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
       }),
     );
     return written;
+  }
+
+  /** Units owed a receipt that a later flush will issue (their minimum interval had not passed). */
+  get receiptsPending(): number {
+    return this.options.receipts ? this.dirty.size + this.dupWanted.size : 0;
   }
 
   /** Flushes, snapshots the marks and closes the store. */

@@ -62,7 +62,12 @@ export function connectIngest(options: Omit<IngestOptions, 'publish'>, mqtt: Ing
   const flushEvery = mqtt.flushIntervalMs ?? 20;
   const flush = (): Promise<unknown> => {
     flushTimer = undefined;
-    flushing = flushing.then(() => ingest.flush());
+    flushing = flushing
+      .then(() => ingest.flush())
+      .then(() => {
+        // Receipts held back by their minimum interval go out with a later flush.
+        if (ingest.receiptsPending > 0) flushTimer ??= setTimeout(flush, Math.max(flushEvery, 50));
+      });
     return flushing;
   };
   const ready = new Promise<void>((resolve, reject) => {
