@@ -67,6 +67,7 @@ export function scanStore(file: string, offset: number, onRecord: (r: StoredReco
   const fd = openSync(file, 'r');
   try {
     const size = fstatSync(fd).size;
+    if (offset > size) return size; // the caller's offset is past the end: it must not trust it
     const chunk = 4 << 20;
     let pos = offset;
     let buf = Buffer.alloc(0);
