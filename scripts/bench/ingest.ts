@@ -66,7 +66,7 @@ export async function prepare(unitCount: number, perUnit: number): Promise<Inges
     }
   }
   const events: IngestInput['events'] = [];
-  const heads = new Map(units.map((u) => [u.code, GENESIS_HASH]));
+  const heads = new Map<string, Uint8Array>(units.map((u) => [u.code, GENESIS_HASH]));
   for (let seq = 1; seq <= perUnit; seq++) {
     for (const u of units) {
       const bytes = await signEvent(u.signer, { code: u.code, seq, prevHash: heads.get(u.code)!, time: now, kind: 'maintenance', note: 'bench' });

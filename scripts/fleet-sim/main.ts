@@ -163,8 +163,11 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
         heartbeatIntervalMs: o.heartbeatMs,
         ...(o.action === 'none' ? {} : { action: { command: o.action, args: [], timeoutMs: 30_000 } }),
       };
-      child.on('message', (m: FromWorker) => onWorker(w, m));
-      child.send({ type: 'start', config } satisfies ToWorker);
+      child.on('message', (m: FromWorker) => {
+        // A message sent before the worker's module graph has loaded would be lost: wait for it.
+        if (m.type === 'ready') child.send({ type: 'start', config } satisfies ToWorker);
+        else onWorker(w, m);
+      });
     }
     const robotTimes = new Map<string, { verified: number; applied: number }>();
     let workerError: string | undefined;
@@ -175,6 +178,7 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
       else if (m.type === 'report') w.report = m;
       else if (m.type === 'stopped') w.stopped = true;
       else if (m.type === 'error') workerError = m.message;
+      else if (m.type === 'ready') return;
     }
     const waitFor = async (what: string, cond: () => boolean, timeoutMs: number, tick?: () => void): Promise<boolean> => {
       const end = Date.now() + timeoutMs;

@@ -22,6 +22,8 @@ export interface Memory {
 }
 
 export type FromWorker =
+  /** Sent once the worker listens: IPC messages sent before that would be lost. */
+  | { type: 'ready' }
   | { type: 'provisioned'; count: number; ms: number; baseline: Memory }
   | { type: 'progress'; connected: number; attempts: number; verified: number; applied: number; failed: number }
   /** Per robot: [code, verified wall ms, applied wall ms] (0 = not yet). */

@@ -117,3 +117,4 @@ process.on('message', (m: ToWorker) => {
 });
 // The parent going away (crash, SIGKILL) must not leave robots running.
 process.on('disconnect', () => process.exit(0));
+send({ type: 'ready' });
