@@ -22,7 +22,7 @@ function tmp(): string {
 const CODE = '86123456789012345678901234567';
 function chain(n: number): StoredRecord[] {
   const out: StoredRecord[] = [];
-  let prev = new Uint8Array(32);
+  let prev: Uint8Array = new Uint8Array(32);
   for (let seq = 1; seq <= n; seq++) {
     const bytes = new Uint8Array(Buffer.from(`entry ${seq}`));
     const hash = sha256(bytes);
