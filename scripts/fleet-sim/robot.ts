@@ -105,11 +105,14 @@ export class SimRobot {
         if (r.result === 'accepted') {
           times.verified = wallMs();
           o.onTimes(code, times);
-          void r.applied.then((outcome) => {
-            if (outcome?.status === 'applied' || !o.action) times.applied = wallMs();
-            else times.failed = outcome?.reason ?? 'unknown';
-            o.onTimes(code, times);
-          });
+          // Without a configured action there is nothing to apply: 'verified' is the last step.
+          if (o.action) {
+            void r.applied.then((outcome) => {
+              if (outcome?.status === 'applied') times.applied = wallMs();
+              else times.failed = outcome?.reason ?? 'unknown';
+              o.onTimes(code, times);
+            });
+          }
         }
         return r;
       },
