@@ -21,7 +21,8 @@ export type BrokerKind = 'mosquitto' | 'aedes';
 
 /** Which broker the tests will get; warns once when it is the fallback. */
 export function brokerKind(): BrokerKind {
-  if (mosquittoPath()) return 'mosquitto';
+  // ROBOT_ID_TEST_BROKER=aedes forces the fallback (to check it on a machine with mosquitto).
+  if (mosquittoPath() && process.env.ROBOT_ID_TEST_BROKER !== 'aedes') return 'mosquitto';
   if (process.env.ROBOT_ID_REQUIRE_MOSQUITTO === '1') throw new Error('mosquitto is required (ROBOT_ID_REQUIRE_MOSQUITTO=1) but not installed');
   if (!warned) {
     warned = true;

@@ -63,7 +63,12 @@ describe('ingest restarted mid-stream', () => {
     const emitted = seen.messages.filter((m) => m.kind === 'event').map((m) => m.seq);
     expect(emitted.length).toBe(N);
     expect(new Set(emitted).size).toBe(N);
-    expect(seen.gaps).toEqual([]);
+    if (broker.kind === 'mosquitto') {
+      // mosquitto queues for the ingest's persistent session while it is away: nothing is
+      // missing, so no gap may be reported. (The aedes fallback did not deliver those messages
+      // later, so a real hole opens there and the unit's resends fill it.)
+      expect(seen.gaps).toEqual([]);
+    }
     expect(seen.chains).toEqual([]);
     expect(seen.rejected.filter((r) => r.kind === 'event')).toEqual([]);
   }, 90_000);
