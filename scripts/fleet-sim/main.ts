@@ -15,11 +15,13 @@
  *   --batch-pause-ms 100 --heartbeat-ms 30000 --action <program>|none (/bin/true)
  *   --ack-timeout-s 120 --connect-timeout-s (N/50 + 60) --state-root <dir> (/dev/shm when present)
  *   --broker <mqtt url> (use a running broker) --json (result as one JSON line) --quiet
+ *   --profile <dir> (CPU profiles of the recall phase: every worker and the platform)
  * Bounded: every phase has a timeout; every process it started is stopped and every temp dir
  * removed on exit, error or Ctrl-C.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type MqttClient } from 'mqtt';
@@ -44,6 +46,8 @@ export interface SimOptions {
   quiet: boolean;
   /** Print the result as one JSON line at the end. */
   json: boolean;
+  /** Write CPU profiles of the recall phase (each worker, and the platform) into this dir. */
+  profileDir?: string;
 }
 
 export interface SimResult {
@@ -90,6 +94,7 @@ export function parseArgs(argv: string[]): SimOptions {
     brokerUrl: get('broker'),
     quiet: argv.includes('--quiet'),
     json: argv.includes('--json'),
+    profileDir: get('profile'),
   };
 }
 
@@ -109,6 +114,8 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
   const tmp = mkdtempSync(join(tmpdir(), 'rid-fleet-'));
   const stateRoot = mkdtempSync(join(o.stateRoot, 'rid-fleet-state-'));
   const workers: WorkerState[] = [];
+  const robotTimes = new Map<string, { verified: number; applied: number }>();
+  let workerError: string | undefined;
   let broker: Broker | undefined;
   let ingest: IngestConnection | undefined;
   let publisherClient: MqttClient | undefined;
@@ -163,14 +170,16 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
         heartbeatIntervalMs: o.heartbeatMs,
         ...(o.action === 'none' ? {} : { action: { command: o.action, args: [], timeoutMs: 30_000 } }),
       };
+      child.once('exit', (code, signal) => {
+        if (!w.stopped) workerError = `worker ${i} exited (${signal ?? code}) before it was told to stop`;
+      });
       child.on('message', (m: FromWorker) => {
         // A message sent before the worker's module graph has loaded would be lost: wait for it.
         if (m.type === 'ready') child.send({ type: 'start', config } satisfies ToWorker);
         else onWorker(w, m);
       });
     }
-    const robotTimes = new Map<string, { verified: number; applied: number }>();
-    let workerError: string | undefined;
+    const profiled: string[] = [];
     function onWorker(w: WorkerState, m: FromWorker): void {
       if (m.type === 'provisioned') w.provisioned = { ms: m.ms, baseline: m.baseline };
       else if (m.type === 'progress') w.progress = m;
@@ -178,6 +187,7 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
       else if (m.type === 'report') w.report = m;
       else if (m.type === 'stopped') w.stopped = true;
       else if (m.type === 'error') workerError = m.message;
+      else if (m.type === 'profiled') profiled.push(m.file);
       else if (m.type === 'ready') return;
     }
     const waitFor = async (what: string, cond: () => boolean, timeoutMs: number, tick?: () => void): Promise<boolean> => {
@@ -263,6 +273,16 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
       c.once('error', reject);
     });
     const pc = publisherClient;
+    let platformProfiler: Session | undefined;
+    if (o.profileDir) {
+      mkdirSync(o.profileDir, { recursive: true });
+      for (const w of workers) w.child.send({ type: 'profile-start' } satisfies ToWorker);
+      platformProfiler = new Session();
+      platformProfiler.connect();
+      await platformProfiler.post('Profiler.enable');
+      await platformProfiler.post('Profiler.start');
+      await sleep(200);
+    }
     const verifiedBefore = ing.stats.verified;
     const T0 = wallMs();
     const t0 = performance.now();
@@ -279,6 +299,14 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
     const windowMs = (done ? lastAck : wallMs()) - T0;
     const ingestRate = ((ing.stats.verified - verifiedBefore) / windowMs) * 1000;
     await sleep(300); // the last per-robot times arrive every 250 ms
+    if (o.profileDir && platformProfiler) {
+      const { profile } = await platformProfiler.post('Profiler.stop');
+      writeFileSync(join(o.profileDir, 'platform.cpuprofile'), JSON.stringify(profile));
+      platformProfiler.disconnect();
+      workers.forEach((w, i) => w.child.send({ type: 'profile-stop', file: join(o.profileDir!, `worker-${i}.cpuprofile`) } satisfies ToWorker));
+      await waitFor('profiles', () => profiled.length === workers.length, 30_000);
+      say(`  CPU profiles of the recall phase: ${join(o.profileDir, 'platform.cpuprofile')} and ${profiled.length} worker profiles`);
+    }
 
     // The campaign status, computed from the stored acks by the delivery module.
     const tc = performance.now();

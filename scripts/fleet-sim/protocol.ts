@@ -14,7 +14,14 @@ export interface WorkerConfig {
   action?: { command: string; args: string[]; timeoutMs: number };
 }
 
-export type ToWorker = { type: 'start'; config: WorkerConfig } | { type: 'connect' } | { type: 'report' } | { type: 'stop' };
+export type ToWorker =
+  | { type: 'start'; config: WorkerConfig }
+  | { type: 'connect' }
+  | { type: 'report' }
+  | { type: 'stop' }
+  /** CPU profile of the recall phase only (inspector), written to `file` on 'profile-stop'. */
+  | { type: 'profile-start' }
+  | { type: 'profile-stop'; file: string };
 
 export interface Memory {
   rss: number;
@@ -30,4 +37,5 @@ export type FromWorker =
   | { type: 'times'; items: [string, number, number][] }
   | { type: 'report'; memory: Memory; robots: number }
   | { type: 'stopped' }
+  | { type: 'profiled'; file: string }
   | { type: 'error'; message: string };

@@ -5,6 +5,7 @@
  * is fixed at 100), and reports progress and per-robot times to the parent over IPC.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { REGISTRATION_FORMAT, kidHex, loadAuthority } from '../../sdk/index.js';
@@ -24,6 +25,7 @@ let verified = 0;
 let applied = 0;
 let failed = 0;
 const pendingTimes = new Map<string, RobotTimes>();
+let profiler: Session | undefined;
 
 async function provision(c: WorkerConfig): Promise<void> {
   config = c;
@@ -111,6 +113,21 @@ process.on('message', (m: ToWorker) => {
         return;
       case 'stop':
         return stopAll();
+      case 'profile-start':
+        profiler = new Session();
+        profiler.connect();
+        await profiler.post('Profiler.enable');
+        await profiler.post('Profiler.start');
+        return;
+      case 'profile-stop': {
+        if (!profiler) return;
+        const { profile } = await profiler.post('Profiler.stop');
+        writeFileSync(m.file, JSON.stringify(profile));
+        profiler.disconnect();
+        profiler = undefined;
+        send({ type: 'profiled', file: m.file });
+        return;
+      }
     }
   };
   run().catch((err: unknown) => send({ type: 'error', message: err instanceof Error ? (err.stack ?? err.message) : String(err) }));
