@@ -87,6 +87,7 @@ export function connectIngest(options: Omit<IngestOptions, 'publish'>, mqtt: Ing
     flushTimer ??= setTimeout(flush, flushEvery);
   });
   const tick = setInterval(() => ingest.tick(), mqtt.tickIntervalMs ?? 1000);
+  tick.unref();
   return {
     ingest,
     client: c,
