@@ -4,7 +4,7 @@
  *    (target < 250 ms); baseline: spawn of `node -e ''` to exit, the floor for any Node start;
  *  - idle resident memory: RSS after settling, against a bare Node process holding one MQTT.js
  *    connection (target <= 1.2x).
- * Run: npx tsx scripts/bench/agent-process.ts [runs=7]
+ * Run: npx tsx scripts/bench/agent-process.ts [runs=7] | --profile <dir>
  */
 import { fork, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -148,6 +148,25 @@ export async function runAgentProcessBench(options: { runs: number; settleMs: nu
   }
 }
 
+/** One start of the node bundle under `--cpu-prof` (written to `dir` when the agent exits). */
+async function profileStart(dir: string): Promise<void> {
+  const tmp = mkdtempSync(join(tmpdir(), 'rid-bench-agent-'));
+  const broker = await startMosquitto();
+  const watch = await subscriber(broker);
+  try {
+    const pki = await makePki(tmp);
+    const unit = await provisionAgent(pki.enterprise, tmp, unitCode(43), broker.url);
+    const ms = await timeToBirth({ name: 'node bundle --cpu-prof', command: process.execPath, args: ['--cpu-prof', `--cpu-prof-dir=${dir}`, 'dist/robot-id.cjs'] }, unit, watch);
+    console.log(`spawn to birth under --cpu-prof: ${ms.toFixed(0)} ms; profile in ${dir}`);
+  } finally {
+    watch.end(true);
+    await broker.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  await runAgentProcessBench({ runs: Number(process.argv[2] ?? 7), settleMs: 3000 });
+  const at = process.argv.indexOf('--profile');
+  if (at > 0) await profileStart(process.argv[at + 1]!);
+  else await runAgentProcessBench({ runs: Number(process.argv[2] ?? 7), settleMs: 3000 });
 }

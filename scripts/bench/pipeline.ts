@@ -4,9 +4,10 @@
  * QoS 1 publish by the outbox sender over the agent's MQTT link, against raw MQTT.js QoS 1
  * publishing of same-sized messages with the same number in flight, to the same mosquitto.
  * Both are timed from the first submit to the last message received by a subscriber.
- * Target: at least 0.3 of raw. Run: npx tsx scripts/bench/pipeline.ts [events=5000]
+ * Target: at least 0.3 of raw. Run: npx tsx scripts/bench/pipeline.ts [events=5000] [--profile <file>]
  */
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type MqttClient } from 'mqtt';
@@ -142,6 +143,30 @@ export async function runPipelineBench(events: number): Promise<{ ratio: number 
   }
 }
 
+/** One agent-pipeline run under the inspector's CPU profiler, written to `file`. */
+async function profilePipeline(events: number, file: string): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'rid-bench-pipeline-'));
+  const broker = await startMosquitto();
+  try {
+    await agentPipeline(broker, join(dir, 'warm'), Math.min(500, events));
+    const session = new Session();
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+    const r = await agentPipeline(broker, join(dir, 'run'), events);
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+    console.log(`agent pipeline ${fmt(r.rate)}/s under the profiler; profile in ${file}`);
+  } finally {
+    await broker.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  await runPipelineBench(Number(process.argv[2] ?? 5000));
+  const events = Number(process.argv[2] ?? 5000);
+  const at = process.argv.indexOf('--profile');
+  if (at > 0) await profilePipeline(events, process.argv[at + 1]!);
+  else await runPipelineBench(events);
 }

@@ -13,7 +13,7 @@ interface Node {
 }
 
 export function summarise(file: string, top = 15): string {
-  const prof = JSON.parse(readFileSync(file, 'utf8')) as { nodes: Node[]; samples: number[]; timeDeltas: number[] };
+  const prof = JSON.parse(readFileSync(file, 'utf8')) as { nodes: Node[]; samples: number[]; timeDeltas: number[]; startTime: number };
   const byId = new Map(prof.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -39,13 +39,27 @@ export function summarise(file: string, top = 15): string {
       inclBy.set(l, (inclBy.get(l) ?? 0) + t);
     }
   }
+  // The busy span: first to last sample that is neither idle nor (program).
+  let at = prof.startTime;
+  let first: number | undefined;
+  let last = 0;
+  let busy = 0;
+  for (let i = 0; i < prof.samples.length; i++) {
+    at += prof.timeDeltas[i] ?? 0;
+    const name = byId.get(prof.samples[i]!)!.callFrame.functionName;
+    if (name === '(idle)' || name === '(program)') continue;
+    first ??= at;
+    last = at;
+    busy += prof.timeDeltas[i] ?? 0;
+  }
+  const span = first === undefined ? 'no busy samples' : `busy from +${((first - prof.startTime) / 1000).toFixed(0)} ms to +${((last - prof.startTime) / 1000).toFixed(0)} ms, ${(busy / 1000).toFixed(0)} ms on the CPU`;
   const pct = (t: number): string => `${((t / total) * 100).toFixed(1).padStart(5)}%`;
   const rows = (m: Map<string, number>): string[] =>
     [...m.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
       .map(([l, t]) => `  ${pct(t)}  ${l}`);
-  return [`profile ${file}: ${(total / 1000).toFixed(0)} ms sampled`, 'self time:', ...rows(selfBy), 'inclusive time:', ...rows(inclBy)].join('\n');
+  return [`profile ${file}: ${(total / 1000).toFixed(0)} ms sampled; ${span}`, 'self time:', ...rows(selfBy), 'inclusive time:', ...rows(inclBy)].join('\n');
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
