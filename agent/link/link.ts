@@ -55,6 +55,7 @@ export class MqttLink extends EventEmitter<LinkEvents> {
   private readonly backoff: Backoff;
   private readonly topics: string[] = [];
   private readonly inflight = new Set<Inflight>();
+  private readonly handlers = new Map<MqttClient, ClientHandlers>();
   readonly stats = { attempts: 0, connects: 0, disconnects: 0, lastDelayMs: 0 };
 
   constructor(private readonly deps: LinkDeps) {
@@ -120,15 +121,18 @@ export class MqttLink extends EventEmitter<LinkEvents> {
     this.stopped = true;
     clearTimeout(this.retryTimer);
     const client = this.client;
-    if (client && this.live && last) {
+    const wasLive = this.live;
+    if (client && wasLive && last) {
       try {
-        await Promise.race([this.publish(last.topic, last.payload, { qos: 1 }), new Promise((r) => setTimeout(r, 2000))]);
+        await withTimeout(this.publish(last.topic, last.payload, { qos: 1 }), STOP_GRACE_MS);
       } catch (err) {
         this.deps.log.warn({ err: { message: (err as Error).message } }, 'offline message not delivered');
       }
     }
     if (client) {
-      await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
+      // A live connection is closed with a DISCONNECT (so the broker drops the Will); one still
+      // connecting is simply dropped: MQTT.js would otherwise keep its connect timer running.
+      if (wasLive) await withTimeout(new Promise<void>((resolve) => client.end(false, {}, () => resolve())), STOP_GRACE_MS).catch(() => undefined);
       this.down(client);
     }
     this.emit('stopped');
@@ -149,21 +153,31 @@ export class MqttLink extends EventEmitter<LinkEvents> {
     if (this.stopped) return;
     const client = connect(this.deps.options.brokerUrl, mqttOptions(this.deps.options, this.deps.code, will));
     this.client = client;
-    client.on('connect', () => {
-      this.live = true;
-      this.backoff.reset();
-      this.stats.connects++;
-      for (const t of this.topics) client.subscribe(t, { qos: 1 });
-      this.deps.log.info({ session }, 'broker connected');
-      this.emit('connect', session);
-    });
-    client.on('message', (topic, payload) => this.emit('message', topic, payload));
-    client.on('error', (err) => {
-      // Refused logins and unreachable brokers land here; the close that follows retries.
-      this.deps.log.warn({ session, err: { code: (err as NodeJS.ErrnoException).code, message: err.message } }, 'broker connection error');
-      this.down(client);
-    });
-    client.on('close', () => this.down(client));
+    // Our own listeners, kept so down() removes exactly these: MQTT.js registers internal
+    // 'close' listeners too (they clear its connect timer), and removing those kept a dead
+    // client's 10 s timer alive after shutdown.
+    const handlers = {
+      connect: () => {
+        this.live = true;
+        this.backoff.reset();
+        this.stats.connects++;
+        for (const t of this.topics) client.subscribe(t, { qos: 1 });
+        this.deps.log.info({ session }, 'broker connected');
+        this.emit('connect', session);
+      },
+      message: (topic: string, payload: Buffer) => this.emit('message', topic, payload),
+      error: (err: Error) => {
+        // Refused logins and unreachable brokers land here; the close that follows retries.
+        this.deps.log.warn({ session, err: { code: (err as NodeJS.ErrnoException).code, message: err.message } }, 'broker connection error');
+        this.down(client);
+      },
+      close: () => this.down(client),
+    };
+    this.handlers.set(client, handlers);
+    client.on('connect', handlers.connect);
+    client.on('message', handlers.message);
+    client.on('error', handlers.error);
+    client.on('close', handlers.close);
   }
 
   /** One connection ended (any reason): settle its publishes, announce, schedule the next. */
@@ -172,10 +186,14 @@ export class MqttLink extends EventEmitter<LinkEvents> {
     this.client = undefined;
     const wasLive = this.live;
     this.live = false;
-    client.removeAllListeners('connect');
-    client.removeAllListeners('message');
-    client.removeAllListeners('close');
-    client.removeAllListeners('error');
+    const handlers = this.handlers.get(client);
+    this.handlers.delete(client);
+    if (handlers) {
+      client.off('connect', handlers.connect);
+      client.off('message', handlers.message);
+      client.off('close', handlers.close);
+      client.off('error', handlers.error);
+    }
     // A closed client can still report late socket errors; they are of no further interest.
     client.on('error', () => undefined);
     client.end(true);
@@ -195,4 +213,22 @@ export class MqttLink extends EventEmitter<LinkEvents> {
     this.stats.lastDelayMs = delay;
     this.retryTimer = setTimeout(() => void this.attempt(), delay);
   }
+}
+
+interface ClientHandlers {
+  connect: () => void;
+  message: (topic: string, payload: Buffer) => void;
+  error: (err: Error) => void;
+  close: () => void;
+}
+
+/** How long an orderly stop waits for the broker (offline message, DISCONNECT) before dropping. */
+const STOP_GRACE_MS = 2000;
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
