@@ -6,6 +6,7 @@ export const defaultConfig: Readonly<Omit<AgentConfig, 'trustStore' | 'socketPat
   hardwareIdSource: Object.freeze({ file: '/etc/machine-id' }),
   apiTcpHost: '0.0.0.0',
   brokerKeepaliveSeconds: 30,
+  brokerProtocolVersion: 4,
   reconnectMinMs: 1_000,
   reconnectMaxMs: 60_000,
   heartbeatIntervalMs: 60_000,

@@ -36,6 +36,7 @@ export const CONFIG_KEYS: Readonly<Record<keyof AgentConfig, KeySpec>> = {
   brokerCertFile: optStr,
   brokerKeyFile: optStr,
   brokerKeepaliveSeconds: { type: { t: 'int', min: 5, max: 3600 } },
+  brokerProtocolVersion: { type: { t: 'int', min: 4, max: 5 } },
   reconnectMinMs: ms(10),
   reconnectMaxMs: ms(100),
   heartbeatIntervalMs: ms(100),

@@ -32,6 +32,8 @@ export interface AgentConfig {
   brokerCertFile?: string;
   brokerKeyFile?: string;
   brokerKeepaliveSeconds: number;
+  /** 4 = MQTT 3.1.1 (works with any broker), 5 = MQTT 5. Nothing depends on v5 features. */
+  brokerProtocolVersion: 4 | 5;
   reconnectMinMs: number;
   reconnectMaxMs: number;
   /** Interval of signed heartbeats. */

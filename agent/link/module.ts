@@ -47,7 +47,7 @@ export function linkOptionsOf(agent: Pick<Agent, 'config'>, protocolVersion?: 4 
     keepaliveSeconds: c.brokerKeepaliveSeconds,
     reconnectMinMs: c.reconnectMinMs,
     reconnectMaxMs: c.reconnectMaxMs,
-    protocolVersion,
+    protocolVersion: protocolVersion ?? c.brokerProtocolVersion,
   };
 }
 

@@ -73,4 +73,24 @@ describe('agent on the wire', () => {
     expect(seen.offline[0]).toMatchObject({ code: unit.code, via: 'offline' });
     expect(seen.messages.some((m) => m.kind === 'death')).toBe(false);
   });
+
+  it('works the same over MQTT 5 when configured (brokerProtocolVersion: 5)', async (ctx) => {
+    if (broker.kind !== 'mosquitto') ctx.skip(); // aedes refuses MQTT 5 clients
+    const unit5 = await pki.provision();
+    const ingest5 = await startIngest(pki, [unit5], broker.url, join(tmp, 'ingest5'));
+    const seen5 = record(ingest5);
+    const a = await startAgent(
+      unit5.config({ brokerUrl: broker.url, brokerProtocolVersion: 5, heartbeatIntervalMs: 200, reconnectMinMs: 50, reconnectMaxMs: 500 }),
+      { logger: quietLogger() },
+    );
+    try {
+      for (let i = 0; i < 20; i++) await a.submitEvent({ kind: 'maintenance', note: `v5 event ${i}` });
+      await until(() => a.outbox.depth() === 0, 'every MQTT 5 event confirmed by a receipt');
+      expect(seen5.messages.filter((m) => m.kind === 'event').map((m) => m.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      expect(broker.log()).toMatch(/as rid-\w+ \([^)]*p5/);
+    } finally {
+      await a.close();
+      await ingest5.close();
+    }
+  });
 });
