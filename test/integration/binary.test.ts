@@ -5,12 +5,18 @@
  * binaries cached in dist/.cache, longer the first time); set ROBOT_ID_SKIP_BINARY=1 to skip
  * it in a quick local loop.
  *
- * To extend with provision / verify / agent: use runBinary for one-shot commands and
- * startBinary + waitForLine + stop for the agent, inside the `for (const arch ...)` block.
+ * Both: provision and verify with the executable itself. The native one also runs the agent
+ * against a real mosquitto for a few heartbeats, an event and `robot-id health` (the Docker
+ * HEALTHCHECK), so every step the Dockerfile takes is exercised here outside Docker.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { TrustStore, eventKind, heartbeatKind, unitTopic, verifyIdentityRecord, verifyUnitMessage } from '../../sdk/index.js';
+import { startBroker } from '../helpers/broker.js';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { binaryPath, binaryTarget, buildBinaries, repoRoot, runBinary, type Arch, type BinaryTarget } from '../helpers/binary.js';
+import { binaryPath, binaryTarget, buildBinaries, repoRoot, runBinary, startBinary, type Arch, type BinaryTarget, type RunningBinary } from '../helpers/binary.js';
 
 const skipAll = process.env.ROBOT_ID_SKIP_BINARY === '1';
 const packageVersion = (JSON.parse(readFileSync(`${repoRoot}/package.json`, 'utf8')) as { version: string }).version;
@@ -19,6 +25,29 @@ const ELF_MACHINE: Record<Arch, number> = { x64: 0x3e, arm64: 0xb7 };
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 // qemu user emulation of Node's start-up is far slower than native.
 const RUN_TIMEOUT_MS = 120_000;
+const CODE = '86123400004200000000000000007';
+
+/** root init, enterprise certify and provision, all with the executable under test. */
+async function provisionWith(target: BinaryTarget, dir: string): Promise<void> {
+  writeFileSync(join(dir, 'hwid'), 'smoke-hw-1\n');
+  const steps = [
+    ['root', 'init', '--country', '86', '--out', join(dir, 'root')],
+    ['enterprise', 'certify', '--root', join(dir, 'root'), '--enterprise', '1234', '--name', 'Smoke Co', '--out', join(dir, 'ent')],
+    ['provision', '--enterprise', join(dir, 'ent'), '--code', CODE, '--model-name', 'S1', '--hardware-id', 'smoke-hw-1', '--state-dir', join(dir, 'robot')],
+  ];
+  for (const args of steps) {
+    const r = await runBinary(target, args, { timeoutMs: RUN_TIMEOUT_MS });
+    expect({ args, status: r.status, stderr: r.stderr }).toEqual({ args, status: 0, stderr: '' });
+  }
+}
+
+async function waitFor(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 describe.skipIf(skipAll)('single executables (ROBOT_ID_SKIP_BINARY=1 skips)', () => {
   beforeAll(() => {
@@ -71,11 +100,70 @@ describe.skipIf(skipAll)('single executables (ROBOT_ID_SKIP_BINARY=1 skips)', ()
         expect(r.status).toBe(0);
       }, RUN_TIMEOUT_MS * 2);
 
-      // To come with the provision/verify/agent commands (issue 8): x64 provision, verify, an
-      // agent against a real broker for a few heartbeats, an event, `robot-id health`;
-      // arm64 at least provision and verify.
-      it.todo('provision and verify round trip');
-      if (arch === 'x64') it.todo('agent against a real broker: heartbeats, an event, health');
+      it.skipIf(skipReason !== undefined)('provision and verify round trip', async () => {
+        const dir = mkdtempSync(join(tmpdir(), `rid-bin-${arch}-`));
+        try {
+          await provisionWith(target, dir);
+          const ok = await runBinary(target, ['verify', join(dir, 'robot'), '--trust', join(dir, 'root', 'trust.json'), '--json'], { timeoutMs: RUN_TIMEOUT_MS });
+          expect(ok.status).toBe(0);
+          expect(JSON.parse(ok.stdout)).toMatchObject({ valid: true, code: CODE });
+          // One flipped byte of the record: rejected with a typed reason and status 1.
+          const record = readFileSync(join(dir, 'robot', 'identity.cose'));
+          record[record.length - 3]! ^= 0x01;
+          writeFileSync(join(dir, 'tampered.cose'), record);
+          const bad = await runBinary(target, ['verify', join(dir, 'tampered.cose'), '--trust', join(dir, 'root', 'trust.json'), '--json'], { timeoutMs: RUN_TIMEOUT_MS });
+          expect(bad.status).toBe(1);
+          expect(JSON.parse(bad.stdout)).toMatchObject({ valid: false, error: { code: 'TRUST_BAD_SIGNATURE' } });
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      }, RUN_TIMEOUT_MS * 6);
+
+      if (arch === process.arch) {
+        it('runs the agent against a real broker: heartbeats, an event, health', async () => {
+          const dir = mkdtempSync(join(tmpdir(), `rid-bin-agent-`));
+          const broker = await startBroker();
+          const observer = await mqtt.connectAsync(broker.url, { protocolVersion: 4, reconnectPeriod: 0 });
+          let agent: RunningBinary | undefined;
+          try {
+            await provisionWith(target, dir);
+            const trust = TrustStore.load(join(dir, 'root', 'trust.json'));
+            const identity = verifyIdentityRecord(new Uint8Array(readFileSync(join(dir, 'robot', 'identity.cose'))), trust);
+            const heartbeats: number[] = [];
+            const events: string[] = [];
+            observer.on('message', (topic, payload) => {
+              if (topic === unitTopic(CODE, 'hb')) heartbeats.push(verifyUnitMessage(heartbeatKind, new Uint8Array(payload), identity).value.counter);
+              if (topic === unitTopic(CODE, 'evt')) events.push(verifyUnitMessage(eventKind, new Uint8Array(payload), identity).value.kind);
+            });
+            await observer.subscribeAsync([unitTopic(CODE, 'hb'), unitTopic(CODE, 'evt')], { qos: 1 });
+            const env = {
+              ...process.env,
+              ROBOT_ID_STATE_DIR: join(dir, 'robot'),
+              ROBOT_ID_BROKER_URL: broker.url,
+              ROBOT_ID_HARDWARE_ID_SOURCE: join(dir, 'hwid'),
+              ROBOT_ID_HEARTBEAT_INTERVAL_MS: '300',
+            };
+            agent = startBinary(target, ['agent'], { env });
+            await agent.waitForLine((l) => l.includes('broker connected'), 30_000);
+            await waitFor(() => heartbeats.length >= 3, 'three verified heartbeats');
+            const added = await runBinary(target, ['event', 'add', '--kind', 'maintenance', '--note', 'smoke test'], { env, timeoutMs: RUN_TIMEOUT_MS });
+            expect(added.status).toBe(0);
+            await waitFor(() => events.includes('maintenance'), 'the event on the wire');
+            // The Docker HEALTHCHECK: same executable, same command.
+            const health = await runBinary(target, ['health'], { env, timeoutMs: RUN_TIMEOUT_MS });
+            expect(health.status).toBe(0);
+            expect(health.stdout).toMatch(/^healthy/);
+            expect(heartbeats).toEqual([...heartbeats].sort((a, b) => a - b));
+            const stopped = await agent.stop();
+            expect(stopped.status).toBe(0);
+          } finally {
+            await agent?.stop();
+            await observer.endAsync();
+            await broker.stop();
+            rmSync(dir, { recursive: true, force: true });
+          }
+        }, RUN_TIMEOUT_MS);
+      }
     });
   }
 });
