@@ -12,7 +12,7 @@
  * memory per simulated robot and the ingest's throughput. Target: all acknowledged within 10 s.
  *
  * Options: --robots N (1000) --workers W (1 per 2,500 robots, at least 1) --batch 100
- *   --batch-pause-ms 100 --heartbeat-ms 30000 --action <program>|none (/bin/true)
+ *   --batch-pause-ms 100 --heartbeat-ms 30000 --action <program>|none (/bin/true) --action-timeout-ms 300000
  *   --ack-timeout-s 120 --connect-timeout-s (N/50 + 60) --state-root <dir> (/dev/shm when present)
  *   --broker <mqtt url> (use a running broker) --json (result as one JSON line) --quiet
  *   --profile <dir> (CPU profiles of the recall phase: every worker and the platform)
@@ -38,6 +38,8 @@ export interface SimOptions {
   batchPauseMs: number;
   heartbeatMs: number;
   action: string;
+  /** The local action's timeout; generous because 10,000 spawns on 2 cores are slow to reap. */
+  actionTimeoutMs: number;
   ackTimeoutS: number;
   connectTimeoutS: number;
   stateRoot: string;
@@ -88,6 +90,7 @@ export function parseArgs(argv: string[]): SimOptions {
     batchPauseMs: num('batch-pause-ms', 100),
     heartbeatMs: Math.max(1000, num('heartbeat-ms', 30_000)),
     action: get('action') ?? '/bin/true',
+    actionTimeoutMs: num('action-timeout-ms', 300_000),
     ackTimeoutS: num('ack-timeout-s', 120),
     connectTimeoutS: num('connect-timeout-s', Math.ceil(robots / 50) + 60),
     stateRoot: get('state-root') ?? (existsSync('/dev/shm') ? '/dev/shm' : tmpdir()),
@@ -168,7 +171,7 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
         batch: o.batch,
         batchPauseMs: o.batchPauseMs,
         heartbeatIntervalMs: o.heartbeatMs,
-        ...(o.action === 'none' ? {} : { action: { command: o.action, args: [], timeoutMs: 30_000 } }),
+        ...(o.action === 'none' ? {} : { action: { command: o.action, args: [], timeoutMs: o.actionTimeoutMs } }),
       };
       child.once('exit', (code, signal) => {
         if (!w.stopped) workerError = `worker ${i} exited (${signal ?? code}) before it was told to stop`;
@@ -218,6 +221,7 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
     const ing = ingest.ingest;
     let births = 0;
     const ackAt = new Map<string, { verified?: number; applied?: number; failed?: number }>();
+    const failReasons = new Map<string, number>();
     const ackBytes: { code: string; bytes: Uint8Array }[] = [];
     const rejections = new Map<string, number>();
     ing.on('message', (m) => {
@@ -226,6 +230,10 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
         const status = (m.value as { status: string }).status;
         const a = ackAt.get(m.code!) ?? {};
         if (status === 'verified' || status === 'applied' || status === 'failed') a[status] ??= wallMs();
+        if (status === 'failed') {
+          const reason = (m.value as { reason?: string }).reason ?? 'unknown';
+          failReasons.set(reason, (failReasons.get(reason) ?? 0) + 1);
+        }
         ackAt.set(m.code!, a);
       }
     });
@@ -290,12 +298,14 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
     const publishedMs = performance.now() - t0;
     const want = o.action === 'none' ? 'verified' : 'applied';
     const counted = (): number => [...ackAt.values()].filter((a) => a[want] !== undefined).length;
-    const done = await waitFor('acknowledgements', () => counted() >= o.robots, o.ackTimeoutS * 1000, () =>
+    // Finished when every unit's last ack is in: applied, or failed (which it will not retry).
+    const settled = (): number => [...ackAt.values()].filter((a) => a[want] !== undefined || a.failed !== undefined).length;
+    const done = await waitFor('acknowledgements', () => settled() >= o.robots, o.ackTimeoutS * 1000, () =>
       say(
-        `  [recall +${secs(performance.now() - t0)}] robots verified ${sum((w) => w.progress.verified + w.progress.applied)}/${o.robots}, applied ${sum((w) => w.progress.applied)}, failed ${sum((w) => w.progress.failed)}; acks counted by the ingest: verified ${[...ackAt.values()].filter((a) => a.verified).length}, ${want} ${counted()}; ingest ${ing.stats.verified - verifiedBefore} verified since publish`,
+        `  [recall +${secs(performance.now() - t0)}] robots verified ${sum((w) => w.progress.verified)}/${o.robots}, applied ${sum((w) => w.progress.applied)}, failed ${sum((w) => w.progress.failed)}; acks counted by the ingest: verified ${[...ackAt.values()].filter((a) => a.verified).length}, ${want} ${counted()}; ingest ${ing.stats.verified - verifiedBefore} verified since publish`,
       ),
     );
-    const lastAck = Math.max(...[...ackAt.values()].map((a) => a[want] ?? 0));
+    const lastAck = Math.max(...[...ackAt.values()].map((a) => Math.max(a[want] ?? 0, a.failed ?? 0)));
     const windowMs = (done ? lastAck : wallMs()) - T0;
     const ingestRate = ((ing.stats.verified - verifiedBefore) / windowMs) * 1000;
     await sleep(300); // the last per-robot times arrive every 250 ms
@@ -332,13 +342,14 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
     addRow("'verified' ack verified + stored by the ingest", rel([...ackAt.values()].map((a) => a.verified)));
     if (o.action !== 'none') addRow("'applied' ack verified + stored by the ingest", rel([...ackAt.values()].map((a) => a.applied)));
     printTable(`fleet-sim summary: ${o.robots} robots, one model-scope recall (times from the publish)`, ['step', 'units', 'median', 'p99', 'max'], rows);
-    const met = done && windowMs <= 10_000 && status.counts[want] === o.robots;
+    const met = done && counted() === o.robots && windowMs <= 10_000 && status.counts[want] === o.robots;
     printTable('', ['figure', 'value'], [
       ['connect + announce all robots', secs(connectMs)],
       ['recall signed indexes + retained publish', `${publishedMs.toFixed(0)} ms`],
-      [`all ${want} acks counted`, done ? secs(windowMs) : `NOT DONE: ${counted()} of ${o.robots} after ${o.ackTimeoutS} s`],
+      [`all ${want} acks counted`, done && counted() === o.robots ? secs(windowMs) : `NOT DONE: ${counted()} of ${o.robots} ${want} after ${secs(windowMs)}`],
       [`campaign status (campaignStatus over ${ackBytes.length} acks)`, `${status.counts.applied} applied, ${status.counts.verified} verified, ${status.counts.pending} pending, ${status.counts.failed} failed, ${status.counts.rejected} rejected, ${status.invalidAcks} invalid; computed in ${statusMs.toFixed(0)} ms`],
       ['ingest throughput during the recall', `${Math.round(ingestRate)} verified msg/s (${ing.stats.verified - verifiedBefore} msgs; ${ing.stats.receipts} receipts signed in the whole run)`],
+      ['failed acks (reason: count)', failReasons.size ? [...failReasons].map(([k, v]) => `${k} ${v}`).join(', ') : 'none'],
       ['ingest rejections (whole run)', rejections.size ? [...rejections].map(([k, v]) => `${k} ${v}`).join(', ') : 'none'],
       ['memory per simulated robot', `${mib(robotsRss / o.robots)} RSS of the workers / robot (${mib((robotsRss - baseRss) / o.robots)} above the workers' start)`],
       ['workers RSS total', `${mib(robotsRss)} in ${workers.length} processes; mosquitto and the platform not included`],
@@ -361,7 +372,7 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
       rssPerRobotAboveStart: (robotsRss - baseRss) / o.robots,
       acknowledged: counted(),
       campaignApplied: status.counts[want],
-      lastAckMs: done ? windowMs : undefined,
+      lastAckMs: done && counted() === o.robots ? windowMs : undefined,
       metTarget: met,
     };
   } finally {
