@@ -4,6 +4,8 @@
  * The machine's load is printed with each table: on a shared machine, re-run when it is quiet.
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { BINARY, BUNDLE } from './agent-proc.js';
 import { loadavg } from 'node:os';
 import { runAgentProcessBench } from './agent-process.js';
 import { runIngestBench } from './ingest.js';
@@ -11,6 +13,11 @@ import { machine } from './harness.js';
 import { runPipelineBench } from './pipeline.js';
 
 console.log(`robot-id benchmarks on ${machine()}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+// The start-up and memory benchmarks run dist/: make sure the bundle is the current tree.
+spawnSync(process.execPath, ['scripts/bundle.mjs'], { stdio: 'inherit' });
+if (existsSync(BINARY) && statSync(BINARY).mtimeMs < statSync(BUNDLE).mtimeMs - 60_000) {
+  console.log(`note: ${BINARY} is older than the tree's bundle; rebuild it with npm run build:binary -- --arch x64`);
+}
 // Sign/verify with both backends vs raw node:crypto (its own script, top-level code).
 spawnSync(process.execPath, [...process.execArgv, 'scripts/bench/crypto.ts'], { stdio: 'inherit' });
 await runIngestBench({ units: 5000, perUnit: 2, rounds: 8 });

@@ -29,7 +29,7 @@ import { RecallPublisher, campaignStatus, connectIngest, readRegistry, signRecal
 import { startMosquitto, type Broker } from '../bench/mosquitto.js';
 import { COUNTRY, ENTERPRISE, MODEL, makePki } from '../bench/pki.js';
 import type { FromWorker, Memory, ToWorker, WorkerConfig } from './protocol.js';
-import { dist, mib, printTable, secs, type Dist } from './stats.js';
+import { dist, kib, mib, printTable, secs, type Dist } from './stats.js';
 
 export interface SimOptions {
   robots: number;
@@ -351,7 +351,7 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
       ['ingest throughput during the recall', `${Math.round(ingestRate)} verified msg/s (${ing.stats.verified - verifiedBefore} msgs; ${ing.stats.receipts} receipts signed in the whole run)`],
       ['failed acks (reason: count)', failReasons.size ? [...failReasons].map(([k, v]) => `${k} ${v}`).join(', ') : 'none'],
       ['ingest rejections (whole run)', rejections.size ? [...rejections].map(([k, v]) => `${k} ${v}`).join(', ') : 'none'],
-      ['memory per simulated robot', `${mib(robotsRss / o.robots)} RSS of the workers / robot (${mib((robotsRss - baseRss) / o.robots)} above the workers' start)`],
+      ['memory per simulated robot', `${kib(robotsRss / o.robots)} RSS of the workers / robot (${kib((robotsRss - baseRss) / o.robots)} above the workers' start)`],
       ['workers RSS total', `${mib(robotsRss)} in ${workers.length} processes; mosquitto and the platform not included`],
       ['load average (1 min) at the end', loadavg()[0]!.toFixed(2)],
       ['target: all acknowledged within 10 s of the publish', met ? 'MET' : 'MISSED'],

@@ -26,3 +26,4 @@ export function printTable(title: string, header: string[], rows: string[][], al
 
 export const secs = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 export const mib = (bytes: number): string => `${(bytes / 1048576).toFixed(1)} MiB`;
+export const kib = (bytes: number): string => `${Math.round(bytes / 1024)} KiB`;
