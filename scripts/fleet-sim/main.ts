@@ -109,6 +109,7 @@ interface WorkerState {
   progress: { connected: number; attempts: number; verified: number; applied: number; failed: number };
   provisioned?: { ms: number; baseline: Memory };
   report?: { memory: Memory; robots: number };
+  ready?: boolean;
   stopped: boolean;
 }
 
@@ -157,7 +158,9 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
       const first = i * per + 1;
       const count = Math.min(per, o.robots - i * per);
       if (count <= 0) break;
-      const child = fork(workerFile, [], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      // Workers load TypeScript through tsx's register hook, not the tsx CLI's preflight: forked
+      // with the CLI's flags, a worker now and then hung before it had provisioned anything.
+      const child = fork(workerFile, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       const w: WorkerState = { child, progress: { connected: 0, attempts: 0, verified: 0, applied: 0, failed: 0 }, stopped: false };
       workers.push(w);
       const config: WorkerConfig = {
@@ -178,7 +181,10 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
       });
       child.on('message', (m: FromWorker) => {
         // A message sent before the worker's module graph has loaded would be lost: wait for it.
-        if (m.type === 'ready') child.send({ type: 'start', config } satisfies ToWorker);
+        if (m.type === 'ready') {
+          w.ready = true;
+          child.send({ type: 'start', config } satisfies ToWorker);
+        }
         else onWorker(w, m);
       });
     }
@@ -208,7 +214,10 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
       return true;
     };
     const t0p = performance.now();
-    if (!(await waitFor('provisioning', () => workers.every((w) => w.provisioned), 120_000 + o.robots * 20))) throw new Error('provisioning timed out');
+    if (!(await waitFor('provisioning', () => workers.every((w) => w.provisioned), 60_000 + o.robots * 10))) {
+      const late = workers.flatMap((w, i) => (w.provisioned ? [] : [`worker ${i} (${w.ready ? 'started, not provisioned' : 'never reported ready'})`]));
+      throw new Error(`provisioning timed out: ${late.join(', ')}`);
+    }
     say(`  provisioned ${o.robots} units (key + signed identity record each) in ${secs(performance.now() - t0p)}`);
 
     // The platform: the fleet ingest (verifies, dedupes, stores with group fsync, signs receipts).
