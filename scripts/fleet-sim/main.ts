@@ -311,7 +311,7 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
     const settled = (): number => [...ackAt.values()].filter((a) => a[want] !== undefined || a.failed !== undefined).length;
     const done = await waitFor('acknowledgements', () => settled() >= o.robots, o.ackTimeoutS * 1000, () =>
       say(
-        `  [recall +${secs(performance.now() - t0)}] robots verified ${sum((w) => w.progress.verified)}/${o.robots}, applied ${sum((w) => w.progress.applied)}, failed ${sum((w) => w.progress.failed)}; acks counted by the ingest: verified ${[...ackAt.values()].filter((a) => a.verified).length}, ${want} ${counted()}; ingest ${ing.stats.verified - verifiedBefore} verified since publish`,
+        `  [recall +${secs(performance.now() - t0)}] robots verified ${sum((w) => w.progress.verified)}/${o.robots}, applied ${sum((w) => w.progress.applied)}, failed ${sum((w) => w.progress.failed)}; acks counted by the ingest: verified ${[...ackAt.values()].filter((a) => a.verified).length}${want === 'verified' ? '' : `, ${want} ${counted()}`}; ingest ${ing.stats.verified - verifiedBefore} verified since publish`,
       ),
     );
     const lastAck = Math.max(...[...ackAt.values()].map((a) => Math.max(a[want] ?? 0, a.failed ?? 0)));
