@@ -42,6 +42,7 @@ export function runAction(
       detached: true, // its own process group, so a timeout kills what it started too
     });
     const timer = setTimeout(() => {
+      if (child.exitCode !== null || child.signalCode !== null) return; // exited; 'close' decides
       timedOut = true;
       try {
         if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
@@ -54,7 +55,10 @@ export function runAction(
       stderr = (stderr + d).slice(-STDERR_TAIL);
     });
     child.on('close', (code, signal) => {
-      if (timedOut) finish({ status: 'failed', reason: 'ACTION_TIMEOUT', exitCode: code, signal });
+      // A program that exited 0 on its own was applied, even if our timer fired first: under
+      // load the exit can be reaped after the timer (the kill then finds nothing to kill).
+      if (code === 0 && signal === null) finish({ status: 'applied', exitCode: 0, signal: null });
+      else if (timedOut) finish({ status: 'failed', reason: 'ACTION_TIMEOUT', exitCode: code, signal });
       else if (signal) finish({ status: 'failed', reason: 'ACTION_SIGNAL', exitCode: null, signal });
       else if (code !== 0) finish({ status: 'failed', reason: 'ACTION_EXIT', exitCode: code, signal: null });
       else finish({ status: 'applied', exitCode: 0, signal: null });
