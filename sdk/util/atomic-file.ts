@@ -2,11 +2,11 @@
  * Durable file replacement: write `<path>.new`, fsync it, rename over `path`, fsync the
  * directory. After a crash the file is either the old one or the new one, never a mix.
  */
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync, mkdirSync } from 'node:fs';
+import { closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export interface AtomicWriteOptions {
-  /** File mode for a new file, e.g. 0o600 for private keys. */
+  /** File mode for the file, e.g. 0o600 for private keys. */
   mode?: number;
 }
 
@@ -19,13 +19,24 @@ export function fsyncDirectory(dir: string): void {
   }
 }
 
+function openTemp(tmp: string, mode: number): number {
+  try {
+    return openSync(tmp, 'w', mode);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    // Only a missing directory costs a mkdir; the common path is one open.
+    mkdirSync(dirname(tmp), { recursive: true });
+    return openSync(tmp, 'w', mode);
+  }
+}
+
 export function writeFileAtomicSync(path: string, data: Uint8Array | string, options: AtomicWriteOptions = {}): void {
   const tmp = `${path}.new`;
-  mkdirSync(dirname(path), { recursive: true });
-  // A `.new` left by a crash keeps its old mode if reopened: remove it so `mode` applies.
-  rmSync(tmp, { force: true });
-  const fd = openSync(tmp, 'wx', options.mode ?? 0o644);
+  const mode = options.mode ?? 0o644;
+  const fd = openTemp(tmp, mode);
   try {
+    // A `.new` left by a crash keeps its old mode when reopened: set the mode explicitly.
+    fchmodSync(fd, mode);
     const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     let off = 0;
     while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
