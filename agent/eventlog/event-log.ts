@@ -13,7 +13,6 @@ import {
   entryHash,
   eventKind,
   openSign1,
-  signEvent,
   toHex,
   type ChainBreak,
   type EventKind,
@@ -21,6 +20,7 @@ import {
   type Signer,
 } from '../../sdk/index.js';
 import { FramedLog, type Appended, type RecoveryReport, type WriterFaults } from '../storage/index.js';
+import { EventEncoder } from './event-encoder.js';
 
 export interface EventInput {
   kind: EventKind;
@@ -83,11 +83,14 @@ export class EventLog {
     /** Breaks found on open (including those already recorded). */
     readonly breaks: readonly ChainBreak[],
     private readonly unrecorded: ChainBreak[],
+    private readonly encoder: EventEncoder,
   ) {
     this.queuedHead = head;
     this.durableHead = head;
     framed.onDurable((last) => {
-      this.durableHead = { seq: last.seq, hash: entryHash(last.bytes) };
+      // The hash of the batch's last entry was computed when it was signed (queuedHead then, or
+      // its predecessor's prevHash later); recompute only when the queue has moved on.
+      this.durableHead = { seq: last.seq, hash: last.seq === this.queuedHead.seq ? this.queuedHead.hash : entryHash(last.bytes) };
     });
   }
 
@@ -102,7 +105,8 @@ export class EventLog {
     }
     for (const b of scan.breaks) if (!byKey.has(breakKey(b))) byKey.set(breakKey(b), b);
     const breaks = [...byKey.values()];
-    return new EventLog(framed, options, scan.head, scan.entries, breaks, breaks.filter((b) => !recorded.has(breakKey(b))));
+    const encoder = await EventEncoder.create(options.signer, options.code);
+    return new EventLog(framed, options, scan.head, scan.entries, breaks, breaks.filter((b) => !recorded.has(breakKey(b))), encoder);
   }
 
   /** What boot recovery did to the file (torn tail cut, damage quarantined). */
@@ -151,8 +155,8 @@ export class EventLog {
       async (seq) => {
         options.check?.();
         const payload: Omit<EventPayload, 'v'> = { code: this.options.code, seq, prevHash: this.queuedHead.hash, time: this.options.now(), ...input };
-        const bytes = await signEvent(this.options.signer, payload);
-        logged = { seq, hash: entryHash(bytes), time: payload.time, kind: input.kind, bytes };
+        const { bytes, hash } = await this.encoder.sign(payload);
+        logged = { seq, hash, time: payload.time, kind: input.kind, bytes };
         return bytes;
       },
       {
