@@ -9,7 +9,7 @@
  * the fast path only when the bytes are identical (Ed25519 is deterministic), otherwise it falls
  * back to `signEvent`. Nothing about the format is decided here.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import {
   GENESIS_HASH,
   PROTOCOL_VERSION,
@@ -35,9 +35,10 @@ function bstrHead(len: number): Uint8Array {
   return Uint8Array.of(0x5a, len >>> 24, (len >>> 16) & 0xff, (len >>> 8) & 0xff, len & 0xff);
 }
 
-/** SHA-256 in one call (the chain hash of an entry). */
+/** SHA-256 in one call, without a Hash object (the chain hash of an entry; = sdk entryHash). */
 export function hashEntry(bytes: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(bytes).digest());
+  const d = hash('sha256', bytes, 'buffer');
+  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
 }
 
 export interface EncodedEvent {

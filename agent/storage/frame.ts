@@ -19,16 +19,21 @@ export const FRAME_HEADER_BYTES = 20;
 export const FRAME_MAX_PAYLOAD = 1024 * 1024;
 
 export function encodeFrame(seq: number, payload: Uint8Array): Buffer {
+  const buf = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length);
+  encodeFrameInto(buf, 0, seq, payload);
+  return buf;
+}
+
+/** Writes the frame of `payload` into `buf` at `offset` (room for header + payload). */
+export function encodeFrameInto(buf: Buffer, offset: number, seq: number, payload: Uint8Array): void {
   if (!Number.isSafeInteger(seq) || seq < 1) throw new RangeError(`frame seq: expected a positive safe integer, got ${seq}`);
   if (payload.length > FRAME_MAX_PAYLOAD) throw new RangeError(`frame payload: expected at most ${FRAME_MAX_PAYLOAD} bytes, got ${payload.length}`);
-  const buf = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length);
-  buf.set(FRAME_MAGIC, 0);
-  buf.writeUInt32BE(payload.length, 4);
-  buf.writeUInt32BE(Math.floor(seq / 2 ** 32), 8);
-  buf.writeUInt32BE(seq >>> 0, 12);
-  buf.set(payload, FRAME_HEADER_BYTES);
-  buf.writeUInt32BE(crc32(buf.subarray(4, 16), payload), 16);
-  return buf;
+  buf.set(FRAME_MAGIC, offset);
+  buf.writeUInt32BE(payload.length, offset + 4);
+  buf.writeUInt32BE(Math.floor(seq / 2 ** 32), offset + 8);
+  buf.writeUInt32BE(seq >>> 0, offset + 12);
+  buf.set(payload, offset + FRAME_HEADER_BYTES);
+  buf.writeUInt32BE(crc32(buf.subarray(offset + 4, offset + 16), payload), offset + 16);
 }
 
 export interface FrameAt {

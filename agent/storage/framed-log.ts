@@ -14,7 +14,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fsyncDirectory } from '../../sdk/index.js';
 import { EventLogError } from '../errors.js';
-import { encodeFrame, FRAME_HEADER_BYTES, FRAME_MAX_PAYLOAD, type FrameAt } from './frame.js';
+import { encodeFrameInto, FRAME_HEADER_BYTES, FRAME_MAX_PAYLOAD, type FrameAt } from './frame.js';
 import { recoverLog, type RecoveryReport } from './recover.js';
 
 /** Crash points for tests: a hook that throws stands for the process dying right there. */
@@ -48,10 +48,23 @@ export interface Appended {
   bytes: Uint8Array;
 }
 
+/**
+ * Records just made durable stay in memory (views into the batch that was written), so the
+ * outbox sender publishes what was just appended without reading it back from the file.
+ */
+const RECENT_MAX_RECORDS = 4096;
+const RECENT_MAX_BYTES = 2 << 20;
+
+interface Waiting {
+  make(seq: number): Uint8Array | Promise<Uint8Array>;
+  options: AppendOptions;
+  resolve(a: Appended): void;
+  reject(err: unknown): void;
+}
+
 interface Queued {
   seq: number;
   bytes: Uint8Array;
-  frame: Buffer;
   resolve(a: Appended): void;
   reject(err: unknown): void;
 }
@@ -64,10 +77,18 @@ export class FramedLog {
   private nextSeq: number;
   private queue: Queued[] = [];
   private flushing = false;
-  private serial: Promise<unknown> = Promise.resolve();
+  /** Appends waiting for the serial section (from slot waitingHead on). */
+  private waiting: (Waiting | undefined)[] = [];
+  private waitingHead = 0;
+  private admitting = false;
   private failed: Error | undefined;
   private closed = false;
   private readonly listeners = new Set<(last: Appended) => void>();
+  /** Payloads of index[recentFrom..] (from slot recentHead on), newest last. */
+  private recent: (Uint8Array | undefined)[] = [];
+  private recentHead = 0;
+  private recentFrom: number;
+  private recentBytes = 0;
 
   private constructor(
     private readonly options: FramedLogOptions,
@@ -80,6 +101,7 @@ export class FramedLog {
     this.index = frames;
     this.size = size;
     this.nextSeq = (frames.at(-1)?.seq ?? 0) + 1;
+    this.recentFrom = frames.length;
   }
 
   /** Opens (creating when missing) and recovers the log; see recover.ts. */
@@ -112,12 +134,14 @@ export class FramedLog {
     return this.failed;
   }
 
-  /** Durable records with seq > afterSeq, at most `limit`, read from the file. */
+  /**
+   * Durable records with seq > afterSeq, at most `limit`: the most recent from memory, older
+   * ones read from the file. The bytes may be shared with other readers: never modify them.
+   */
   records(afterSeq: number, limit: number): Appended[] {
     const out: Appended[] = [];
     for (let i = this.firstAfter(afterSeq); i < this.index.length && out.length < limit; i++) {
-      const f = this.index[i]!;
-      out.push({ seq: f.seq, bytes: this.read(f) });
+      out.push({ seq: this.index[i]!.seq, bytes: this.read(i) });
     }
     return out;
   }
@@ -131,7 +155,7 @@ export class FramedLog {
   get(seq: number): Uint8Array | undefined {
     const i = this.firstAfter(seq - 1);
     const f = this.index[i];
-    return f && f.seq === seq ? this.read(f) : undefined;
+    return f && f.seq === seq ? this.read(i) : undefined;
   }
 
   /** Called after each durable batch with its last record. Returns an unsubscribe function. */
@@ -141,38 +165,60 @@ export class FramedLog {
   }
 
   append(make: (seq: number) => Uint8Array | Promise<Uint8Array>, options: AppendOptions = {}): Promise<Appended> {
-    let durable!: Promise<Appended>;
-    const queued = this.serial.then(async () => {
-      this.assertOpen();
-      const seq = this.nextSeq;
-      const bytes = await make(seq);
-      this.assertOpen();
-      if (bytes.length > FRAME_MAX_PAYLOAD) throw new EventLogError('EVENT_TOO_LARGE', `${this.options.what}: record of ${bytes.length} bytes exceeds ${FRAME_MAX_PAYLOAD}`);
-      const frameSize = FRAME_HEADER_BYTES + bytes.length;
-      const limit = this.options.maxBytes - (options.reserve ? 0 : this.options.reserveBytes);
-      if (this.size + this.queuedBytes + frameSize > limit) {
-        throw new EventLogError(
-          'EVENT_LOG_FULL',
-          `${this.options.what} is full: ${this.size + this.queuedBytes} of ${limit} bytes used, a record of ${frameSize} bytes does not fit; raise the cap (docs/operations.md §"Disk policy")`,
-        );
-      }
-      const frame = encodeFrame(seq, bytes);
-      this.nextSeq = seq + 1;
-      this.queuedBytes += frame.length;
-      durable = new Promise<Appended>((resolve, reject) => this.queue.push({ seq, bytes, frame, resolve, reject }));
-      durable.catch(() => undefined); // the caller receives the rejection through the returned chain
-      options.onQueued?.(seq, bytes);
-      void this.flush();
+    return new Promise<Appended>((resolve, reject) => {
+      this.waiting.push({ make, options, resolve, reject });
+      if (!this.admitting) void this.admit();
     });
-    this.serial = queued.catch(() => undefined);
-    return queued.then(() => durable);
+  }
+
+  /**
+   * The serial section: one append at a time, in arrival order, builds its record (the event
+   * log signs here), is checked against the cap and queued for the next group commit. Records
+   * are built while the previous batch is being written and fdatasync'd.
+   */
+  private async admit(): Promise<void> {
+    this.admitting = true;
+    try {
+      while (this.waitingHead < this.waiting.length) {
+        const w = this.waiting[this.waitingHead]!;
+        this.waiting[this.waitingHead++] = undefined;
+        if (this.waitingHead >= 1024 && this.waitingHead * 2 >= this.waiting.length) {
+          this.waiting = this.waiting.slice(this.waitingHead);
+          this.waitingHead = 0;
+        }
+        try {
+          this.assertOpen();
+          const seq = this.nextSeq;
+          const bytes = await w.make(seq);
+          this.assertOpen();
+          if (bytes.length > FRAME_MAX_PAYLOAD) throw new EventLogError('EVENT_TOO_LARGE', `${this.options.what}: record of ${bytes.length} bytes exceeds ${FRAME_MAX_PAYLOAD}`);
+          const frameSize = FRAME_HEADER_BYTES + bytes.length;
+          const limit = this.options.maxBytes - (w.options.reserve ? 0 : this.options.reserveBytes);
+          if (this.size + this.queuedBytes + frameSize > limit) {
+            throw new EventLogError(
+              'EVENT_LOG_FULL',
+              `${this.options.what} is full: ${this.size + this.queuedBytes} of ${limit} bytes used, a record of ${frameSize} bytes does not fit; raise the cap (docs/operations.md §"Disk policy")`,
+            );
+          }
+          this.nextSeq = seq + 1;
+          this.queuedBytes += frameSize;
+          this.queue.push({ seq, bytes, resolve: w.resolve, reject: w.reject });
+          w.options.onQueued?.(seq, bytes);
+          if (!this.flushing) void this.flush();
+        } catch (err) {
+          // Nothing queued for this append (or, when onQueued threw, its caller hears of it).
+          w.reject(err);
+        }
+      }
+    } finally {
+      this.admitting = false;
+    }
   }
 
   /** Waits for queued appends, then closes the files. */
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.serial;
-    while (this.flushing || this.queue.length > 0) await new Promise((r) => setImmediate(r));
+    while (this.admitting || this.flushing || this.queue.length > 0) await new Promise((r) => setImmediate(r));
     this.closed = true;
     await this.fh.close();
     closeSync(this.readFd);
@@ -198,9 +244,17 @@ export class FramedLog {
   }
 
   private async writeBatch(batch: Queued[]): Promise<void> {
-    const bytes = batch.length === 1 ? batch[0]!.frame : Buffer.concat(batch.map((q) => q.frame));
+    let total = 0;
+    for (const q of batch) total += FRAME_HEADER_BYTES + q.bytes.length;
+    // The whole batch framed straight into one buffer: one copy of each record.
+    const bytes = Buffer.allocUnsafe(total);
     const at = { path: this.options.path, offset: this.size, bytes };
     try {
+      let pos = 0;
+      for (const q of batch) {
+        encodeFrameInto(bytes, pos, q.seq, q.bytes);
+        pos += FRAME_HEADER_BYTES + q.bytes.length;
+      }
       this.options.faults?.beforeWrite?.(at);
       let off = 0;
       while (off < bytes.length) off += (await this.fh.write(bytes, off, bytes.length - off, this.size + off)).bytesWritten;
@@ -215,9 +269,13 @@ export class FramedLog {
       return;
     }
     let offset = this.size;
+    let pos = 0;
     for (const q of batch) {
-      this.index.push({ seq: q.seq, offset, size: q.frame.length });
-      offset += q.frame.length;
+      const size = FRAME_HEADER_BYTES + q.bytes.length;
+      this.index.push({ seq: q.seq, offset, size });
+      this.remember(new Uint8Array(bytes.buffer, bytes.byteOffset + pos + FRAME_HEADER_BYTES, q.bytes.length));
+      offset += size;
+      pos += size;
     }
     this.size = offset;
     this.queuedBytes -= bytes.length;
@@ -237,7 +295,24 @@ export class FramedLog {
     return lo;
   }
 
-  private read(f: FrameAt): Uint8Array {
+  private remember(payload: Uint8Array): void {
+    this.recent.push(payload);
+    this.recentBytes += payload.length;
+    while (this.recent.length - this.recentHead > RECENT_MAX_RECORDS || this.recentBytes > RECENT_MAX_BYTES) {
+      this.recentBytes -= this.recent[this.recentHead]!.length;
+      this.recent[this.recentHead++] = undefined;
+      this.recentFrom++;
+    }
+    if (this.recentHead >= 1024 && this.recentHead * 2 >= this.recent.length) {
+      this.recent = this.recent.slice(this.recentHead);
+      this.recentHead = 0;
+    }
+  }
+
+  /** The payload of index[i]: from memory when recent, else from the file. */
+  private read(i: number): Uint8Array {
+    if (i >= this.recentFrom) return this.recent[this.recentHead + i - this.recentFrom]!;
+    const f: FrameAt = this.index[i]!;
     const len = f.size - FRAME_HEADER_BYTES;
     const buf = Buffer.allocUnsafe(len);
     let off = 0;
