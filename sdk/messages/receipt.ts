@@ -12,6 +12,7 @@ import type { Ed25519Backend } from '../crypto/backend.js';
 import type { Signer } from '../crypto/signer.js';
 import { MessageError, RobotIdError } from '../errors.js';
 import type { Revocations } from '../trust/revocation.js';
+import type { CertificateCache } from '../trust/cert-cache.js';
 import { ROLES } from '../trust/roles.js';
 import type { TrustStore } from '../trust/trust-store.js';
 import { verifySign1Issuer } from '../trust/verify-issuer.js';
@@ -57,6 +58,8 @@ export interface ReceiptCheck {
   code: string;
   revocations?: Revocations;
   backend?: Ed25519Backend;
+  /** This verifier's own certificate cache (sdk/trust/cert-cache.ts); never shared across robots. */
+  certCache?: CertificateCache;
 }
 
 export interface VerifiedReceipt {
@@ -86,6 +89,7 @@ export function verifyReceipt(bytes: Uint8Array, trust: TrustStore, check: Recei
       subjectKinds: ['platform'],
       revocations: check.revocations,
       backend: check.backend,
+      cache: check.certCache,
     });
   } catch (err) {
     throw new MessageError('MSG_BAD_SIGNATURE', `receipt: ${err instanceof Error ? err.message : String(err)}`, { cause: err });

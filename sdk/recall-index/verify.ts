@@ -9,6 +9,7 @@ import { bytesEqual } from '../cbor/index.js';
 import { openSign1, type Opened } from '../cose/object.js';
 import { ROLES } from '../trust/roles.js';
 import { Revocations } from '../trust/revocation.js';
+import type { CertificateCache } from '../trust/cert-cache.js';
 import type { TrustStore } from '../trust/trust-store.js';
 import type { VerifiedCertificate } from '../trust/verify-certificate.js';
 import { verifySign1Issuer } from '../trust/verify-issuer.js';
@@ -34,6 +35,8 @@ export interface IndexCheck {
   held?: HeldIndex;
   revocations?: Revocations;
   backend?: Ed25519Backend;
+  /** This verifier's own certificate cache (sdk/trust/cert-cache.ts); never shared across robots. */
+  certCache?: CertificateCache;
 }
 
 export interface VerifiedIndex {
@@ -69,6 +72,7 @@ export function verifyIndex(bytes: Uint8Array, trust: TrustStore, check: IndexCh
       subjectKinds: ['platform'],
       revocations: check.revocations ?? Revocations.none,
       backend: check.backend,
+      cache: check.certCache,
     });
   } catch (err) {
     if (!(err instanceof TrustError)) throw err;

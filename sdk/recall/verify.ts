@@ -14,6 +14,7 @@ import type { RobotCode } from '../code/index.js';
 import { iso, type VerifiedCertificate } from '../trust/verify-certificate.js';
 import { verifyMultiIssuer } from '../trust/verify-issuer.js';
 import { Revocations } from '../trust/revocation.js';
+import type { CertificateCache } from '../trust/cert-cache.js';
 import { ROLES } from '../trust/roles.js';
 import type { TrustStore } from '../trust/trust-store.js';
 import { RECALL_MAX_BYTES, checkNoticeShape, recallKind, type RecallAction, type RecallNotice } from './notice.js';
@@ -41,6 +42,8 @@ export interface RecallCheck {
   previous?: PreviousRevision;
   maxBytes?: number;
   backend?: Ed25519Backend;
+  /** This verifier's own certificate cache (sdk/trust/cert-cache.ts); never shared across robots. */
+  certCache?: CertificateCache;
   /** Longest accepted notAfter - issuedAt (default 400 days): bounds what a lapsed key could backdate. */
   maxLifetimeSeconds?: number;
   /** Skip step 6 (the validity window): only for offline inspection by operators. */
@@ -122,7 +125,7 @@ export function checkRecall(opened: OpenedMulti<RecallNotice>, bytes: Uint8Array
   const signers: VerifiedCertificate[] = [];
   opened.cose.signatures.forEach((sig, i) => {
     try {
-      signers.push(verifyMultiIssuer(opened.cose, sig, check.trust, { at: n.issuedAt, role: ROLES.recallIssue, revocations, backend: check.backend }));
+      signers.push(verifyMultiIssuer(opened.cose, sig, check.trust, { at: n.issuedAt, role: ROLES.recallIssue, revocations, backend: check.backend, cache: check.certCache }));
     } catch (err) {
       signerError(err, i);
     }

@@ -7,3 +7,4 @@ export { verifyCertificate, iso, type VerifiedCertificate, type CertificateCheck
 export { identityKind, identitySchema, hardwareBinding, signIdentityRecord, IDENTITY_MAX_BYTES, type IdentityRecord, type IdentityInput } from './identity.js';
 export { verifyIdentityRecord, type VerifiedIdentity, type IdentityCheck } from './verify-identity.js';
 export { verifySign1Issuer, verifyMultiIssuer } from './verify-issuer.js';
+export { CertificateCache, DEFAULT_CERTIFICATE_CACHE_ENTRIES, type CachedCertificate } from './cert-cache.js';

@@ -14,6 +14,8 @@ import { Revocations } from './revocation.js';
 import type { Role } from './roles.js';
 import type { Root, TrustStore } from './trust-store.js';
 import { keyId } from '../crypto/signer.js';
+import { bytesEqual } from '../cbor/index.js';
+import type { CertificateCache } from './cert-cache.js';
 
 export interface VerifiedCertificate {
   certificate: Certificate;
@@ -30,11 +32,22 @@ export interface CertificateCheck {
   subjectKinds?: readonly ('enterprise' | 'platform')[];
   revocations?: Revocations;
   backend?: Ed25519Backend;
+  /**
+   * This verifier's own memory of root signatures already checked over these exact bytes
+   * (cert-cache.ts). Skips only the decode and the root's signature; every other check runs.
+   */
+  cache?: CertificateCache;
 }
 
 export function verifyCertificate(bytes: Uint8Array, trust: TrustStore, check: CertificateCheck): VerifiedCertificate {
+  const cached = check.cache?.get(bytes);
+  if (cached) {
+    // The root must still be in this trust store with the key that verified the signature.
+    const root = trust.rootByKid(cached.rootKid);
+    if (root && bytesEqual(root.publicKey, cached.rootPublicKey)) return checkUse(cached.certificate, root, cached.kid, check);
+    check.cache!.forget(bytes);
+  }
   const backend = check.backend ?? nodeEd25519;
-  const revocations = check.revocations ?? Revocations.none;
   let opened;
   try {
     opened = openSign1(certificateKind, bytes);
@@ -47,10 +60,18 @@ export function verifyCertificate(bytes: Uint8Array, trust: TrustStore, check: C
   if (!verifyOpened(opened, root.publicKey, backend)) {
     throw new TrustError('TRUST_BAD_SIGNATURE', `certificate of ${cert.subjectKind} ${cert.subject}: root signature does not verify`);
   }
+  if (cert.publicKey.length !== 32) throw new TrustError('TRUST_MALFORMED', 'certificate: expected a 32-byte Ed25519 public key');
+  const kid = keyId(cert.publicKey);
+  check.cache?.remember(bytes, { certificate: cert, rootKid: root.kid, rootPublicKey: root.publicKey, kid });
+  return checkUse(cert, root, kid, check);
+}
+
+/** Everything that depends on the time, the use and the revocation list: checked on every call. */
+function checkUse(cert: Certificate, root: Root, kid: Uint8Array, check: CertificateCheck): VerifiedCertificate {
+  const revocations = check.revocations ?? Revocations.none;
   if (cert.country !== root.country) {
     throw new TrustError('TRUST_COUNTRY_MISMATCH', `certificate of ${cert.subject}: names country ${cert.country} but its root is for ${root.country}`);
   }
-  if (cert.publicKey.length !== 32) throw new TrustError('TRUST_MALFORMED', 'certificate: expected a 32-byte Ed25519 public key');
   if (check.at < cert.notBefore || check.at > cert.notAfter) {
     throw new TrustError(
       'TRUST_NOT_VALID_AT_TIME',
@@ -63,7 +84,6 @@ export function verifyCertificate(bytes: Uint8Array, trust: TrustStore, check: C
   if (!cert.roles.includes(check.role)) {
     throw new TrustError('TRUST_MISSING_ROLE', `certificate of ${cert.subjectKind} ${cert.subject}: expected role ${check.role}, has ${cert.roles.join(', ') || 'none'}`);
   }
-  const kid = keyId(cert.publicKey);
   if (revocations.isKeyRevoked(kid)) {
     throw new TrustError('TRUST_REVOKED', `certificate of ${cert.subjectKind} ${cert.subject}: its key has been revoked`);
   }
