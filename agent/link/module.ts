@@ -13,6 +13,7 @@ import { Presence } from '../presence/presence.js';
 import { MqttLink } from './link.js';
 import type { LinkOptions } from './options.js';
 import { ReceiptHandler } from './receipts.js';
+import { certificateCacheOf } from '../cert-cache.js';
 import { OutboxSender, type SenderOptions } from './sender.js';
 
 export interface Wire {
@@ -75,7 +76,7 @@ export function startWire(agent: Agent, options: WireOptions = {}): Wire {
   });
   const link = new MqttLink({ code, options: linkOptionsOf(agent, options.protocolVersion), log, will: presence.will });
   const sender = new OutboxSender(code, agent.outbox, link, log, { resendIntervalMs: agent.config.resendIntervalMs, ...options.sender });
-  const receipts = new ReceiptHandler({ code, trust: agent.trust, outbox: agent.outbox, log, onProgress: () => sender.progressed(), now });
+  const receipts = new ReceiptHandler({ code, trust: agent.trust, outbox: agent.outbox, log, onProgress: () => sender.progressed(), now, certCache: certificateCacheOf(agent) });
   const heartbeat = new HeartbeatPublisher({
     code,
     signer: agent.signer,

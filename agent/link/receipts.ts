@@ -6,7 +6,7 @@
  * a minute so a flood of forgeries cannot fill the disk.
  */
 import type { Logger } from 'pino';
-import { entryHash, bytesEqual, verifyReceipt, isRobotIdError, type Revocations, type TrustStore } from '../../sdk/index.js';
+import { CertificateCache, entryHash, bytesEqual, verifyReceipt, isRobotIdError, type Revocations, type TrustStore } from '../../sdk/index.js';
 import type { Outbox, StreamName } from '../outbox/types.js';
 
 export interface ReceiptStats {
@@ -24,6 +24,8 @@ export interface ReceiptDeps {
   revocations?: () => Revocations | undefined;
   /** Called after a receipt moved a stream (the sender pumps again). */
   onProgress?: () => void;
+  /** The agent's own certificate cache (one per agent, never shared across robots); a private one by default. */
+  certCache?: CertificateCache;
   now?: () => number;
 }
 
@@ -35,7 +37,11 @@ export class ReceiptHandler {
   private suppressed = 0;
   private chain: Promise<void> = Promise.resolve();
 
-  constructor(private readonly deps: ReceiptDeps) {}
+  private readonly certCache: CertificateCache;
+
+  constructor(private readonly deps: ReceiptDeps) {
+    this.certCache = deps.certCache ?? new CertificateCache();
+  }
 
   /** Handles receipts one at a time, in arrival order. */
   handle(bytes: Uint8Array): Promise<void> {
@@ -47,7 +53,7 @@ export class ReceiptHandler {
     const { outbox } = this.deps;
     let receipt;
     try {
-      receipt = verifyReceipt(bytes, this.deps.trust, { code: this.deps.code, revocations: this.deps.revocations?.() }).receipt;
+      receipt = verifyReceipt(bytes, this.deps.trust, { code: this.deps.code, revocations: this.deps.revocations?.(), certCache: this.certCache }).receipt;
     } catch (err) {
       this.reject(isRobotIdError(err) ? err.code : 'INTERNAL');
       return;

@@ -12,6 +12,7 @@ import type { Agent, AgentModule } from '../agent.js';
 import { wireOf } from '../link/module.js';
 import { RecallHandler } from '../recall/index.js';
 import { agentPath } from '../state-files.js';
+import { certificateCacheOf } from '../cert-cache.js';
 import { RecallSync } from './sync.js';
 
 export const recallsModule: AgentModule = {
@@ -30,6 +31,7 @@ export const recallsModule: AgentModule = {
       action: agent.config.recallAction,
       log,
       revocations: () => holder.sync?.revocations() ?? RecallSync.noRevocations,
+      certCache: certificateCacheOf(agent),
     });
     await handler.start();
     agent.addStatusSection('recalls', () => handler.status());
@@ -44,6 +46,7 @@ export const recallsModule: AgentModule = {
       trust: agent.trust,
       dir: agentPath(agent.config.stateDir, 'recallIndex'),
       notices: handler,
+      certCache: certificateCacheOf(agent),
       maxAgeMs: agent.config.recallIndexMaxAgeMs,
       log: agent.log.child({ module: 'recall-sync' }),
       now: () => agent.time.nowMs(),

@@ -10,6 +10,7 @@
  *   - tracks freshness: cut off for longer than maxAgeMs is reported (heartbeat, local socket).
  */
 import {
+  CertificateCache,
   IndexError,
   Revocations,
   countryScope,
@@ -49,6 +50,8 @@ export interface RecallSyncDeps {
   checkIntervalMs?: number;
   /** Called when stale or revoked changes (e.g. to send a heartbeat at once). */
   onChange?: (status: RecallSyncStatus) => void;
+  /** The agent's own certificate cache (one per agent, never shared across robots); a private one by default. */
+  certCache?: CertificateCache;
 }
 
 export class RecallSync {
@@ -67,7 +70,10 @@ export class RecallSync {
   /** Serialises message handling so marks and reconciliation see one order. */
   private queue: Promise<void> = Promise.resolve();
 
+  private readonly certCache: CertificateCache;
+
   constructor(private readonly deps: RecallSyncDeps) {
+    this.certCache = deps.certCache ?? new CertificateCache();
     this.marks = IndexMarks.open(deps.dir);
     this.scopes = scopesOfUnit(deps.code);
     this.country = countryScope(deps.code.country);
@@ -134,6 +140,7 @@ export class RecallSync {
         country: this.deps.code.country,
         held: this.marks.heldFor(scope),
         revocations: this.revs,
+        certCache: this.certCache,
       });
     } catch (err) {
       if (!(err instanceof IndexError)) throw err;

@@ -10,6 +10,7 @@
  * background so a slow action never holds up verification.
  */
 import {
+  CertificateCache,
   DEFAULT_THRESHOLDS,
   RecallRejectedError,
   actionRank,
@@ -50,6 +51,8 @@ export interface RecallHandlerDeps {
   log: RecallLog;
   /** Current revocations (from the platform index); none by default. */
   revocations?: () => Revocations;
+  /** The agent's own certificate cache (one per agent, never shared across robots); a private one by default. */
+  certCache?: CertificateCache;
   /** A signed policy file shipped with the unit; installed at open when newer than the held one. */
   policyFile?: string;
   clockSkewSeconds?: number;
@@ -89,7 +92,10 @@ export class RecallHandler {
   private readonly unacknowledged: RateLimitedCounter;
   private readonly counts = { accepted: 0, duplicate: 0, acknowledgedRejections: 0 };
 
+  private readonly certCache: CertificateCache;
+
   private constructor(private readonly deps: RecallHandlerDeps) {
+    this.certCache = deps.certCache ?? new CertificateCache();
     this.store = RecallStore.open(deps.dir, deps.trust);
     this.unacknowledged = new RateLimitedCounter(deps.logIntervalSeconds ?? 60, deps.now);
   }
@@ -142,6 +148,7 @@ export class RecallHandler {
         unit: this.deps.identity.code,
         thresholds: this.thresholds().thresholds,
         revocations: this.deps.revocations?.(),
+        certCache: this.certCache,
         clockSkewSeconds: this.deps.clockSkewSeconds,
         previous: held && { revision: held.revision, issuer: held.issuer, action: held.action },
       }); // steps 3-7
