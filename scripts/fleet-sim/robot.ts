@@ -5,12 +5,14 @@
  * logs, the outbox sender, receipt handling, the recall handler (verification, durable store,
  * local action, signed acks) and recall sync (scope subscriptions, signed indexes). Nothing is
  * shared between robots except the trust store object and a silent logger: each robot
- * verifies every notice, index and receipt itself with its own key material.
+ * verifies every notice, index and receipt itself with its own key material, and has its own
+ * certificate cache (as one agent has one: agent/cert-cache.ts), so a robot skips the root's
+ * signature only over certificate bytes it verified itself before.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { VERSION, unitTopic, type Signer, type TrustStore, type VerifiedIdentity } from '../../sdk/index.js';
+import { CertificateCache, VERSION, unitTopic, type Signer, type TrustStore, type VerifiedIdentity } from '../../sdk/index.js';
 import { HeartbeatPublisher } from '../../agent/heartbeat/heartbeat.js';
 import { MqttLink } from '../../agent/link/link.js';
 import { ReceiptHandler } from '../../agent/link/receipts.js';
@@ -75,7 +77,10 @@ export class SimRobot {
       will: presence.will,
     });
     const sender = new OutboxSender(code, outbox, link, log, { resendIntervalMs: 30_000 });
-    const receipts = new ReceiptHandler({ code, trust: o.trust, outbox, log, onProgress: () => sender.progressed() });
+    // One per robot, shared by its receipts, recall handler and recall sync (as in one agent).
+    const certCache = new CertificateCache();
+    const receipts = new ReceiptHandler({ code, trust: o.trust, outbox, log, onProgress: () => sender.progressed(), certCache });
+    const holder: { sync?: RecallSync } = {};
     const handler = RecallHandler.open({
       identity: o.identity,
       trust: o.trust,
@@ -85,6 +90,8 @@ export class SimRobot {
       dir: join(dir, 'recalls'),
       action: o.action,
       log,
+      revocations: () => holder.sync?.revocations() ?? RecallSync.noRevocations,
+      certCache,
     });
     const heartbeat = new HeartbeatPublisher({
       code,
@@ -117,7 +124,8 @@ export class SimRobot {
         return r;
       },
     };
-    const sync = new RecallSync({ code: o.identity.code, deviceKid: o.identity.deviceKid, trust: o.trust, dir: join(dir, 'recall-index'), notices: sink, maxAgeMs: 24 * 3600_000, log });
+    const sync = new RecallSync({ code: o.identity.code, deviceKid: o.identity.deviceKid, trust: o.trust, dir: join(dir, 'recall-index'), notices: sink, maxAgeMs: 24 * 3600_000, log, certCache });
+    holder.sync = sync;
     const receiptTopic = unitTopic(code, 'receipt');
     link.subscribe(receiptTopic);
     link.on('message', (topic, payload) => {
