@@ -15,6 +15,7 @@
  */
 import { Encoder, Tag } from 'cbor-x';
 import { EncodingError, describe } from '../errors.js';
+import { scanCbor } from './deterministic.js';
 
 export { Tag };
 
@@ -155,6 +156,19 @@ export function decodeCbor(bytes: Uint8Array, options: DecodeOptions): CborValue
     throw new EncodingError('CBOR_TOO_LARGE', `${what}: expected at most ${options.maxBytes} bytes, got ${bytes.length}`);
   }
   if (bytes.length === 0) throw new EncodingError('CBOR_MALFORMED', `${what}: expected a CBOR item, got no bytes`);
+  const strict = options.deterministic !== false;
+  // One pass over the bytes first: well-formedness and the deterministic profile, before the
+  // decoder sees anything (see deterministic.ts).
+  const scan = strict ? scanCbor(bytes) : undefined;
+  if (scan?.problem?.kind === 'malformed') {
+    throw new EncodingError('CBOR_MALFORMED', `${what}: not well-formed CBOR (${scan.problem.message})`);
+  }
+  if (scan?.problem) {
+    throw new EncodingError(
+      'CBOR_NONDETERMINISTIC',
+      `${what}: expected deterministic CBOR (RFC 8949 §4.2: shortest forms, sorted unique keys, definite lengths, no floats or simple values): ${scan.problem.message}`,
+    );
+  }
   let decoded: unknown;
   try {
     decoded = fromDecoded(encoder.decode(bytes));
@@ -172,7 +186,9 @@ export function decodeCbor(bytes: Uint8Array, options: DecodeOptions): CborValue
     }
     throw new EncodingError('CBOR_MALFORMED', `${what}: not well-formed CBOR (${msg})`, { cause: err });
   }
-  if (options.deterministic === false) return decoded as CborValue;
+  // The scan is the check; only tags the decoder may turn into objects need the re-encoding
+  // comparison too (rare: our objects use tags 18 and 98 only).
+  if (!scan?.unusualTags) return decoded as CborValue;
   let again: Uint8Array;
   try {
     again = encoder.encode(toCanonical(decoded, '$'));
