@@ -10,6 +10,7 @@ import { CoseError, describe } from '../errors.js';
 import type { Ed25519Backend } from '../crypto/backend.js';
 import { COSE_ALG_EDDSA, type Signer } from '../crypto/signer.js';
 import { bytesEqual } from '../cbor/index.js';
+import { sigStructureBytes } from './sig-structure.js';
 import { HEADER, TAG_SIGN, encodeProtected, parseProtected, parseUnprotected, type ProtectedHeader } from './headers.js';
 import type { DecodeCoseOptions } from './sign1.js';
 
@@ -34,7 +35,7 @@ export interface MultiSign {
 export const MAX_SIGNATURES = 16;
 
 export function sigStructure(bodyProtected: Uint8Array, signProtected: Uint8Array, payload: Uint8Array, aad: Uint8Array = EMPTY): Uint8Array {
-  return encodeCbor(['Signature', bodyProtected, signProtected, aad, payload]);
+  return sigStructureBytes(bodyProtected, signProtected, aad, payload);
 }
 
 async function makeSignature(bodyProtected: Uint8Array, payload: Uint8Array, signer: Signer, unprotected?: Map<number, CborValue>): Promise<CborValue> {

@@ -7,6 +7,7 @@ import { Tag, decodeCbor, encodeCbor, type CborValue } from '../cbor/index.js';
 import { CoseError, describe } from '../errors.js';
 import type { Ed25519Backend } from '../crypto/backend.js';
 import { COSE_ALG_EDDSA, type Signer } from '../crypto/signer.js';
+import { sigStructure1Bytes } from './sig-structure.js';
 import { HEADER, TAG_SIGN1, encodeProtected, parseProtected, parseUnprotected, type ProtectedHeader } from './headers.js';
 
 const EMPTY = new Uint8Array(0);
@@ -22,7 +23,7 @@ export interface Sign1 {
 }
 
 export function sigStructure1(protectedBytes: Uint8Array, payload: Uint8Array, externalAad: Uint8Array = EMPTY): Uint8Array {
-  return encodeCbor(['Signature1', protectedBytes, externalAad, payload]);
+  return sigStructure1Bytes(protectedBytes, externalAad, payload);
 }
 
 export interface Sign1Options {
