@@ -32,6 +32,21 @@ describe('EventEncoder', () => {
     }
   });
 
+  it('matches signEvent at every integer head size, for non-ASCII text and for inputs it leaves to the SDK encoder', async () => {
+    const signer = seedSigner(randomBytes32());
+    const enc = await EventEncoder.create(signer, CODE);
+    const ints = [0, 1, 23, 24, 255, 256, 65_535, 65_536, 2 ** 32 - 1, 2 ** 32, Number.MAX_SAFE_INTEGER];
+    const notes = ['滤芯已更换：3号关节', 'robot 🤖 ok', 'lone \ud800 surrogate', ''];
+    for (let i = 0; i < ints.length; i++) {
+      const ev: Omit<EventPayload, 'v'> = { code: CODE, seq: ints[i]!, prevHash: GENESIS_HASH, time: ints[ints.length - 1 - i]!, kind: 'software-update', note: notes[i % notes.length], technician: notes[(i + 1) % notes.length] };
+      expect(toHex((await enc.sign(ev)).bytes)).toBe(toHex(await signEvent(signer, ev)));
+    }
+    // A value the direct writer does not handle (here -0, which the SDK codec writes as 0) still
+    // comes out exactly as signEvent makes it.
+    const odd: Omit<EventPayload, 'v'> = { code: CODE, seq: 5, prevHash: GENESIS_HASH, time: -0, kind: 'fault' };
+    expect(toHex((await enc.sign(odd)).bytes)).toBe(toHex(await signEvent(signer, odd)));
+  });
+
   it('falls back to signEvent when the signer does not reproduce its signatures', async () => {
     const inner = seedSigner(randomBytes32());
     let calls = 0;
