@@ -1,4 +1,4 @@
-import { TrustStore, formatCode, kidHex, verifyIdentityRecord } from '../../sdk/index.js';
+import { TrustStore, formatCode, summarizeIdentity, verifyIdentityRecord } from '../../sdk/index.js';
 import { EXIT, optionalString, printError, type Command } from '../command.js';
 import { callAgent } from '../technician/client.js';
 import { withAgent } from '../technician/errors.js';
@@ -33,16 +33,7 @@ export const showCommand: Command = {
       }
       try {
         const v = verifyIdentityRecord(new Uint8Array(Buffer.from(body.identity, 'base64')), TrustStore.load(trustFile));
-        const out = {
-          verified: true,
-          code: v.code.code,
-          modelName: v.record.modelName,
-          manufactureDate: v.record.manufactureDate,
-          enterprise: v.enterprise.certificate.subject,
-          enterpriseName: v.enterprise.certificate.name,
-          deviceKid: kidHex(v.deviceKid),
-          recordVersion: v.record.recordVersion,
-        };
+        const out = { verified: true, ...summarizeIdentity(v) };
         if (json) io.out(JSON.stringify(out));
         else {
           io.out(`code:        ${formatCode(v.code)}`);

@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { RobotIdError, STATE_FILES, TrustStore, decodeQrPayload, formatCode, isQrPayload, kidHex, verifyIdentityRecord } from '../../sdk/index.js';
+import { RobotIdError, STATE_FILES, TrustStore, decodeQrPayload, formatCode, isQrPayload, summarizeIdentity, verifyIdentityRecord } from '../../sdk/index.js';
 import { EXIT, requirePositional, requireString, type Command } from '../command.js';
 
 /**
@@ -27,15 +27,7 @@ export const verifyCommand: Command = {
       const v = verifyIdentityRecord(readRecord(path), trust);
       if (values.json) {
         io.out(
-          JSON.stringify({
-            valid: true,
-            code: v.code.code,
-            enterprise: v.enterprise.certificate.subject,
-            enterpriseName: v.enterprise.certificate.name,
-            modelName: v.record.modelName,
-            manufactureDate: v.record.manufactureDate,
-            deviceKid: kidHex(v.deviceKid),
-          }),
+          JSON.stringify({ valid: true, ...summarizeIdentity(v) }),
         );
       } else {
         io.out(`valid: ${formatCode(v.code)} (${v.record.modelName}), issued by ${v.enterprise.certificate.name} [${v.enterprise.certificate.subject}]`);

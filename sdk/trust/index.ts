@@ -5,6 +5,6 @@ export { Revocations, type RevocationInput } from './revocation.js';
 export { asTrustError } from './errors.js';
 export { verifyCertificate, iso, type VerifiedCertificate, type CertificateCheck } from './verify-certificate.js';
 export { identityKind, identitySchema, hardwareBinding, signIdentityRecord, IDENTITY_MAX_BYTES, type IdentityRecord, type IdentityInput } from './identity.js';
-export { verifyIdentityRecord, type VerifiedIdentity, type IdentityCheck } from './verify-identity.js';
+export { verifyIdentityRecord, summarizeIdentity, type VerifiedIdentity, type IdentityCheck, type IdentitySummary } from './verify-identity.js';
 export { verifySign1Issuer, verifyMultiIssuer } from './verify-issuer.js';
 export { CertificateCache, DEFAULT_CERTIFICATE_CACHE_ENTRIES, type CachedCertificate } from './cert-cache.js';

@@ -5,7 +5,7 @@
 import { CodeFormatError, TrustError } from '../errors.js';
 import type { Ed25519Backend } from '../crypto/backend.js';
 import { nodeEd25519 } from '../crypto/ed25519-node.js';
-import { keyId } from '../crypto/signer.js';
+import { keyId, kidHex } from '../crypto/signer.js';
 import { bytesEqual } from '../cbor/index.js';
 import { openSign1, verifyOpened, type Opened } from '../cose/object.js';
 import { parseCode, type RobotCode } from '../code/index.js';
@@ -82,4 +82,27 @@ export function verifyIdentityRecord(bytes: Uint8Array, trust: TrustStore, check
   if (revocations.isKeyRevoked(deviceKid)) throw new TrustError('TRUST_REVOKED', `identity record: device key of ${code.code} has been revoked`);
   if (revocations.isCodeRevoked(code.code)) throw new TrustError('TRUST_REVOKED', `identity record: code ${code.code} has been revoked`);
   return { record, code, enterprise, deviceKid, bytes };
+}
+
+/** The facts of a verified identity as JSON-friendly fields (CLI output, the local API). */
+export interface IdentitySummary {
+  code: string;
+  modelName: string;
+  manufactureDate: string;
+  enterprise: string;
+  enterpriseName: string;
+  deviceKid: string;
+  recordVersion: number;
+}
+
+export function summarizeIdentity(v: VerifiedIdentity): IdentitySummary {
+  return {
+    code: v.code.code,
+    modelName: v.record.modelName,
+    manufactureDate: v.record.manufactureDate,
+    enterprise: v.enterprise.certificate.subject,
+    enterpriseName: v.enterprise.certificate.name,
+    deviceKid: kidHex(v.deviceKid),
+    recordVersion: v.record.recordVersion,
+  };
 }
