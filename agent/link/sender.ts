@@ -37,6 +37,9 @@ export class OutboxSender {
   private readonly cursor: Record<StreamName, number> = { event: 0, ack: 0 };
   private readonly highest: Record<StreamName, number> = { event: 0, ack: 0 };
   private inflight = 0;
+  /** A pump is queued as a microtask (PUBACKs that arrive together free their slots at once). */
+  private pumpQueued = false;
+  private readonly topics: Record<StreamName, string>;
   private lastProgress: number;
   private timer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
@@ -56,6 +59,7 @@ export class OutboxSender {
     this.maxUnconfirmed = options.maxUnconfirmed ?? 4096;
     this.now = options.now ?? Date.now;
     this.lastProgress = this.now();
+    this.topics = { event: unitTopic(code, CHANNEL.event), ack: unitTopic(code, CHANNEL.ack) };
   }
 
   start(): void {
@@ -109,7 +113,7 @@ export class OutboxSender {
         if (limit <= 0) break;
         const entries = this.outbox.pending(stream, this.cursor[stream], limit);
         if (entries.length === 0) break;
-        const topic = unitTopic(this.code, CHANNEL[stream]);
+        const topic = this.topics[stream];
         for (const e of entries) {
           this.cursor[stream] = e.seq;
           if (e.seq <= this.highest[stream]) this.stats.resent++;
@@ -131,6 +135,16 @@ export class OutboxSender {
 
   private settled(): void {
     this.inflight--;
-    this.pump();
+    if (this.pumpQueued) return;
+    // One pump for all the PUBACKs of one read from the socket (their callbacks run in the same
+    // microtask checkpoint): the freed slots are refilled with one batch and one socket write,
+    // not one outbox read and one write per PUBACK. A microtask, not a timer: nothing waits.
+    this.pumpQueued = true;
+    queueMicrotask(this.queuedPump);
   }
+
+  private readonly queuedPump = (): void => {
+    this.pumpQueued = false;
+    this.pump();
+  };
 }
