@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* global process, console */ // Node globals for eslint (no env config for .mjs files)
 // Builds the single executables dist/robot-id-linux-x64 and dist/robot-id-linux-arm64 with
 // Node's single executable applications (SEA). See docs/packaging.md for the why.
 //

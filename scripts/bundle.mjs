@@ -1,4 +1,3 @@
-/* global process */ // Node global for eslint (no env config for .mjs files)
 // Bundles the whole CLI and agent into one CommonJS script (dist/robot-id.cjs).
 // The single-executable build and the CLI tests both run this exact artifact.
 import { build } from 'esbuild';
