@@ -9,7 +9,7 @@
  * the fast path only when the bytes are identical (Ed25519 is deterministic), otherwise it falls
  * back to `signEvent`. Nothing about the format is decided here.
  */
-import { hash } from 'node:crypto';
+import * as nodeCrypto from 'node:crypto';
 import {
   GENESIS_HASH,
   PROTOCOL_VERSION,
@@ -142,9 +142,14 @@ function encodePayloadDirect(e: EventPayload): Buffer | undefined {
   return buf.subarray(0, o);
 }
 
-/** SHA-256 in one call, without a Hash object (the chain hash of an entry; = sdk entryHash). */
+/**
+ * SHA-256 in one call (the chain hash of an entry; = sdk entryHash): crypto.hash (Node >= 20.12)
+ * skips the Hash object; older Node 20 releases (package.json allows them) use createHash.
+ */
+const oneShot = (nodeCrypto as { hash?: (alg: string, data: Uint8Array, enc: 'buffer') => Buffer }).hash;
+
 export function hashEntry(bytes: Uint8Array): Uint8Array {
-  const d = hash('sha256', bytes, 'buffer');
+  const d = oneShot ? oneShot('sha256', bytes, 'buffer') : nodeCrypto.createHash('sha256').update(bytes).digest();
   return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
 }
 
