@@ -1,8 +1,8 @@
 /**
  * The event log's hot path for signing an entry: the same COSE_Sign1 bytes as the SDK's
- * `signEvent`, built with one CBOR encoding (the payload, written directly for the plain shape
- * every event has) instead of four generic ones (payload, protected header, Sig_structure, COSE
- * array re-encoding the payload), and the entry hash taken from the bytes just built.
+ * `signEvent`, built with one CBOR encoding (the payload) instead of four (payload, protected
+ * header, Sig_structure, COSE array re-encoding the payload), and the entry hash taken from
+ * the bytes just built.
  *
  * The constant parts (protected header, Sig_structure prefix, COSE prefix) are cut from what the
  * SDK's own codec produces for this signer; `create` then signs a probe entry both ways and uses
@@ -33,113 +33,6 @@ function bstrHead(len: number): Uint8Array {
   if (len < 0x100) return Uint8Array.of(0x58, len);
   if (len < 0x10000) return Uint8Array.of(0x59, len >>> 8, len & 0xff);
   return Uint8Array.of(0x5a, len >>> 24, (len >>> 16) & 0xff, (len >>> 8) & 0xff, len & 0xff);
-}
-
-/** Writes a CBOR head (major type `major`, argument `n`: a safe integer >= 0) at `o`. */
-function writeHead(buf: Buffer, o: number, major: number, n: number): number {
-  const m = major << 5;
-  if (n < 24) {
-    buf[o] = m | n;
-    return o + 1;
-  }
-  if (n < 0x100) {
-    buf[o] = m | 24;
-    buf[o + 1] = n;
-    return o + 2;
-  }
-  if (n < 0x10000) {
-    buf[o] = m | 25;
-    buf.writeUInt16BE(n, o + 1);
-    return o + 3;
-  }
-  if (n < 0x1_0000_0000) {
-    buf[o] = m | 26;
-    buf.writeUInt32BE(n, o + 1);
-    return o + 5;
-  }
-  buf[o] = m | 27;
-  buf.writeUInt32BE(Math.floor(n / 0x1_0000_0000), o + 1);
-  buf.writeUInt32BE(n >>> 0, o + 5);
-  return o + 9;
-}
-
-const LONE_SURROGATE = /[\uD800-\uDFFF]/;
-
-function isUint(v: unknown): v is number {
-  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && !Object.is(v, -0);
-}
-
-function isText(v: unknown): v is string {
-  return typeof v === 'string' && !LONE_SURROGATE.test(v);
-}
-
-/**
- * Deterministic CBOR of an event payload written directly (labels 0..9 are one-byte keys in
- * ascending order, every value a shortest-form uint, text or byte string): the same bytes as
- * `encodeCbor(eventSchema.toCbor(...))`. Returns undefined for anything outside that plain
- * shape (a negative or unsafe number, a string with a lone surrogate, a missing field, a value
- * of another type), which then goes through the SDK's encoder and gets its exact behaviour.
- */
-function encodePayloadDirect(e: EventPayload): Buffer | undefined {
-  if (!isUint(e.v) || !isText(e.code) || !isUint(e.seq) || !(e.prevHash instanceof Uint8Array) || !isUint(e.time) || !isText(e.kind)) return undefined;
-  const { note, technician, order, data } = e;
-  if (note !== undefined && !isText(note)) return undefined;
-  if (technician !== undefined && !isText(technician)) return undefined;
-  if (order !== undefined && !(order instanceof Uint8Array)) return undefined;
-  if (data !== undefined && !(data instanceof Uint8Array)) return undefined;
-  const codeLen = Buffer.byteLength(e.code);
-  const kindLen = Buffer.byteLength(e.kind);
-  const noteLen = note === undefined ? 0 : Buffer.byteLength(note);
-  const techLen = technician === undefined ? 0 : Buffer.byteLength(technician);
-  // Upper bound: 9-byte heads for every value plus one-byte keys.
-  const size = 1 + 10 * 10 + codeLen + e.prevHash.length + kindLen + noteLen + techLen + (order?.length ?? 0) + (data?.length ?? 0);
-  const buf = Buffer.allocUnsafe(size);
-  let o = 1;
-  let count = 6;
-  buf[o++] = 0;
-  o = writeHead(buf, o, 0, e.v);
-  buf[o++] = 1;
-  o = writeHead(buf, o, 3, codeLen);
-  o += buf.write(e.code, o, 'utf8');
-  buf[o++] = 2;
-  o = writeHead(buf, o, 0, e.seq);
-  buf[o++] = 3;
-  o = writeHead(buf, o, 2, e.prevHash.length);
-  buf.set(e.prevHash, o);
-  o += e.prevHash.length;
-  buf[o++] = 4;
-  o = writeHead(buf, o, 0, e.time);
-  buf[o++] = 5;
-  o = writeHead(buf, o, 3, kindLen);
-  o += buf.write(e.kind, o, 'utf8');
-  if (note !== undefined) {
-    count++;
-    buf[o++] = 6;
-    o = writeHead(buf, o, 3, noteLen);
-    o += buf.write(note, o, 'utf8');
-  }
-  if (technician !== undefined) {
-    count++;
-    buf[o++] = 7;
-    o = writeHead(buf, o, 3, techLen);
-    o += buf.write(technician, o, 'utf8');
-  }
-  if (order !== undefined) {
-    count++;
-    buf[o++] = 8;
-    o = writeHead(buf, o, 2, order.length);
-    buf.set(order, o);
-    o += order.length;
-  }
-  if (data !== undefined) {
-    count++;
-    buf[o++] = 9;
-    o = writeHead(buf, o, 2, data.length);
-    buf.set(data, o);
-    o += data.length;
-  }
-  buf[0] = 0xa0 | count;
-  return buf.subarray(0, o);
 }
 
 /**
@@ -197,8 +90,7 @@ export class EventEncoder {
       const bytes = await signEvent(this.signer, event);
       return { bytes, hash: hashEntry(bytes) };
     }
-    const full: EventPayload = { v: PROTOCOL_VERSION, ...event };
-    const payload = encodePayloadDirect(full) ?? encodeCbor(eventSchema.toCbor(full));
+    const payload = encodeCbor(eventSchema.toCbor({ v: PROTOCOL_VERSION, ...event }));
     const head = bstrHead(payload.length);
     const toSign = Buffer.allocUnsafe(this.sigPrefix.length + head.length + payload.length);
     toSign.set(this.sigPrefix, 0);
