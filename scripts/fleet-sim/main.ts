@@ -11,7 +11,7 @@
  * the timeout. It reports median, 99th percentile and maximum from the publish to each step,
  * memory per simulated robot and the ingest's throughput. Target: all acknowledged within 10 s.
  *
- * Options: --robots N (1000) --workers W (1 per 2,500 robots, at least 1) --batch 100
+ * Options: --robots N (1000) --workers W (1 per 3,400 robots, at least 1) --batch 100
  *   --batch-pause-ms 100 --heartbeat-ms 30000 --action <program>|none (/bin/true) --action-timeout-ms 300000
  *   --ack-timeout-s 120 --connect-timeout-s (N/50 + 60) --state-root <dir> (/dev/shm when present)
  *   --broker <mqtt url> (use a running broker) --json (result as one JSON line) --quiet
@@ -85,7 +85,9 @@ export function parseArgs(argv: string[]): SimOptions {
   if (robots < 1) throw new RangeError('--robots: expected at least 1');
   return {
     robots,
-    workers: Math.max(1, Math.min(robots, num('workers', Math.ceil(robots / 2500)))),
+    // 3 workers for 10,000 robots were a little faster than 4 and 8 on 2 cores (docs/performance.md);
+    // 5,000 per worker ran out of file descriptors (socket + two framed logs per robot).
+    workers: Math.max(1, Math.min(robots, num('workers', Math.ceil(robots / 3400)))),
     batch: Math.max(1, num('batch', 100)),
     batchPauseMs: num('batch-pause-ms', 100),
     heartbeatMs: Math.max(1000, num('heartbeat-ms', 30_000)),
