@@ -51,7 +51,9 @@ export function runAction(
       }
     }, config.timeoutMs);
     child.on('error', () => finish({ status: 'failed', reason: 'ACTION_SPAWN', exitCode: null, signal: null }));
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    // Without free file descriptors spawn cannot make the pipes: the streams are then missing and
+    // the 'error' event reports ACTION_SPAWN.
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => {
       stderr = (stderr + d).slice(-STDERR_TAIL);
     });
     child.on('close', (code, signal) => {
@@ -65,7 +67,7 @@ export function runAction(
     });
     // A program that exits without reading its input makes the write fail with EPIPE; its exit
     // status decides the outcome, so the stream error is only swallowed here.
-    child.stdin!.on('error', () => undefined);
-    child.stdin!.end(JSON.stringify(input) + '\n');
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(JSON.stringify(input) + '\n');
   });
 }
