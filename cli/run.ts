@@ -19,9 +19,9 @@ function findCommand(argv: string[]): { cmd: Command; rest: string[] } | undefin
 }
 
 export function helpText(): string {
-  const lines = ['usage: robot-id <command> [options]', '', 'commands:'];
-  const width = Math.max(...commands.map((c) => c.usage.length));
-  for (const c of commands) lines.push(`  ${c.usage.padEnd(width)}  ${c.summary}`);
+  const lines = ['usage: robot-id <command> [options]   (robot-id <command> --help for one command)', '', 'commands:'];
+  // Usage lines are long: each command gets its usage, then its summary indented below.
+  for (const c of commands) lines.push(`  ${c.usage}`, `      ${c.summary}`);
   lines.push('', 'exit status: 0 ok, 1 rejected, 2 usage, 3 unreachable, 4 failure (see docs/cli.md)');
   return lines.join('\n');
 }
