@@ -7,9 +7,9 @@
  *     is rewritten (atomically: new file, fsync, rename, fsync dir) with the sound frames of
  *     both sides, byte for byte.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, truncateSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { fsyncDirectory, sha256, toHex, writeFileAtomicSync } from '../../sdk/index.js';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, truncateSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { sha256, toHex, writeFileAtomicSync } from '../../sdk/index.js';
 import { scanFrames, type Damage, type FrameAt } from './frame.js';
 
 export interface Quarantined extends Damage {
@@ -69,17 +69,7 @@ export function recoverLog(path: string, quarantineDir: string): Recovered {
   }
   // Rewrite with the sound frames only, in order, byte for byte.
   const sound = Buffer.concat(scan.frames.map((f) => image.subarray(f.offset, f.offset + f.size)));
-  const tmp = `${path}.rebuild`;
-  const fd = openSync(tmp, 'w', 0o640);
-  try {
-    let off = 0;
-    while (off < sound.length) off += writeSync(fd, sound, off, sound.length - off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-  fsyncDirectory(dirname(path));
+  writeFileAtomicSync(path, sound, { mode: 0o640 });
   const frames: FrameAt[] = [];
   let offset = 0;
   for (const f of scan.frames) {
