@@ -29,6 +29,7 @@ import {
 } from '../../sdk/index.js';
 import type { TrustVectors } from '../../scripts/gen-trust-vectors.js';
 import { HOSTILE, hostileEnvelopes, hostileVariants } from '../helpers/hostile.js';
+import { outcome } from '../helpers/outcome.js';
 
 const V = JSON.parse(readFileSync('test/vectors/records.json', 'utf8')) as TrustVectors;
 const trust = TrustStore.fromJSON(V.trustStore);
@@ -39,13 +40,7 @@ const T0 = V.times.T0;
 
 /** Runs f; returns the TrustError code, 'VALID', or fails the test on any other outcome. */
 function trustOutcome(f: () => unknown): string {
-  try {
-    f();
-    return 'VALID';
-  } catch (err) {
-    if (!(err instanceof TrustError)) throw new Error(`expected a TrustError, got ${(err as Error)?.name}: ${(err as Error)?.message}`, { cause: err });
-    return err.code;
-  }
+  return outcome(f, TrustError);
 }
 
 function flip(bytes: Uint8Array, at: number, xor: number): Uint8Array {

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { outcome } from '../helpers/outcome.js';
 import {
   AttestationError,
   ROLES,
@@ -45,13 +46,7 @@ function answer(nonce: Uint8Array, signer = device, extra: Partial<Parameters<ty
 }
 
 function reason(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(AttestationError);
-    return (err as AttestationError).code;
-  }
-  return 'accepted';
+  return outcome(fn, AttestationError, 'accepted');
 }
 
 describe('attestation', () => {

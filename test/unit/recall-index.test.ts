@@ -16,6 +16,7 @@ import {
   type IndexInput,
 } from '../../sdk/index.js';
 import { makeAuthorities, type Authorities } from '../helpers/recall-authorities.js';
+import { outcome } from '../helpers/outcome.js';
 
 let a: Authorities;
 const now = Math.floor(Date.now() / 1000);
@@ -38,13 +39,7 @@ function input(over: Partial<IndexInput> = {}): IndexInput {
 }
 
 function reason(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof IndexError) return err.code;
-    throw err;
-  }
-  return 'accepted';
+  return outcome(fn, IndexError, 'accepted');
 }
 
 describe('recall index', () => {

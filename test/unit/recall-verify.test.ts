@@ -17,6 +17,7 @@ import {
   type RecallCheck,
 } from '../../sdk/index.js';
 import { ENT, MODEL_A, codeOf, deviceSigner, makeRecallPki, noticeInput, signWith, type RecallPki } from '../helpers/recall-fixtures.js';
+import { outcome } from '../helpers/outcome.js';
 
 let pki: RecallPki;
 beforeAll(async () => {
@@ -27,13 +28,7 @@ afterAll(() => pki.cleanup());
 const check = (over: Partial<RecallCheck> = {}): RecallCheck => ({ trust: pki.root.trust, now: pki.now + 60, unit: pki.units.a.identity.code, ...over });
 
 function reason(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof RecallRejectedError) return err.code;
-    throw err;
-  }
-  return 'accepted';
+  return outcome(fn, RecallRejectedError, 'accepted');
 }
 
 describe('recall signing and verification', () => {

@@ -5,18 +5,13 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Revocations, TrustError, TrustStore, fromHex, kidHex, nobleEd25519, verifyCertificate, verifyIdentityRecord, type Role } from '../../sdk/index.js';
 import { buildTrustVectors, type TrustVectors } from '../../scripts/gen-trust-vectors.js';
+import { outcome } from '../helpers/outcome.js';
 
 const V = JSON.parse(readFileSync('test/vectors/records.json', 'utf8')) as TrustVectors;
 const trust = TrustStore.fromJSON(V.trustStore);
 
 function reason(f: () => unknown): string {
-  try {
-    f();
-  } catch (err) {
-    expect(err).toBeInstanceOf(TrustError);
-    return (err as TrustError).code;
-  }
-  return 'VALID';
+  return outcome(f, TrustError);
 }
 
 describe('committed trust vectors', () => {

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { outcome } from '../helpers/outcome.js';
 import {
   CONTENT_TYPES,
   ENTERPRISE_DEFAULT_ROLES,
@@ -38,13 +39,7 @@ const CODE = '86123456789012345678901234567';
 const trust = new TrustStore([{ country: '86', name: 'root', publicKey: root.publicKey, kid: root.kid, codeScheme: codeScheme({}) }]);
 
 function reason(f: () => unknown): string {
-  try {
-    f();
-  } catch (err) {
-    expect(err).toBeInstanceOf(TrustError);
-    return (err as TrustError).code;
-  }
-  return 'VALID';
+  return outcome(f, TrustError);
 }
 
 async function entCert(notBefore: number, notAfter: number): Promise<Uint8Array> {
