@@ -64,12 +64,17 @@ async function idleRss(r: Runner, unit: AgentUnit, watch: MqttClient, settleMs: 
       watch.on('message', on);
     });
     await sleep(settleMs);
-    const samples: number[] = [];
-    for (let i = 0; i < 5; i++, await sleep(200)) samples.push(rssOf(child.pid!));
-    return median(samples);
+    return await medianRss(child.pid!);
   } finally {
     await stopChild(child);
   }
+}
+
+/** Median of five RSS samples 200 ms apart. */
+async function medianRss(pid: number): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < 5; i++, await sleep(200)) samples.push(rssOf(pid));
+  return median(samples);
 }
 
 /** The bare baseline from node_modules, and bundled by esbuild like the agent (the stricter one). */
@@ -88,9 +93,7 @@ async function bareRss(file: string, broker: Broker, settleMs: number): Promise<
   try {
     await new Promise<void>((resolve) => child.once('message', () => resolve()));
     await sleep(settleMs);
-    const samples: number[] = [];
-    for (let i = 0; i < 5; i++, await sleep(200)) samples.push(rssOf(child.pid!));
-    return median(samples);
+    return await medianRss(child.pid!);
   } finally {
     await stopChild(child);
   }
