@@ -1,8 +1,8 @@
 /**
- * The to-be-signed bytes of COSE (RFC 9052 §4.4), built by concatenation: a fixed array head
- * and context string, then the byte strings with their heads. Byte-identical to encoding the
- * array with the CBOR encoder (a unit test holds it to that), without walking a value tree on
- * every signature check.
+ * The to-be-signed bytes of COSE (RFC 9052 §4.4) and the tagged COSE_Sign1 itself, built by
+ * concatenation: fixed heads and context strings, then the byte strings with their heads.
+ * Byte-identical to encoding the arrays with the CBOR encoder (a unit test holds them to
+ * that), without walking a value tree or copying the payload through the encoder each time.
  */
 function bstrHead(n: number): Uint8Array {
   if (n < 24) return Uint8Array.of(0x40 | n);
@@ -39,4 +39,12 @@ export function sigStructure1Bytes(bodyProtected: Uint8Array, externalAad: Uint8
 
 export function sigStructureBytes(bodyProtected: Uint8Array, signProtected: Uint8Array, externalAad: Uint8Array, payload: Uint8Array): Uint8Array {
   return concat([SIGNATURE, ...withHead(bodyProtected), ...withHead(signProtected), ...withHead(externalAad), ...withHead(payload)]);
+}
+
+/** Tag 18 + array(4): the start of every tagged COSE_Sign1. */
+const SIGN1_PREFIX = Uint8Array.of(0xd2, 0x84);
+
+/** Tagged COSE_Sign1 [protected, unprotected, payload, signature]; `unprotected` already encoded. */
+export function coseSign1Bytes(protectedBytes: Uint8Array, unprotectedEncoded: Uint8Array, payload: Uint8Array, signature: Uint8Array): Uint8Array {
+  return concat([SIGN1_PREFIX, ...withHead(protectedBytes), unprotectedEncoded, ...withHead(payload), ...withHead(signature)]);
 }

@@ -7,7 +7,7 @@ import { Tag, decodeCbor, encodeCbor, type CborValue } from '../cbor/index.js';
 import { CoseError, describe } from '../errors.js';
 import type { Ed25519Backend } from '../crypto/backend.js';
 import { COSE_ALG_EDDSA, type Signer } from '../crypto/signer.js';
-import { sigStructure1Bytes } from './sig-structure.js';
+import { coseSign1Bytes, sigStructure1Bytes } from './sig-structure.js';
 import { HEADER, TAG_SIGN1, encodeProtected, parseProtected, parseUnprotected, type ProtectedHeader } from './headers.js';
 
 const EMPTY = new Uint8Array(0);
@@ -43,7 +43,7 @@ export async function signSign1(payload: Uint8Array, signer: Signer, options: Si
   headers.set(HEADER.kid, signer.kid);
   const protectedBytes = encodeProtected(headers);
   const signature = await signer.sign(sigStructure1(protectedBytes, payload, options.externalAad));
-  return encodeCbor(new Tag([protectedBytes, options.unprotected ?? new Map(), payload, signature], TAG_SIGN1));
+  return coseSign1Bytes(protectedBytes, encodeCbor(options.unprotected ?? new Map()), payload, signature);
 }
 
 export interface DecodeCoseOptions {
