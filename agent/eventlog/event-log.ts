@@ -13,6 +13,7 @@ import {
   entryHash,
   eventKind,
   openSign1,
+  signEvent,
   toHex,
   type ChainBreak,
   type EventKind,
@@ -20,7 +21,6 @@ import {
   type Signer,
 } from '../../sdk/index.js';
 import { FramedLog, type Appended, type RecoveryReport, type WriterFaults } from '../storage/index.js';
-import { EventEncoder } from './event-encoder.js';
 
 export interface EventInput {
   kind: EventKind;
@@ -83,7 +83,6 @@ export class EventLog {
     /** Breaks found on open (including those already recorded). */
     readonly breaks: readonly ChainBreak[],
     private readonly unrecorded: ChainBreak[],
-    private readonly encoder: EventEncoder,
   ) {
     this.queuedHead = head;
     this.durableHead = head;
@@ -105,8 +104,7 @@ export class EventLog {
     }
     for (const b of scan.breaks) if (!byKey.has(breakKey(b))) byKey.set(breakKey(b), b);
     const breaks = [...byKey.values()];
-    const encoder = await EventEncoder.create(options.signer, options.code);
-    return new EventLog(framed, options, scan.head, scan.entries, breaks, breaks.filter((b) => !recorded.has(breakKey(b))), encoder);
+    return new EventLog(framed, options, scan.head, scan.entries, breaks, breaks.filter((b) => !recorded.has(breakKey(b))));
   }
 
   /** What boot recovery did to the file (torn tail cut, damage quarantined). */
@@ -155,8 +153,8 @@ export class EventLog {
       async (seq) => {
         options.check?.();
         const payload: Omit<EventPayload, 'v'> = { code: this.options.code, seq, prevHash: this.queuedHead.hash, time: this.options.now(), ...input };
-        const { bytes, hash } = await this.encoder.sign(payload);
-        logged = { seq, hash, time: payload.time, kind: input.kind, bytes };
+        const bytes = await signEvent(this.options.signer, payload);
+        logged = { seq, hash: entryHash(bytes), time: payload.time, kind: input.kind, bytes };
         return bytes;
       },
       {

@@ -35,15 +35,35 @@ export interface Sign1Options {
   unprotected?: Map<number, CborValue>;
 }
 
+/**
+ * Encoded protected headers per signer and content type: constant for a long-lived key, and
+ * encoding one (a sorted map) costs more than assembling the rest of the message.
+ */
+const protectedCache = new WeakMap<Signer, Map<string, Uint8Array>>();
+const EMPTY_MAP = encodeCbor(new Map());
+
+function protectedFor(signer: Signer, contentType: string, extra: Map<number, CborValue> | undefined): Uint8Array {
+  const encode = (): Uint8Array => {
+    const headers = new Map<number, CborValue>(extra ?? []);
+    headers.set(HEADER.alg, signer.alg);
+    headers.set(HEADER.contentType, contentType);
+    headers.set(HEADER.kid, signer.kid);
+    return encodeProtected(headers);
+  };
+  if (extra && extra.size > 0) return encode();
+  let byType = protectedCache.get(signer);
+  if (!byType) protectedCache.set(signer, (byType = new Map()));
+  let bytes = byType.get(contentType);
+  if (!bytes) byType.set(contentType, (bytes = encode()));
+  return bytes;
+}
+
 /** Signs `payload` (already-encoded bytes) as a tagged COSE_Sign1. */
 export async function signSign1(payload: Uint8Array, signer: Signer, options: Sign1Options): Promise<Uint8Array> {
-  const headers = new Map<number, CborValue>(options.extraProtected ?? []);
-  headers.set(HEADER.alg, signer.alg);
-  headers.set(HEADER.contentType, options.contentType);
-  headers.set(HEADER.kid, signer.kid);
-  const protectedBytes = encodeProtected(headers);
+  const protectedBytes = protectedFor(signer, options.contentType, options.extraProtected);
   const signature = await signer.sign(sigStructure1(protectedBytes, payload, options.externalAad));
-  return coseSign1Bytes(protectedBytes, encodeCbor(options.unprotected ?? new Map()), payload, signature);
+  const unprotected = options.unprotected && options.unprotected.size > 0 ? encodeCbor(options.unprotected) : EMPTY_MAP;
+  return coseSign1Bytes(protectedBytes, unprotected, payload, signature);
 }
 
 export interface DecodeCoseOptions {
