@@ -32,7 +32,9 @@ export type KeyErrorCode =
   | 'KEY_PERMISSIONS'
   | 'KEY_PASSPHRASE'
   | 'KEY_NOT_FOUND'
-  | 'KEY_MISMATCH';
+  | 'KEY_MISMATCH'
+  // the event chain's signing thread (sdk/crypto/chain-thread.ts) stopped or failed
+  | 'KEY_SIGNING_THREAD';
 
 export type TrustErrorCode =
   | 'TRUST_STORE_INVALID'

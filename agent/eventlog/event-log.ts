@@ -15,12 +15,13 @@ import {
   openSign1,
   signEvent,
   toHex,
+  EventSigningThread,
   type ChainBreak,
   type EventKind,
   type EventPayload,
   type Signer,
 } from '../../sdk/index.js';
-import { FramedLog, type Appended, type RecoveryReport, type WriterFaults } from '../storage/index.js';
+import { FramedLog, type Appended, type MadeRecord, type RecoveryReport, type WriterFaults } from '../storage/index.js';
 
 export interface EventInput {
   kind: EventKind;
@@ -56,7 +57,17 @@ export interface EventLogOptions {
   /** Seconds since the epoch, from the time floor. */
   now(): number;
   faults?: WriterFaults;
+  /**
+   * Sign on a worker thread during bursts (docs/key-handling.md §"The signing thread"): when
+   * at least `backlog` appends are waiting behind one, it and the rest of the burst are signed
+   * on the thread, which stops after `idleMs` without work. `false`: always on the event loop.
+   * Default { backlog: 4, idleMs: 10000 }; signers whose key is not an in-memory node key
+   * always sign on the event loop.
+   */
+  signingThread?: false | { backlog?: number; idleMs?: number };
 }
+
+const DEFAULT_THREAD_BACKLOG = 4;
 
 export interface EventAppendOptions {
   reserve?: boolean;
@@ -73,6 +84,12 @@ export interface Head {
 export class EventLog {
   private queuedHead: Head;
   private durableHead: Head;
+  /** Appends called whose record has not been made yet. */
+  private waiting = 0;
+  /** Seq of the newest entry handed to the signing thread (0: none yet). */
+  private threadSeq = 0;
+  private readonly thread: EventSigningThread | undefined;
+  private readonly threadBacklog: number;
 
   private constructor(
     private readonly framed: FramedLog,
@@ -86,6 +103,9 @@ export class EventLog {
   ) {
     this.queuedHead = head;
     this.durableHead = head;
+    const t = options.signingThread ?? {};
+    this.thread = t === false ? undefined : EventSigningThread.for(options.signer, { idleMs: t.idleMs });
+    this.threadBacklog = t === false ? Infinity : (t.backlog ?? DEFAULT_THREAD_BACKLOG);
     framed.onDurable((last) => {
       // The hash of the batch's last entry was computed when it was signed (queuedHead then, or
       // its predecessor's prevHash later); recompute only when the queue has moved on.
@@ -146,26 +166,76 @@ export class EventLog {
     return out;
   }
 
-  /** Signs and appends one event; resolves once it is durable (fsync'd). */
+  /** Whether the signing thread is running (it stops after idleMs without work). */
+  get signingThreadRunning(): boolean {
+    return this.thread?.running ?? false;
+  }
+
+  /**
+   * Signs and appends one event; resolves once it is durable (fsync'd). Signed on the event
+   * loop, or on the signing thread while a burst is queued (see `signingThread`): same bytes.
+   */
   async append(input: EventInput, options: EventAppendOptions = {}): Promise<LoggedEvent> {
     let logged!: LoggedEvent;
-    await this.framed.append(
-      async (seq) => {
-        options.check?.();
-        const payload: Omit<EventPayload, 'v'> = { code: this.options.code, seq, prevHash: this.queuedHead.hash, time: this.options.now(), ...input };
-        const bytes = await signEvent(this.options.signer, payload);
-        logged = { seq, hash: entryHash(bytes), time: payload.time, kind: input.kind, bytes };
-        return bytes;
-      },
-      {
-        reserve: options.reserve,
-        onQueued: () => {
-          this.queuedHead = { seq: logged.seq, hash: logged.hash };
-          options.onQueued?.(logged);
+    this.waiting++;
+    let waiting = true;
+    const made = (): void => {
+      if (waiting) this.waiting--;
+      waiting = false;
+    };
+    try {
+      const appended = await this.framed.append(
+        async (seq): Promise<MadeRecord> => {
+          made();
+          options.check?.();
+          const time = this.options.now();
+          const thread = this.thread;
+          // A burst: others are waiting behind this append, or the thread is still busy (then
+          // everything goes to it, so the chain never forks between the two ways of signing).
+          if (thread && (thread.inFlight > 0 || this.waiting >= this.threadBacklog)) {
+            if (thread.inFlight === 0) thread.begin(this.chainHead().hash);
+            const prepared = thread.prepare({ code: this.options.code, seq, time, ...input });
+            logged = { seq, hash: GENESIS_HASH, time, kind: input.kind, bytes: new Uint8Array(0) };
+            return {
+              length: prepared.length,
+              start: async () => {
+                this.threadSeq = seq;
+                const signed = await prepared.submit();
+                logged.hash = signed.hash;
+                return signed.message;
+              },
+            };
+          }
+          const payload: Omit<EventPayload, 'v'> = { code: this.options.code, seq, prevHash: this.chainHead().hash, time, ...input };
+          const bytes = await signEvent(this.options.signer, payload);
+          logged = { seq, hash: entryHash(bytes), time, kind: input.kind, bytes };
+          return bytes;
         },
-      },
-    );
-    return logged;
+        {
+          reserve: options.reserve,
+          onQueued: (seq) => {
+            if (seq !== this.threadSeq) this.queuedHead = { seq, hash: logged.hash };
+            options.onQueued?.(logged);
+          },
+        },
+      );
+      logged.bytes = appended.bytes;
+      return logged;
+    } finally {
+      made();
+    }
+  }
+
+  /**
+   * The entry the next one chains to. After a burst on the signing thread, once it has
+   * answered everything, that is the thread's last entry.
+   */
+  private chainHead(): Head {
+    const thread = this.thread;
+    if (thread && this.threadSeq > this.queuedHead.seq && thread.inFlight === 0) {
+      this.queuedHead = { seq: this.threadSeq, hash: thread.lastHash };
+    }
+    return this.queuedHead;
   }
 
   /** Durable entries after `afterSeq`, at most `limit`. */
@@ -173,8 +243,9 @@ export class EventLog {
     return this.framed.records(afterSeq, limit);
   }
 
-  close(): Promise<void> {
-    return this.framed.close();
+  async close(): Promise<void> {
+    await this.framed.close();
+    await this.thread?.close();
   }
 }
 

@@ -40,8 +40,23 @@ export interface AppendOptions {
   /** May use the reserve (chain-break records, lifecycle orders). */
   reserve?: boolean;
   /** Called inside the serial section once the record is queued (before it is durable). */
-  onQueued?(seq: number, bytes: Uint8Array): void;
+  onQueued?(seq: number): void;
 }
+
+/**
+ * A record whose size is known before its bytes are (the event log's entries signed on a
+ * thread): the cap is checked against `length`, and only a record that passes is started,
+ * in sequence order, so a refused record never reaches the signer's chain. The log writes a
+ * batch once all its records' bytes have arrived; a record that fails to arrive, or arrives
+ * with another length, stops the log like a failed write (EVENT_LOG_IO): later records were
+ * already chained to it.
+ */
+export interface DeferredRecord {
+  readonly length: number;
+  start(): Promise<Uint8Array>;
+}
+
+export type MadeRecord = Uint8Array | DeferredRecord;
 
 export interface Appended {
   seq: number;
@@ -56,7 +71,7 @@ const RECENT_MAX_RECORDS = 4096;
 const RECENT_MAX_BYTES = 2 << 20;
 
 interface Waiting {
-  make(seq: number): Uint8Array | Promise<Uint8Array>;
+  make(seq: number): MadeRecord | Promise<MadeRecord>;
   options: AppendOptions;
   resolve(a: Appended): void;
   reject(err: unknown): void;
@@ -64,7 +79,10 @@ interface Waiting {
 
 interface Queued {
   seq: number;
-  bytes: Uint8Array;
+  /** Set once known: at once for a plain record, when `pending` resolves for a deferred one. */
+  bytes: Uint8Array | undefined;
+  pending: Promise<Uint8Array> | undefined;
+  length: number;
   resolve(a: Appended): void;
   reject(err: unknown): void;
 }
@@ -164,7 +182,7 @@ export class FramedLog {
     return () => this.listeners.delete(listener);
   }
 
-  append(make: (seq: number) => Uint8Array | Promise<Uint8Array>, options: AppendOptions = {}): Promise<Appended> {
+  append(make: (seq: number) => MadeRecord | Promise<MadeRecord>, options: AppendOptions = {}): Promise<Appended> {
     return new Promise<Appended>((resolve, reject) => {
       this.waiting.push({ make, options, resolve, reject });
       if (!this.admitting) void this.admit();
@@ -189,10 +207,11 @@ export class FramedLog {
         try {
           this.assertOpen();
           const seq = this.nextSeq;
-          const bytes = await w.make(seq);
+          const made = await w.make(seq);
           this.assertOpen();
-          if (bytes.length > FRAME_MAX_PAYLOAD) throw new EventLogError('EVENT_TOO_LARGE', `${this.options.what}: record of ${bytes.length} bytes exceeds ${FRAME_MAX_PAYLOAD}`);
-          const frameSize = FRAME_HEADER_BYTES + bytes.length;
+          const length = made.length;
+          if (length > FRAME_MAX_PAYLOAD) throw new EventLogError('EVENT_TOO_LARGE', `${this.options.what}: record of ${length} bytes exceeds ${FRAME_MAX_PAYLOAD}`);
+          const frameSize = FRAME_HEADER_BYTES + length;
           const limit = this.options.maxBytes - (w.options.reserve ? 0 : this.options.reserveBytes);
           if (this.size + this.queuedBytes + frameSize > limit) {
             throw new EventLogError(
@@ -200,10 +219,20 @@ export class FramedLog {
               `${this.options.what} is full: ${this.size + this.queuedBytes} of ${limit} bytes used, a record of ${frameSize} bytes does not fit; raise the cap (docs/operations.md §"Disk policy")`,
             );
           }
+          const plain = made instanceof Uint8Array;
+          const q: Queued = { seq, bytes: plain ? made : undefined, pending: undefined, length, resolve: w.resolve, reject: w.reject };
+          if (!plain) {
+            q.pending = made.start().then((bytes) => {
+              if (bytes.length !== length) throw new Error(`record ${seq} arrived with ${bytes.length} bytes, ${length} were announced`);
+              q.bytes = bytes;
+              return bytes;
+            });
+            q.pending.catch(() => undefined); // heard by flush(), which stops the log
+          }
           this.nextSeq = seq + 1;
           this.queuedBytes += frameSize;
-          this.queue.push({ seq, bytes, resolve: w.resolve, reject: w.reject });
-          w.options.onQueued?.(seq, bytes);
+          this.queue.push(q);
+          w.options.onQueued?.(seq);
           if (!this.flushing) void this.flush();
         } catch (err) {
           // Nothing queued for this append (or, when onQueued threw, its caller hears of it).
@@ -234,8 +263,21 @@ export class FramedLog {
     this.flushing = true;
     try {
       while (this.queue.length > 0 && !this.failed) {
-        const batch = this.queue;
-        this.queue = [];
+        const first = this.queue[0]!;
+        if (!first.bytes) {
+          // A deferred record (signed on a thread): write as soon as it is there, together
+          // with every record after it that is there too; the rest go in the next batch.
+          try {
+            await first.pending;
+          } catch (err) {
+            this.stop([], err, 'a record could not be made');
+            return;
+          }
+        }
+        let ready = 1;
+        while (ready < this.queue.length && this.queue[ready]!.bytes) ready++;
+        const batch = ready === this.queue.length ? this.queue : this.queue.slice(0, ready);
+        this.queue = ready === this.queue.length ? [] : this.queue.slice(ready);
         await this.writeBatch(batch);
       }
     } finally {
@@ -245,15 +287,15 @@ export class FramedLog {
 
   private async writeBatch(batch: Queued[]): Promise<void> {
     let total = 0;
-    for (const q of batch) total += FRAME_HEADER_BYTES + q.bytes.length;
+    for (const q of batch) total += FRAME_HEADER_BYTES + q.length;
     // The whole batch framed straight into one buffer: one copy of each record.
     const bytes = Buffer.allocUnsafe(total);
     const at = { path: this.options.path, offset: this.size, bytes };
     try {
       let pos = 0;
       for (const q of batch) {
-        encodeFrameInto(bytes, pos, q.seq, q.bytes);
-        pos += FRAME_HEADER_BYTES + q.bytes.length;
+        encodeFrameInto(bytes, pos, q.seq, q.bytes!);
+        pos += FRAME_HEADER_BYTES + q.length;
       }
       this.options.faults?.beforeWrite?.(at);
       let off = 0;
@@ -262,26 +304,31 @@ export class FramedLog {
       await this.fh.datasync();
       this.options.faults?.afterFsync?.(at);
     } catch (err) {
-      this.failed = err instanceof Error ? err : new Error(String(err));
-      const io = new EventLogError('EVENT_LOG_IO', `${this.options.what}: write failed, nothing in this batch was accepted (${this.failed.message})`, { cause: err });
-      for (const q of [...batch, ...this.queue]) q.reject(io);
-      this.queue = [];
+      this.stop(batch, err, 'write failed');
       return;
     }
     let offset = this.size;
     let pos = 0;
     for (const q of batch) {
-      const size = FRAME_HEADER_BYTES + q.bytes.length;
+      const size = FRAME_HEADER_BYTES + q.length;
       this.index.push({ seq: q.seq, offset, size });
-      this.remember(new Uint8Array(bytes.buffer, bytes.byteOffset + pos + FRAME_HEADER_BYTES, q.bytes.length));
+      this.remember(new Uint8Array(bytes.buffer, bytes.byteOffset + pos + FRAME_HEADER_BYTES, q.length));
       offset += size;
       pos += size;
     }
     this.size = offset;
     this.queuedBytes -= bytes.length;
     const last = batch[batch.length - 1]!;
-    for (const q of batch) q.resolve({ seq: q.seq, bytes: q.bytes });
-    for (const l of this.listeners) l({ seq: last.seq, bytes: last.bytes });
+    for (const q of batch) q.resolve({ seq: q.seq, bytes: q.bytes! });
+    for (const l of this.listeners) l({ seq: last.seq, bytes: last.bytes! });
+  }
+
+  /** After a failed batch: nothing in it or queued behind it is accepted, and the log takes no more. */
+  private stop(batch: Queued[], err: unknown, what: string): void {
+    this.failed = err instanceof Error ? err : new Error(String(err));
+    const io = new EventLogError('EVENT_LOG_IO', `${this.options.what}: ${what}, nothing in this batch was accepted (${this.failed.message})`, { cause: err });
+    for (const q of [...batch, ...this.queue]) q.reject(io);
+    this.queue = [];
   }
 
   private firstAfter(afterSeq: number): number {

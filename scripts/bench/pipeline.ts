@@ -69,7 +69,16 @@ async function rawPublish(broker: Broker, n: number, size: number): Promise<{ ra
   return { rate: (n / (t1 - t0)) * 1000, cpuUs: (cpu.user + cpu.system) / n };
 }
 
-async function agentPipeline(broker: Broker, dir: string, n: number): Promise<{ rate: number; size: number; flushes: number; elu: number; cpuUs: number }> {
+interface AgentRun {
+  rate: number;
+  size: number;
+  flushes: number;
+  elu: number;
+  cpuUs: number;
+}
+
+/** `thread`: the product's default (bursts signed on the signing thread); false: every signature on the event loop. */
+async function agentPipeline(broker: Broker, dir: string, n: number, thread = true): Promise<AgentRun> {
   const pki = await makePki(join(dir, 'pki'));
   const unit = await makeUnit(pki.enterprise, unitCode(7));
   const state = join(dir, 'state');
@@ -83,6 +92,7 @@ async function agentPipeline(broker: Broker, dir: string, n: number): Promise<{ 
     maxBytes: 512 << 20,
     reserveBytes: 64 << 10,
     now: () => Math.floor(Date.now() / 1000),
+    ...(thread ? {} : { signingThread: false as const }),
   });
   const ackLog = await FramedLog.open({ path: join(state, 'acks.log'), quarantineDir: join(state, 'quarantine'), maxBytes: 1 << 20, reserveBytes: 0, what: 'ack log' });
   const outbox = new DurableOutbox({ event: eventLog.store, ack: ackLog }, join(state, 'outbox.json'));
@@ -129,30 +139,40 @@ export async function runPipelineBench(events: number, rounds = 3): Promise<{ ra
     // Warm both paths once (JIT, broker), then measure agent, raw, agent, raw, ... and keep
     // each side's best round (load from other processes hits both alike).
     await agentPipeline(broker, join(dir, 'warm'), Math.min(500, events));
+    await agentPipeline(broker, join(dir, 'warm-loop'), Math.min(500, events), false);
     await rawPublish(broker, Math.min(500, events), 300);
-    let best = { rate: 0, size: 0, flushes: 0, elu: 0, cpuUs: Infinity };
+    const keep = (best: AgentRun | undefined, a: AgentRun): AgentRun => (best && best.rate >= a.rate ? { ...best, cpuUs: Math.min(best.cpuUs, a.cpuUs) } : { ...a, cpuUs: Math.min(best?.cpuUs ?? Infinity, a.cpuUs) });
+    let best: AgentRun | undefined;
+    let loop: AgentRun | undefined;
     let raw = { rate: 0, cpuUs: Infinity };
     const perRound: string[] = [];
-    let agentCpu = Infinity;
     for (let r = 0; r < rounds; r++) {
       const a = await agentPipeline(broker, join(dir, `run${r}`), events);
-      if (a.rate > best.rate) best = a;
-      agentCpu = Math.min(agentCpu, a.cpuUs);
+      best = keep(best, a);
+      const l = await agentPipeline(broker, join(dir, `loop${r}`), events, false);
+      loop = keep(loop, l);
       const b = await rawPublish(broker, events, a.size);
-      if (b.rate > raw.rate) raw = { rate: b.rate, cpuUs: Math.min(raw.cpuUs, b.cpuUs) };
-      else raw.cpuUs = Math.min(raw.cpuUs, b.cpuUs);
-      perRound.push(`${fmt(a.rate)}/${fmt(b.rate)} = ${(a.rate / b.rate).toFixed(2)}x`);
+      raw = { rate: Math.max(raw.rate, b.rate), cpuUs: Math.min(raw.cpuUs, b.cpuUs) };
+      perRound.push(`${fmt(a.rate)}/${fmt(l.rate)}/${fmt(b.rate)} = ${(a.rate / b.rate).toFixed(2)}x/${(l.rate / b.rate).toFixed(2)}x`);
     }
+    best = best!;
+    loop = loop!;
     const ratio = best.rate / raw.rate;
+    const detail = (a: AgentRun): string => `${(events / a.flushes).toFixed(1)} events per fdatasync, event loop ${(a.elu * 100).toFixed(0)}% busy, ${a.cpuUs.toFixed(0)} us CPU per event`;
     table(`agent event pipeline: ${fmt(events)} events, ${WINDOW} in flight, ${best.size}-byte signed events (${machine()}, ${loadNote()})`, [
       { name: `raw MQTT.js QoS 1 publish, ${WINDOW} in flight (${best.size} B)`, value: `${fmt(raw.rate)}/s`, ratio: `1.00x (baseline); ${raw.cpuUs.toFixed(0)} us CPU per message` },
       {
-        name: 'sign + durable append (group commit, fdatasync) + QoS 1 publish',
+        name: 'sign on the event loop + durable append + QoS 1 publish',
+        value: `${fmt(loop.rate)}/s`,
+        ratio: `${(loop.rate / raw.rate).toFixed(2)}x raw; ${detail(loop)}`,
+      },
+      {
+        name: 'sign on the signing thread + durable append (group commit, fdatasync) + QoS 1 publish',
         value: `${fmt(best.rate)}/s`,
-        ratio: `${ratio.toFixed(2)}x raw; ${(events / best.flushes).toFixed(1)} events per fdatasync, event loop ${(best.elu * 100).toFixed(0)}% busy, ${agentCpu.toFixed(0)} us CPU per event  ${verdict(ratio >= 0.3, 'target >= 0.30x')}`,
+        ratio: `${ratio.toFixed(2)}x raw; ${detail(best)} (all threads)  ${verdict(ratio >= 0.3, 'target >= 0.30x')}`,
       },
     ]);
-    console.log(`  rounds (agent/raw): ${perRound.join(', ')}`);
+    console.log(`  rounds (thread/loop/raw): ${perRound.join(', ')}`);
     return { ratio };
   } finally {
     await broker.stop();

@@ -58,6 +58,35 @@ function protectedFor(signer: Signer, contentType: string, extra: Map<number, Cb
   return bytes;
 }
 
+/** Length of an EdDSA signature: what a template leaves room for. */
+const EDDSA_SIGNATURE_BYTES = 64;
+
+/**
+ * An EdDSA COSE_Sign1 before its signature: the Sig_structure to sign and the message with
+ * the signature's 64 bytes still zero. Both hold the payload last but one (the message) or
+ * last (the Sig_structure), at the offsets given, so a caller that fills a hole in the payload
+ * after building the template (the event chain's prevHash, sdk/messages/event-chain.ts)
+ * patches both copies alike. Filling the signature in gives exactly what `signSign1` makes.
+ */
+export interface Sign1Template {
+  toBeSigned: Uint8Array;
+  message: Uint8Array;
+  payloadInToBeSigned: number;
+  payloadInMessage: number;
+  signatureAt: number;
+}
+
+export function sign1Template(payload: Uint8Array, signer: Signer, options: Sign1Options): Sign1Template {
+  if (signer.alg !== COSE_ALG_EDDSA) throw new CoseError('COSE_ALG', `sign1Template: expected an EdDSA signer (alg ${COSE_ALG_EDDSA}), got alg ${signer.alg}`);
+  const protectedBytes = protectedFor(signer, options.contentType, options.extraProtected);
+  const toBeSigned = sigStructure1(protectedBytes, payload, options.externalAad);
+  const unprotected = options.unprotected && options.unprotected.size > 0 ? encodeCbor(options.unprotected) : EMPTY_MAP;
+  const message = coseSign1Bytes(protectedBytes, unprotected, payload, new Uint8Array(EDDSA_SIGNATURE_BYTES));
+  const signatureAt = message.length - EDDSA_SIGNATURE_BYTES;
+  // The signature's head (0x58 0x40) sits between the payload and the signature.
+  return { toBeSigned, message, payloadInToBeSigned: toBeSigned.length - payload.length, payloadInMessage: signatureAt - 2 - payload.length, signatureAt };
+}
+
 /** Signs `payload` (already-encoded bytes) as a tagged COSE_Sign1. */
 export async function signSign1(payload: Uint8Array, signer: Signer, options: Sign1Options): Promise<Uint8Array> {
   const protectedBytes = protectedFor(signer, options.contentType, options.extraProtected);

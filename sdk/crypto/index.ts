@@ -3,3 +3,4 @@ export { nodeEd25519 } from './ed25519-node.js';
 export { nobleEd25519 } from './ed25519-noble.js';
 export { type Signer, seedSigner, keyId, kidHex, COSE_ALG_EDDSA } from './signer.js';
 export { sha256, randomBytes32, toHex, fromHex } from './hash.js';
+export { type ChainSigned, type ChainThreadOptions } from './chain-thread.js';

@@ -2,7 +2,7 @@
  * Signing goes through a Signer over a key handle, never through raw key bytes, so a TPM or a
  * secure element can stand in for a key file later: it only has to implement `sign`.
  */
-import { createHash } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { expectBytes } from '../errors.js';
 import type { Ed25519Backend } from './backend.js';
 import { nodeEd25519, privateKeyObject, signWithKeyObject } from './ed25519-node.js';
@@ -17,6 +17,17 @@ export interface Signer {
   readonly kid: Uint8Array;
   readonly publicKey: Uint8Array;
   sign(message: Uint8Array): Promise<Uint8Array>;
+}
+
+/**
+ * The private key objects of in-memory node signers, for the SDK's own signing thread
+ * (chain-thread.ts) and nothing else: not exported from the package, never serialised.
+ */
+const threadKeys = new WeakMap<Signer, KeyObject>();
+
+/** The key a signing thread may sign with for `signer`; undefined for signers that keep their key elsewhere. */
+export function threadSigningKey(signer: Signer): KeyObject | undefined {
+  return threadKeys.get(signer);
 }
 
 /** kid = SHA-256(raw public key)[0..16). Stable, public, and names the key in every header. */
@@ -47,6 +58,7 @@ export function seedSigner(seed: Uint8Array, backend: Ed25519Backend = nodeEd255
       return keyObject ? signWithKeyObject(message, keyObject) : backend.sign(message, secret);
     },
   };
+  if (keyObject) threadKeys.set(signer, keyObject);
   Object.defineProperty(signer, 'toJSON', { value: () => ({ alg: COSE_ALG_EDDSA, kid: kidHex(kid) }) });
   return signer;
 }

@@ -20,6 +20,7 @@ export {
   decodeChainBreak,
   type ChainBreak,
 } from './event.js';
+export { EventSigningThread, type PreparedEvent } from './event-chain.js';
 export { orderKind, orderSchema, signOrder, verifyOrder, ORDER_MAX_BYTES, type Order, type OrderCheck, type VerifiedOrder } from './order.js';
 export { heartbeatKind, heartbeatSchema, signHeartbeat, compareHeartbeatSeq, type Heartbeat } from './heartbeat.js';
 export { birthKind, birthSchema, signBirth, compareBirthSeq, type Birth, type BirthSeq } from './birth.js';

@@ -24,6 +24,8 @@ import { isRobotIdError } from '../../sdk/index.js';
 const CODE = '86123456789012345678901234567';
 let dir: string;
 let signer: Signer;
+/** Each test runs twice: every signature on the event loop, and every one on the signing thread. */
+let signingThread: EventLogOptions['signingThread'];
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'rid-evlog-'));
@@ -33,7 +35,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 function opts(path: string, extra: Partial<EventLogOptions> = {}): EventLogOptions {
   let t = 1_700_000_000;
-  return { path, quarantineDir: join(dir, 'quarantine'), code: CODE, signer, maxBytes: 1 << 24, reserveBytes: 4096, now: () => t++, ...extra };
+  return { path, quarantineDir: join(dir, 'quarantine'), code: CODE, signer, maxBytes: 1 << 24, reserveBytes: 4096, now: () => t++, signingThread, ...extra };
 }
 
 /** Decodes every record, checks signatures, seq continuity and the hash chain; returns the payloads. */
@@ -61,7 +63,14 @@ async function fill(path: string, n: number): Promise<LoggedEvent[]> {
   return acked;
 }
 
-describe('event log', () => {
+describe.each([
+  ['every signature on the event loop', false],
+  ['every signature on the signing thread', { backlog: 0, idleMs: 200 }],
+] as const)('event log, %s', (_name, mode) => {
+  beforeEach(() => {
+    signingThread = mode;
+  });
+
   it('appends, survives reopen, and chains every entry to the one before', async () => {
     const path = join(dir, 'events.log');
     const acked = await fill(path, 5);
@@ -91,6 +100,9 @@ describe('event log', () => {
     expect(off).toBe(full.length);
     const from = ends[2]!; // every offset within the last three entries
     for (let cut = from; cut <= full.length; cut++) {
+      // Each reopen starts a signing thread (about 25 ms) in that mode: there, every frame
+      // end and every 29th offset; the loop mode covers every offset.
+      if (mode !== false && !ends.includes(cut) && cut % 29 !== 0) continue;
       const p = join(dir, `cut.log`);
       writeFileSync(p, full.subarray(0, cut));
       const log = await EventLog.open(opts(p));
@@ -220,6 +232,31 @@ describe('event log', () => {
     copyFileSync(path, join(dir, 'copy.log'));
     const again = await EventLog.open(opts(path, { maxBytes: 8 * 1024, reserveBytes: 2 * 1024 }));
     expect(readChain(again).map((c) => c.hash)).toEqual([...acked, reserved].map((a) => toHex(a.hash)));
+    await again.close();
+  });
+});
+
+describe('event log, switching between the event loop and the signing thread', () => {
+  it('single appends on the loop, bursts on the thread, through its idle stop and restart: one sound chain', async () => {
+    signingThread = { backlog: 4, idleMs: 50 };
+    const path = join(dir, 'events.log');
+    const log = await EventLog.open(opts(path));
+    const burst = (from: number) => Promise.all(Array.from({ length: 40 }, (_, i) => log.append({ kind: 'maintenance', note: `burst ${from + i}` })));
+    await log.append({ kind: 'maintenance', note: 'single 1' });
+    expect(log.signingThreadRunning).toBe(false);
+    await burst(0);
+    expect(log.signingThreadRunning).toBe(true);
+    // Right after the burst (thread idle, still running): back on the loop, chained to the thread's last entry.
+    await log.append({ kind: 'fault', note: 'single 2' });
+    await expect.poll(() => log.signingThreadRunning, { timeout: 3000 }).toBe(false);
+    await burst(100);
+    await log.append({ kind: 'fault', note: 'single 3' });
+    expect(log.head.seq).toBe(83);
+    expect(toHex(log.head.hash)).toBe(toHex(entryHash(log.read(82, 1)[0]!.bytes)));
+    await log.close();
+    const again = await EventLog.open(opts(path));
+    expect(again.breaks).toEqual([]);
+    expect(readChain(again).map((c) => c.seq)).toEqual(Array.from({ length: 83 }, (_, i) => i + 1));
     await again.close();
   });
 });
