@@ -1,5 +1,5 @@
 export { RecallSync, type RecallSyncDeps } from './sync.js';
-export { IndexMarks, MARKS_FORMAT, type Mark, type HeldMark } from './marks.js';
+export { IndexMarks, type Mark, type HeldMark } from './marks.js';
 export { freshness, type Freshness, type FreshnessInput, type ScopeView } from './freshness.js';
 export type { SyncLink, NoticeSink, RecallSyncStatus, IndexRejection, HeldIndexStatus, SyncLog } from './types.js';
 export { recallsModule } from './module.js';
