@@ -85,6 +85,7 @@ export async function startAgent(config: Readonly<AgentConfig>, options: StartOp
       reserveBytes: config.logReserveBytes,
       now: () => time.nowSeconds(),
       faults: options.faults,
+      signingThread: config.signingThread === 'off' ? false : { backlog: config.signingThread === 'always' ? 0 : undefined },
     });
     cleanups.push(() => eventLog.close());
     const timeLog = log.child({ module: 'time' });

@@ -15,6 +15,7 @@ export const defaultConfig: Readonly<Omit<AgentConfig, 'trustStore' | 'socketPat
   maxLogBytes: 64 * 1024 * 1024,
   maxAckLogBytes: 16 * 1024 * 1024,
   logReserveBytes: 64 * 1024,
+  signingThread: 'burst',
   recallIndexMaxAgeMs: 24 * 3600 * 1000,
   timeFloorPersistIntervalMs: 60_000,
   orderSkewSeconds: 300,

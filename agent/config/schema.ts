@@ -45,6 +45,7 @@ export const CONFIG_KEYS: Readonly<Record<keyof AgentConfig, KeySpec>> = {
   maxLogBytes: { type: { t: 'int', min: 64 * 1024 } },
   maxAckLogBytes: { type: { t: 'int', min: 64 * 1024 } },
   logReserveBytes: { type: { t: 'int', min: 16 * 1024 } },
+  signingThread: { type: { t: 'enum', values: ['burst', 'always', 'off'] } },
   recallAction: { type: { t: 'recallAction' }, optional: true },
   recallIndexMaxAgeMs: ms(1000),
   timeFloorPersistIntervalMs: ms(100),

@@ -48,6 +48,12 @@ export interface AgentConfig {
   maxAckLogBytes: number;
   /** Part of maxLogBytes kept for chain-break records and lifecycle orders. */
   logReserveBytes: number;
+  /**
+   * Where event-log entries are signed (docs/key-handling.md §"The signing thread"): 'burst'
+   * on a worker thread while appends queue up, else on the event loop; 'always' every entry on
+   * the thread; 'off' never (one core, or a key that is not in memory).
+   */
+  signingThread: 'burst' | 'always' | 'off';
   recallAction?: RecallAction;
   /** A recall index older than this is reported stale. */
   recallIndexMaxAgeMs: number;

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { TrustStore, eventKind, heartbeatKind, unitTopic, verifyIdentityRecord, verifyUnitMessage } from '../../sdk/index.js';
+import { callAgent } from '../../agent/index.js';
 import { startBroker } from '../helpers/broker.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { binaryPath, binaryTarget, buildBinaries, repoRoot, runBinary, startBinary, type Arch, type BinaryTarget, type RunningBinary } from '../helpers/binary.js';
@@ -142,6 +143,8 @@ describe.skipIf(skipAll)('single executables (ROBOT_ID_SKIP_BINARY=1 skips)', ()
               ROBOT_ID_BROKER_URL: broker.url,
               ROBOT_ID_HARDWARE_ID_SOURCE: join(dir, 'hwid'),
               ROBOT_ID_HEARTBEAT_INTERVAL_MS: '300',
+              // Every entry signed on the signing thread: proves the eval worker runs inside the executable.
+              ROBOT_ID_SIGNING_THREAD: 'always',
             };
             agent = startBinary(target, ['agent'], { env });
             await agent.waitForLine((l) => l.includes('broker connected'), 30_000);
@@ -149,6 +152,13 @@ describe.skipIf(skipAll)('single executables (ROBOT_ID_SKIP_BINARY=1 skips)', ()
             const added = await runBinary(target, ['event', 'add', '--kind', 'maintenance', '--note', 'smoke test'], { env, timeoutMs: RUN_TIMEOUT_MS });
             expect(added.status).toBe(0);
             await waitFor(() => events.includes('maintenance'), 'the event on the wire');
+            // A burst through the local socket, on the signing thread too; every entry verifies.
+            const burst = await Promise.all(
+              Array.from({ length: 24 }, (_, i) => callAgent<{ seq: number }>({ socketPath: join(dir, 'robot', 'agent.sock') }, 'POST', '/v1/events', { kind: 'fault', note: `burst ${i}` }, 10_000)),
+            );
+            expect(burst.map((b) => b.status)).toEqual(Array(24).fill(201));
+            expect(new Set(burst.map((b) => b.body.seq)).size).toBe(24);
+            await waitFor(() => events.filter((k) => k === 'fault').length === 24, 'the burst on the wire, every entry verified');
             // The Docker HEALTHCHECK: same executable, same command.
             const health = await runBinary(target, ['health'], { env, timeoutMs: RUN_TIMEOUT_MS });
             expect(health.status).toBe(0);
