@@ -56,6 +56,11 @@ function keyBytes(key: number | string): Uint8Array {
   return encoder.encode(typeof key === 'number' && needsBigInt(key) ? BigInt(key) : key);
 }
 
+function smallUintKeys(m: Map<unknown, unknown>): boolean {
+  for (const k of m.keys()) if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k >= U32 || Object.is(k, -0)) return false;
+  return true;
+}
+
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
@@ -89,6 +94,13 @@ function toCanonical(value: unknown, path: string): unknown {
       }
       if (Array.isArray(value)) return value.map((v, i) => toCanonical(v, `${path}[${i}]`));
       if (value instanceof Map) {
+        if (smallUintKeys(value)) {
+          // Keys 0 .. 2^32-1 encode as heads whose bytes sort as the numbers do: no encoding
+          // of each key needed (every payload schema's labels; held to the general path by a test).
+          const keys = [...value.keys()] as number[];
+          keys.sort((a, b) => a - b);
+          return new Map(keys.map((k) => [k, toCanonical(value.get(k), `${path}.${k}`)]));
+        }
         const entries: { k: unknown; kb: Uint8Array; v: unknown }[] = [];
         for (const [k, v] of value) {
           if (!(typeof k === 'string' || (typeof k === 'number' && Number.isSafeInteger(k)))) {

@@ -165,7 +165,8 @@ export class ChainSigningThread {
     }
     clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
-    this.worker.ref();
+    // Work in flight keeps the process alive; an idle thread never does.
+    if (this.inFlight === 0) this.worker.ref();
     this.outgoing.push(job);
     if (!this.flushScheduled) {
       // Everything submitted in this turn of the event loop goes to the thread as one message.
