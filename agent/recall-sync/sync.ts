@@ -34,6 +34,14 @@ import { freshness, type Freshness } from './freshness.js';
 import { IndexMarks } from './marks.js';
 import type { IndexRejection, NoticeSink, RecallSyncStatus, SyncLink, SyncLog } from './types.js';
 
+/**
+ * Resolves on a later turn of the event loop (after pending I/O callbacks). Each queued
+ * message is handled on its own turn, so a burst (every retained notice and index of four
+ * scopes after a reconnect) never holds the loop for all of its verifications and fsync'd
+ * writes: heartbeats, receipts, acks whose write completed and the local API run in between.
+ */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 export interface RecallSyncDeps {
   code: RobotCode;
   /** kid of the unit's own device key. */
@@ -92,6 +100,7 @@ export class RecallSync {
       if (!where || !this.scopes.some((s) => scopePath(s) === where.scope)) return;
       const bytes = new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
       this.queue = this.queue
+        .then(nextTurn)
         .then(() => (where.recallId ? this.onNotice(topic, where.scope, bytes) : this.onIndex(where.scope, bytes)))
         .catch((err: unknown) => this.deps.log.error({ topic, err: { message: (err as Error).message } }, 'recall sync failed on a message'));
     });

@@ -66,8 +66,14 @@ async function signed(over: Partial<RecallInput> = {}): Promise<Uint8Array> {
 class Sink {
   readonly held = new Map<string, number>();
   readonly seen: string[] = [];
+  /** For each notice: whether the event loop turned (an immediate ran) since the previous one. */
+  readonly turned: boolean[] = [];
+  private turnedSinceLast = true;
   async handleNotice(bytes: Uint8Array, source: string): Promise<unknown> {
     this.seen.push(source);
+    this.turned.push(this.turnedSinceLast);
+    this.turnedSinceLast = false;
+    setImmediate(() => (this.turnedSinceLast = true));
     const n = openRecall(bytes).value;
     this.held.set(n.recallId, Math.max(n.revision, this.held.get(n.recallId) ?? 0));
     return undefined;
@@ -176,6 +182,37 @@ describe('recall sync on the robot', () => {
     expect(lonely.sync.status()).toMatchObject({ stale: true, required: ['c/86'], indexes: [] });
     await platform.endAsync(true);
     platform = await connectAsync(broker.url, { clientId: 'platform-recall-sync-test' });
+  });
+
+  it('handles a burst of retained messages one per event-loop turn, in arrival order', async () => {
+    // Six notices retained in three of the unit's scopes, with their indexes: after it
+    // subscribes, the robot receives them all at once. Between two of them, I/O callbacks
+    // and immediates (heartbeats, receipts, completed ack writes) get their turn. A broker of
+    // its own: the other tests' persistent sessions would queue these indexes for their units.
+    const own = await startBroker();
+    const publisher = await connectAsync(own.url, { clientId: 'platform-recall-sync-burst' });
+    try {
+      const pub = new RecallPublisher({ stateDir: join(a.dir, 'p4'), signer: a.index.signer, certificate: a.index.certificate!, country: '86', trust: a.root.trust });
+      const targets = [{ enterprise: '1234', model: '567890' }, { enterprise: '1234' }, { country: '86' }];
+      for (const target of [...targets, ...targets]) await pub.publish(await signed({ target }), retainedTransport(publisher));
+      const sink = new Sink();
+      const link = new MqttLink({ code: CODE.code, log, options: { brokerUrl: own.url, keepaliveSeconds: 30, reconnectMinMs: 50, reconnectMaxMs: 500 } });
+      const sync = new RecallSync({ code: CODE, deviceKid: DEVICE_KID, trust: a.root.trust, dir: join(a.dir, 'r5'), notices: sink, maxAgeMs: 60_000, log });
+      sync.start(link);
+      link.start();
+      running.push({ link, sync });
+      await until(() => sink.held.size === 6 && sync.status().indexes.length === 3, 'six notices and three indexes');
+      await sync.idle();
+      // An index that arrives before the notices it lists has them fetched again: at least six.
+      expect(sink.turned.length).toBeGreaterThanOrEqual(6);
+      expect(sink.turned.filter((t) => !t)).toEqual([]);
+      expect(sync.status().missing).toEqual([]);
+      sync.stop();
+      await link.stop();
+    } finally {
+      await publisher.endAsync(true);
+      await own.stop();
+    }
   });
 
   it('applies revocations from the country index and reports its own', async () => {
