@@ -12,7 +12,7 @@
  * memory per simulated robot and the ingest's throughput. Target: all acknowledged within 10 s.
  *
  * Options: --robots N (1000) --workers W (1 per 3,400 robots, 2,500 with an action; at least 1) --batch 100
- *   --batch-pause-ms 100 --heartbeat-ms 30000 --action <program>|none (/bin/true) --action-timeout-ms 300000
+ *   --batch-pause-ms 100 --heartbeat-ms 60000 (the agent's default) --action <program>|none (/bin/true) --action-timeout-ms 300000
  *   --ack-timeout-s 120 --connect-timeout-s (N/50 + 60) --state-root <dir> (/dev/shm when present)
  *   --broker <mqtt url> (use a running broker) --json (result as one JSON line) --quiet
  *   --profile <dir> (CPU profiles of the recall phase: every worker and the platform)
@@ -26,9 +26,11 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type MqttClient } from 'mqtt';
 import { RecallPublisher, campaignStatus, connectIngest, readRegistry, signRecall, type IngestConnection, type VerifiedIdentity } from '../../sdk/index.js';
+import { defaultConfig } from '../../agent/config/defaults.js';
 import { startMosquitto, type Broker } from '../bench/mosquitto.js';
 import { COUNTRY, ENTERPRISE, MODEL, makePki } from '../bench/pki.js';
 import type { FromWorker, Memory, ToWorker, WorkerConfig } from './protocol.js';
+import { cpuSnapshot, cpuWindow, type CpuWindow } from './cpu.js';
 import { dist, kib, mib, printTable, secs, type Dist } from './stats.js';
 
 export interface SimOptions {
@@ -61,6 +63,10 @@ export interface SimResult {
   ackVerified?: Dist;
   ackApplied?: Dist;
   ingestMsgsPerSec: number;
+  /** Heartbeats the ingest verified between the publish and the last ack counted. */
+  heartbeatsInWindow: number;
+  /** CPU ms spent from the publish until the last ack was counted (from /proc; Linux only). */
+  cpu: CpuWindow;
   rssPerRobot: number;
   rssPerRobotAboveStart: number;
   acknowledged: number;
@@ -94,7 +100,8 @@ export function parseArgs(argv: string[]): SimOptions {
     workers: Math.max(1, Math.min(robots, num('workers', Math.ceil(robots / perWorker)))),
     batch: Math.max(1, num('batch', 100)),
     batchPauseMs: num('batch-pause-ms', 100),
-    heartbeatMs: Math.max(1000, num('heartbeat-ms', 30_000)),
+    // The agent's own default (60 s); each robot's timer starts at a random phase (robot.ts).
+    heartbeatMs: Math.max(1000, num('heartbeat-ms', defaultConfig.heartbeatIntervalMs)),
     action,
     actionTimeoutMs: num('action-timeout-ms', 300_000),
     ackTimeoutS: num('ack-timeout-s', 120),
@@ -151,7 +158,7 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
   process.once('SIGTERM', onSignal);
   try {
     say(`fleet-sim: ${o.robots} robots in ${o.workers} worker processes on ${cpus().length} x ${cpus()[0]?.model}, Node ${process.version}, load ${loadavg()[0]!.toFixed(2)}`);
-    say(`  state dirs under ${stateRoot}, action ${o.action}, heartbeat every ${o.heartbeatMs} ms, connecting ${o.batch} per ${o.batchPauseMs} ms per worker`);
+    say(`  state dirs under ${stateRoot}, action ${o.action}, heartbeat every ${o.heartbeatMs} ms (random phase), connecting ${o.batch} per ${o.batchPauseMs} ms per worker`);
     const pki = await makePki(join(tmp, 'pki'));
     if (!o.brokerUrl) broker = await startMosquitto();
     const brokerUrl = o.brokerUrl ?? broker!.url;
@@ -235,27 +242,50 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
     await ingest.ready;
     const ing = ingest.ingest;
     let births = 0;
+    /** Messages the ingest verified, by kind (whole run). */
+    const kinds = new Map<string, number>();
     const ackAt = new Map<string, { verified?: number; applied?: number; failed?: number }>();
+    // Units whose final ack is in (the wanted status, or failed, which is not retried), counted
+    // as they arrive: scanning 10,000 entries every 25 ms took the platform's CPU from the ingest.
+    const want = o.action === 'none' ? 'verified' : 'applied';
+    let settledUnits = 0;
     const failReasons = new Map<string, number>();
     const ackBytes: { code: string; bytes: Uint8Array }[] = [];
     const rejections = new Map<string, number>();
     ing.on('message', (m) => {
+      kinds.set(m.kind, (kinds.get(m.kind) ?? 0) + 1);
       if (m.kind === 'birth') births++;
       else if (m.kind === 'ack') {
         const status = (m.value as { status: string }).status;
         const a = ackAt.get(m.code!) ?? {};
+        const wasSettled = a[want] !== undefined || a.failed !== undefined;
         if (status === 'verified' || status === 'applied' || status === 'failed') a[status] ??= wallMs();
         if (status === 'failed') {
           const reason = (m.value as { reason?: string }).reason ?? 'unknown';
           failReasons.set(reason, (failReasons.get(reason) ?? 0) + 1);
         }
         ackAt.set(m.code!, a);
+        if (!wasSettled && (a[want] !== undefined || a.failed !== undefined)) settledUnits++;
       }
     });
     ing.on('rejected', (r) => rejections.set(r.reason, (rejections.get(r.reason) ?? 0) + 1));
     ingest.client.on('message', (topic, payload) => {
       if (topic.endsWith('/ack')) ackBytes.push({ code: topic.split('/')[3]!, bytes: new Uint8Array(payload) });
     });
+
+    // The platform's recall publisher publishes its retained set (at least the country index,
+    // always) before any robot connects, as a running platform does on every (re)connect
+    // (republishAll): a robot subscribes, receives the current indexes and verifies them (and
+    // the platform certificate, once per robot) while it connects, not first during a recall.
+    const publisher = new RecallPublisher({ stateDir: join(tmp, 'publisher'), signer: pki.platform.signer, certificate: pki.platform.certificate!, country: COUNTRY, trust: pki.root.trust });
+    publisherClient = await new Promise<MqttClient>((resolve, reject) => {
+      const c = connect(brokerUrl, { clientId: 'fleet-sim-publisher', clean: true });
+      c.once('connect', () => resolve(c));
+      c.once('error', reject);
+    });
+    const pc = publisherClient;
+    const transport = { publishRetained: async (topic: string, payload: Uint8Array) => void (await pc.publishAsync(topic, Buffer.from(payload), { qos: 1, retain: true })) };
+    await publisher.republishAll(transport);
 
     // Robots connect in batches.
     const sum = (f: (w: WorkerState) => number): number => workers.reduce((n, w) => n + f(w), 0);
@@ -289,13 +319,6 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
       pki.platform.signer,
       pki.platform.certificate!,
     );
-    const publisher = new RecallPublisher({ stateDir: join(tmp, 'publisher'), signer: pki.platform.signer, certificate: pki.platform.certificate!, country: COUNTRY, trust: pki.root.trust });
-    publisherClient = await new Promise<MqttClient>((resolve, reject) => {
-      const c = connect(brokerUrl, { clientId: 'fleet-sim-publisher', clean: true });
-      c.once('connect', () => resolve(c));
-      c.once('error', reject);
-    });
-    const pc = publisherClient;
     let platformProfiler: Session | undefined;
     if (o.profileDir) {
       mkdirSync(o.profileDir, { recursive: true });
@@ -307,19 +330,22 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
       await sleep(200);
     }
     const verifiedBefore = ing.stats.verified;
+    const kindsBefore = new Map(kinds);
+    const cpuBefore = cpuSnapshot(workers.map((w) => w.child.pid), broker?.pid);
     const T0 = wallMs();
     const t0 = performance.now();
-    await publisher.publish(notice, { publishRetained: async (topic, payload) => void (await pc.publishAsync(topic, Buffer.from(payload), { qos: 1, retain: true })) });
+    await publisher.publish(notice, transport);
     const publishedMs = performance.now() - t0;
-    const want = o.action === 'none' ? 'verified' : 'applied';
     const counted = (): number => [...ackAt.values()].filter((a) => a[want] !== undefined).length;
     // Finished when every unit's last ack is in: applied, or failed (which it will not retry).
-    const settled = (): number => [...ackAt.values()].filter((a) => a[want] !== undefined || a.failed !== undefined).length;
-    const done = await waitFor('acknowledgements', () => settled() >= o.robots, o.ackTimeoutS * 1000, () =>
+    const done = await waitFor('acknowledgements', () => settledUnits >= o.robots, o.ackTimeoutS * 1000, () =>
       say(
         `  [recall +${secs(performance.now() - t0)}] robots verified ${sum((w) => w.progress.verified)}/${o.robots}, applied ${sum((w) => w.progress.applied)}, failed ${sum((w) => w.progress.failed)}; acks counted by the ingest: verified ${[...ackAt.values()].filter((a) => a.verified).length}${want === 'verified' ? '' : `, ${want} ${counted()}`}; ingest ${ing.stats.verified - verifiedBefore} verified since publish`,
       ),
     );
+    const cpu = cpuWindow(cpuBefore, cpuSnapshot(workers.map((w) => w.child.pid), broker?.pid));
+    const kindsInWindow = [...kinds].map(([k, n]): [string, number] => [k, n - (kindsBefore.get(k) ?? 0)]).filter(([, n]) => n > 0);
+    const heartbeatsInWindow = kindsInWindow.find(([k]) => k === 'heartbeat')?.[1] ?? 0;
     const lastAck = Math.max(...[...ackAt.values()].map((a) => Math.max(a[want] ?? 0, a.failed ?? 0)));
     const windowMs = (done ? lastAck : wallMs()) - T0;
     const ingestRate = ((ing.stats.verified - verifiedBefore) / windowMs) * 1000;
@@ -364,6 +390,8 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
       [`all ${want} acks counted`, done && counted() === o.robots ? secs(windowMs) : `NOT DONE: ${counted()} of ${o.robots} ${want} after ${secs(windowMs)}`],
       [`campaign status (campaignStatus over ${ackBytes.length} acks)`, `${status.counts.applied} applied, ${status.counts.verified} verified, ${status.counts.pending} pending, ${status.counts.failed} failed, ${status.counts.rejected} rejected, ${status.invalidAcks} invalid; computed in ${statusMs.toFixed(0)} ms`],
       ['ingest throughput during the recall', `${Math.round(ingestRate)} verified msg/s (${ing.stats.verified - verifiedBefore} msgs; ${ing.stats.receipts} receipts signed in the whole run)`],
+      ['ingest messages from the publish to the last ack', kindsInWindow.map(([k, n]) => `${k} ${n}`).join(', ') || 'none'],
+      ['CPU from the publish to the last ack', cpuText(cpu, o.robots)],
       ['failed acks (reason: count)', failReasons.size ? [...failReasons].map(([k, v]) => `${k} ${v}`).join(', ') : 'none'],
       ['ingest rejections (whole run)', rejections.size ? [...rejections].map(([k, v]) => `${k} ${v}`).join(', ') : 'none'],
       ['memory per simulated robot', `${kib(robotsRss / o.robots)} RSS of the workers / robot (${kib((robotsRss - baseRss) / o.robots)} above the workers' start)`],
@@ -383,6 +411,8 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
       ackVerified: dist(rel([...ackAt.values()].map((a) => a.verified))),
       ackApplied: dist(rel([...ackAt.values()].map((a) => a.applied))),
       ingestMsgsPerSec: ingestRate,
+      heartbeatsInWindow,
+      cpu,
       rssPerRobot: robotsRss / o.robots,
       rssPerRobotAboveStart: (robotsRss - baseRss) / o.robots,
       acknowledged: counted(),
@@ -395,6 +425,13 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
     process.removeListener('SIGTERM', onSignal);
     await cleanup();
   }
+}
+
+function cpuText(c: CpuWindow, robots: number): string {
+  const s = (ms: number | undefined): string => (ms === undefined ? '?' : `${(ms / 1000).toFixed(1)} s`);
+  const perRobot = c.workers === undefined ? '' : ` (${((c.workers / robots) * 1000).toFixed(0)} us per robot)`;
+  const machine = c.busy === undefined || c.idle === undefined ? '' : `; machine ${s(c.busy)} busy, ${s(c.idle)} idle`;
+  return `workers ${s(c.workers)}${perRobot}, platform ${s(c.platform)}, mosquitto ${s(c.broker)}${machine}`;
 }
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('fleet-sim/main.ts')) {

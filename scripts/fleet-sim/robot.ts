@@ -38,6 +38,11 @@ export interface RobotOptions {
   stateDir: string;
   brokerUrl: string;
   heartbeatIntervalMs: number;
+  /**
+   * When the first timed heartbeat is due (then every interval): a fleet that booted at random
+   * times beats at random phases, not in the order this simulation connected its robots.
+   */
+  heartbeatPhaseMs: number;
   action?: RecallActionConfig;
   log: Logger;
   onConnect(): void;
@@ -52,7 +57,7 @@ export class SimRobot {
   private constructor(
     readonly link: MqttLink,
     readonly times: RobotTimes,
-    private readonly parts: { heartbeat: HeartbeatPublisher; sender: OutboxSender; presence: Presence; logs: FramedLog[]; sync: RecallSync; handler: RecallHandler },
+    private readonly parts: { phase: NodeJS.Timeout; heartbeat: HeartbeatPublisher; sender: OutboxSender; presence: Presence; logs: FramedLog[]; sync: RecallSync; handler: RecallHandler },
     code: string,
   ) {
     this.code = code;
@@ -133,11 +138,16 @@ export class SimRobot {
     });
     link.on('connect', () => o.onConnect());
     presence.attach(link);
-    heartbeat.start(link);
+    // The first timed beat at the phase, then every interval: the steady state of a fleet
+    // whose robots booted at random times (one beat per interval per robot, evenly spread).
+    const phase = setTimeout(() => {
+      void heartbeat.beat();
+      heartbeat.start(link);
+    }, o.heartbeatPhaseMs);
     sender.start();
     sync.start(link);
     await handler.start();
-    return new SimRobot(link, times, { heartbeat, sender, presence, logs: [eventLog, ackLog], sync, handler }, code);
+    return new SimRobot(link, times, { phase, heartbeat, sender, presence, logs: [eventLog, ackLog], sync, handler }, code);
   }
 
   start(): void {
@@ -145,6 +155,7 @@ export class SimRobot {
   }
 
   async stop(): Promise<void> {
+    clearTimeout(this.parts.phase);
     this.parts.heartbeat.stop();
     this.parts.sender.stop();
     this.parts.sync.stop?.();

@@ -76,6 +76,7 @@ async function connectAll(): Promise<void> {
         stateDir,
         brokerUrl: config.brokerUrl,
         heartbeatIntervalMs: config.heartbeatIntervalMs,
+        heartbeatPhaseMs: Math.random() * config.heartbeatIntervalMs,
         action: config.action,
         log,
         onConnect: () => connected++,
