@@ -4,7 +4,7 @@
  * QoS 1 publish by the outbox sender over the agent's MQTT link, against raw MQTT.js QoS 1
  * publishing of same-sized messages with the same number in flight, to the same mosquitto.
  * Both are timed from the first submit to the last message received by a subscriber.
- * Target: at least 0.3 of raw. Run: npx tsx scripts/bench/pipeline.ts [events=5000] [--rounds 3] [--profile <file>]
+ * Target: at least 0.3 of raw. Run: npx tsx scripts/bench/pipeline.ts [events=5000] [--rounds 3] [--submitters 128] [--profile <file>]
  * Process CPU per event (all threads: main, fs thread pool, GC) is printed for both sides: it
  * moves less with other load on the machine than the rates do.
  */
@@ -25,6 +25,11 @@ import { startMosquitto, type Broker } from './mosquitto.js';
 import { makePki, makeUnit, unitCode } from './pki.js';
 
 const WINDOW = 128;
+/** Local submitters appending at once (each waits until its event is durable): `--submitters N`. */
+const SUBMITTERS = (() => {
+  const at = process.argv.indexOf('--submitters');
+  return at > 0 ? Number(process.argv[at + 1]) : WINDOW;
+})();
 
 function client(url: string, clientId: string): Promise<MqttClient> {
   return new Promise((resolve, reject) => {
@@ -118,7 +123,7 @@ async function agentPipeline(broker: Broker, dir: string, n: number, thread = tr
       await eventLog.append({ kind: 'maintenance', note: 'bench: filter replaced on joint 3' });
     }
   };
-  await Promise.all(Array.from({ length: WINDOW }, submitter));
+  await Promise.all(Array.from({ length: SUBMITTERS }, submitter));
   const t1 = await count.done;
   const elu = performance.eventLoopUtilization(elu0).utilization;
   const cpu = process.cpuUsage(cpu0);
@@ -159,7 +164,7 @@ export async function runPipelineBench(events: number, rounds = 3): Promise<{ ra
     loop = loop!;
     const ratio = best.rate / raw.rate;
     const detail = (a: AgentRun): string => `${(events / a.flushes).toFixed(1)} events per fdatasync, event loop ${(a.elu * 100).toFixed(0)}% busy, ${a.cpuUs.toFixed(0)} us CPU per event`;
-    table(`agent event pipeline: ${fmt(events)} events, ${WINDOW} in flight, ${best.size}-byte signed events (${machine()}, ${loadNote()})`, [
+    table(`agent event pipeline: ${fmt(events)} events, ${WINDOW} in flight, ${SUBMITTERS} submitters, ${best.size}-byte signed events (${machine()}, ${loadNote()})`, [
       { name: `raw MQTT.js QoS 1 publish, ${WINDOW} in flight (${best.size} B)`, value: `${fmt(raw.rate)}/s`, ratio: `1.00x (baseline); ${raw.cpuUs.toFixed(0)} us CPU per message` },
       {
         name: 'sign on the event loop + durable append + QoS 1 publish',
