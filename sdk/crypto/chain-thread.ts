@@ -59,7 +59,7 @@ let key;
 let head;
 parentPort.on('message', (m) => {
   if (m.type === 'begin') {
-    key = m.key;
+    if (m.key) key = m.key;
     head = m.head;
     return;
   }
@@ -152,7 +152,9 @@ export class ChainSigningThread {
     if (this.inFlight > 0) throw new RangeError('ChainSigningThread.begin: jobs are still in flight');
     if (head.length !== 32) throw new RangeError(`ChainSigningThread.begin: expected a 32-byte hash, got ${head.length} bytes`);
     this.last = Uint8Array.from(head);
-    this.start().postMessage({ type: 'begin', key: this.key, head: this.last });
+    // The key goes to a thread once, when it starts; later bursts only move the head.
+    const fresh = !this.worker;
+    this.start().postMessage(fresh ? { type: 'begin', key: this.key, head: this.last } : { type: 'begin', head: this.last });
   }
 
   /** Queues one job after every job submitted before it; resolves with the signed message. */
