@@ -16,13 +16,14 @@
  *   --ack-timeout-s 120 --connect-timeout-s (N/50 + 60) --state-root <dir> (/dev/shm when present)
  *   --broker <mqtt url> (use a running broker) --json (result as one JSON line) --quiet
  *   --profile <dir> (CPU profiles of the recall phase: every worker and the platform)
+ *   --nice-workers 10 (the robots' worker processes yield the CPU to the platform and the broker; 0: equals)
  * Bounded: every phase has a timeout; every process it started is stopped and every temp dir
  * removed on exit, error or Ctrl-C.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg, setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type MqttClient } from 'mqtt';
 import { RecallPublisher, campaignStatus, connectIngest, readRegistry, signRecall, type IngestConnection, type VerifiedIdentity } from '../../sdk/index.js';
@@ -52,6 +53,8 @@ export interface SimOptions {
   json: boolean;
   /** Write CPU profiles of the recall phase (each worker, and the platform) into this dir. */
   profileDir?: string;
+  /** Nice value of the worker processes (0: as the platform and the broker). */
+  niceWorkers: number;
 }
 
 export interface SimResult {
@@ -111,6 +114,7 @@ export function parseArgs(argv: string[]): SimOptions {
     quiet: argv.includes('--quiet'),
     json: argv.includes('--json'),
     profileDir: get('profile'),
+    niceWorkers: Math.min(19, num('nice-workers', 10)),
   };
 }
 
@@ -158,7 +162,7 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
   process.once('SIGTERM', onSignal);
   try {
     say(`fleet-sim: ${o.robots} robots in ${o.workers} worker processes on ${cpus().length} x ${cpus()[0]?.model}, Node ${process.version}, load ${loadavg()[0]!.toFixed(2)}`);
-    say(`  state dirs under ${stateRoot}, action ${o.action}, heartbeat every ${o.heartbeatMs} ms (random phase), connecting ${o.batch} per ${o.batchPauseMs} ms per worker`);
+    say(`  state dirs under ${stateRoot}, workers at nice ${o.niceWorkers}, action ${o.action}, heartbeat every ${o.heartbeatMs} ms (random phase), connecting ${o.batch} per ${o.batchPauseMs} ms per worker`);
     const pki = await makePki(join(tmp, 'pki'));
     if (!o.brokerUrl) broker = await startMosquitto();
     const brokerUrl = o.brokerUrl ?? broker!.url;
@@ -174,6 +178,10 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
       // Workers load TypeScript through tsx's register hook, not the tsx CLI's preflight: forked
       // with the CLI's flags, a worker now and then hung before it had provisioned anything.
       const child = fork(workerFile, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      // The simulated robots yield the CPU to the platform and the broker (nice +10): in a
+      // real fleet those run on their own servers, not on the robots' CPUs. Sharing 2 cores
+      // as equals, the ingest fell seconds behind acks the robots had long sent.
+      if (o.niceWorkers > 0 && child.pid !== undefined) setPriority(child.pid, o.niceWorkers);
       const w: WorkerState = { child, progress: { connected: 0, attempts: 0, verified: 0, applied: 0, failed: 0 }, stopped: false };
       workers.push(w);
       const config: WorkerConfig = {
