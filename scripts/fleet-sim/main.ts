@@ -31,6 +31,7 @@ import { defaultConfig } from '../../agent/config/defaults.js';
 import { startMosquitto, type Broker } from '../bench/mosquitto.js';
 import { COUNTRY, ENTERPRISE, MODEL, makePki } from '../bench/pki.js';
 import type { FromWorker, Memory, ToWorker, WorkerConfig } from './protocol.js';
+import { bundleWorker } from './bundle-worker.js';
 import { cpuSnapshot, cpuWindow, type CpuWindow } from './cpu.js';
 import { dist, kib, mib, printTable, secs, type Dist } from './stats.js';
 
@@ -170,14 +171,13 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
 
     // Workers provision their units (keys + identity records) in parallel.
     const per = Math.ceil(o.robots / o.workers);
-    const workerFile = new URL('./worker.ts', import.meta.url).pathname;
+    const workerFile = await bundleWorker(tmp);
     for (let i = 0; i < o.workers; i++) {
       const first = i * per + 1;
       const count = Math.min(per, o.robots - i * per);
       if (count <= 0) break;
-      // Workers load TypeScript through tsx's register hook, not the tsx CLI's preflight: forked
-      // with the CLI's flags, a worker now and then hung before it had provisioned anything.
-      const child = fork(workerFile, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      // Plain node on the bundled worker (bundle-worker.ts says why not tsx).
+      const child = fork(workerFile, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       // The simulated robots yield the CPU to the platform and the broker (nice +10): in a
       // real fleet those run on their own servers, not on the robots' CPUs. Sharing 2 cores
       // as equals, the ingest fell seconds behind acks the robots had long sent.
