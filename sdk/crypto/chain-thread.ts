@@ -54,7 +54,7 @@ const WORKER_SOURCE = `
 'use strict';
 const { parentPort } = require('node:worker_threads');
 const { sign, createHash } = require('node:crypto');
-const SLICE = 16;
+const SLICE = 4;
 let key;
 let head;
 parentPort.on('message', (m) => {
