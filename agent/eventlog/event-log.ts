@@ -73,6 +73,11 @@ export interface EventAppendOptions {
   reserve?: boolean;
   /** Runs in the log's serial section before signing; throw to refuse (nothing is consumed). */
   check?(): void;
+  /**
+   * Runs in the serial section once the entry has its seq and place in the queue, before it is
+   * durable. For an entry being signed on the signing thread, `hash` and `bytes` are not known
+   * yet (zeros and empty); seq, time and kind always are.
+   */
   onQueued?(event: LoggedEvent): void;
 }
 
