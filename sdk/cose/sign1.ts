@@ -78,10 +78,8 @@ export interface Sign1Template {
 
 export function sign1Template(payload: Uint8Array, signer: Signer, options: Sign1Options): Sign1Template {
   if (signer.alg !== COSE_ALG_EDDSA) throw new CoseError('COSE_ALG', `sign1Template: expected an EdDSA signer (alg ${COSE_ALG_EDDSA}), got alg ${signer.alg}`);
-  const protectedBytes = protectedFor(signer, options.contentType, options.extraProtected);
-  const toBeSigned = sigStructure1(protectedBytes, payload, options.externalAad);
-  const unprotected = options.unprotected && options.unprotected.size > 0 ? encodeCbor(options.unprotected) : EMPTY_MAP;
-  const message = coseSign1Bytes(protectedBytes, unprotected, payload, new Uint8Array(EDDSA_SIGNATURE_BYTES));
+  const { toBeSigned, assemble } = sign1Parts(payload, signer, options);
+  const message = assemble(new Uint8Array(EDDSA_SIGNATURE_BYTES));
   const signatureAt = message.length - EDDSA_SIGNATURE_BYTES;
   // The signature's head (0x58 0x40) sits between the payload and the signature.
   return { toBeSigned, message, payloadInToBeSigned: toBeSigned.length - payload.length, payloadInMessage: signatureAt - 2 - payload.length, signatureAt };
@@ -89,10 +87,16 @@ export function sign1Template(payload: Uint8Array, signer: Signer, options: Sign
 
 /** Signs `payload` (already-encoded bytes) as a tagged COSE_Sign1. */
 export async function signSign1(payload: Uint8Array, signer: Signer, options: Sign1Options): Promise<Uint8Array> {
+  const { toBeSigned, assemble } = sign1Parts(payload, signer, options);
+  return assemble(await signer.sign(toBeSigned));
+}
+
+/** The Sig_structure to sign, and how to assemble the tagged COSE_Sign1 around a signature. */
+function sign1Parts(payload: Uint8Array, signer: Signer, options: Sign1Options): { toBeSigned: Uint8Array; assemble(signature: Uint8Array): Uint8Array } {
   const protectedBytes = protectedFor(signer, options.contentType, options.extraProtected);
-  const signature = await signer.sign(sigStructure1(protectedBytes, payload, options.externalAad));
+  const toBeSigned = sigStructure1(protectedBytes, payload, options.externalAad);
   const unprotected = options.unprotected && options.unprotected.size > 0 ? encodeCbor(options.unprotected) : EMPTY_MAP;
-  return coseSign1Bytes(protectedBytes, unprotected, payload, signature);
+  return { toBeSigned, assemble: (signature) => coseSign1Bytes(protectedBytes, unprotected, payload, signature) };
 }
 
 export interface DecodeCoseOptions {

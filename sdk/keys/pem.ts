@@ -14,8 +14,7 @@ export interface KeyPair {
 }
 
 function rawFromJwk(key: KeyObject, field: 'd' | 'x'): Uint8Array {
-  const jwk = key.export({ format: 'jwk' });
-  return new Uint8Array(Buffer.from(jwk[field] as string, 'base64url'));
+  return fromBase64url(key.export({ format: 'jwk' })[field]);
 }
 
 /**
@@ -37,9 +36,10 @@ export function generateKeyPair(): KeyPair {
   return { seed: fromBase64url(privateKey.d), publicKey: fromBase64url(publicKey.x) };
 }
 
-function fromBase64url(s: string | undefined): Uint8Array {
-  const bytes = new Uint8Array(Buffer.from(s ?? '', 'base64url'));
-  if (bytes.length !== 32) throw new KeyError('KEY_FORMAT', `generated Ed25519 key: expected 32 bytes, got ${bytes.length}`);
+/** A raw Ed25519 key (32 bytes) from a JWK member. */
+function fromBase64url(s: unknown): Uint8Array {
+  const bytes = new Uint8Array(Buffer.from(typeof s === 'string' ? s : '', 'base64url'));
+  if (bytes.length !== 32) throw new KeyError('KEY_FORMAT', `Ed25519 key: expected 32 bytes, got ${bytes.length}`);
   return bytes;
 }
 
