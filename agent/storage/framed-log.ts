@@ -276,9 +276,7 @@ export class FramedLog {
         }
         let ready = 1;
         while (ready < this.queue.length && this.queue[ready]!.bytes) ready++;
-        const batch = ready === this.queue.length ? this.queue : this.queue.slice(0, ready);
-        this.queue = ready === this.queue.length ? [] : this.queue.slice(ready);
-        await this.writeBatch(batch);
+        await this.writeBatch(this.queue.splice(0, ready));
       }
     } finally {
       this.flushing = false;
