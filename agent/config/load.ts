@@ -97,7 +97,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<AgentConfi
   const hw = merged.hardwareIdSource as Record<string, unknown> | undefined;
   if (hw && typeof hw === 'object' && typeof hw.command === 'string') merged.hardwareIdSource = { args: [], timeoutMs: 5000, ...hw };
   const ra = merged.recallAction as Record<string, unknown> | undefined;
-  if (ra && typeof ra === 'object') merged.recallAction = { args: [], timeoutMs: 30_000, ...ra };
+  if (ra && typeof ra === 'object' && ra.file === undefined) merged.recallAction = { args: [], timeoutMs: 30_000, ...ra };
   const problems = validateConfig(merged as ConfigInput, sources);
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(merged as unknown as AgentConfig);

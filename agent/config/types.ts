@@ -1,12 +1,12 @@
 /** The agent's configuration (docs/operations.md §"Configuration"). Units are in the names. */
 export type HardwareIdSource = { file: string } | { command: string; args: string[]; timeoutMs: number };
 
-export interface RecallAction {
-  /** Program started without a shell; receives the notice as JSON on standard input. */
-  command: string;
-  args: string[];
-  timeoutMs: number;
-}
+/**
+ * A program started without a shell that receives the notice as JSON on standard input, or a
+ * file the agent itself keeps the unit's enforcement state in (docs/protocol.md §"Recalls on
+ * the robot").
+ */
+export type RecallAction = { command: string; args: string[]; timeoutMs: number } | { file: string };
 
 export interface AgentConfig {
   /** The state directory written by `robot-id provision`. */

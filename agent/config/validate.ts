@@ -1,4 +1,5 @@
 /** Checks every key against the table and returns every problem at once. */
+import { isAbsolute } from 'node:path';
 import type { ConfigInput } from './types.js';
 import { CONFIG_KEYS, type KeyType } from './schema.js';
 
@@ -41,14 +42,20 @@ function check(type: KeyType, v: unknown): string | undefined {
     }
     case 'recallAction': {
       const o = v as Record<string, unknown>;
-      if (typeof v !== 'object' || v === null) return `expected {"command", "args", "timeoutMs"}, got ${describe(v)}`;
+      const expected = 'expected {"file": path} or {"command": program, "args": [strings], "timeoutMs"?: >=100}';
+      if (typeof v !== 'object' || v === null) return `${expected}, got ${describe(v)}`;
+      if (o.file !== undefined) {
+        const keys = Object.keys(o).sort().join(',');
+        if (keys !== 'file') return `${expected}: "file" stands alone, got keys ${keys}`;
+        return typeof o.file === 'string' && isAbsolute(o.file) ? undefined : `file: expected an absolute path, got ${describe(o.file)}`;
+      }
       const bad: string[] = [];
       if (typeof o.command !== 'string' || o.command.length === 0) bad.push('command: expected a program path');
       if (o.args !== undefined && !isStringArray(o.args)) bad.push('args: expected an array of strings');
       if (o.timeoutMs !== undefined && !checkTimeout(o.timeoutMs)) bad.push('timeoutMs: expected a whole number >= 100');
       const extra = Object.keys(o).filter((k) => !['command', 'args', 'timeoutMs'].includes(k));
       if (extra.length) bad.push(`unknown keys ${extra.join(', ')}`);
-      return bad.length ? bad.join(', ') : undefined;
+      return bad.length ? `${expected}: ${bad.join(', ')}` : undefined;
     }
   }
 }

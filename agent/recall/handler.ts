@@ -32,7 +32,8 @@ import {
   type VerifiedRecall,
 } from '../../sdk/index.js';
 import { existsSync, readFileSync } from 'node:fs';
-import { runAction } from './action-runner.js';
+import { runAction, type ActionRun } from './action-runner.js';
+import { writeStateFile, STATE_FILE_FORMAT, type EnforcementState } from './state-file.js';
 import { RateLimitedCounter } from './rate-limit.js';
 import { RecallStore } from './store.js';
 import type { AckSink, ActionOutcome, ActiveRecall, RecallActionConfig, RecallLog, RecallRecord } from './types.js';
@@ -114,9 +115,20 @@ export class RecallHandler {
 
   /** After boot: acknowledge what a crash left unacknowledged and re-run active recalls' action. */
   async start(): Promise<void> {
+    let rerun = 0;
     for (const r of this.store.all()) {
       if (r.acked === undefined) await this.acknowledge(r, 'verified');
-      if (this.deps.action && (r.state === 'active' || r.outcome === undefined)) void this.scheduleAction(r.recallId, r.revision, 'boot');
+      if (this.deps.action && (r.state === 'active' || r.outcome === undefined)) {
+        void this.scheduleAction(r.recallId, r.revision, 'boot');
+        rerun++;
+      }
+    }
+    // A state file is written at every start even with nothing in force: it usually lives on
+    // /run (emptied by a reboot), and its consumer must not take a missing file for "no recall".
+    const action = this.deps.action;
+    if (action && 'file' in action && rerun === 0) {
+      const { outcome, error } = writeStateFile(action.file, this.enforcementState({ trigger: 'boot' }), 'boot', this.deps.now);
+      if (outcome.status !== 'applied') this.deps.log.error({ file: action.file, err: error }, 'recall state file not written');
     }
     const active = this.activeRecalls();
     if (active.length > 0) this.deps.log.warn({ active: active.map((a) => ({ recallId: a.recallId, action: a.action })) }, 'active recalls re-established');
@@ -230,9 +242,12 @@ export class RecallHandler {
     const run = this.actions.then(async () => {
       const rec = this.store.get(recallId);
       if (!rec || rec.revision !== revision) return undefined; // superseded before it ran
-      const { outcome, stderrTail } = await runAction(config, this.actionInput(rec, trigger), trigger, this.deps.now);
+      const { outcome, stderrTail, error }: ActionRun =
+        'file' in config
+          ? writeStateFile(config.file, this.enforcementState({ trigger, recallId, revision, state: rec.state }), trigger, this.deps.now)
+          : await runAction(config, this.actionInput(rec, trigger), trigger, this.deps.now);
       const level = outcome.status === 'applied' ? 'info' : 'error';
-      this.deps.log[level]({ recallId, revision, outcome, stderr: stderrTail || undefined }, 'recall action finished');
+      this.deps.log[level]({ recallId, revision, outcome, stderr: stderrTail || undefined, err: error }, 'recall action finished');
       const updated = this.store.update(recallId, revision, (r) => (r.outcome = outcome));
       if (updated && updated.acked !== outcome.status) await this.acknowledge(updated, outcome.status, outcome.reason);
       return outcome;
@@ -253,6 +268,12 @@ export class RecallHandler {
       notice: held ? noticeToJson(held.notice) : null,
       record: rec,
     };
+  }
+
+  /** The state file's content: everything in force on this unit now. */
+  private enforcementState(cause: EnforcementState['cause']): EnforcementState {
+    const active = this.activeRecalls().map(({ outcome: _, ...r }) => r);
+    return { v: STATE_FILE_FORMAT, unit: this.deps.identity.code.code, strongestAction: active[0]?.action ?? null, activeRecalls: active, cause, updatedAt: this.deps.now() };
   }
 
   /** Installs a root-signed recall policy for this unit's country (newer versions only). */

@@ -1,14 +1,23 @@
 /** Shapes shared by the robot-side recall modules (docs/protocol.md §"Recalls on the robot"). */
 import type { AckStatus, RecallAction } from '../../sdk/index.js';
 
-/** The local program run for each accepted notice (config `recallAction`). */
-export interface RecallActionConfig {
+/** A local program run for each accepted notice, the notice as JSON on standard input. */
+export interface RecallProgramAction {
   command: string;
   args: string[];
   timeoutMs: number;
 }
 
-export type ActionFailure = 'ACTION_EXIT' | 'ACTION_SIGNAL' | 'ACTION_TIMEOUT' | 'ACTION_SPAWN';
+/** The built-in action: the unit's enforcement state, replaced atomically in one JSON file. */
+export interface RecallStateFileAction {
+  file: string;
+}
+
+/** The local action for each accepted notice (config `recallAction`). */
+export type RecallActionConfig = RecallProgramAction | RecallStateFileAction;
+
+/** ACTION_WRITE: the state file could not be written; the others are the program's. */
+export type ActionFailure = 'ACTION_EXIT' | 'ACTION_SIGNAL' | 'ACTION_TIMEOUT' | 'ACTION_SPAWN' | 'ACTION_WRITE';
 
 /** The recorded outcome of one run of the local action. */
 export interface ActionOutcome {

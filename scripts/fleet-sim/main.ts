@@ -11,8 +11,10 @@
  * the timeout. It reports median, 99th percentile and maximum from the publish to each step,
  * memory per simulated robot and the ingest's throughput. Target: all acknowledged within 10 s.
  *
- * Options: --robots N (1000) --workers W (1 per 3,400 robots, 2,500 with an action; at least 1) --batch 100
- *   --batch-pause-ms 100 --heartbeat-ms 60000 (the agent's default) --action <program>|none (/bin/true) --action-timeout-ms 300000
+ * Options: --robots N (1000) --workers W (1 per 3,400 robots, 2,500 with a program action; at least 1) --batch 100
+ *   --batch-pause-ms 100 --heartbeat-ms 60000 (the agent's default)
+ *   --action file|<program>|none (file: the built-in state-file action, the recommended setup; a program
+ *   such as /bin/true is spawned per notice) --action-timeout-ms 300000 (program actions)
  *   --ack-timeout-s 120 --connect-timeout-s (N/50 + 60) --state-root <dir> (/dev/shm when present)
  *   --broker <mqtt url> (use a running broker) --json (result as one JSON line) --quiet
  *   --profile <dir> (CPU profiles of the recall phase: every worker and the platform)
@@ -93,12 +95,12 @@ export function parseArgs(argv: string[]): SimOptions {
   };
   const robots = num('robots', 1000);
   if (robots < 1) throw new RangeError('--robots: expected at least 1');
-  const action = get('action') ?? '/bin/true';
+  const action = get('action') ?? 'file';
   // Without an action, 3 workers for 10,000 robots were a little faster than 4 and 8 on 2 cores
   // (docs/performance.md); 5,000 per worker ran out of file descriptors (socket + two framed
-  // logs per robot). With an action, each running spawn holds three pipes more: 3,334 robots
-  // per worker ran out of them, 2,500 did not.
-  const perWorker = action === 'none' ? 3400 : 2500;
+  // logs per robot). With a program action, each running spawn holds three pipes more: 3,334
+  // robots per worker ran out of them, 2,500 did not. The state file holds no descriptor.
+  const perWorker = action === 'none' || action === 'file' ? 3400 : 2500;
   return {
     robots,
     workers: Math.max(1, Math.min(robots, num('workers', Math.ceil(robots / perWorker)))),
@@ -195,7 +197,7 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
         batch: o.batch,
         batchPauseMs: o.batchPauseMs,
         heartbeatIntervalMs: o.heartbeatMs,
-        ...(o.action === 'none' ? {} : { action: { command: o.action, args: [], timeoutMs: o.actionTimeoutMs } }),
+        ...(o.action === 'none' ? {} : { action: o.action === 'file' ? { kind: 'file' } : { kind: 'program', command: o.action, args: [], timeoutMs: o.actionTimeoutMs } }),
       };
       child.once('exit', (code, signal) => {
         if (!w.stopped) workerError = `worker ${i} exited (${signal ?? code}) before it was told to stop`;

@@ -11,7 +11,8 @@ export interface WorkerConfig {
   batch: number;
   batchPauseMs: number;
   heartbeatIntervalMs: number;
-  action?: { command: string; args: string[]; timeoutMs: number };
+  /** The recall action: the built-in state file (in each robot's state dir) or a program spawned per notice. */
+  action?: { kind: 'file' } | { kind: 'program'; command: string; args: string[]; timeoutMs: number };
 }
 
 export type ToWorker =

@@ -12,6 +12,7 @@ import { REGISTRATION_FORMAT, kidHex, loadAuthority } from '../../sdk/index.js';
 import { makeUnit, unitCode } from '../bench/pki.js';
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js';
 import { SimRobot, type RobotTimes } from './robot.js';
+import type { RecallActionConfig } from '../../agent/recall/index.js';
 
 const send = (m: FromWorker): void => void process.send?.(m);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -77,7 +78,7 @@ async function connectAll(): Promise<void> {
         brokerUrl: config.brokerUrl,
         heartbeatIntervalMs: config.heartbeatIntervalMs,
         heartbeatPhaseMs: Math.random() * config.heartbeatIntervalMs,
-        action: config.action,
+        action: actionFor(config.action, stateDir),
         log,
         onConnect: () => connected++,
         onTimes: (code, t) => {
@@ -136,3 +137,10 @@ process.on('message', (m: ToWorker) => {
 // The parent going away (crash, SIGKILL) must not leave robots running.
 process.on('disconnect', () => process.exit(0));
 send({ type: 'ready' });
+
+/** The agent's recall action for one simulated robot: its own state file, or the shared program. */
+function actionFor(action: WorkerConfig['action'], stateDir: string): RecallActionConfig | undefined {
+  if (!action) return undefined;
+  if (action.kind === 'file') return { file: join(stateDir, 'recall-state.json') };
+  return { command: action.command, args: action.args, timeoutMs: action.timeoutMs };
+}

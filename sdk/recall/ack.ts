@@ -24,7 +24,7 @@ export interface RecallAck {
   revision: number;
   campaignId: string;
   status: AckStatus;
-  /** With 'rejected': the RECALL_* code. With 'failed': ACTION_EXIT, ACTION_SIGNAL, ACTION_TIMEOUT or ACTION_SPAWN. */
+  /** With 'rejected': the RECALL_* code. With 'failed': ACTION_EXIT, ACTION_SIGNAL, ACTION_TIMEOUT, ACTION_SPAWN or ACTION_WRITE. */
   reason?: string;
   /** Seconds since the epoch, the unit's clock. */
   time: number;

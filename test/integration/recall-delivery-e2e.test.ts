@@ -56,9 +56,17 @@ function agentConfig(u: TestUnit): Record<string, unknown> {
     resendIntervalMs: 400,
     recallIndexMaxAgeMs: 60_000,
     logLevel: 'info',
-    // Applying the recall: a program (no shell) that reads the notice JSON and succeeds.
-    recallAction: { command: process.execPath, args: ['-e', "process.stdin.resume();process.stdin.on('end',()=>process.exit(0))"], timeoutMs: 10_000 },
+    // Applying the recall: the first two robots run a program (no shell) that reads the notice
+    // JSON and succeeds; the third keeps its enforcement state in a file (the built-in action).
+    recallAction:
+      u === units[2]
+        ? { file: stateFileOf(u) }
+        : { command: process.execPath, args: ['-e', "process.stdin.resume();process.stdin.on('end',()=>process.exit(0))"], timeoutMs: 10_000 },
   };
+}
+
+function stateFileOf(u: TestUnit): string {
+  return join(tmp, 'run', u.code, 'recall-state.json');
 }
 
 function startUnit(u: TestUnit): void {
@@ -160,9 +168,10 @@ describe('recall delivery end to end', () => {
     await broker.start();
     await until(() => republisher.lines().filter((l) => l.includes('"republished"')).length > republishedBefore, 'republished after the restart', 30_000);
 
-    // The robot that was off comes back and finds the recall.
+    // The robot that was off comes back and finds the recall; its state file says stop.
     startUnit(u3);
     await until(() => applied(u3.code, 'R-STOP-1'), 'third robot applied', 30_000);
+    expect(JSON.parse(readFileSync(stateFileOf(u3), 'utf8'))).toMatchObject({ unit: u3.code, strongestAction: 'stop', activeRecalls: [{ recallId: 'R-STOP-1', action: 'stop' }] });
 
     // Status reads the ingest's store: wait until the ingest has durably stored (and receipted) every applied ack.
     for (const u of units) {

@@ -57,6 +57,15 @@ describe('agent config', () => {
     for (const key of Object.keys(CONFIG_KEYS)) expect(envName(key)).toMatch(/^ROBOT_ID_[A-Z0-9_]+$/);
   });
 
+  it('recallAction is a program or a state file, never both, and the file path is absolute', () => {
+    expect(loadConfig({ env: { ROBOT_ID_RECALL_ACTION: '{"file":"/run/robot-id/recall-state.json"}' } }).recallAction).toEqual({ file: '/run/robot-id/recall-state.json' });
+    const bad = (v: string) => problems(() => loadConfig({ env: { ROBOT_ID_RECALL_ACTION: v } })).join('\n');
+    expect(bad('{"file":"recall-state.json"}')).toMatch(/recallAction.*file: expected an absolute path/);
+    expect(bad('{"file":"/run/x.json","command":"/bin/true"}')).toMatch(/"file" stands alone, got keys command,file/);
+    expect(bad('{"args":[]}')).toMatch(/expected \{"file": path\} or \{"command".*command: expected a program path/);
+    expect(bad('"/run/x.json"')).toMatch(/expected \{"file": path\}/);
+  });
+
   it('reports every bad key at once, naming where each value came from', () => {
     const f = file({ heartbeatIntervalMs: -1, logLevel: 'loud', colour: 'blue', hardwareIdSource: { path: '/x' } });
     const p = problems(() => loadConfig({ file: f, env: { ROBOT_ID_MAX_LOG_BYTES: 'lots', ROBOT_ID_API_TCP_PORT: '8443' } }));
