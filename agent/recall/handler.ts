@@ -115,17 +115,19 @@ export class RecallHandler {
 
   /** After boot: acknowledge what a crash left unacknowledged and re-run active recalls' action. */
   async start(): Promise<void> {
+    const action = this.deps.action;
     let rerun = 0;
     for (const r of this.store.all()) {
-      if (r.acked === undefined) await this.acknowledge(r, 'verified');
-      if (this.deps.action && (r.state === 'active' || r.outcome === undefined)) {
+      const again = action !== undefined && (r.state === 'active' || r.outcome === undefined);
+      // A state file's outcome is itself the acknowledgement (see process()).
+      if (r.acked === undefined && !(again && 'file' in action)) await this.acknowledge(r, 'verified');
+      if (again) {
         void this.scheduleAction(r.recallId, r.revision, 'boot');
         rerun++;
       }
     }
     // A state file is written at every start even with nothing in force: it usually lives on
     // /run (emptied by a reboot), and its consumer must not take a missing file for "no recall".
-    const action = this.deps.action;
     if (action && 'file' in action && rerun === 0) {
       const { outcome, error } = writeStateFile(action.file, this.enforcementState({ trigger: 'boot' }), 'boot', this.deps.now);
       if (outcome.status !== 'applied') this.deps.log.error({ file: action.file, err: error }, 'recall state file not written');
@@ -196,6 +198,14 @@ export class RecallHandler {
     this.store.commit(record, bytes);
     this.counts.accepted++;
     this.deps.log.info({ recallId: n.recallId, revision: n.revision, action: n.action, state: record.state, source }, 'recall accepted');
+    const action = this.deps.action;
+    if (action && 'file' in action) {
+      // The state file is written inline, in well under a millisecond: its outcome is the
+      // notice's only acknowledgement, sent where 'verified' would be (a program's outcome can
+      // take seconds, so it is acknowledged 'verified' first).
+      const outcome = await this.runStateFile(action.file, record, 'accepted');
+      return { result: 'accepted', record: this.store.get(n.recallId)!, applied: Promise.resolve(outcome) };
+    }
     await this.acknowledge(record, 'verified');
     return { result: 'accepted', record: this.store.get(n.recallId)!, applied: this.scheduleAction(n.recallId, n.revision, 'accepted') };
   }
@@ -218,22 +228,52 @@ export class RecallHandler {
     return { result: 'rejected', error: err, acknowledged: acked };
   }
 
-  /** Appends a signed ack; records it on the held record when it concerns the held revision. */
-  private async acknowledge(r: Pick<RecallRecord, 'recallId' | 'revision' | 'campaignId'>, status: AckStatus, reason?: string): Promise<boolean> {
+  /**
+   * Appends a signed ack; records it on the held record when it concerns the held revision,
+   * together with `note` (an action's outcome) in the same store write.
+   */
+  private async acknowledge(r: Pick<RecallRecord, 'recallId' | 'revision' | 'campaignId'>, status: AckStatus, reason?: string, note?: (rec: RecallRecord) => void): Promise<boolean> {
     const { device, identity, now } = this.deps;
+    let seq: number;
     try {
-      const { seq } = await this.deps.acks.appendAck((seq) =>
+      ({ seq } = await this.deps.acks.appendAck((seq) =>
         signRecallAck(device, { code: identity.code.code, seq, recallId: r.recallId, revision: r.revision, campaignId: r.campaignId, status, reason, time: now() }),
-      );
-      if (status !== 'rejected') this.store.update(r.recallId, r.revision, (rec) => (rec.acked = status));
-      this.deps.log.debug({ recallId: r.recallId, revision: r.revision, status, seq }, 'recall acknowledged');
-      return true;
+      ));
     } catch (err) {
       // The ack log is full or failing. The recall itself is stored and in force; a missing
-      // 'verified' ack is sent again after the next start (acked stays unset).
+      // ack is sent again after the next start (acked stays as it was).
+      if (note) this.store.update(r.recallId, r.revision, note);
       this.deps.log.error({ recallId: r.recallId, status, err: brief(err) }, 'recall acknowledgement not stored');
       return false;
     }
+    if (status !== 'rejected') {
+      this.store.update(r.recallId, r.revision, (rec) => {
+        note?.(rec);
+        rec.acked = status;
+      });
+    }
+    this.deps.log.debug({ recallId: r.recallId, revision: r.revision, status, seq }, 'recall acknowledged');
+    return true;
+  }
+
+  /** Records an action's outcome; acknowledges it when it differs from what was acknowledged. */
+  private async recordOutcome(rec: RecallRecord, outcome: ActionOutcome): Promise<void> {
+    const note = (r: RecallRecord) => (r.outcome = outcome);
+    if (rec.acked !== outcome.status) await this.acknowledge(rec, outcome.status, outcome.reason, note);
+    else this.store.update(rec.recallId, rec.revision, note);
+  }
+
+  /** The built-in action: writes the whole enforcement state, then records and acknowledges the outcome. */
+  private async runStateFile(file: string, rec: RecallRecord, trigger: ActionOutcome['trigger']): Promise<ActionOutcome> {
+    const { outcome, error } = writeStateFile(file, this.enforcementState({ trigger, recallId: rec.recallId, revision: rec.revision, state: rec.state }), trigger, this.deps.now);
+    this.logOutcome(rec, outcome, '', error);
+    await this.recordOutcome(rec, outcome);
+    return outcome;
+  }
+
+  private logOutcome(rec: RecallRecord, outcome: ActionOutcome, stderrTail: string, error: ActionRun['error']): void {
+    const level = outcome.status === 'applied' ? 'info' : 'error';
+    this.deps.log[level]({ recallId: rec.recallId, revision: rec.revision, outcome, stderr: stderrTail || undefined, err: error }, 'recall action finished');
   }
 
   private scheduleAction(recallId: string, revision: number, trigger: ActionOutcome['trigger']): Promise<ActionOutcome | undefined> {
@@ -242,14 +282,12 @@ export class RecallHandler {
     const run = this.actions.then(async () => {
       const rec = this.store.get(recallId);
       if (!rec || rec.revision !== revision) return undefined; // superseded before it ran
-      const { outcome, stderrTail, error }: ActionRun =
-        'file' in config
-          ? writeStateFile(config.file, this.enforcementState({ trigger, recallId, revision, state: rec.state }), trigger, this.deps.now)
-          : await runAction(config, this.actionInput(rec, trigger), trigger, this.deps.now);
-      const level = outcome.status === 'applied' ? 'info' : 'error';
-      this.deps.log[level]({ recallId, revision, outcome, stderr: stderrTail || undefined, err: error }, 'recall action finished');
-      const updated = this.store.update(recallId, revision, (r) => (r.outcome = outcome));
-      if (updated && updated.acked !== outcome.status) await this.acknowledge(updated, outcome.status, outcome.reason);
+      if ('file' in config) return this.runStateFile(config.file, rec, trigger);
+      const { outcome, stderrTail, error } = await runAction(config, this.actionInput(rec, trigger), trigger, this.deps.now);
+      this.logOutcome(rec, outcome, stderrTail, error);
+      // The record as it is now: the action may have run for seconds.
+      const current = this.store.get(recallId);
+      if (current && current.revision === revision) await this.recordOutcome(current, outcome);
       return outcome;
     });
     this.actions = run.catch((err: unknown) => this.deps.log.error({ recallId, err: brief(err) }, 'recall action could not be recorded'));

@@ -61,12 +61,14 @@ describe('recall state file', () => {
       ['R-S', 'stop'],
       ['R-N', 'notify'],
     ]);
+    // Written inline: the outcome is each notice's only acknowledgement.
     expect(ackStatuses(r)).toEqual([
-      ['verified', undefined],
       ['applied', undefined],
-      ['verified', undefined],
       ['applied', undefined],
     ]);
+    expect(JSON.parse(readFileSync(join(r.recallDir, 'recalls.json'), 'utf8')).recalls).toEqual(
+      expect.arrayContaining([expect.objectContaining({ recallId: 'R-S', acked: 'applied', outcome: expect.objectContaining({ status: 'applied' }) })]),
+    );
     expect(existsSync(`${file}.new`)).toBe(false);
   });
 
@@ -94,7 +96,25 @@ describe('recall state file', () => {
     r = await reboot(r, file);
     await r.handler.idle();
     expect(read(file)).toMatchObject({ strongestAction: 'stop', cause: { trigger: 'boot', recallId: 'R-2025-001' } });
-    expect(ackStatuses(r).map(([s]) => s)).toEqual(['verified', 'applied']);
+    expect(ackStatuses(r).map(([s]) => s)).toEqual(['applied']);
+  });
+
+  it('a crash between storing the notice and acknowledging it: the next start writes the file and acknowledges once', async () => {
+    const file = join(pki.dir, 'run-5', 'recall-state.json');
+    const first = await robot(file);
+    await first.close();
+    robots = [];
+    // The ack append never happens: the power went after the notice was stored and the file written.
+    const failing = { appendAck: () => Promise.reject(new Error('power cut')) };
+    const crashed = await startRobot(pki, first.unit, { action: { file }, extra: { acks: failing } });
+    const stop = await signWith(noticeInput(pki, pki.platformA, { action: 'stop', target: { codes: [first.unit.identity.code.code] } }), pki.platformA, pki.platformB);
+    expect((await crashed.handler.handleNotice(stop)).result).toBe('accepted');
+    await crashed.close();
+    rmSync(file);
+    const r = await robot(file, first.unit);
+    await r.handler.idle();
+    expect(read(file)).toMatchObject({ strongestAction: 'stop', cause: { trigger: 'boot' } });
+    expect(ackStatuses(r).map(([s]) => s)).toEqual(['applied']);
   });
 
   it('a file that cannot be written is acknowledged as failed with ACTION_WRITE, and applied once it can', async () => {
@@ -112,7 +132,6 @@ describe('recall state file', () => {
     await r.handler.idle();
     expect(read(file).strongestAction).toBe('notify');
     expect(ackStatuses(r)).toEqual([
-      ['verified', undefined],
       ['failed', 'ACTION_WRITE'],
       ['applied', undefined],
     ]);
