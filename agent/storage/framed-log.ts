@@ -9,7 +9,7 @@
  * If a write or fsync fails the log stops accepting (EVENT_LOG_IO) until the agent restarts and
  * boot recovery runs: after a failed fsync the page cache cannot be trusted.
  */
-import { closeSync, existsSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, writeFileSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fsyncDirectory } from '../../sdk/index.js';
@@ -296,8 +296,11 @@ export class FramedLog {
         pos += FRAME_HEADER_BYTES + q.length;
       }
       this.options.faults?.beforeWrite?.(at);
+      // Written on the event loop: a write into the page cache takes microseconds, far less
+      // than a thread-pool round trip, which under load waits for a busy loop to come round
+      // again. Only the fdatasync, which waits for the disk, goes to the thread pool.
       let off = 0;
-      while (off < bytes.length) off += (await this.fh.write(bytes, off, bytes.length - off, this.size + off)).bytesWritten;
+      while (off < bytes.length) off += writeSync(this.fh.fd, bytes, off, bytes.length - off, this.size + off);
       this.options.faults?.beforeFsync?.(at);
       await this.fh.datasync();
       this.options.faults?.afterFsync?.(at);
