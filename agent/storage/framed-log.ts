@@ -12,7 +12,7 @@
 import { closeSync, existsSync, openSync, readSync, writeFileSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { fsyncDirectory } from '../../sdk/index.js';
+import { Fifo, fsyncDirectory } from '../../sdk/index.js';
 import { EventLogError } from '../errors.js';
 import { encodeFrameInto, FRAME_HEADER_BYTES, FRAME_MAX_PAYLOAD, type FrameAt } from './frame.js';
 import { recoverLog, type RecoveryReport } from './recover.js';
@@ -95,16 +95,14 @@ export class FramedLog {
   private nextSeq: number;
   private queue: Queued[] = [];
   private flushing = false;
-  /** Appends waiting for the serial section (from slot waitingHead on). */
-  private waiting: (Waiting | undefined)[] = [];
-  private waitingHead = 0;
+  /** Appends waiting for the serial section, oldest first. */
+  private readonly waiting = new Fifo<Waiting>();
   private admitting = false;
   private failed: Error | undefined;
   private closed = false;
   private readonly listeners = new Set<(last: Appended) => void>();
-  /** Payloads of index[recentFrom..] (from slot recentHead on), newest last. */
-  private recent: (Uint8Array | undefined)[] = [];
-  private recentHead = 0;
+  /** Payloads of index[recentFrom..], newest last. */
+  private readonly recent = new Fifo<Uint8Array>();
   private recentFrom: number;
   private recentBytes = 0;
 
@@ -197,13 +195,7 @@ export class FramedLog {
   private async admit(): Promise<void> {
     this.admitting = true;
     try {
-      while (this.waitingHead < this.waiting.length) {
-        const w = this.waiting[this.waitingHead]!;
-        this.waiting[this.waitingHead++] = undefined;
-        if (this.waitingHead >= 1024 && this.waitingHead * 2 >= this.waiting.length) {
-          this.waiting = this.waiting.slice(this.waitingHead);
-          this.waitingHead = 0;
-        }
+      for (let w = this.waiting.shift(); w; w = this.waiting.shift()) {
         try {
           this.assertOpen();
           const seq = this.nextSeq;
@@ -346,20 +338,15 @@ export class FramedLog {
   private remember(payload: Uint8Array): void {
     this.recent.push(payload);
     this.recentBytes += payload.length;
-    while (this.recent.length - this.recentHead > RECENT_MAX_RECORDS || this.recentBytes > RECENT_MAX_BYTES) {
-      this.recentBytes -= this.recent[this.recentHead]!.length;
-      this.recent[this.recentHead++] = undefined;
+    while (this.recent.length > RECENT_MAX_RECORDS || this.recentBytes > RECENT_MAX_BYTES) {
+      this.recentBytes -= this.recent.shift()!.length;
       this.recentFrom++;
-    }
-    if (this.recentHead >= 1024 && this.recentHead * 2 >= this.recent.length) {
-      this.recent = this.recent.slice(this.recentHead);
-      this.recentHead = 0;
     }
   }
 
   /** The payload of index[i]: from memory when recent, else from the file. */
   private read(i: number): Uint8Array {
-    if (i >= this.recentFrom) return this.recent[this.recentHead + i - this.recentFrom]!;
+    if (i >= this.recentFrom) return this.recent.at(i - this.recentFrom)!;
     const f: FrameAt = this.index[i]!;
     const len = f.size - FRAME_HEADER_BYTES;
     const buf = Buffer.allocUnsafe(len);

@@ -19,6 +19,7 @@
 import { Worker } from 'node:worker_threads';
 import type { KeyObject } from 'node:crypto';
 import { KeyError } from '../errors.js';
+import { Fifo } from '../util/fifo.js';
 import { threadSigningKey, type Signer } from './signer.js';
 
 /** One message to sign; its bytes are copied into the batch sent to the thread. */
@@ -109,9 +110,8 @@ export class ChainSigningThread {
   private worker: Worker | undefined;
   private outgoing: ChainJob[] = [];
   private flushScheduled = false;
-  /** Submitted and not yet answered, oldest first (from slot `waitingHead` on). */
-  private waiting: (Waiter | undefined)[] = [];
-  private waitingHead = 0;
+  /** Submitted and not yet answered, oldest first. */
+  private readonly waiting = new Fifo<Waiter>();
   private idleTimer: NodeJS.Timeout | undefined;
   private failure: KeyError | undefined;
   private closed = false;
@@ -133,7 +133,7 @@ export class ChainSigningThread {
 
   /** Jobs submitted and not yet answered. */
   get inFlight(): number {
-    return this.waiting.length - this.waitingHead;
+    return this.waiting.length;
   }
 
   /** Whether the worker is running (it stops after idleMs without work). */
@@ -231,17 +231,12 @@ export class ChainSigningThread {
     }
     let at = 0;
     for (let i = 0; i < m.lengths.length / 5; i++) {
-      const w = this.waiting[this.waitingHead];
+      const w = this.waiting.shift();
       if (!w) break;
-      this.waiting[this.waitingHead++] = undefined;
       const length = m.lengths[5 * i + 1]!;
       this.last = m.hashes.subarray(32 * i, 32 * i + 32);
       w.resolve({ message: m.out.subarray(at, at + length), hash: this.last });
       at += length;
-    }
-    if (this.waitingHead >= 1024 && this.waitingHead * 2 >= this.waiting.length) {
-      this.waiting = this.waiting.slice(this.waitingHead);
-      this.waitingHead = 0;
     }
     if (this.inFlight === 0 && this.worker) {
       this.worker.unref();
@@ -266,10 +261,7 @@ export class ChainSigningThread {
     const worker = this.worker;
     this.worker = undefined;
     this.outgoing = [];
-    const waiting = this.waiting.slice(this.waitingHead);
-    this.waiting = [];
-    this.waitingHead = 0;
-    for (const w of waiting) w?.reject(reason ?? new KeyError('KEY_SIGNING_THREAD', 'signing thread: stopped'));
+    for (const w of this.waiting.drain()) w.reject(reason ?? new KeyError('KEY_SIGNING_THREAD', 'signing thread: stopped'));
     if (worker) await worker.terminate();
   }
 }
