@@ -24,6 +24,7 @@ describe('robot-id demo (npm start)', () => {
       'attested: 86-1234-000042-',
       'valid: 86-1234-000042-',
       'action applied: stop enforced',
+      'state file, which the motion controller watches, now says strongestAction "stop"',
       ': applied',
       'robot: rejected (RECALL_BAD_SIGNATURE)',
       'Temporary directory removed, broker closed.',

@@ -30,8 +30,9 @@ export const agentStep: Step<DemoContext> = {
       reconnectMinMs: 100,
       reconnectMaxMs: 1000,
       logLevel: 'silent',
-      // The robot's local action on a recall: here a tiny program that records what it was told.
-      recallAction: { command: process.execPath, args: ['-e', `require('fs').writeFileSync(${JSON.stringify(join(ctx.unit.stateDir, 'recall-action.json'))}, require('fs').readFileSync(0))`], timeoutMs: 5000 },
+      // The robot's local action on a recall: the state file its motion controller watches
+      // (on a robot /run/robot-id/recall-state.json; docs/packaging.md).
+      recallAction: { file: recallStateFile(ctx.unit.stateDir) },
     };
     writeFileSync(ctx.unit.configFile, JSON.stringify(settings, null, 2) + '\n');
     // Only the file: the demo must not pick up a ROBOT_ID_* setting from the shell.
@@ -47,3 +48,8 @@ export const agentStep: Step<DemoContext> = {
     if (link) n.say(`connected to ${ctx.broker.url}: identity published (retained), signed birth, signed death message left as the MQTT Will`);
   },
 };
+
+/** Where the demo robot keeps its recall enforcement state (config `recallAction.file`). */
+export function recallStateFile(stateDir: string): string {
+  return join(stateDir, 'run', 'recall-state.json');
+}

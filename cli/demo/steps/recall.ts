@@ -1,11 +1,12 @@
 /**
  * Steps: a recall, end to end. The platform's recall signer signs a stop-operation notice for
  * the robot's model, the enterprise co-signs it (stop needs two distinct signers), the
- * platform publishes it retained with a signed index; the robot verifies, applies (its local
- * action runs) and acknowledges; the acknowledgement reaches the platform. Then a forged
+ * platform publishes it retained with a signed index; the robot verifies, applies (writes its
+ * recall state file) and acknowledges; the acknowledgement reaches the platform. Then a forged
  * notice (a real certificate, someone else's key) is pushed straight onto the broker: the
  * robot rejects it and acknowledges nothing.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, type MqttClient } from 'mqtt';
 import {
@@ -22,7 +23,7 @@ import {
 import type { DemoContext } from '../context.js';
 import { StepMissing, type Step } from '../story.js';
 import { waitFor } from '../wait.js';
-import { demoAgent } from './agent.js';
+import { demoAgent, recallStateFile } from './agent.js';
 import { ENTERPRISE } from './authorities.js';
 import { demoIngest } from './ingest.js';
 import { MODEL } from './provision.js';
@@ -68,7 +69,7 @@ function notice(now: number, recallId: string, issuer: string): RecallInput {
 export const recallStep: Step<DemoContext> = {
   title: 'A recall: signed, co-signed, pushed, verified, applied and acknowledged',
   async run(ctx, n) {
-    if (!ctx.root || !ctx.enterprise || !ctx.platform || !ctx.broker) throw new StepMissing('no authorities or broker');
+    if (!ctx.root || !ctx.enterprise || !ctx.platform || !ctx.broker || !ctx.unit) throw new StepMissing('no authorities, broker or unit');
     recalls(ctx); // missing module -> say so before signing anything
     const now = Math.floor(Date.now() / 1000);
     const p = ctx.platform;
@@ -90,6 +91,8 @@ export const recallStep: Step<DemoContext> = {
     n.say(`published retained on ${r.scopes.join(', ')}; signed index updated for ${r.indexes.join(', ')}`);
     const active = await waitFor('the recall applied on the robot', () => recalls(ctx).activeRecalls.find((a) => a.recallId === 'RC-2025-0007' && a.outcome !== undefined));
     n.say(`robot: notice verified (signatures, certificates, roles, scope, validity, target), stored, action ${active.outcome}: ${active.action} enforced`);
+    const state = JSON.parse(readFileSync(recallStateFile(ctx.unit.stateDir), 'utf8')) as { strongestAction: string | null; activeRecalls: unknown[] };
+    n.say(`robot: its state file, which the motion controller watches, now says strongestAction "${state.strongestAction}" (${state.activeRecalls.length} active recall)`);
     const ingest = ctx.handles.ingest ? demoIngest(ctx) : undefined;
     if (ingest) {
       const ack = await waitFor('the acknowledgement at the platform', () =>
