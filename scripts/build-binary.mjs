@@ -52,6 +52,11 @@ export function outputPath(arch) {
   return join(dist, `robot-id-linux-${arch}`);
 }
 
+/** Where the official Node binary for `arch` is cached once fetched (the benchmarks run it too). */
+export function cachedNodePath(arch) {
+  return join(cache, `node-v${NODE_VERSION}-linux-${arch}`);
+}
+
 class BuildError extends Error {}
 
 function fail(message) {
@@ -79,7 +84,7 @@ function npmCommand() {
 /** Returns the path of the pinned official Node binary for `arch`, fetching it once. */
 function nodeBinary(arch) {
   const pkg = NODE_PACKAGES[arch];
-  const binary = join(cache, `node-v${NODE_VERSION}-linux-${arch}`);
+  const binary = cachedNodePath(arch);
   const tarball = join(cache, `${pkg.name}-${NODE_VERSION}.tgz`);
   if (!existsSync(tarball) || sriSha512(readFileSync(tarball)) !== pkg.integrity) {
     // A private directory per build, then a rename: concurrent builds never see a partial file.

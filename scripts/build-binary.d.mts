@@ -1,0 +1,4 @@
+// Types for the parts of scripts/build-binary.mjs that TypeScript code imports.
+export const NODE_VERSION: string;
+export function outputPath(arch: 'x64' | 'arm64'): string;
+export function cachedNodePath(arch: 'x64' | 'arm64'): string;
