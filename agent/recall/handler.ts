@@ -234,26 +234,32 @@ export class RecallHandler {
    */
   private async acknowledge(r: Pick<RecallRecord, 'recallId' | 'revision' | 'campaignId'>, status: AckStatus, reason?: string, note?: (rec: RecallRecord) => void): Promise<boolean> {
     const { device, identity, now } = this.deps;
-    let seq: number;
     try {
-      ({ seq } = await this.deps.acks.appendAck((seq) =>
+      const { seq } = await this.deps.acks.appendAck((seq) =>
         signRecallAck(device, { code: identity.code.code, seq, recallId: r.recallId, revision: r.revision, campaignId: r.campaignId, status, reason, time: now() }),
-      ));
+      );
+      if (status !== 'rejected') {
+        this.store.update(r.recallId, r.revision, (rec) => {
+          note?.(rec);
+          rec.acked = status;
+        });
+      }
+      this.deps.log.debug({ recallId: r.recallId, revision: r.revision, status, seq }, 'recall acknowledged');
+      return true;
     } catch (err) {
       // The ack log is full or failing. The recall itself is stored and in force; a missing
-      // ack is sent again after the next start (acked stays as it was).
-      if (note) this.store.update(r.recallId, r.revision, note);
+      // ack is sent again after the next start (acked stays as it was). The outcome is still
+      // worth keeping if the store can take it.
+      if (note) {
+        try {
+          this.store.update(r.recallId, r.revision, note);
+        } catch {
+          // the store is failing too: reported with the error below
+        }
+      }
       this.deps.log.error({ recallId: r.recallId, status, err: brief(err) }, 'recall acknowledgement not stored');
       return false;
     }
-    if (status !== 'rejected') {
-      this.store.update(r.recallId, r.revision, (rec) => {
-        note?.(rec);
-        rec.acked = status;
-      });
-    }
-    this.deps.log.debug({ recallId: r.recallId, revision: r.revision, status, seq }, 'recall acknowledged');
-    return true;
   }
 
   /** Records an action's outcome; acknowledges it when it differs from what was acknowledged. */
