@@ -21,6 +21,7 @@ import { policySignCommand, recallCosignCommand, recallSignCommand, recallVerify
 import { recallPublishCommand, recallRepublishCommand, revokeCommand } from './recall-publish.js';
 import { recallStatusCommand } from './recall-status.js';
 import { fleetWatchCommand } from './fleet.js';
+import { brokerAclCommand, brokerImportCommand, brokerUserCommand } from './broker.js';
 
 export const commands: readonly Command[] = [
   versionCommand,
@@ -52,4 +53,7 @@ export const commands: readonly Command[] = [
   recallVerifyCommand,
   policySignCommand,
   fleetWatchCommand,
+  brokerUserCommand,
+  brokerAclCommand,
+  brokerImportCommand,
 ];

@@ -11,5 +11,5 @@ export {
   type BrokerCredentials,
   type PlatformBrokerRole,
 } from './credentials.js';
-export { mosquittoAcl, writeMosquittoAcl, upsertPasswordLine, UNIT_WRITE_CHANNELS, type PlatformUser } from './mosquitto.js';
+export { mosquittoAcl, writeMosquittoAcl, upsertPasswordLine, upsertPasswordLines, UNIT_WRITE_CHANNELS, type PlatformUser } from './mosquitto.js';
 export { issueUnitBrokerCredentials, type IssuedBrokerCredentials } from './provision.js';

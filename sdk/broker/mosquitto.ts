@@ -48,20 +48,38 @@ export function writeMosquittoAcl(file: string, platformUsers: readonly Platform
  * its position; the file stays 0640 (mosquitto reads it; nobody else needs to).
  */
 export function upsertPasswordLine(file: string, line: string): void {
-  const user = line.slice(0, line.indexOf(':'));
+  upsertPasswordLines(file, [line]);
+}
+
+/**
+ * The same for many lines in one durable write (importing a fleet's registrations: one
+ * rewrite, not one per unit). A later line for the same user wins.
+ */
+export function upsertPasswordLines(file: string, lines: readonly string[]): void {
+  const userOf = (line: string): string => {
+    const at = line.indexOf(':');
+    if (at <= 0) throw new RangeError(`password file line: expected user:$7$..., got ${JSON.stringify(line.slice(0, 40))}`);
+    return line.slice(0, at);
+  };
+  const updates = new Map(lines.map((l) => [userOf(l), l]));
   if (!existsSync(file)) {
     const fd = openSync(file, 'wx', 0o640);
     try {
-      writeSync(fd, line + '\n');
+      writeSync(fd, [...updates.values()].join('\n') + '\n');
       fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
     return;
   }
-  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.length > 0);
-  const i = lines.findIndex((l) => l.startsWith(`${user}:`));
-  if (i >= 0) lines[i] = line;
-  else lines.push(line);
-  writeFileAtomicSync(file, lines.join('\n') + '\n', { mode: 0o640 });
+  const held = readFileSync(file, 'utf8').split('\n').filter((l) => l.length > 0);
+  const out = held.map((l) => {
+    const user = l.slice(0, Math.max(0, l.indexOf(':'))); // a line of another shape is kept as it is
+    const line = updates.get(user);
+    if (line === undefined) return l;
+    updates.delete(user);
+    return line;
+  });
+  out.push(...updates.values());
+  writeFileAtomicSync(file, out.join('\n') + '\n', { mode: 0o640 });
 }

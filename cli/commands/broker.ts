@@ -1,0 +1,115 @@
+/**
+ * `robot-id broker ...`: what a mosquitto operator needs (docs/broker.md), over the SDK's
+ * sdk/broker. Logins for platform services, the ACL, and the units' logins imported from the
+ * registrations `robot-id provision` wrote. Passwords never appear on a command line or in the
+ * output: a platform service's password goes to a 0600 file that `--broker-password-file` reads.
+ */
+import { readFileSync } from 'node:fs';
+import {
+  brokerCredentials,
+  isPlatformUsername,
+  mosquittoPasswordLine,
+  upsertPasswordLines,
+  writeFileAtomicSync,
+  writeMosquittoAcl,
+  type PlatformBrokerRole,
+  type PlatformUser,
+} from '../../sdk/index.js';
+import { EXIT, UsageError, requirePositional, requireString, type Command, type Values } from '../command.js';
+
+const ROLES: readonly PlatformBrokerRole[] = ['ingest', 'recall'];
+
+function platformName(name: string): string {
+  if (!isPlatformUsername(name)) throw new UsageError(`expected a platform user name platform-<a-z0-9->, got ${JSON.stringify(name)}`);
+  return name;
+}
+
+function names(values: Values, option: string): string[] {
+  const v = values[option];
+  return Array.isArray(v) ? v : typeof v === 'string' ? [v] : [];
+}
+
+export const brokerUserCommand: Command = {
+  path: ['broker', 'user'],
+  summary: "create or rotate a platform service's broker login: its hash into the mosquitto password file, its password into a 0600 file",
+  usage: 'broker user <platform-name> --passwd <mosquitto-password-file> --out <password-file> [--json]',
+  options: { passwd: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' } },
+  async run(values, positionals, io) {
+    const username = platformName(requirePositional(positionals, 0, 'platform user name'));
+    const passwd = requireString(values, 'passwd');
+    const out = requireString(values, 'out');
+    const creds = brokerCredentials(username);
+    // The service's copy first: a password file without its hash in mosquitto's file only fails
+    // a login, the other way round would leave a login nobody holds the password of.
+    writeFileAtomicSync(out, creds.password + '\n', { mode: 0o600 });
+    upsertPasswordLines(passwd, [mosquittoPasswordLine(creds)]);
+    if (values.json) io.out(JSON.stringify({ username, passwordFile: out, mosquittoPasswordFile: passwd }));
+    else io.out(`${username}: hash in ${passwd}, password in ${out} (mode 0600; give it to --broker-password-file); reload mosquitto (SIGHUP)`);
+    return EXIT.OK;
+  },
+};
+
+export const brokerAclCommand: Command = {
+  path: ['broker', 'acl'],
+  summary: 'write the mosquitto ACL: each unit confined to its own topics, platform topics to the named platform users',
+  usage: 'broker acl --out <file> [--ingest <platform-name>]... [--recall <platform-name>]... (default platform-ingest, platform-recall)',
+  options: { out: { type: 'string' }, ingest: { type: 'string', multiple: true }, recall: { type: 'string', multiple: true }, json: { type: 'boolean' } },
+  async run(values, _positionals, io) {
+    const out = requireString(values, 'out');
+    const named = ROLES.map((role) => [role, names(values, role)] as const);
+    const users: PlatformUser[] = named.every(([, list]) => list.length === 0)
+      ? [
+          { username: 'platform-ingest', role: 'ingest' },
+          { username: 'platform-recall', role: 'recall' },
+        ]
+      : named.flatMap(([role, list]) => list.map((n) => ({ username: platformName(n), role })));
+    writeMosquittoAcl(out, users);
+    if (values.json) io.out(JSON.stringify({ acl: out, users }));
+    else io.out(`ACL written to ${out}: units by code, ${users.map((u) => `${u.username} (${u.role})`).join(', ')}`);
+    return EXIT.OK;
+  },
+};
+
+export const brokerImportCommand: Command = {
+  path: ['broker', 'import'],
+  summary: "add the units' broker logins from registrations (JSON lines from provision --registry) to the mosquitto password file",
+  usage: 'broker import --registry <file> --passwd <mosquitto-password-file> [--json]',
+  options: { registry: { type: 'string' }, passwd: { type: 'string' }, json: { type: 'boolean' } },
+  async run(values, _positionals, io) {
+    const registry = requireString(values, 'registry');
+    const passwd = requireString(values, 'passwd');
+    const lines: string[] = [];
+    const problems: string[] = [];
+    let without = 0;
+    readFileSync(registry, 'utf8')
+      .split('\n')
+      .forEach((text, i) => {
+        if (text.trim() === '') return;
+        const where = `${registry}:${i + 1}`;
+        let reg: { code?: unknown; brokerPasswd?: unknown };
+        try {
+          reg = JSON.parse(text) as typeof reg;
+        } catch {
+          problems.push(`${where}: expected a JSON registration`);
+          return;
+        }
+        if (reg.brokerPasswd === undefined) {
+          without++;
+          return;
+        }
+        // The login must be the unit's own: user = the registration's code, a $7$ hash.
+        if (typeof reg.code !== 'string' || typeof reg.brokerPasswd !== 'string' || !/^[^:]+:\$7\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/.test(reg.brokerPasswd) || !reg.brokerPasswd.startsWith(`${reg.code}:`)) {
+          problems.push(`${where}: expected brokerPasswd "<code>:$7$..." for the registration's own code`);
+          return;
+        }
+        lines.push(reg.brokerPasswd);
+      });
+    if (lines.length > 0) upsertPasswordLines(passwd, lines);
+    if (values.json) io.out(JSON.stringify({ imported: lines.length, withoutLogin: without, problems }));
+    else {
+      io.out(`${lines.length} unit logins in ${passwd}${without ? `; ${without} registrations carry none` : ''}; reload mosquitto (SIGHUP)`);
+      for (const p of problems) io.err(p);
+    }
+    return problems.length > 0 ? EXIT.REJECTED : EXIT.OK;
+  },
+};

@@ -1,0 +1,108 @@
+/**
+ * `robot-id broker user|acl|import` against the real mosquitto: the files the commands write
+ * are the broker's whole configuration of logins and permissions. A platform service logs in
+ * with the password file `broker user` wrote (through `--broker-password-file`, as the platform
+ * commands do), units with the logins `broker import` took from the registry; a rotated
+ * password locks the old one out; anything else is refused.
+ */
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connectAsync, type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readBrokerCredentials, unitTopic } from '../../sdk/index.js';
+import { brokerKind, startBroker, type TestBroker } from '../helpers/broker.js';
+import { cli } from '../helpers/agent-process.js';
+import { makePki, testCode, type Pki } from '../helpers/pki.js';
+
+const hasMosquitto = brokerKind() === 'mosquitto';
+let tmp: string;
+let pki: Pki;
+let broker: TestBroker | undefined;
+const clients: MqttClient[] = [];
+
+const file = (name: string) => join(tmp, name);
+const passwordOf = (f: string) => readFileSync(f, 'utf8').split('\n')[0]!;
+
+async function login(username: string | undefined, password: string | undefined): Promise<MqttClient> {
+  const c = await connectAsync(broker!.url, { clientId: `bc-${clients.length}`, username, password, reconnectPeriod: 0, connectTimeout: 5000 });
+  clients.push(c);
+  return c;
+}
+
+function provision(n: number): { code: string; stateDir: string } {
+  const code = testCode();
+  const stateDir = file(`unit-${n}`);
+  const r = cli(['provision', '--enterprise', pki.enterprise.dir, '--code', code, '--model-name', 'M', '--hardware-id', `hw-${n}`, '--state-dir', stateDir, '--registry', file('registry.jsonl')]);
+  expect(r.status, r.stderr).toBe(0);
+  return { code, stateDir };
+}
+
+beforeAll(async () => {
+  if (!hasMosquitto) return;
+  tmp = mkdtempSync(join(tmpdir(), 'rid-broker-cli-'));
+  pki = await makePki(join(tmp, 'pki'));
+});
+
+afterAll(async () => {
+  for (const c of clients) await c.endAsync(true).catch(() => undefined);
+  await broker?.stop();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+describe.skipIf(!hasMosquitto)('robot-id broker', () => {
+  it('user, acl and import make a working mosquitto configuration; a rotated password locks the old one out', async () => {
+    const a = provision(1);
+    const b = provision(2);
+    // A registration from elsewhere without a login, and one whose login names another unit.
+    appendFileSync(file('registry.jsonl'), JSON.stringify({ code: testCode(), identity: 'AA==' }) + '\n');
+    const stolen = JSON.parse(readFileSync(file('registry.jsonl'), 'utf8').split('\n')[0]!) as { brokerPasswd: string };
+    appendFileSync(file('registry.jsonl'), JSON.stringify({ code: testCode(), identity: 'AA==', brokerPasswd: stolen.brokerPasswd }) + '\n');
+
+    const imported = cli(['broker', 'import', '--registry', file('registry.jsonl'), '--passwd', file('passwd'), '--json']);
+    expect(imported.status, imported.stderr).toBe(1); // the stolen login is refused, the rest imported
+    expect(JSON.parse(imported.stdout)).toEqual({ imported: 2, withoutLogin: 1, problems: [expect.stringMatching(/registry\.jsonl:4: expected brokerPasswd "<code>:\$7\$\.\.\." for the registration's own code/)] });
+
+    const user = cli(['broker', 'user', 'platform-ingest', '--passwd', file('passwd'), '--out', file('ingest.password'), '--json']);
+    expect(user.status, user.stderr).toBe(0);
+    expect(user.stdout).not.toContain(passwordOf(file('ingest.password')));
+    expect(statSync(file('ingest.password')).mode & 0o777).toBe(0o600);
+    expect(cli(['broker', 'acl', '--out', file('acl')]).status).toBe(0);
+    const lines = readFileSync(file('passwd'), 'utf8').trim().split('\n');
+    expect(lines.map((l) => l.slice(0, l.indexOf(':'))).sort()).toEqual([a.code, b.code, 'platform-ingest'].sort());
+
+    broker = await startBroker({ auth: { passwordFile: file('passwd'), aclFile: file('acl') } });
+    // The platform service with its password file; a unit with its own login.
+    const ingest = await login('platform-ingest', passwordOf(file('ingest.password')));
+    await ingest.subscribeAsync('rid/v1/u/#', { qos: 1 });
+    const got: string[] = [];
+    ingest.on('message', (t) => got.push(t));
+    const unitA = await login(a.code, readBrokerCredentials(join(a.stateDir, 'broker.json')).password);
+    await unitA.publishAsync(unitTopic(a.code, 'hb'), Buffer.from('own'), { qos: 1 });
+    await unitA.publishAsync(unitTopic(b.code, 'hb'), Buffer.from('in b name'), { qos: 1 }); // denied by the ACL
+    const deadline = Date.now() + 5000;
+    while (!got.includes(unitTopic(a.code, 'hb')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(got).toEqual([unitTopic(a.code, 'hb')]);
+    await expect(login('platform-ingest', 'wrong')).rejects.toThrow(/Not authorized|Bad user name or password/i);
+
+    // Rotation: a new password for the same user; after a reload the old one is refused.
+    const old = passwordOf(file('ingest.password'));
+    expect(cli(['broker', 'user', 'platform-ingest', '--passwd', file('passwd'), '--out', file('ingest.password')]).status).toBe(0);
+    expect(readFileSync(file('passwd'), 'utf8').trim().split('\n')).toHaveLength(3);
+    await broker.kill('SIGTERM');
+    await broker.start(); // mosquitto reads the password file again
+    await expect(login('platform-ingest', old)).rejects.toThrow(/Not authorized|Bad user name or password/i);
+    await login('platform-ingest', passwordOf(file('ingest.password')));
+  }, 60_000);
+
+  it('bad names and missing options are usage errors (2); nothing is written', () => {
+    const bad = cli(['broker', 'user', 'ingest', '--passwd', file('p2'), '--out', file('o2')]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/expected a platform user name platform-<a-z0-9->, got "ingest"/);
+    expect(cli(['broker', 'acl', '--out', file('acl2'), '--recall', 'Platform-X']).status).toBe(2);
+    expect(cli(['broker', 'import', '--registry', file('registry.jsonl')]).status).toBe(2);
+    expect(() => statSync(file('p2'))).toThrow();
+    expect(() => statSync(file('acl2'))).toThrow();
+  });
+});
