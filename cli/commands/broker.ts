@@ -6,10 +6,12 @@
  */
 import { readFileSync } from 'node:fs';
 import {
+  TrustStore,
   brokerCredentials,
   isPlatformUsername,
   mosquittoPasswordLine,
   upsertPasswordLines,
+  verifyIdentityRecord,
   writeFileAtomicSync,
   writeMosquittoAcl,
   type PlatformBrokerRole,
@@ -72,12 +74,15 @@ export const brokerAclCommand: Command = {
 
 export const brokerImportCommand: Command = {
   path: ['broker', 'import'],
-  summary: "add the units' broker logins from registrations (JSON lines from provision --registry) to the mosquitto password file",
-  usage: 'broker import --registry <file> --passwd <mosquitto-password-file> [--json]',
-  options: { registry: { type: 'string' }, passwd: { type: 'string' }, json: { type: 'boolean' } },
+  summary: "add the broker logins of genuinely provisioned units (registrations from provision --registry, identity verified) to the mosquitto password file",
+  usage: 'broker import --registry <file> --trust <file> --passwd <mosquitto-password-file> [--json]',
+  options: { registry: { type: 'string' }, trust: { type: 'string' }, passwd: { type: 'string' }, json: { type: 'boolean' } },
   async run(values, _positionals, io) {
     const registry = requireString(values, 'registry');
     const passwd = requireString(values, 'passwd');
+    // Registrations come from the enterprises: only a unit whose identity record verifies
+    // against the platform's roots gets a login, and only under its own code.
+    const trust = TrustStore.load(requireString(values, 'trust'));
     const lines: string[] = [];
     const problems: string[] = [];
     let without = 0;
@@ -86,7 +91,7 @@ export const brokerImportCommand: Command = {
       .forEach((text, i) => {
         if (text.trim() === '') return;
         const where = `${registry}:${i + 1}`;
-        let reg: { code?: unknown; brokerPasswd?: unknown };
+        let reg: { code?: unknown; identity?: unknown; brokerPasswd?: unknown };
         try {
           reg = JSON.parse(text) as typeof reg;
         } catch {
@@ -97,9 +102,18 @@ export const brokerImportCommand: Command = {
           without++;
           return;
         }
-        // The login must be the unit's own: user = the registration's code, a $7$ hash.
-        if (typeof reg.code !== 'string' || typeof reg.brokerPasswd !== 'string' || !/^[^:]+:\$7\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/.test(reg.brokerPasswd) || !reg.brokerPasswd.startsWith(`${reg.code}:`)) {
-          problems.push(`${where}: expected brokerPasswd "<code>:$7$..." for the registration's own code`);
+        let code: string;
+        try {
+          if (typeof reg.identity !== 'string') throw new Error('expected the identity record (base64)');
+          code = verifyIdentityRecord(new Uint8Array(Buffer.from(reg.identity, 'base64')), trust).code.code;
+        } catch (err) {
+          const why = err instanceof Error ? `${(err as { code?: string }).code ?? 'INVALID'}: ${err.message}` : String(err);
+          problems.push(`${where}: identity record refused (${why})`);
+          return;
+        }
+        // The login must be the unit's own: user = the verified code, a $7$ hash.
+        if (reg.code !== code || typeof reg.brokerPasswd !== 'string' || !/^[^:]+:\$7\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/.test(reg.brokerPasswd) || !reg.brokerPasswd.startsWith(`${code}:`)) {
+          problems.push(`${where}: expected brokerPasswd "${code}:$7$..." (the verified unit's own code)`);
           return;
         }
         lines.push(reg.brokerPasswd);

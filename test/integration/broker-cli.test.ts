@@ -54,14 +54,25 @@ describe.skipIf(!hasMosquitto)('robot-id broker', () => {
   it('user, acl and import make a working mosquitto configuration; a rotated password locks the old one out', async () => {
     const a = provision(1);
     const b = provision(2);
-    // A registration from elsewhere without a login, and one whose login names another unit.
-    appendFileSync(file('registry.jsonl'), JSON.stringify({ code: testCode(), identity: 'AA==' }) + '\n');
-    const stolen = JSON.parse(readFileSync(file('registry.jsonl'), 'utf8').split('\n')[0]!) as { brokerPasswd: string };
-    appendFileSync(file('registry.jsonl'), JSON.stringify({ code: testCode(), identity: 'AA==', brokerPasswd: stolen.brokerPasswd }) + '\n');
+    // A registration without a login; unit A's genuine registration carrying B's login; a
+    // forged registration (no valid identity record) claiming a login for a made-up code.
+    const [regA, regB] = readFileSync(file('registry.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { code: string; identity: string; brokerPasswd: string });
+    appendFileSync(file('registry.jsonl'), JSON.stringify({ code: regA!.code, identity: regA!.identity }) + '\n');
+    appendFileSync(file('registry.jsonl'), JSON.stringify({ ...regA, brokerPasswd: regB!.brokerPasswd }) + '\n');
+    const forged = testCode();
+    appendFileSync(file('registry.jsonl'), JSON.stringify({ code: forged, identity: 'AA==', brokerPasswd: regB!.brokerPasswd.replace(regB!.code, forged) }) + '\n');
 
-    const imported = cli(['broker', 'import', '--registry', file('registry.jsonl'), '--passwd', file('passwd'), '--json']);
-    expect(imported.status, imported.stderr).toBe(1); // the stolen login is refused, the rest imported
-    expect(JSON.parse(imported.stdout)).toEqual({ imported: 2, withoutLogin: 1, problems: [expect.stringMatching(/registry\.jsonl:4: expected brokerPasswd "<code>:\$7\$\.\.\." for the registration's own code/)] });
+    const imported = cli(['broker', 'import', '--registry', file('registry.jsonl'), '--trust', join(pki.root.dir, 'trust.json'), '--passwd', file('passwd'), '--json']);
+    expect(imported.status, imported.stderr).toBe(1); // two refused, the genuine ones imported
+    expect(JSON.parse(imported.stdout)).toEqual({
+      imported: 2,
+      withoutLogin: 1,
+      problems: [
+        expect.stringMatching(new RegExp(`registry\\.jsonl:4: expected brokerPasswd "${a.code}:\\$7\\$\\.\\.\\." \\(the verified unit's own code\\)`)),
+        expect.stringMatching(/registry\.jsonl:5: identity record refused \(TRUST_MALFORMED: /),
+      ],
+    });
+    expect(readFileSync(file('passwd'), 'utf8')).not.toContain(forged);
 
     const user = cli(['broker', 'user', 'platform-ingest', '--passwd', file('passwd'), '--out', file('ingest.password'), '--json']);
     expect(user.status, user.stderr).toBe(0);
@@ -101,7 +112,8 @@ describe.skipIf(!hasMosquitto)('robot-id broker', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/expected a platform user name platform-<a-z0-9->, got "ingest"/);
     expect(cli(['broker', 'acl', '--out', file('acl2'), '--recall', 'Platform-X']).status).toBe(2);
-    expect(cli(['broker', 'import', '--registry', file('registry.jsonl')]).status).toBe(2);
+    expect(cli(['broker', 'import', '--registry', file('registry.jsonl'), '--passwd', file('p3')]).status).toBe(2); // no --trust
+    expect(() => statSync(file('p3'))).toThrow();
     expect(() => statSync(file('p2'))).toThrow();
     expect(() => statSync(file('acl2'))).toThrow();
   });
