@@ -10,6 +10,7 @@ import {
   brokerCredentials,
   isPlatformUsername,
   mosquittoPasswordLine,
+  parseMosquittoPasswordLine,
   upsertPasswordLines,
   verifyIdentityRecord,
   writeFileAtomicSync,
@@ -112,7 +113,7 @@ export const brokerImportCommand: Command = {
           return;
         }
         // The login must be the unit's own: user = the verified code, a $7$ hash.
-        if (reg.code !== code || typeof reg.brokerPasswd !== 'string' || !/^[^:]+:\$7\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/.test(reg.brokerPasswd) || !reg.brokerPasswd.startsWith(`${code}:`)) {
+        if (typeof reg.brokerPasswd !== 'string' || reg.code !== code || parseMosquittoPasswordLine(reg.brokerPasswd)?.username !== code) {
           problems.push(`${where}: expected brokerPasswd "${code}:$7$..." (the verified unit's own code)`);
           return;
         }

@@ -52,13 +52,25 @@ export function mosquittoPasswordLine(
   return `${creds.username}:$7$${iterations}$${Buffer.from(salt).toString('base64')}$${hash.toString('base64')}`;
 }
 
+export interface MosquittoPasswordLine {
+  username: string;
+  iterations: number;
+  salt: Buffer;
+  hash: Buffer;
+}
+
+/** The parts of one `user:$7$iterations$salt$hash` line exactly as given, or undefined when it is not one. */
+export function parseMosquittoPasswordLine(line: string): MosquittoPasswordLine | undefined {
+  const m = /^([^:]+):\$7\$(\d+)\$([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+)$/.exec(line);
+  return m ? { username: m[1]!, iterations: Number(m[2]), salt: Buffer.from(m[3]!, 'base64'), hash: Buffer.from(m[4]!, 'base64') } : undefined;
+}
+
 /** Checks a password against a `$7$` line (for tests and operators' sanity checks). */
 export function checkMosquittoPassword(line: string, password: string): boolean {
-  const m = /^([^:]+):\$7\$(\d+)\$([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+)$/.exec(line.trim());
-  if (!m) return false;
-  const expected = Buffer.from(m[4]!, 'base64');
-  const got = pbkdf2Sync(password, Buffer.from(m[3]!, 'base64'), Number(m[2]), expected.length, 'sha512');
-  return timingSafeEqual(expected, got);
+  const parsed = parseMosquittoPasswordLine(line.trim());
+  if (!parsed) return false;
+  const got = pbkdf2Sync(password, parsed.salt, parsed.iterations, parsed.hash.length, 'sha512');
+  return timingSafeEqual(parsed.hash, got);
 }
 
 /** Writes broker.json (mode 0600) into a state dir. */

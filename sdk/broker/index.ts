@@ -2,6 +2,7 @@ export {
   brokerCredentials,
   mosquittoPasswordLine,
   checkMosquittoPassword,
+  parseMosquittoPasswordLine,
   writeBrokerCredentials,
   readBrokerCredentials,
   isPlatformUsername,
@@ -9,6 +10,7 @@ export {
   BROKER_FILE,
   MOSQUITTO_PBKDF2,
   type BrokerCredentials,
+  type MosquittoPasswordLine,
   type PlatformBrokerRole,
 } from './credentials.js';
 export { mosquittoAcl, writeMosquittoAcl, upsertPasswordLine, upsertPasswordLines, UNIT_WRITE_CHANNELS, type PlatformUser } from './mosquitto.js';
