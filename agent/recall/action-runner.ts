@@ -7,18 +7,10 @@
  * credentials) is never passed on.
  */
 import { spawn } from 'node:child_process';
-import type { ActionOutcome, RecallProgramAction } from './types.js';
+import type { ActionOutcome, ActionRun, RecallProgramAction } from './types.js';
 
 export const ACTION_ENV = Object.freeze({ PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' });
 const STDERR_TAIL = 2048;
-
-export interface ActionRun {
-  outcome: ActionOutcome;
-  /** The last bytes the program wrote to standard error (for the log, never acknowledged). */
-  stderrTail: string;
-  /** Why a state file could not be written (for the log). */
-  error?: { code: string; message: string };
-}
 
 export function runAction(
   config: RecallProgramAction,

@@ -32,11 +32,11 @@ import {
   type VerifiedRecall,
 } from '../../sdk/index.js';
 import { existsSync, readFileSync } from 'node:fs';
-import { runAction, type ActionRun } from './action-runner.js';
+import { runAction } from './action-runner.js';
 import { writeStateFile, STATE_FILE_FORMAT, type EnforcementState } from './state-file.js';
 import { RateLimitedCounter } from './rate-limit.js';
 import { RecallStore } from './store.js';
-import type { AckSink, ActionOutcome, ActiveRecall, RecallActionConfig, RecallLog, RecallRecord } from './types.js';
+import type { AckSink, ActionOutcome, ActionRun, ActiveRecall, RecallActionConfig, RecallLog, RecallRecord } from './types.js';
 
 export interface RecallHandlerDeps {
   identity: VerifiedIdentity;
@@ -271,13 +271,13 @@ export class RecallHandler {
 
   /** The built-in action: writes the whole enforcement state, then records and acknowledges the outcome. */
   private async runStateFile(file: string, rec: RecallRecord, trigger: ActionOutcome['trigger']): Promise<ActionOutcome> {
-    const { outcome, error } = writeStateFile(file, this.enforcementState({ trigger, recallId: rec.recallId, revision: rec.revision, state: rec.state }), trigger, this.deps.now);
-    this.logOutcome(rec, outcome, '', error);
-    await this.recordOutcome(rec, outcome);
-    return outcome;
+    const written = writeStateFile(file, this.enforcementState({ trigger, recallId: rec.recallId, revision: rec.revision, state: rec.state }), trigger, this.deps.now);
+    this.logOutcome(rec, written);
+    await this.recordOutcome(rec, written.outcome);
+    return written.outcome;
   }
 
-  private logOutcome(rec: RecallRecord, outcome: ActionOutcome, stderrTail: string, error: ActionRun['error']): void {
+  private logOutcome(rec: RecallRecord, { outcome, stderrTail, error }: ActionRun): void {
     const level = outcome.status === 'applied' ? 'info' : 'error';
     this.deps.log[level]({ recallId: rec.recallId, revision: rec.revision, outcome, stderr: stderrTail || undefined, err: error }, 'recall action finished');
   }
@@ -289,12 +289,12 @@ export class RecallHandler {
       const rec = this.store.get(recallId);
       if (!rec || rec.revision !== revision) return undefined; // superseded before it ran
       if ('file' in config) return this.runStateFile(config.file, rec, trigger);
-      const { outcome, stderrTail, error } = await runAction(config, this.actionInput(rec, trigger), trigger, this.deps.now);
-      this.logOutcome(rec, outcome, stderrTail, error);
+      const ran = await runAction(config, this.actionInput(rec, trigger), trigger, this.deps.now);
+      this.logOutcome(rec, ran);
       // The record as it is now: the action may have run for seconds.
       const current = this.store.get(recallId);
-      if (current && current.revision === revision) await this.recordOutcome(current, outcome);
-      return outcome;
+      if (current && current.revision === revision) await this.recordOutcome(current, ran.outcome);
+      return ran.outcome;
     });
     this.actions = run.catch((err: unknown) => this.deps.log.error({ recallId, err: brief(err) }, 'recall action could not be recorded'));
     return run;

@@ -10,8 +10,7 @@
  * consumer that missed a change, or starts after the agent, reads the right answer.
  */
 import { writeFileAtomicSync } from '../../sdk/index.js';
-import type { ActionRun } from './action-runner.js';
-import type { ActionOutcome, ActiveRecall } from './types.js';
+import type { ActionOutcome, ActionRun, ActiveRecall } from './types.js';
 
 export const STATE_FILE_FORMAT = 1;
 

@@ -32,6 +32,15 @@ export interface ActionOutcome {
   durationMs: number;
 }
 
+/** One run of the local action, as either kind reports it. */
+export interface ActionRun {
+  outcome: ActionOutcome;
+  /** The last bytes a program wrote to standard error (for the log, never acknowledged). */
+  stderrTail: string;
+  /** Why a state file could not be written (for the log). */
+  error?: { code: string; message: string };
+}
+
 /** What the robot holds for one recall id: its current revision, as applied to this unit. */
 export interface RecallRecord {
   recallId: string;
