@@ -51,6 +51,8 @@ export interface TestBroker {
   readonly dir: string;
   /** Sends `signal` and waits for the process to exit. */
   kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Sends `signal` without waiting (SIGSTOP / SIGCONT freeze and thaw it). */
+  signal(signal: NodeJS.Signals): void;
   /** Starts again on the same port (after kill). */
   start(): Promise<void>;
   /** SIGTERM, wait, remove the temp dir. */
@@ -150,6 +152,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<TestBroker>
     url: `mqtt://127.0.0.1:${port}`,
     dir,
     kill,
+    signal: (signal) => void child?.kill(signal),
     start,
     async stop() {
       await kill('SIGTERM');
