@@ -5,7 +5,7 @@
  *
  * Baseline: `crypto.verify` over each message's Sig_structure (pre-built) with a KeyObject
  * imported once per unit: the floor this machine sets for checking one Ed25519 signature.
- * Target: the ingest at >= 0.8 of that.
+ * Target: the ingest at >= 0.8 of that. Runs bundled, as the product does (bundled.ts; `--tsx`: not).
  */
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -27,6 +27,7 @@ import {
   type TrustStore,
   type VerifiedIdentity,
 } from '../../sdk/index.js';
+import { rerunBundled } from './bundled.js';
 import { compareInterleaved, fmt, loadNote, machine, table, verdict, type Result } from './harness.js';
 import { makePki, makeUnit, unitCode, type Unit } from './pki.js';
 
@@ -158,6 +159,8 @@ export async function runIngestBench(options: { units: number; perUnit: number; 
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  const status = await rerunBundled(import.meta.url);
+  if (status !== undefined) process.exit(status);
   const units = Number(process.argv[2] ?? 5000);
   await runIngestBench({ units, perUnit: 2, rounds: 8 });
 }
