@@ -4,7 +4,7 @@
  * QoS 1 publish by the outbox sender over the agent's MQTT link, against raw MQTT.js QoS 1
  * publishing of same-sized messages with the same number in flight, to the same mosquitto.
  * Both are timed from the first submit to the last message received by a subscriber.
- * Target: at least 0.3 of raw. Run: npx tsx scripts/bench/pipeline.ts [events=5000] [--rounds 3] [--submitters 128] [--warmup 20000] [--profile <file>] [--tsx]
+ * Target: at least 0.3 of raw. Run: npx tsx scripts/bench/pipeline.ts [events=5000] [--rounds 3] [--submitters 128] [--warmup 20000] [--profile <file> [--loop]] [--tsx]
  * It runs bundled, as the product does (scripts/bench/bundled.ts); `--tsx` keeps it under tsx.
  * Process CPU per event (all threads: main, fs thread pool, GC) is printed for both sides: it
  * moves less with other load on the machine than the rates do.
@@ -207,17 +207,17 @@ export async function runPipelineBench(events: number, rounds = 3): Promise<{ ra
   }
 }
 
-/** One agent-pipeline run under the inspector's CPU profiler, written to `file`. */
-async function profilePipeline(events: number, file: string): Promise<void> {
+/** One agent-pipeline run under the inspector's CPU profiler, written to `file` (`loop`: no signing thread). */
+async function profilePipeline(events: number, file: string, loop: boolean): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'rid-bench-pipeline-'));
   const broker = await startMosquitto();
   try {
-    for (let w = 0; w < WARMUP; w += events) await agentPipeline(broker, join(dir, `warm${w}`), Math.min(events, WARMUP - w));
+    for (let w = 0; w < WARMUP; w += events) await agentPipeline(broker, join(dir, `warm${w}`), Math.min(events, WARMUP - w), !loop);
     const session = new Session();
     session.connect();
     await session.post('Profiler.enable');
     await session.post('Profiler.start');
-    const r = await agentPipeline(broker, join(dir, 'run'), events);
+    const r = await agentPipeline(broker, join(dir, 'run'), events, !loop);
     const { profile } = await session.post('Profiler.stop');
     writeFileSync(file, JSON.stringify(profile));
     session.disconnect();
@@ -233,7 +233,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   if (status !== undefined) process.exit(status);
   const events = Number(process.argv[2] ?? 5000);
   const at = process.argv.indexOf('--profile');
-  if (at > 0) await profilePipeline(events, process.argv[at + 1]!);
+  if (at > 0) await profilePipeline(events, process.argv[at + 1]!, process.argv.includes('--loop'));
   else {
     const r = process.argv.indexOf('--rounds');
     await runPipelineBench(events, r > 0 ? Number(process.argv[r + 1]) : undefined);
