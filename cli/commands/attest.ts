@@ -8,7 +8,6 @@
 import { readFileSync } from 'node:fs';
 import {
   RobotIdError,
-  Revocations,
   TrustStore,
   decodeQrPayload,
   formatCode,
@@ -19,6 +18,7 @@ import {
   verifyAttestation,
 } from '../../sdk/index.js';
 import { EXIT, UsageError, optionalString, printError, requireString, type Command } from '../command.js';
+import { loadRevocations } from '../revocations.js';
 import { callAgent } from '../technician/client.js';
 import { withAgent } from '../technician/errors.js';
 import { TARGET_USAGE, resolveTarget, targetOptions } from '../technician/target.js';
@@ -28,18 +28,6 @@ export interface AttestAnswer {
   attestation: string;
   /** base64 of the identity record the unit holds. */
   identity: string;
-}
-
-/** A revocation list file: { "keys": ["<hex kid>", ...], "codes": ["<code>", ...] }. */
-export function loadRevocations(file: string | undefined): Revocations {
-  if (!file) return Revocations.none;
-  const json = JSON.parse(readFileSync(file, 'utf8')) as { keys?: unknown; codes?: unknown };
-  const list = (v: unknown, what: string): string[] => {
-    if (v === undefined) return [];
-    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new UsageError(`--revocations ${file}: ${what}: expected an array of strings`);
-    return v as string[];
-  };
-  return new Revocations({ keys: list(json.keys, 'keys'), codes: list(json.codes, 'codes') });
 }
 
 /** The identity to judge: from --identity (a file or a scanned RID1: payload) or the unit's answer. */

@@ -1,11 +1,12 @@
 /**
  * `robot-id broker ...`: what a mosquitto operator needs (docs/broker.md), over the SDK's
  * sdk/broker. Logins for platform services, the ACL, and the units' logins imported from the
- * registrations `robot-id provision` wrote. Passwords never appear on a command line or in the
+ * registrations `robot-id provision` wrote (and removed for revoked units). Passwords never appear on a command line or in the
  * output: a platform service's password goes to a 0600 file that `--broker-password-file` reads.
  */
 import { readFileSync } from 'node:fs';
 import {
+  TrustError,
   TrustStore,
   brokerCredentials,
   isPlatformUsername,
@@ -18,7 +19,8 @@ import {
   type PlatformBrokerRole,
   type PlatformUser,
 } from '../../sdk/index.js';
-import { EXIT, UsageError, requirePositional, requireString, type Command, type Values } from '../command.js';
+import { EXIT, UsageError, optionalString, requirePositional, requireString, type Command, type Values } from '../command.js';
+import { loadRevocations } from '../revocations.js';
 
 const ROLES: readonly PlatformBrokerRole[] = ['ingest', 'recall'];
 
@@ -75,16 +77,22 @@ export const brokerAclCommand: Command = {
 
 export const brokerImportCommand: Command = {
   path: ['broker', 'import'],
-  summary: "add the broker logins of genuinely provisioned units (registrations from provision --registry, identity verified) to the mosquitto password file",
-  usage: 'broker import --registry <file> --trust <file> --passwd <mosquitto-password-file> [--json]',
-  options: { registry: { type: 'string' }, trust: { type: 'string' }, passwd: { type: 'string' }, json: { type: 'boolean' } },
+  summary:
+    "add the broker logins of genuinely provisioned units (registrations from provision --registry, identity verified) to the mosquitto password file, and remove those of revoked units",
+  usage: 'broker import --registry <file> --trust <file> --passwd <mosquitto-password-file> [--revocations <file>] [--json]',
+  options: { registry: { type: 'string' }, trust: { type: 'string' }, passwd: { type: 'string' }, revocations: { type: 'string' }, json: { type: 'boolean' } },
   async run(values, _positionals, io) {
     const registry = requireString(values, 'registry');
     const passwd = requireString(values, 'passwd');
     // Registrations come from the enterprises: only a unit whose identity record verifies
     // against the platform's roots gets a login, and only under its own code.
     const trust = TrustStore.load(requireString(values, 'trust'));
-    const lines: string[] = [];
+    // Revocations come from the platform: a revoked code loses its login outright; a unit
+    // whose device or enterprise key is revoked loses the login of its verified code.
+    const revocations = loadRevocations(optionalString(values, 'revocations'));
+    const judging = revocations.keys.size + revocations.codes.size > 0;
+    const revoked = new Set(revocations.codes);
+    const lines = new Map<string, string>();
     const problems: string[] = [];
     let without = 0;
     readFileSync(registry, 'utf8')
@@ -99,17 +107,33 @@ export const brokerImportCommand: Command = {
           problems.push(`${where}: expected a JSON registration`);
           return;
         }
-        if (reg.brokerPasswd === undefined) {
+        // Without revocations, a registration without a login needs no judging.
+        if (reg.brokerPasswd === undefined && !judging) {
           without++;
           return;
         }
         let code: string;
         try {
           if (typeof reg.identity !== 'string') throw new Error('expected the identity record (base64)');
-          code = verifyIdentityRecord(new Uint8Array(Buffer.from(reg.identity, 'base64')), trust).code.code;
+          const identity = new Uint8Array(Buffer.from(reg.identity, 'base64'));
+          // Judged first without revocations, so the code whose login a revocation removes is
+          // the one the enterprise signed, never the registration's unsigned "code" field.
+          code = verifyIdentityRecord(identity, trust).code.code;
+          if (judging) {
+            try {
+              verifyIdentityRecord(identity, trust, { revocations });
+            } catch (err) {
+              if (!(err instanceof TrustError && err.code === 'TRUST_REVOKED')) throw err;
+              revoked.add(code);
+            }
+          }
         } catch (err) {
           const why = err instanceof Error ? `${(err as { code?: string }).code ?? 'INVALID'}: ${err.message}` : String(err);
           problems.push(`${where}: identity record refused (${why})`);
+          return;
+        }
+        if (reg.brokerPasswd === undefined) {
+          without++;
           return;
         }
         // The login must be the unit's own: user = the verified code, a $7$ hash.
@@ -117,12 +141,15 @@ export const brokerImportCommand: Command = {
           problems.push(`${where}: expected brokerPasswd "${code}:$7$..." (the verified unit's own code)`);
           return;
         }
-        lines.push(reg.brokerPasswd);
+        lines.set(code, reg.brokerPasswd);
       });
-    if (lines.length > 0) upsertPasswordLines(passwd, lines);
-    if (values.json) io.out(JSON.stringify({ imported: lines.length, withoutLogin: without, problems }));
+    for (const code of revoked) lines.delete(code);
+    const removed = upsertPasswordLines(passwd, [...lines.values()], { remove: revoked });
+    if (values.json) io.out(JSON.stringify({ imported: lines.size, withoutLogin: without, revoked: [...revoked].sort(), removed, problems }));
     else {
-      io.out(`${lines.length} unit logins in ${passwd}${without ? `; ${without} registrations carry none` : ''}; reload mosquitto (SIGHUP)`);
+      io.out(
+        `${lines.size} unit logins in ${passwd}${without ? `; ${without} registrations carry none` : ''}${removed.length ? `; removed the logins of ${removed.length} revoked units: ${removed.join(', ')}` : ''}; reload mosquitto (SIGHUP)`,
+      );
       for (const p of problems) io.err(p);
     }
     return problems.length > 0 ? EXIT.REJECTED : EXIT.OK;

@@ -53,16 +53,21 @@ export function upsertPasswordLine(file: string, line: string): void {
 
 /**
  * The same for many lines in one durable write (importing a fleet's registrations: one
- * rewrite, not one per unit). A later line for the same user wins.
+ * rewrite, not one per unit). A later line for the same user wins. Users in `remove` lose
+ * their line (a revoked or scrapped unit); a user both added and removed is a RangeError.
+ * Returns the users whose lines were removed.
  */
-export function upsertPasswordLines(file: string, lines: readonly string[]): void {
+export function upsertPasswordLines(file: string, lines: readonly string[], options: { remove?: Iterable<string> } = {}): string[] {
   const userOf = (line: string): string => {
     const at = line.indexOf(':');
     if (at <= 0) throw new RangeError(`password file line: expected user:$7$..., got ${JSON.stringify(line.slice(0, 40))}`);
     return line.slice(0, at);
   };
   const updates = new Map(lines.map((l) => [userOf(l), l]));
+  const remove = new Set(options.remove ?? []);
+  for (const user of remove) if (updates.has(user)) throw new RangeError(`password file: ${user} is both added and removed`);
   if (!existsSync(file)) {
+    if (updates.size === 0) return [];
     const fd = openSync(file, 'wx', 0o640);
     try {
       writeSync(fd, [...updates.values()].join('\n') + '\n');
@@ -70,16 +75,26 @@ export function upsertPasswordLines(file: string, lines: readonly string[]): voi
     } finally {
       closeSync(fd);
     }
-    return;
+    return [];
   }
   const held = readFileSync(file, 'utf8').split('\n').filter((l) => l.length > 0);
-  const out = held.map((l) => {
+  const out: string[] = [];
+  const removed: string[] = [];
+  for (const l of held) {
     const user = l.slice(0, Math.max(0, l.indexOf(':'))); // a line of another shape is kept as it is
+    if (remove.has(user)) {
+      removed.push(user);
+      continue;
+    }
     const line = updates.get(user);
-    if (line === undefined) return l;
-    updates.delete(user);
-    return line;
-  });
+    if (line === undefined) out.push(l);
+    else {
+      updates.delete(user);
+      out.push(line);
+    }
+  }
+  if (lines.length === 0 && removed.length === 0) return [];
   out.push(...updates.values());
-  writeFileAtomicSync(file, out.join('\n') + '\n', { mode: 0o640 });
+  writeFileAtomicSync(file, out.length > 0 ? out.join('\n') + '\n' : '', { mode: 0o640 });
+  return removed;
 }

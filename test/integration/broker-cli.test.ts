@@ -3,14 +3,15 @@
  * are the broker's whole configuration of logins and permissions. A platform service logs in
  * with the password file `broker user` wrote (through `--broker-password-file`, as the platform
  * commands do), units with the logins `broker import` took from the registry; a rotated
- * password locks the old one out; anything else is refused.
+ * password locks the old one out; anything else is refused. With the platform's revocations
+ * (the index state `robot-id revoke` keeps), import removes the logins of revoked units.
  */
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readBrokerCredentials, unitTopic } from '../../sdk/index.js';
+import { TrustStore, kidHex, readBrokerCredentials, unitTopic, verifyIdentityRecord } from '../../sdk/index.js';
 import { brokerKind, startBroker, type TestBroker } from '../helpers/broker.js';
 import { cli } from '../helpers/agent-process.js';
 import { makePki, testCode, type Pki } from '../helpers/pki.js';
@@ -30,10 +31,10 @@ async function login(username: string | undefined, password: string | undefined)
   return c;
 }
 
-function provision(n: number): { code: string; stateDir: string } {
+function provision(n: number, registry = 'registry.jsonl'): { code: string; stateDir: string } {
   const code = testCode();
   const stateDir = file(`unit-${n}`);
-  const r = cli(['provision', '--enterprise', pki.enterprise.dir, '--code', code, '--model-name', 'M', '--hardware-id', `hw-${n}`, '--state-dir', stateDir, '--registry', file('registry.jsonl')]);
+  const r = cli(['provision', '--enterprise', pki.enterprise.dir, '--code', code, '--model-name', 'M', '--hardware-id', `hw-${n}`, '--state-dir', stateDir, '--registry', file(registry)]);
   expect(r.status, r.stderr).toBe(0);
   return { code, stateDir };
 }
@@ -67,6 +68,8 @@ describe.skipIf(!hasMosquitto)('robot-id broker', () => {
     expect(JSON.parse(imported.stdout)).toEqual({
       imported: 2,
       withoutLogin: 1,
+      revoked: [],
+      removed: [],
       problems: [
         expect.stringMatching(new RegExp(`registry\\.jsonl:4: expected brokerPasswd "${a.code}:\\$7\\$\\.\\.\\." \\(the verified unit's own code\\)`)),
         expect.stringMatching(/registry\.jsonl:5: identity record refused \(TRUST_MALFORMED: /),
@@ -105,6 +108,44 @@ describe.skipIf(!hasMosquitto)('robot-id broker', () => {
     await broker.start(); // mosquitto reads the password file again
     await expect(login('platform-ingest', old)).rejects.toThrow(/Not authorized|Bad user name or password/i);
     await login('platform-ingest', passwordOf(file('ingest.password')));
+  }, 60_000);
+
+  it('import with the platform\'s revocations removes the logins of revoked units, by code and by device key', async () => {
+    const c = provision(3, 'registry-r.jsonl');
+    const d = provision(4, 'registry-r.jsonl');
+    const e = provision(5, 'registry-r.jsonl');
+    const trust = join(pki.root.dir, 'trust.json');
+    const importArgs = ['broker', 'import', '--registry', file('registry-r.jsonl'), '--trust', trust, '--passwd', file('passwd-r'), '--json'];
+    expect(cli(importArgs).status).toBe(0);
+    expect(cli(['broker', 'user', 'platform-recall', '--passwd', file('passwd-r'), '--out', file('recall.password')]).status).toBe(0);
+    expect(cli(['broker', 'acl', '--out', file('acl-r')]).status).toBe(0);
+    const own = await startBroker({ auth: { passwordFile: file('passwd-r'), aclFile: file('acl-r') } });
+    try {
+      const unitLogin = (u: { code: string; stateDir: string }) => connectAsync(own.url, { clientId: `r-${u.code}`, username: u.code, password: readBrokerCredentials(join(u.stateDir, 'broker.json')).password, reconnectPeriod: 0, connectTimeout: 5000 });
+      await (await unitLogin(c)).endAsync(true);
+
+      // The platform revokes C's code and D's device key, as an operator would.
+      const regD = readFileSync(file('registry-r.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { code: string; identity: string }).find((r) => r.code === d.code)!;
+      const kid = kidHex(verifyIdentityRecord(new Uint8Array(Buffer.from(regD.identity, 'base64')), TrustStore.load(trust)).deviceKid);
+      const state = file('index-state');
+      const revoke = cli(['revoke', '--key', pki.platform.dir, '--state', state, '--code', c.code, '--kid', kid, '--broker', own.url, '--broker-user', 'platform-recall', '--broker-password-file', file('recall.password'), '--json']);
+      expect(revoke.status, revoke.stderr).toBe(0);
+
+      // The index state revoke keeps is what --revocations reads.
+      const again = cli([...importArgs, '--revocations', join(state, 'state.json')]);
+      expect(again.status, again.stderr).toBe(0);
+      expect(JSON.parse(again.stdout)).toEqual({ imported: 1, withoutLogin: 0, revoked: [c.code, d.code].sort(), removed: [c.code, d.code], problems: [] });
+      const users = readFileSync(file('passwd-r'), 'utf8').trim().split('\n').map((l) => l.slice(0, l.indexOf(':')));
+      expect(users.sort()).toEqual([e.code, 'platform-recall'].sort());
+
+      await own.kill('SIGTERM');
+      await own.start(); // mosquitto reads the password file again
+      await expect(unitLogin(c)).rejects.toThrow(/Not authorized|Bad user name or password/i);
+      await expect(unitLogin(d)).rejects.toThrow(/Not authorized|Bad user name or password/i);
+      await (await unitLogin(e)).endAsync(true);
+    } finally {
+      await own.stop();
+    }
   }, 60_000);
 
   it('bad names and missing options are usage errors (2); nothing is written', () => {
