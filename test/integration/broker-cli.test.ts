@@ -125,16 +125,27 @@ describe.skipIf(!hasMosquitto)('robot-id broker', () => {
       await (await unitLogin(c)).endAsync(true);
 
       // The platform revokes C's code and D's device key, as an operator would.
-      const regD = readFileSync(file('registry-r.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { code: string; identity: string }).find((r) => r.code === d.code)!;
+      const regs = readFileSync(file('registry-r.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { code: string; identity: string; brokerPasswd: string });
+      const [regC, regD, regE] = [c, d, e].map((u) => regs.find((r) => r.code === u.code)!);
       const kid = kidHex(verifyIdentityRecord(new Uint8Array(Buffer.from(regD.identity, 'base64')), TrustStore.load(trust)).deviceKid);
       const state = file('index-state');
       const revoke = cli(['revoke', '--key', pki.platform.dir, '--state', state, '--code', c.code, '--kid', kid, '--broker', own.url, '--broker-user', 'platform-recall', '--broker-password-file', file('recall.password'), '--json']);
       expect(revoke.status, revoke.stderr).toBe(0);
 
+      // A registration pairing C's genuine (revoked) record with E's code and login must not
+      // take E's login away: only the code C's record names is revoked.
+      appendFileSync(file('registry-r.jsonl'), JSON.stringify({ code: e.code, identity: regC!.identity, brokerPasswd: regE!.brokerPasswd }) + '\n');
+
       // The index state revoke keeps is what --revocations reads.
       const again = cli([...importArgs, '--revocations', join(state, 'state.json')]);
-      expect(again.status, again.stderr).toBe(0);
-      expect(JSON.parse(again.stdout)).toEqual({ imported: 1, withoutLogin: 0, revoked: [c.code, d.code].sort(), removed: [c.code, d.code], problems: [] });
+      expect(again.status, again.stderr).toBe(1);
+      expect(JSON.parse(again.stdout)).toEqual({
+        imported: 1,
+        withoutLogin: 0,
+        revoked: [c.code, d.code].sort(),
+        removed: [c.code, d.code],
+        problems: [expect.stringMatching(new RegExp(`registry-r\\.jsonl:4: expected brokerPasswd "${c.code}:`))],
+      });
       const users = readFileSync(file('passwd-r'), 'utf8').trim().split('\n').map((l) => l.slice(0, l.indexOf(':')));
       expect(users.sort()).toEqual([e.code, 'platform-recall'].sort());
 
