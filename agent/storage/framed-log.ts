@@ -250,32 +250,56 @@ export class FramedLog {
     if (this.closed) throw new EventLogError('EVENT_LOG_CLOSED', `${this.options.what} is closed`);
   }
 
+  /**
+   * The group-commit loop. When a batch is durable, the next one (if its records are ready) is
+   * written and its fdatasync issued before the durable batch's appenders and listeners run:
+   * they re-append, sign and publish, and under a burst that took as long as the disk, so the
+   * disk waited for them. Batches still become durable strictly in order, and nothing is
+   * announced before its own fdatasync has returned.
+   */
   private async flush(): Promise<void> {
     if (this.flushing) return;
     this.flushing = true;
     try {
-      while (this.queue.length > 0 && !this.failed) {
-        const first = this.queue[0]!;
-        if (!first.bytes) {
-          // A deferred record (signed on a thread): write as soon as it is there, together
-          // with every record after it that is there too; the rest go in the next batch.
-          try {
-            await first.pending;
-          } catch (err) {
-            this.stop([], err, 'a record could not be made');
-            return;
+      let syncing: Promise<Queued[] | undefined> | undefined;
+      while (!this.failed && (syncing || this.queue.length > 0)) {
+        if (!syncing) {
+          const first = this.queue[0]!;
+          if (!first.bytes) {
+            // A deferred record (signed on a thread): write as soon as it is there, together
+            // with every record after it that is there too; the rest go in the next batch.
+            try {
+              await first.pending;
+            } catch (err) {
+              this.stop([], err, 'a record could not be made');
+              return;
+            }
           }
+          syncing = this.writeBatch(this.takeReady());
         }
-        let ready = 1;
-        while (ready < this.queue.length && this.queue[ready]!.bytes) ready++;
-        await this.writeBatch(this.queue.splice(0, ready));
+        const durable = await syncing;
+        syncing = undefined;
+        if (!durable) return; // stopped: the batch and everything queued were refused
+        if (!this.failed && this.queue[0]?.bytes) syncing = this.writeBatch(this.takeReady());
+        this.announce(durable);
       }
     } finally {
       this.flushing = false;
     }
   }
 
-  private async writeBatch(batch: Queued[]): Promise<void> {
+  /** The queued records at the head whose bytes are there (at least the first). */
+  private takeReady(): Queued[] {
+    let ready = 1;
+    while (ready < this.queue.length && this.queue[ready]!.bytes) ready++;
+    return this.queue.splice(0, ready);
+  }
+
+  /**
+   * Writes one batch at the end of the file and fdatasyncs it; once durable, indexes it and
+   * returns it (for announce). On a failure the log stops and the batch is refused (undefined).
+   */
+  private async writeBatch(batch: Queued[]): Promise<Queued[] | undefined> {
     let total = 0;
     for (const q of batch) total += FRAME_HEADER_BYTES + q.length;
     // The whole batch framed straight into one buffer: one copy of each record.
@@ -298,7 +322,7 @@ export class FramedLog {
       this.options.faults?.afterFsync?.(at);
     } catch (err) {
       this.stop(batch, err, 'write failed');
-      return;
+      return undefined;
     }
     let offset = this.size;
     let pos = 0;
@@ -311,6 +335,11 @@ export class FramedLog {
     }
     this.size = offset;
     this.queuedBytes -= bytes.length;
+    return batch;
+  }
+
+  /** A durable batch: its appenders hear of it, then the listeners with its last record. */
+  private announce(batch: Queued[]): void {
     const last = batch[batch.length - 1]!;
     for (const q of batch) q.resolve({ seq: q.seq, bytes: q.bytes! });
     for (const l of this.listeners) l({ seq: last.seq, bytes: last.bytes! });

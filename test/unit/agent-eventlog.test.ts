@@ -156,6 +156,29 @@ describe.each([
     await again.close();
   });
 
+  it('a crash writing the batch after a durable one: that one is acknowledged, everything after refused', async () => {
+    // The next batch is written before the durable one is announced (framed-log.ts flush):
+    // a failure there must not take the durable batch's acknowledgements with it.
+    const path = join(dir, 'events.log');
+    let writes = 0;
+    const faults = {
+      beforeWrite: () => {
+        if (++writes === 2) throw new Error('simulated crash beforeWrite');
+      },
+    };
+    const log = await EventLog.open(opts(path, { faults }));
+    const results = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => log.append({ kind: 'maintenance', note: `burst ${i}` })));
+    const ok = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    expect(ok.length).toBeGreaterThan(0);
+    expect(ok.length).toBeLessThan(40);
+    expect(ok.map((a) => a.seq)).toEqual(Array.from({ length: ok.length }, (_, i) => i + 1));
+    for (const r of results) if (r.status === 'rejected') expect(isRobotIdError(r.reason, 'EVENT_LOG_IO')).toBe(true);
+    await log.close();
+    const again = await EventLog.open(opts(path));
+    expect(readChain(again).map((c) => c.hash)).toEqual(ok.map((a) => toHex(a.hash)));
+    await again.close();
+  });
+
   it('group commit: concurrent appends share writes and fsyncs, each gets its own seq', async () => {
     const path = join(dir, 'events.log');
     let fsyncs = 0;
