@@ -1,8 +1,9 @@
 /**
  * `robot-id broker ...`: what a mosquitto operator needs (docs/broker.md), over the SDK's
  * sdk/broker. Logins for platform services, the ACL, and the units' logins imported from the
- * registrations `robot-id provision` wrote (and removed for revoked units). Passwords never appear on a command line or in the
- * output: a platform service's password goes to a 0600 file that `--broker-password-file` reads.
+ * registrations `robot-id provision` wrote (and removed again for revoked units). Passwords
+ * never appear on a command line or in the output: a platform service's password goes to a
+ * 0600 file that `--broker-password-file` reads.
  */
 import { readFileSync } from 'node:fs';
 import {
