@@ -6,7 +6,7 @@
  * password locks the old one out; anything else is refused. With the platform's revocations
  * (the index state `robot-id revoke` keeps), import removes the logins of revoked units.
  */
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
@@ -165,6 +165,13 @@ describe.skipIf(!hasMosquitto)('robot-id broker', () => {
     expect(bad.stderr).toMatch(/expected a platform user name platform-<a-z0-9->, got "ingest"/);
     expect(cli(['broker', 'acl', '--out', file('acl2'), '--recall', 'Platform-X']).status).toBe(2);
     expect(cli(['broker', 'import', '--registry', file('registry.jsonl'), '--passwd', file('p3')]).status).toBe(2); // no --trust
+    writeFileSync(file('revoked.json'), '{"codes": "not a list"}');
+    const badList = cli(['broker', 'import', '--registry', file('registry.jsonl'), '--trust', join(pki.root.dir, 'trust.json'), '--passwd', file('p3'), '--revocations', file('revoked.json')]);
+    expect(badList.status).toBe(2);
+    expect(badList.stderr).toMatch(/--revocations .*revoked\.json: codes: expected an array of strings/);
+    const notJson = cli(['broker', 'import', '--registry', file('registry.jsonl'), '--trust', join(pki.root.dir, 'trust.json'), '--passwd', file('p3'), '--revocations', file('registry.jsonl')]);
+    expect(notJson.status).toBe(2);
+    expect(notJson.stderr).toMatch(/expected a JSON revocation list or index state/);
     expect(() => statSync(file('p3'))).toThrow();
     expect(() => statSync(file('p2'))).toThrow();
     expect(() => statSync(file('acl2'))).toThrow();
