@@ -56,9 +56,20 @@ function keyBytes(key: number | string): Uint8Array {
   return encoder.encode(typeof key === 'number' && needsBigInt(key) ? BigInt(key) : key);
 }
 
-function smallUintKeys(m: Map<unknown, unknown>): boolean {
-  for (const k of m.keys()) if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k >= U32 || Object.is(k, -0)) return false;
-  return true;
+function isSmallUint(k: unknown): k is number {
+  return typeof k === 'number' && Number.isInteger(k) && k >= 0 && k < U32 && !Object.is(k, -0);
+}
+
+/** 'ascending': every key a small unsigned integer, already in order (every payload schema's maps). */
+function smallUintKeys(m: Map<unknown, unknown>): 'ascending' | 'unsorted' | false {
+  let prev = -1;
+  let ascending = true;
+  for (const k of m.keys()) {
+    if (!isSmallUint(k)) return false;
+    if (k <= prev) ascending = false;
+    prev = k;
+  }
+  return ascending ? 'ascending' : 'unsorted';
 }
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
@@ -68,6 +79,27 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
     if (d !== 0) return d;
   }
   return a.length - b.length;
+}
+
+const NOT_PLAIN = Symbol('not plain');
+
+/**
+ * A value already in the form cbor-x encodes deterministically (text, boolean, null, a safe
+ * integer in the 4-byte-head range, a plain Uint8Array), or NOT_PLAIN. Lets a map's entries
+ * skip the recursion, and the error path string it carries, for the common leaves.
+ */
+function plain(v: unknown): unknown {
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return v;
+    case 'number':
+      return Number.isSafeInteger(v) && !Object.is(v, -0) && !needsBigInt(v) ? v : NOT_PLAIN;
+    case 'object':
+      return v === null || (v instanceof Uint8Array && v.constructor === Uint8Array) ? v : NOT_PLAIN;
+    default:
+      return NOT_PLAIN;
+  }
 }
 
 /** Converts a value into the form cbor-x encodes deterministically; throws TypeError on misuse. */
@@ -94,7 +126,18 @@ function toCanonical(value: unknown, path: string): unknown {
       }
       if (Array.isArray(value)) return value.map((v, i) => toCanonical(v, `${path}[${i}]`));
       if (value instanceof Map) {
-        if (smallUintKeys(value)) {
+        const small = smallUintKeys(value);
+        if (small === 'ascending') {
+          // Already in canonical order (the schemas build their maps so): one pass, no key
+          // arrays to sort. This runs for every event the agent signs.
+          const out = new Map<number, unknown>();
+          for (const [k, v] of value as Map<number, unknown>) {
+            const p = plain(v);
+            out.set(k, p !== NOT_PLAIN ? p : toCanonical(v, `${path}.${k}`));
+          }
+          return out;
+        }
+        if (small === 'unsorted') {
           // Keys 0 .. 2^32-1 encode as heads whose bytes sort as the numbers do: no encoding
           // of each key needed (every payload schema's labels; held to the general path by a test).
           const keys = [...value.keys()] as number[];

@@ -45,6 +45,19 @@ describe('deterministic CBOR round trip (property)', () => {
     );
   });
 
+  it('a map whose small unsigned keys are already ascending (one pass) encodes as the same map built in any other order', () => {
+    const key = fc.oneof(fc.integer({ min: 0, max: 30 }), fc.constantFrom(23, 24, 255, 256, 65535, 65536, 2 ** 32 - 1), fc.integer({ min: 0, max: 2 ** 32 - 1 }));
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.tuple(key, cborValue), { minLength: 2, maxLength: 12, selector: ([k]) => k }), (entries) => {
+        const ascending = [...entries].sort(([a], [b]) => a - b);
+        const bytes = encodeCbor(new Map(ascending));
+        expect(Buffer.from(bytes).equals(Buffer.from(encodeCbor(new Map([...ascending].reverse()))))).toBe(true);
+        expect(Buffer.from(encodeCbor(decodeStrict(bytes))).equals(Buffer.from(bytes))).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('decode(encode(x)) re-encodes to the identical bytes', () => {
     fc.assert(
       fc.property(cborValue, (x) => {

@@ -90,6 +90,20 @@ describe('encodeCbor: deterministic output', () => {
     expect(toHex(encodeCbor(-0))).toBe('00');
   });
 
+  it('values in a map with ascending small keys get the same care as anywhere else', () => {
+    // The one-pass path for such maps (every payload schema's) passes plain values through.
+    const m = new Map<number, CborValue>([
+      [1, -0],
+      [2, Buffer.from([1, 2])],
+      [3, 2 ** 32],
+      [4, -(2 ** 32) - 1],
+      [5, new Uint8Array([9])],
+    ]);
+    expect(toHex(encodeCbor(m))).toBe('a5010002420102031b0000000100000000043b0000000100000000054109');
+    expect(() => encodeCbor(new Map<number, CborValue>([[0, 1], [1, 1.5]]))).toThrow(/\$\.1: expected a safe integer, got 1.5/);
+    expect(() => encodeCbor(new Map<number, CborValue>([[0, 1], [1, [2, 2 ** 53]]]))).toThrow(/\$\.1\[1\]: expected a safe integer/);
+  });
+
   it('tags round-trip', () => {
     const bytes = encodeCbor(new Tag([new Uint8Array(0), new Map(), new Uint8Array(0), new Uint8Array(0)], 18));
     expect(toHex(bytes)).toBe('d28440a04040');
