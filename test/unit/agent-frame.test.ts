@@ -2,12 +2,25 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { crc32, encodeFrame, scanFrames } from '../../agent/storage/index.js';
+import { crc32Table } from '../../agent/storage/crc32.js';
 
 describe('crc32', () => {
   it('matches the standard check value', () => {
     expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
     expect(crc32(new Uint8Array(0))).toBe(0);
     expect(crc32(new TextEncoder().encode('1234'), new TextEncoder().encode('56789'))).toBe(0xcbf43926);
+    expect(crc32Table(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
+  });
+
+  it('the native and the table version agree on any split of any bytes (frames written by either read by the other)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat(300), (bytes, cut) => {
+        const a = bytes.subarray(0, Math.min(cut, bytes.length));
+        const b = bytes.subarray(Math.min(cut, bytes.length));
+        expect(crc32(a, b)).toBe(crc32Table(bytes));
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 
