@@ -27,7 +27,8 @@ export interface AgentStatus {
   clockBehindMs: number;
   eventLog: { head: { seq: number; hash: string }; bytes: number; maxBytes: number };
   outbox: { depth: number; event: { head: number; confirmed: number }; ack: { head: number; confirmed: number } };
-  recovery: { tornTailBytes: number; damagedStretches: number; chainBreaks: number };
+  /** entriesScanned: event log entries decoded at this start (those after the checkpoint, or all). */
+  recovery: { tornTailBytes: number; damagedStretches: number; chainBreaks: number; entriesScanned: number };
   /** Sections added by modules (link, recall, ...) through addStatusSection. */
   [section: string]: unknown;
 }

@@ -86,6 +86,7 @@ export async function startAgent(config: Readonly<AgentConfig>, options: StartOp
       now: () => time.nowSeconds(),
       faults: options.faults,
       signingThread: config.signingThread === 'off' ? false : { backlog: config.signingThread === 'always' ? 0 : undefined },
+      checkpointPath: agentPath(config.stateDir, 'eventCheckpoint'),
     });
     cleanups.push(() => eventLog.close());
     const timeLog = log.child({ module: 'time' });
@@ -127,7 +128,7 @@ export async function startAgent(config: Readonly<AgentConfig>, options: StartOp
     if (ackLog.recovery.tornTail || ackLog.recovery.damaged.length) logLog.warn({ recovery: ackLog.recovery }, 'ack log recovered');
     const outbox = new DurableOutbox({ event: eventLog.store, ack: ackLog }, agentPath(config.stateDir, 'outboxCursor'));
 
-    const lifecycle = Lifecycle.replay(eventLog.entries, agentPath(config.stateDir, 'lifecycle'));
+    const lifecycle = Lifecycle.replay(eventLog.lifecycleEntries, agentPath(config.stateDir, 'lifecycle'));
     if (isTerminal(lifecycle.state) && outbox.depth() === 0 && !(options.offline && lifecycle.state === 'decommissioned')) {
       throw terminalRefusal(lifecycle.state, code.code);
     }
@@ -188,7 +189,7 @@ export async function startAgent(config: Readonly<AgentConfig>, options: StartOp
             event: { head: outbox.head('event'), confirmed: outbox.confirmed('event') },
             ack: { head: outbox.head('ack'), confirmed: outbox.confirmed('ack') },
           },
-          recovery: { tornTailBytes: rec.tornTail?.size ?? 0, damagedStretches: rec.damaged.length, chainBreaks: eventLog.breaks.length },
+          recovery: { tornTailBytes: rec.tornTail?.size ?? 0, damagedStretches: rec.damaged.length, chainBreaks: eventLog.breaks.length, entriesScanned: eventLog.scanned },
         };
         for (const [name, provider] of sections) s[name] = provider();
         return s;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 
 export const AGENT_FILES = {
   eventLog: 'events.log',
+  eventCheckpoint: 'events.checkpoint.json',
   ackLog: 'acks.log',
   outboxCursor: 'outbox.json',
   timeFloor: 'time-floor.json',

@@ -16,12 +16,14 @@ import {
   signEvent,
   toHex,
   EventSigningThread,
+  isTransitionEvent,
   type ChainBreak,
   type EventKind,
   type EventPayload,
   type Signer,
 } from '../../sdk/index.js';
 import { FramedLog, type Appended, type MadeRecord, type RecoveryReport, type WriterFaults } from '../storage/index.js';
+import { CHECKPOINT_EVERY_BYTES, readCheckpoint, writeCheckpoint, type Checkpoint, type LifecycleEntry } from './checkpoint.js';
 
 export interface EventInput {
   kind: EventKind;
@@ -39,12 +41,11 @@ export interface LoggedEvent {
   bytes: Uint8Array;
 }
 
-/** What the boot scan keeps of each sound entry (for the lifecycle replay). */
-export interface EntrySummary {
-  seq: number;
-  time: number;
-  kind: EventKind;
-  order?: Uint8Array;
+/** What the log keeps of a transition entry or one carrying an order (for the lifecycle replay). */
+export type EntrySummary = LifecycleEntry;
+
+function isLifecycleEntry(kind: EventKind, order: Uint8Array | undefined): boolean {
+  return order !== undefined || isTransitionEvent(kind);
 }
 
 export interface EventLogOptions {
@@ -65,6 +66,13 @@ export interface EventLogOptions {
    * always sign on the event loop.
    */
   signingThread?: false | { backlog?: number; idleMs?: number };
+  /**
+   * Where to keep the boot scan's checkpoint (checkpoint.ts), so that a start decodes only the
+   * entries appended since; without it every open scans the whole chain.
+   */
+  checkpointPath?: string;
+  /** Checkpoint again after this many new bytes of log (default CHECKPOINT_EVERY_BYTES, 4 MiB). */
+  checkpointEveryBytes?: number;
 }
 
 const DEFAULT_THREAD_BACKLOG = 4;
@@ -95,19 +103,34 @@ export class EventLog {
   private threadSeq = 0;
   private readonly thread: EventSigningThread | undefined;
   private readonly threadBacklog: number;
+  /** Lifecycle entries found on open and queued since, in seq order (some not durable yet). */
+  private readonly lifecycle: LifecycleEntry[];
+  /** Keys of the breaks chain-break entries record: found on open, and queued since (by seq). */
+  private readonly recorded: { seq: number; key: string }[];
+  /** Where the file ended when the last checkpoint was written. */
+  private checkpointEnd: number;
+  private checkpointSeq: number;
+  /** Why the last checkpoint could not be written (it is only a cache: the log goes on). */
+  checkpointError: Error | undefined;
 
   private constructor(
     private readonly framed: FramedLog,
     private readonly options: EventLogOptions,
-    head: Head,
-    /** Sound entries found on open, in order. */
-    readonly entries: readonly EntrySummary[],
+    scan: ChainScan,
     /** Breaks found on open (including those already recorded). */
     readonly breaks: readonly ChainBreak[],
     private readonly unrecorded: ChainBreak[],
+    /** Entries decoded on open: all of them, or those after the checkpoint. */
+    readonly scanned: number,
+    checkpointed: { seq: number; end: number },
   ) {
-    this.queuedHead = head;
-    this.durableHead = head;
+    this.queuedHead = scan.head;
+    this.durableHead = scan.head;
+    this.lifecycle = [...scan.lifecycle];
+    this.lastTime = scan.lastTime;
+    this.recorded = scan.recorded.map((key) => ({ seq: 0, key }));
+    this.checkpointSeq = checkpointed.seq;
+    this.checkpointEnd = checkpointed.end;
     const t = options.signingThread ?? {};
     this.thread = t === false ? undefined : EventSigningThread.for(options.signer, { idleMs: t.idleMs });
     this.threadBacklog = t === false ? Infinity : (t.backlog ?? DEFAULT_THREAD_BACKLOG);
@@ -115,13 +138,19 @@ export class EventLog {
       // The hash of the batch's last entry was computed when it was signed (queuedHead then, or
       // its predecessor's prevHash later); recompute only when the queue has moved on.
       this.durableHead = { seq: last.seq, hash: last.seq === this.queuedHead.seq ? this.queuedHead.hash : entryHash(last.bytes) };
+      if (this.options.checkpointPath && this.framed.bytes - this.checkpointEnd >= (this.options.checkpointEveryBytes ?? CHECKPOINT_EVERY_BYTES)) this.checkpoint(last.bytes);
     });
   }
 
+  /** The newest entry time found on open (seconds; 0 when empty). */
+  private readonly lastTime: number;
+
   static async open(options: EventLogOptions): Promise<EventLog> {
     const framed = await FramedLog.open({ ...options, what: 'event log' });
-    const scan = scanChain(framed, options.code);
-    const recorded = new Set(scan.recordedBreaks.map(breakKey));
+    const held = options.checkpointPath ? readCheckpoint(options.checkpointPath) : undefined;
+    const from = held && checkpointHolds(held, framed, options.code) ? held : undefined;
+    const scan = scanChain(framed, options.code, from);
+    const recorded = new Set(scan.recorded);
     const byKey = new Map<string, ChainBreak>();
     for (const q of framed.recovery.damaged) {
       const b: ChainBreak = { afterSeq: q.afterSeq, beforeSeq: q.beforeSeq, reason: 'damaged-bytes', lostBytes: q.size, damageHash: Buffer.from(q.sha256, 'hex') };
@@ -129,7 +158,39 @@ export class EventLog {
     }
     for (const b of scan.breaks) if (!byKey.has(breakKey(b))) byKey.set(breakKey(b), b);
     const breaks = [...byKey.values()];
-    return new EventLog(framed, options, scan.head, scan.entries, breaks, breaks.filter((b) => !recorded.has(breakKey(b))));
+    const log = new EventLog(framed, options, scan, breaks, breaks.filter((b) => !recorded.has(breakKey(b))), scan.scanned, from ?? { seq: 0, end: 0 });
+    // What this scan learned, for the next start (only if it learned anything).
+    if (options.checkpointPath && scan.head.seq > (from?.seq ?? 0)) log.checkpoint(framed.get(scan.head.seq)!);
+    return log;
+  }
+
+  /**
+   * Writes the checkpoint at the durable entry `bytes` (the newest durable one): the lifecycle
+   * entries and recorded breaks up to it, all breaks found on open. Never throws: a checkpoint
+   * that cannot be written only means a longer scan at the next start.
+   */
+  private checkpoint(bytes: Uint8Array): void {
+    try {
+      const ev = openSign1(eventKind, bytes).value;
+      if (ev.seq <= this.checkpointSeq) return;
+      const end = this.framed.endOf(ev.seq);
+      if (end === undefined) return;
+      writeCheckpoint(this.options.checkpointPath!, {
+        code: this.options.code,
+        seq: ev.seq,
+        end,
+        hash: entryHash(bytes),
+        lastTime: ev.time,
+        lifecycle: this.lifecycle.filter((e) => e.seq <= ev.seq),
+        breaks: [...this.breaks],
+        recorded: this.recorded.filter((r) => r.seq <= ev.seq).map((r) => r.key),
+      });
+      this.checkpointSeq = ev.seq;
+      this.checkpointEnd = end;
+      this.checkpointError = undefined;
+    } catch (err) {
+      this.checkpointError = err instanceof Error ? err : new Error(String(err));
+    }
   }
 
   /** What boot recovery did to the file (torn tail cut, damage quarantined). */
@@ -152,7 +213,12 @@ export class EventLog {
 
   /** Time of the newest sound entry found on open (seconds; 0 when empty). */
   get lastTimeOnOpen(): number {
-    return this.entries.at(-1)?.time ?? 0;
+    return this.lastTime;
+  }
+
+  /** Transition entries and those carrying an order, durable or queued, in order (the lifecycle replay's input). */
+  get lifecycleEntries(): readonly EntrySummary[] {
+    return this.lifecycle;
   }
 
   /** The underlying framed records (the outbox reads the 'event' stream from here). */
@@ -220,6 +286,8 @@ export class EventLog {
           reserve: options.reserve,
           onQueued: (seq) => {
             if (seq !== this.threadSeq) this.queuedHead = { seq, hash: logged.hash };
+            if (isLifecycleEntry(input.kind, input.order)) this.lifecycle.push({ seq, time: logged.time, kind: input.kind, ...(input.order ? { order: input.order } : {}) });
+            if (input.kind === 'chain-break' && input.data) this.recorded.push({ seq, key: breakKey(decodeChainBreak(input.data)) });
             options.onQueued?.(logged);
           },
         },
@@ -251,7 +319,23 @@ export class EventLog {
   async close(): Promise<void> {
     await this.framed.close();
     await this.thread?.close();
+    if (this.options.checkpointPath && this.durableHead.seq > this.checkpointSeq && !this.framed.failure) {
+      const bytes = this.framed.get(this.durableHead.seq);
+      if (bytes) this.checkpoint(bytes);
+    }
   }
+}
+
+/**
+ * Whether a checkpoint describes this log: nothing damaged was cut out (that rewrites the file
+ * and moves every offset), same unit, and its entry is still there, ending where it did, with
+ * the same SHA-256.
+ */
+function checkpointHolds(cp: Checkpoint, framed: FramedLog, code: string): boolean {
+  if (cp.code !== code || framed.recovery.damaged.length > 0 || cp.seq > framed.head) return false;
+  if (framed.endOf(cp.seq) !== cp.end) return false;
+  const bytes = framed.get(cp.seq);
+  return bytes !== undefined && bytesEqual(entryHash(bytes), cp.hash);
 }
 
 function breakKey(b: { afterSeq: number; beforeSeq?: number }): string {
@@ -260,24 +344,35 @@ function breakKey(b: { afterSeq: number; beforeSeq?: number }): string {
 
 interface ChainScan {
   head: Head;
-  entries: EntrySummary[];
+  lifecycle: LifecycleEntry[];
+  lastTime: number;
   breaks: ChainBreak[];
-  recordedBreaks: ChainBreak[];
+  /** Keys of the breaks chain-break entries record. */
+  recorded: string[];
+  /** Entries decoded. */
+  scanned: number;
 }
 
-/** Walks every durable record: decodes it, checks seq, code and the link to the one before. */
-function scanChain(framed: FramedLog, code: string): ChainScan {
-  const entries: EntrySummary[] = [];
-  const breaks: ChainBreak[] = [];
-  const recordedBreaks: ChainBreak[] = [];
-  let prev: Head = { seq: 0, hash: GENESIS_HASH };
+/**
+ * Walks the durable records after the checkpoint `from` (all of them without one): decodes
+ * each, checks seq, code and the link to the one before. What the checkpoint says of the
+ * entries before it is taken as found.
+ */
+function scanChain(framed: FramedLog, code: string, from?: Checkpoint): ChainScan {
+  const lifecycle: LifecycleEntry[] = from ? [...from.lifecycle] : [];
+  const breaks: ChainBreak[] = from ? [...from.breaks] : [];
+  const recorded: string[] = from ? [...from.recorded] : [];
+  let prev: Head = from ? { seq: from.seq, hash: from.hash } : { seq: 0, hash: GENESIS_HASH };
+  let lastTime = from?.lastTime ?? 0;
+  let scanned = 0;
   let pendingBad = false;
   const batch = 4096;
-  for (let after = 0; ; ) {
+  for (let after = prev.seq; ; ) {
     const recs = framed.records(after, batch);
     if (recs.length === 0) break;
     for (const r of recs) {
       after = r.seq;
+      scanned++;
       let ev: EventPayload;
       try {
         ev = openSign1(eventKind, r.bytes).value;
@@ -295,20 +390,21 @@ function scanChain(framed: FramedLog, code: string): ChainScan {
       pendingBad = false;
       if (ev.kind === 'chain-break' && ev.data) {
         try {
-          recordedBreaks.push(decodeChainBreak(ev.data));
+          recorded.push(breakKey(decodeChainBreak(ev.data)));
         } catch {
           // A chain-break whose data we cannot read explains nothing; the break it meant to
           // record is then recorded again, which is harmless.
         }
       }
-      entries.push({ seq: ev.seq, time: ev.time, kind: ev.kind, order: ev.order });
+      if (isLifecycleEntry(ev.kind, ev.order)) lifecycle.push({ seq: ev.seq, time: ev.time, kind: ev.kind, ...(ev.order ? { order: ev.order } : {}) });
+      lastTime = ev.time;
       prev = { seq: ev.seq, hash: entryHash(r.bytes) };
     }
   }
   // Undecodable entries at the end: the next entry appended (the chain-break itself) is the
   // first sound one after them, so the break is named by that seq and found recorded next boot.
   if (pendingBad) breaks.push({ afterSeq: prev.seq, beforeSeq: framed.head + 1, reason: 'undecodable-entry', lostBytes: 0 });
-  return { head: prev, entries, breaks, recordedBreaks };
+  return { head: prev, lifecycle, lastTime, breaks, recorded, scanned };
 }
 
 export function headHex(h: Head): { seq: number; hash: string } {

@@ -167,6 +167,12 @@ export class FramedLog {
     return this.index.length - this.firstAfter(afterSeq);
   }
 
+  /** Where the frame of the durable record `seq` ends in the file, if it is there. */
+  endOf(seq: number): number | undefined {
+    const f = this.index[this.firstAfter(seq - 1)];
+    return f && f.seq === seq ? f.offset + f.size : undefined;
+  }
+
   /** The durable record with this seq, if present. */
   get(seq: number): Uint8Array | undefined {
     const i = this.firstAfter(seq - 1);

@@ -22,5 +22,6 @@ spawnSync(process.execPath, [...process.execArgv, 'scripts/bench/crypto.ts'], { 
 // Bundled, as the product runs (bundled.ts): tsx's per-closure naming is not the product's cost.
 await runBundled(new URL('./ingest.ts', import.meta.url).href, ['5000']);
 await runBundled(new URL('./pipeline.ts', import.meta.url).href, ['20000']);
+await runBundled(new URL('./eventlog-open.ts', import.meta.url).href, ['64']);
 await runAgentProcessBench({ runs: 7, settleMs: 3000 });
 console.log(`\nload average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
