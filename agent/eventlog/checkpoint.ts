@@ -4,11 +4,12 @@
  * robot's log holds up to `maxLogBytes` (64 MiB, about 250,000 entries); decoding and hashing
  * every one of them took 2.7 s and kept 40 MiB at each start (docs/performance.md).
  *
- *   <state>/events.checkpoint.json   { v, code, seq, end, hash, lastTime, lifecycle, breaks, recorded }
+ *   <state>/events.checkpoint.json   { v, code, seq, end, hash, crc, lastTime, lifecycle, breaks, recorded }
  *
- * It is only a cache. Boot recovery still checks the CRC of every frame in the file; the
- * checkpoint is used only when nothing was damaged and the entry it names is still there, at
- * the same place, with the same SHA-256. Anything else (missing, unreadable, another unit's,
+ * It is only a cache. When the file still starts with exactly the bytes it covered (one CRC-32
+ * over them, `crc`), boot recovery reads only their frame headers and checks every frame after
+ * them; otherwise it checks every frame. The chain scan uses it only when nothing was damaged
+ * and the entry it names is still there, at the same place, with the same SHA-256. Anything else (missing, unreadable, another unit's,
  * a log restored from an older copy) means a full scan, which then writes a new one.
  * Written atomically after a boot scan, every `CHECKPOINT_EVERY_BYTES` of new log and at close.
  */
@@ -33,6 +34,8 @@ export interface Checkpoint {
   seq: number;
   end: number;
   hash: Uint8Array;
+  /** CRC-32 of the file's first `end` bytes: while the file starts with exactly those, boot recovery need not check their frames one by one. */
+  crc?: number;
   /** Time of that entry (the newest time in the log up to it). */
   lastTime: number;
   lifecycle: LifecycleEntry[];
@@ -47,6 +50,7 @@ interface CheckpointJson {
   seq: number;
   end: number;
   hash: string;
+  crc?: number;
   lastTime: number;
   lifecycle: { seq: number; time: number; kind: EventKind; order?: string }[];
   breaks: (Omit<ChainBreak, 'damageHash'> & { damageHash?: string })[];
@@ -67,6 +71,7 @@ export function readCheckpoint(path: string): Checkpoint | undefined {
       seq: j.seq,
       end: j.end,
       hash,
+      ...(Number.isSafeInteger(j.crc) && j.crc! >= 0 ? { crc: j.crc } : {}),
       lastTime: j.lastTime,
       lifecycle: j.lifecycle.map((e) => ({ seq: e.seq, time: e.time, kind: e.kind, ...(e.order === undefined ? {} : { order: fromHex(e.order) }) })),
       breaks: j.breaks.map((b) => ({ ...b, ...(b.damageHash === undefined ? {} : { damageHash: fromHex(b.damageHash) }) })) as ChainBreak[],
@@ -84,6 +89,7 @@ export function writeCheckpoint(path: string, cp: Checkpoint): void {
     seq: cp.seq,
     end: cp.end,
     hash: toHex(cp.hash),
+    ...(cp.crc === undefined ? {} : { crc: cp.crc }),
     lastTime: cp.lastTime,
     lifecycle: cp.lifecycle.map((e) => ({ seq: e.seq, time: e.time, kind: e.kind, ...(e.order ? { order: toHex(e.order) } : {}) })),
     breaks: cp.breaks.map(({ damageHash, ...b }) => ({ ...b, ...(damageHash ? { damageHash: toHex(damageHash) } : {}) })),

@@ -146,8 +146,9 @@ export class EventLog {
   private readonly lastTime: number;
 
   static async open(options: EventLogOptions): Promise<EventLog> {
-    const framed = await FramedLog.open({ ...options, what: 'event log' });
     const held = options.checkpointPath ? readCheckpoint(options.checkpointPath) : undefined;
+    const trustedPrefix = held?.crc !== undefined && held.code === options.code ? { end: held.end, crc: held.crc } : undefined;
+    const framed = await FramedLog.open({ ...options, what: 'event log', trustedPrefix });
     const from = held && checkpointHolds(held, framed, options.code) ? held : undefined;
     const scan = scanChain(framed, options.code, from);
     const recorded = new Set(scan.recorded);
@@ -180,6 +181,8 @@ export class EventLog {
         seq: ev.seq,
         end,
         hash: entryHash(bytes),
+        // The checkpoint is always at the durable head, so this is the CRC of the first `end` bytes.
+        ...(end === this.framed.bytes ? { crc: this.framed.checksum } : {}),
         lastTime: ev.time,
         lifecycle: this.lifecycle.filter((e) => e.seq <= ev.seq),
         breaks: [...this.breaks],

@@ -18,10 +18,15 @@ const TABLE = (() => {
 
 /** The table version: CRC-32 of the concatenated parts. */
 export function crc32Table(...parts: Uint8Array[]): number {
-  let c = 0xffffffff;
-  for (const p of parts) {
-    for (let i = 0; i < p.length; i++) c = TABLE[(c ^ p[i]!) & 0xff]! ^ (c >>> 8);
-  }
+  let c = 0;
+  for (const p of parts) c = tableRange(p, 0, p.length, c);
+  return c;
+}
+
+/** CRC-32 of buf[start..end), continuing from `crc` (a previous result; 0 to start). */
+function tableRange(buf: Uint8Array, start: number, end: number, crc: number): number {
+  let c = (crc ^ 0xffffffff) >>> 0;
+  for (let i = start; i < end; i++) c = TABLE[(c ^ buf[i]!) & 0xff]! ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }
 
@@ -35,3 +40,18 @@ export const crc32: (...parts: Uint8Array[]) => number = native
       return c >>> 0;
     }
   : crc32Table;
+
+/**
+ * What a frame's CRC covers (frame.ts): the 12 bytes from `headerAt` (length and seq), then the
+ * payload, both read in place. Boot recovery checks every frame of the log with this: the few
+ * header bytes in JavaScript, the payload in one native call, no copies.
+ */
+export function frameCrc(buf: Uint8Array, headerAt: number, payloadAt: number, payloadLength: number): number {
+  const c = tableRange(buf, headerAt, headerAt + 12, 0);
+  return native ? native(buf.subarray(payloadAt, payloadAt + payloadLength), c) >>> 0 : tableRange(buf, payloadAt, payloadAt + payloadLength, c);
+}
+
+/** CRC-32 of what `prev` covered followed by `data` (prev: an earlier result; 0 to start). */
+export function crc32Continue(prev: number, data: Uint8Array): number {
+  return native ? native(data, prev) >>> 0 : tableRange(data, 0, data.length, prev);
+}

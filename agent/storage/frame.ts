@@ -11,7 +11,7 @@
  * The magic lets a scanner find the next sound frame after a damaged stretch; the CRC covers
  * the length, so a flipped length byte cannot make a frame swallow its neighbours.
  */
-import { crc32 } from './crc32.js';
+import { frameCrc } from './crc32.js';
 
 export const FRAME_MAGIC = new Uint8Array([0x52, 0x49, 0x44, 0x46]);
 export const FRAME_HEADER_BYTES = 20;
@@ -33,7 +33,7 @@ export function encodeFrameInto(buf: Buffer, offset: number, seq: number, payloa
   buf.writeUInt32BE(Math.floor(seq / 2 ** 32), offset + 8);
   buf.writeUInt32BE(seq >>> 0, offset + 12);
   buf.set(payload, offset + FRAME_HEADER_BYTES);
-  buf.writeUInt32BE(crc32(buf.subarray(offset + 4, offset + 16), payload), offset + 16);
+  buf.writeUInt32BE(frameCrc(buf, offset + 4, offset + FRAME_HEADER_BYTES, payload.length), offset + 16);
 }
 
 export interface FrameAt {
@@ -48,15 +48,17 @@ export interface FrameAt {
 export function frameAt(buf: Uint8Array, offset: number): FrameAt | undefined {
   if (offset + FRAME_HEADER_BYTES > buf.length) return undefined;
   for (let i = 0; i < 4; i++) if (buf[offset + i] !== FRAME_MAGIC[i]) return undefined;
-  const view = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  const len = view.readUInt32BE(offset + 4);
+  const len = u32(buf, offset + 4);
   if (len > FRAME_MAX_PAYLOAD || offset + FRAME_HEADER_BYTES + len > buf.length) return undefined;
-  const seq = view.readUInt32BE(offset + 8) * 2 ** 32 + view.readUInt32BE(offset + 12);
+  const seq = u32(buf, offset + 8) * 2 ** 32 + u32(buf, offset + 12);
   if (seq < 1 || !Number.isSafeInteger(seq)) return undefined;
-  const want = view.readUInt32BE(offset + 16);
-  const payloadStart = offset + FRAME_HEADER_BYTES;
-  if (crc32(view.subarray(offset + 4, offset + 16), view.subarray(payloadStart, payloadStart + len)) !== want) return undefined;
+  if (frameCrc(buf, offset + 4, offset + FRAME_HEADER_BYTES, len) !== u32(buf, offset + 16)) return undefined;
   return { seq, offset, size: FRAME_HEADER_BYTES + len };
+}
+
+/** Big-endian uint32 at `at` (no Buffer view needed: recovery calls this for every frame). */
+function u32(buf: Uint8Array, at: number): number {
+  return ((buf[at]! << 24) | (buf[at + 1]! << 16) | (buf[at + 2]! << 8) | buf[at + 3]!) >>> 0;
 }
 
 export interface Damage {
@@ -72,19 +74,22 @@ export interface ScanResult {
   tornTail?: Damage;
 }
 
-/** Splits a log image into sound frames, damaged stretches between them, and a torn tail. */
-export function scanFrames(buf: Uint8Array): ScanResult {
+/**
+ * Splits a log image into sound frames, damaged stretches between them, and a torn tail; from
+ * `start` on, where the frames must come after `afterSeq` (a prefix known sound, see walkFrames).
+ */
+export function scanFrames(buf: Uint8Array, start = 0, afterSeq = 0): ScanResult {
   const frames: FrameAt[] = [];
   const damaged: Damage[] = [];
-  let pos = 0;
+  let pos = start;
   while (pos < buf.length) {
     const f = frameAt(buf, pos);
-    if (f && (frames.length === 0 || f.seq > frames[frames.length - 1]!.seq)) {
+    if (f && f.seq > (frames.length ? frames[frames.length - 1]!.seq : afterSeq)) {
       frames.push(f);
       pos += f.size;
       continue;
     }
-    const next = findNextFrame(buf, pos + 1, frames.length ? frames[frames.length - 1]!.seq : 0);
+    const next = findNextFrame(buf, pos + 1, frames.length ? frames[frames.length - 1]!.seq : afterSeq);
     if (next === undefined) return { frames, damaged, tornTail: { offset: pos, size: buf.length - pos } };
     damaged.push({ offset: pos, size: next - pos });
     pos = next;
@@ -100,4 +105,28 @@ function findNextFrame(buf: Uint8Array, from: number, afterSeq: number): number 
     i = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).indexOf(FRAME_MAGIC, i + 1);
   }
   return undefined;
+}
+
+/**
+ * The frames of `buf[0..end)`, a prefix whose bytes are known to be exactly those of a sound log
+ * (its CRC-32 matched a checkpoint's): only the headers are read, no frame's CRC. Undefined when
+ * the headers do not fit (bad magic, length or order, or not ending exactly at `end`): the
+ * caller then checks every frame.
+ */
+export function walkFrames(buf: Uint8Array, end: number, into: { push(seq: number, offset: number, size: number): void }): { count: number; lastSeq: number } | undefined {
+  let pos = 0;
+  let lastSeq = 0;
+  let count = 0;
+  while (pos < end) {
+    if (pos + FRAME_HEADER_BYTES > end) return undefined;
+    for (let i = 0; i < 4; i++) if (buf[pos + i] !== FRAME_MAGIC[i]) return undefined;
+    const len = u32(buf, pos + 4);
+    const seq = u32(buf, pos + 8) * 2 ** 32 + u32(buf, pos + 12);
+    if (len > FRAME_MAX_PAYLOAD || seq <= lastSeq || !Number.isSafeInteger(seq) || pos + FRAME_HEADER_BYTES + len > end) return undefined;
+    into.push(seq, pos, FRAME_HEADER_BYTES + len);
+    lastSeq = seq;
+    pos += FRAME_HEADER_BYTES + len;
+    count++;
+  }
+  return { count, lastSeq };
 }

@@ -14,8 +14,10 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Fifo, fsyncDirectory } from '../../sdk/index.js';
 import { EventLogError } from '../errors.js';
-import { encodeFrameInto, FRAME_HEADER_BYTES, FRAME_MAX_PAYLOAD, type FrameAt } from './frame.js';
-import { recoverLog, type RecoveryReport } from './recover.js';
+import { encodeFrameInto, FRAME_HEADER_BYTES, FRAME_MAX_PAYLOAD } from './frame.js';
+import type { FrameIndex } from './frame-index.js';
+import { crc32Continue } from './crc32.js';
+import { recoverLog, type RecoveryReport, type TrustedPrefix } from './recover.js';
 
 /** Crash points for tests: a hook that throws stands for the process dying right there. */
 export interface WriterFaults {
@@ -34,6 +36,11 @@ export interface FramedLogOptions {
   faults?: WriterFaults;
   /** What the records are, for error messages ("event log"). */
   what: string;
+  /**
+   * A prefix of the file known to be sound (the event log's checkpoint: its length and CRC-32).
+   * When the file still starts with exactly those bytes, its frames are not checked one by one.
+   */
+  trustedPrefix?: TrustedPrefix;
 }
 
 export interface AppendOptions {
@@ -89,7 +96,7 @@ interface Queued {
 
 export class FramedLog {
   /** Durable records in order: seq and where the frame is. */
-  private readonly index: FrameAt[];
+  private readonly index: FrameIndex;
   private size: number;
   private queuedBytes = 0;
   private nextSeq: number;
@@ -110,14 +117,15 @@ export class FramedLog {
     private readonly options: FramedLogOptions,
     private readonly fh: FileHandle,
     private readonly readFd: number,
-    frames: FrameAt[],
+    index: FrameIndex,
     size: number,
+    private crc: number,
     readonly recovery: RecoveryReport,
   ) {
-    this.index = frames;
+    this.index = index;
     this.size = size;
-    this.nextSeq = (frames.at(-1)?.seq ?? 0) + 1;
-    this.recentFrom = frames.length;
+    this.nextSeq = this.head + 1;
+    this.recentFrom = index.length;
   }
 
   /** Opens (creating when missing) and recovers the log; see recover.ts. */
@@ -126,10 +134,10 @@ export class FramedLog {
       writeFileSync(options.path, new Uint8Array(0), { mode: 0o640, flag: 'wx' });
       fsyncDirectory(dirname(options.path));
     }
-    const { frames, image, report } = recoverLog(options.path, options.quarantineDir);
+    const { index, image, report, checksum } = recoverLog(options.path, options.quarantineDir, options.trustedPrefix);
     const fh = await open(options.path, 'r+');
     const readFd = openSync(options.path, 'r');
-    return new FramedLog(options, fh, readFd, frames, image.length, report);
+    return new FramedLog(options, fh, readFd, index, image.length, checksum, report);
   }
 
   get path(): string {
@@ -138,12 +146,17 @@ export class FramedLog {
 
   /** Highest durable seq (0: empty). */
   get head(): number {
-    return this.index.at(-1)?.seq ?? 0;
+    return this.index.length > 0 ? this.index.seq(this.index.length - 1) : 0;
   }
 
   /** Bytes in the file (durable frames only). */
   get bytes(): number {
     return this.size;
+  }
+
+  /** CRC-32 of those bytes (what a checkpoint records as a trusted prefix). */
+  get checksum(): number {
+    return this.crc;
   }
 
   get failure(): Error | undefined {
@@ -157,7 +170,7 @@ export class FramedLog {
   records(afterSeq: number, limit: number): Appended[] {
     const out: Appended[] = [];
     for (let i = this.firstAfter(afterSeq); i < this.index.length && out.length < limit; i++) {
-      out.push({ seq: this.index[i]!.seq, bytes: this.read(i) });
+      out.push({ seq: this.index.seq(i), bytes: this.read(i) });
     }
     return out;
   }
@@ -169,15 +182,14 @@ export class FramedLog {
 
   /** Where the frame of the durable record `seq` ends in the file, if it is there. */
   endOf(seq: number): number | undefined {
-    const f = this.index[this.firstAfter(seq - 1)];
-    return f && f.seq === seq ? f.offset + f.size : undefined;
+    const i = this.firstAfter(seq - 1);
+    return i < this.index.length && this.index.seq(i) === seq ? this.index.offset(i) + this.index.size(i) : undefined;
   }
 
   /** The durable record with this seq, if present. */
   get(seq: number): Uint8Array | undefined {
     const i = this.firstAfter(seq - 1);
-    const f = this.index[i];
-    return f && f.seq === seq ? this.read(i) : undefined;
+    return i < this.index.length && this.index.seq(i) === seq ? this.read(i) : undefined;
   }
 
   /** Called after each durable batch with its last record. Returns an unsubscribe function. */
@@ -334,12 +346,13 @@ export class FramedLog {
     let pos = 0;
     for (const q of batch) {
       const size = FRAME_HEADER_BYTES + q.length;
-      this.index.push({ seq: q.seq, offset, size });
+      this.index.push(q.seq, offset, size);
       this.remember(new Uint8Array(bytes.buffer, bytes.byteOffset + pos + FRAME_HEADER_BYTES, q.length));
       offset += size;
       pos += size;
     }
     this.size = offset;
+    this.crc = crc32Continue(this.crc, bytes);
     this.queuedBytes -= bytes.length;
     return batch;
   }
@@ -360,14 +373,7 @@ export class FramedLog {
   }
 
   private firstAfter(afterSeq: number): number {
-    let lo = 0;
-    let hi = this.index.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.index[mid]!.seq <= afterSeq) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return this.index.firstAfter(afterSeq);
   }
 
   private remember(payload: Uint8Array): void {
@@ -382,13 +388,13 @@ export class FramedLog {
   /** The payload of index[i]: from memory when recent, else from the file. */
   private read(i: number): Uint8Array {
     if (i >= this.recentFrom) return this.recent.at(i - this.recentFrom)!;
-    const f: FrameAt = this.index[i]!;
-    const len = f.size - FRAME_HEADER_BYTES;
+    const at = this.index.offset(i);
+    const len = this.index.size(i) - FRAME_HEADER_BYTES;
     const buf = Buffer.allocUnsafe(len);
     let off = 0;
     while (off < len) {
-      const n = readSync(this.readFd, buf, off, len - off, f.offset + FRAME_HEADER_BYTES + off);
-      if (n === 0) throw new EventLogError('EVENT_LOG_FORMAT', `${this.options.what}: short read at ${f.offset}`);
+      const n = readSync(this.readFd, buf, off, len - off, at + FRAME_HEADER_BYTES + off);
+      if (n === 0) throw new EventLogError('EVENT_LOG_FORMAT', `${this.options.what}: short read at ${at}`);
       off += n;
     }
     return new Uint8Array(buf.buffer, buf.byteOffset, len);

@@ -41,7 +41,7 @@ function learned(log: EventLog): unknown {
 async function fullScan(): Promise<unknown> {
   const log = await EventLog.open(opts({ checkpointPath: undefined }));
   const l = learned(log);
-  expect(log.scanned).toBe(log.head.seq);
+  expect(log.scanned).toBe(log.read(0, 1e6).length);
   await log.close();
   return l;
 }
@@ -92,6 +92,39 @@ describe('event log checkpoint', () => {
     expect(learned(again)).toEqual(await fullScan());
     await again.close();
     await log.close();
+  });
+
+  it('the frames it covers are read by their headers only, those after it are checked: a torn tail is cut, damage after it found', async () => {
+    const log = await EventLog.open(opts());
+    await fill(log, 30);
+    await log.close(); // checkpoint at 30, with the CRC of the file up to there
+    const cp = JSON.parse(readFileSync(cpPath(), 'utf8')) as { crc?: number; end: number };
+    expect(cp.crc).toEqual(expect.any(Number));
+    expect(cp.end).toBe(readFileSync(logPath()).length);
+
+    // A torn write after it: cut, quarantined; nothing before it checked again.
+    writeFileSync(logPath(), Buffer.concat([readFileSync(logPath()), Buffer.from('RIDF\x00\x00\x01')]));
+    const torn = await EventLog.open(opts());
+    expect(torn.recovery.tornTail?.size).toBe(7);
+    expect(torn.recovery.trustedBytes).toBe(cp.end);
+    expect(torn.scanned).toBe(0);
+    expect(torn.head.seq).toBe(30);
+    await fill(torn, 10); // 31..40, no checkpoint (no close: a crash)
+
+    // A flipped byte in entry 35, after the checkpoint: found by its frame's CRC.
+    const image = readFileSync(logPath());
+    let at = cp.end;
+    for (let i = 0; i < 4; i++) at += 20 + image.readUInt32BE(at + 4); // frames of 31..34
+    image[at + 100] = image[at + 100]! ^ 0x40;
+    writeFileSync(logPath(), image);
+    const damaged = await EventLog.open(opts());
+    expect(damaged.recovery.damaged).toHaveLength(1);
+    expect(damaged.recovery.trustedBytes).toBeUndefined(); // damage after the prefix: every frame checked
+    expect(damaged.breaks.map((b) => [b.reason, b.afterSeq, b.beforeSeq])).toEqual([['damaged-bytes', 34, 36]]);
+    expect(damaged.scanned).toBe(39); // damage cut out: the whole chain checked again
+    expect(damaged.head.seq).toBe(40);
+    await damaged.close();
+    await torn.close();
   });
 
   describe('a checkpoint that no longer describes the log: a full scan', () => {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { crc32, encodeFrame, scanFrames } from '../../agent/storage/index.js';
-import { crc32Table } from '../../agent/storage/crc32.js';
+import { crc32Table, frameCrc } from '../../agent/storage/crc32.js';
 
 describe('crc32', () => {
   it('matches the standard check value', () => {
@@ -18,6 +18,19 @@ describe('crc32', () => {
         const a = bytes.subarray(0, Math.min(cut, bytes.length));
         const b = bytes.subarray(Math.min(cut, bytes.length));
         expect(crc32(a, b)).toBe(crc32Table(bytes));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("a frame's CRC read in place equals the CRC of its header bytes then its payload", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 12, maxLength: 12 }), fc.uint8Array({ maxLength: 300 }), fc.nat(20), (head, payload, gap) => {
+        // The 12 header bytes at 3, `gap` other bytes, then the payload.
+        const buf = new Uint8Array(3 + 12 + gap + payload.length + 5).fill(0xa5);
+        buf.set(head, 3);
+        buf.set(payload, 3 + 12 + gap);
+        expect(frameCrc(buf, 3, 15 + gap, payload.length)).toBe(crc32Table(head, payload));
       }),
       { numRuns: 500 },
     );
