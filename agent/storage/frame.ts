@@ -108,25 +108,14 @@ function findNextFrame(buf: Uint8Array, from: number, afterSeq: number): number 
 }
 
 /**
- * The frames of `buf[0..end)`, a prefix whose bytes are known to be exactly those of a sound log
- * (its CRC-32 matched a checkpoint's): only the headers are read, no frame's CRC. Undefined when
- * the headers do not fit (bad magic, length or order, or not ending exactly at `end`): the
- * caller then checks every frame.
+ * The length and seq a frame header at `at` announces, or undefined when it is not one (magic,
+ * length cap, seq). Does not check the CRC: for a prefix of the log known sound as a whole.
  */
-export function walkFrames(buf: Uint8Array, end: number, into: { push(seq: number, offset: number, size: number): void }): { count: number; lastSeq: number } | undefined {
-  let pos = 0;
-  let lastSeq = 0;
-  let count = 0;
-  while (pos < end) {
-    if (pos + FRAME_HEADER_BYTES > end) return undefined;
-    for (let i = 0; i < 4; i++) if (buf[pos + i] !== FRAME_MAGIC[i]) return undefined;
-    const len = u32(buf, pos + 4);
-    const seq = u32(buf, pos + 8) * 2 ** 32 + u32(buf, pos + 12);
-    if (len > FRAME_MAX_PAYLOAD || seq <= lastSeq || !Number.isSafeInteger(seq) || pos + FRAME_HEADER_BYTES + len > end) return undefined;
-    into.push(seq, pos, FRAME_HEADER_BYTES + len);
-    lastSeq = seq;
-    pos += FRAME_HEADER_BYTES + len;
-    count++;
-  }
-  return { count, lastSeq };
+export function frameHeaderAt(buf: Uint8Array, at: number): { length: number; seq: number } | undefined {
+  if (at + FRAME_HEADER_BYTES > buf.length) return undefined;
+  for (let i = 0; i < 4; i++) if (buf[at + i] !== FRAME_MAGIC[i]) return undefined;
+  const length = u32(buf, at + 4);
+  const seq = u32(buf, at + 8) * 2 ** 32 + u32(buf, at + 12);
+  if (length > FRAME_MAX_PAYLOAD || seq < 1 || !Number.isSafeInteger(seq)) return undefined;
+  return { length, seq };
 }

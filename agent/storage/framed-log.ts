@@ -134,10 +134,10 @@ export class FramedLog {
       writeFileSync(options.path, new Uint8Array(0), { mode: 0o640, flag: 'wx' });
       fsyncDirectory(dirname(options.path));
     }
-    const { index, image, report, checksum } = recoverLog(options.path, options.quarantineDir, options.trustedPrefix);
+    const { index, size, report, checksum } = recoverLog(options.path, options.quarantineDir, options.trustedPrefix);
     const fh = await open(options.path, 'r+');
     const readFd = openSync(options.path, 'r');
-    return new FramedLog(options, fh, readFd, index, image.length, checksum, report);
+    return new FramedLog(options, fh, readFd, index, size, checksum, report);
   }
 
   get path(): string {

@@ -7,11 +7,11 @@
  *     is rewritten (atomically: new file, fsync, rename, fsync dir) with the sound frames of
  *     both sides, byte for byte.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, truncateSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, truncateSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { sha256, toHex, writeFileAtomicSync } from '../../sdk/index.js';
 import { crc32Continue } from './crc32.js';
-import { scanFrames, walkFrames, type Damage, type FrameAt } from './frame.js';
+import { FRAME_HEADER_BYTES, frameHeaderAt, scanFrames, type Damage, type FrameAt } from './frame.js';
 import { FrameIndex } from './frame-index.js';
 
 export interface Quarantined extends Damage {
@@ -32,7 +32,8 @@ export interface RecoveryReport {
 }
 
 export interface Recovered {
-  image: Buffer;
+  /** Bytes in the recovered file. */
+  size: number;
   index: FrameIndex;
   report: RecoveryReport;
   /** CRC-32 of the whole recovered file. */
@@ -58,36 +59,89 @@ function seqBefore(frames: FrameAt[], offset: number): number {
   return seq;
 }
 
-/**
- * The frames of a prefix that is byte for byte what a checkpoint covered (one CRC-32 over it,
- * no frame's own), then every frame after it checked as usual. Undefined when the prefix does
- * not match or anything after it is damaged: then everything is checked (recoverLog).
- */
-function fromTrustedPrefix(image: Buffer, trusted: TrustedPrefix): { index: FrameIndex; tornTail?: Damage; checksum: number } | undefined {
-  if (trusted.end > image.length || crc32Continue(0, image.subarray(0, trusted.end)) !== trusted.crc) return undefined;
-  const index = new FrameIndex();
-  const walked = walkFrames(image, trusted.end, index);
-  if (!walked) return undefined;
-  const rest = scanFrames(image, trusted.end, walked.lastSeq);
-  if (rest.damaged.length > 0) return undefined;
-  for (const f of rest.frames) index.push(f.seq, f.offset, f.size);
-  const soundEnd = rest.tornTail ? rest.tornTail.offset : image.length;
-  return { index, tornTail: rest.tornTail, checksum: crc32Continue(trusted.crc, image.subarray(trusted.end, soundEnd)) };
+const CHUNK = 1 << 20;
+
+function readFully(fd: number, buf: Buffer, length: number, position: number): void {
+  for (let off = 0; off < length; ) {
+    const n = readSync(fd, buf, off, length - off, position + off);
+    if (n === 0) throw new Error(`short read at ${position + off}`);
+    off += n;
+  }
 }
 
-export function recoverLog(path: string, quarantineDir: string, trusted?: TrustedPrefix): Recovered {
-  let image: Buffer = readFileSync(path);
-  const quick = trusted ? fromTrustedPrefix(image, trusted) : undefined;
-  if (quick) {
-    const report: RecoveryReport = { damaged: [], trustedBytes: trusted!.end };
-    if (quick.tornTail) {
-      const t = quick.tornTail;
-      report.tornTail = quarantine(quarantineDir, path, image.subarray(t.offset), t, quick.index.length ? quick.index.seq(quick.index.length - 1) : 0);
-      cutTail(path, t.offset);
-      image = image.subarray(0, t.offset);
+/**
+ * A prefix that is byte for byte what a checkpoint covered: its CRC-32 computed over 1 MiB
+ * reads (the whole file never sits in memory) while the frame headers are walked, no frame's
+ * own CRC checked; then the bytes after it, to be checked frame by frame. Undefined when the
+ * prefix does not match or its headers do not line up to its end.
+ */
+function readTrustedPrefix(path: string, trusted: TrustedPrefix, chunk: number): { index: FrameIndex; lastSeq: number; rest: Buffer } | undefined {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (trusted.end > size) return undefined;
+    const index = new FrameIndex();
+    const buf = Buffer.allocUnsafe(Math.min(chunk, Math.max(trusted.end, FRAME_HEADER_BYTES)));
+    const header = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
+    let crc = 0;
+    let next = 0; // where the next frame header starts
+    let lastSeq = 0;
+    for (let off = 0; off < trusted.end; ) {
+      const n = Math.min(buf.length, trusted.end - off);
+      readFully(fd, buf, n, off);
+      const view = buf.subarray(0, n);
+      crc = crc32Continue(crc, view);
+      for (; next < off + n; ) {
+        if (next + FRAME_HEADER_BYTES > trusted.end) return undefined;
+        let h = frameHeaderAt(view, next - off);
+        if (!h && next + FRAME_HEADER_BYTES > off + n) {
+          // The header straddles two reads: read it on its own.
+          readFully(fd, header, FRAME_HEADER_BYTES, next);
+          h = frameHeaderAt(header, 0);
+        }
+        if (!h || h.seq <= lastSeq || next + FRAME_HEADER_BYTES + h.length > trusted.end) return undefined;
+        index.push(h.seq, next, FRAME_HEADER_BYTES + h.length);
+        lastSeq = h.seq;
+        next += FRAME_HEADER_BYTES + h.length;
+      }
+      off += n;
     }
-    return { image, index: quick.index, report, checksum: quick.checksum };
+    if (crc !== trusted.crc || next !== trusted.end) return undefined;
+    const rest = Buffer.allocUnsafe(size - trusted.end);
+    readFully(fd, rest, rest.length, trusted.end);
+    return { index, lastSeq, rest };
+  } finally {
+    closeSync(fd);
   }
+}
+
+/**
+ * Recovery after a checkpoint: the trusted prefix by its headers, every frame after it checked.
+ * Undefined (check everything) when the prefix does not match or anything after it is damaged.
+ */
+function recoverAfterPrefix(path: string, quarantineDir: string, trusted: TrustedPrefix, chunk: number): Recovered | undefined {
+  const prefix = readTrustedPrefix(path, trusted, chunk);
+  if (!prefix) return undefined;
+  const scan = scanFrames(prefix.rest, 0, prefix.lastSeq);
+  if (scan.damaged.length > 0) return undefined;
+  for (const f of scan.frames) prefix.index.push(f.seq, trusted.end + f.offset, f.size);
+  const report: RecoveryReport = { damaged: [], trustedBytes: trusted.end };
+  let sound = prefix.rest.length;
+  if (scan.tornTail) {
+    const t = { offset: trusted.end + scan.tornTail.offset, size: scan.tornTail.size };
+    const lastSeq = prefix.index.length ? prefix.index.seq(prefix.index.length - 1) : 0;
+    report.tornTail = quarantine(quarantineDir, path, prefix.rest.subarray(scan.tornTail.offset), t, lastSeq);
+    cutTail(path, t.offset);
+    sound = scan.tornTail.offset;
+  }
+  return { size: trusted.end + sound, index: prefix.index, report, checksum: crc32Continue(trusted.crc, prefix.rest.subarray(0, sound)) };
+}
+
+/** `chunk`: how much of a trusted prefix is read at a time (tests make headers straddle reads). */
+export function recoverLog(path: string, quarantineDir: string, trusted?: TrustedPrefix, chunk = CHUNK): Recovered {
+  const quick = trusted ? recoverAfterPrefix(path, quarantineDir, trusted, chunk) : undefined;
+  if (quick) return quick;
+  let image: Buffer = readFileSync(path);
   const scan = scanFrames(image);
   const report: RecoveryReport = { damaged: [] };
   if (scan.tornTail) {
@@ -96,7 +150,7 @@ export function recoverLog(path: string, quarantineDir: string, trusted?: Truste
     cutTail(path, t.offset);
     image = image.subarray(0, t.offset);
   }
-  if (scan.damaged.length === 0) return { image, index: FrameIndex.from(scan.frames), report, checksum: crc32Continue(0, image) };
+  if (scan.damaged.length === 0) return { size: image.length, index: FrameIndex.from(scan.frames), report, checksum: crc32Continue(0, image) };
   for (const d of scan.damaged) {
     const next = scan.frames.find((f) => f.offset >= d.offset + d.size);
     report.damaged.push(quarantine(quarantineDir, path, image.subarray(d.offset, d.offset + d.size), d, seqBefore(scan.frames, d.offset), next?.seq));
@@ -110,7 +164,7 @@ export function recoverLog(path: string, quarantineDir: string, trusted?: Truste
     index.push(f.seq, offset, f.size);
     offset += f.size;
   }
-  return { image: sound, index, report, checksum: crc32Continue(0, sound) };
+  return { size: sound.length, index, report, checksum: crc32Continue(0, sound) };
 }
 
 /** Cuts a torn tail off at `offset`, durably. */
