@@ -112,6 +112,8 @@ export class EventLog {
   private checkpointSeq: number;
   /** Why the last checkpoint could not be written (it is only a cache: the log goes on). */
   checkpointError: Error | undefined;
+  /** The newest entry time found on open (seconds; 0 when empty). */
+  private readonly lastTime: number;
 
   private constructor(
     private readonly framed: FramedLog,
@@ -141,9 +143,6 @@ export class EventLog {
       if (this.options.checkpointPath && this.framed.bytes - this.checkpointEnd >= (this.options.checkpointEveryBytes ?? CHECKPOINT_EVERY_BYTES)) this.checkpoint(last.bytes);
     });
   }
-
-  /** The newest entry time found on open (seconds; 0 when empty). */
-  private readonly lastTime: number;
 
   static async open(options: EventLogOptions): Promise<EventLog> {
     const held = options.checkpointPath ? readCheckpoint(options.checkpointPath) : undefined;
