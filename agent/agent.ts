@@ -27,8 +27,11 @@ export interface AgentStatus {
   clockBehindMs: number;
   eventLog: { head: { seq: number; hash: string }; bytes: number; maxBytes: number };
   outbox: { depth: number; event: { head: number; confirmed: number }; ack: { head: number; confirmed: number } };
-  /** entriesScanned: event log entries decoded at this start (those after the checkpoint, or all). */
-  recovery: { tornTailBytes: number; damagedStretches: number; chainBreaks: number; entriesScanned: number };
+  /**
+   * entriesScanned: event log entries decoded at this start (those after the checkpoint, or all);
+   * checkpointError: why the log's checkpoint could not be written last (the next start scans more).
+   */
+  recovery: { tornTailBytes: number; damagedStretches: number; chainBreaks: number; entriesScanned: number; checkpointError?: string };
   /** Sections added by modules (link, recall, ...) through addStatusSection. */
   [section: string]: unknown;
 }

@@ -189,7 +189,13 @@ export async function startAgent(config: Readonly<AgentConfig>, options: StartOp
             event: { head: outbox.head('event'), confirmed: outbox.confirmed('event') },
             ack: { head: outbox.head('ack'), confirmed: outbox.confirmed('ack') },
           },
-          recovery: { tornTailBytes: rec.tornTail?.size ?? 0, damagedStretches: rec.damaged.length, chainBreaks: eventLog.breaks.length, entriesScanned: eventLog.scanned },
+          recovery: {
+            tornTailBytes: rec.tornTail?.size ?? 0,
+            damagedStretches: rec.damaged.length,
+            chainBreaks: eventLog.breaks.length,
+            entriesScanned: eventLog.scanned,
+            ...(eventLog.checkpointError ? { checkpointError: eventLog.checkpointError.message } : {}),
+          },
         };
         for (const [name, provider] of sections) s[name] = provider();
         return s;

@@ -319,12 +319,18 @@ export class EventLog {
   }
 
   async close(): Promise<void> {
+    // A checkpoint at the durable head once everything queued has settled, before the files close.
+    await this.framed.settle();
+    if (this.options.checkpointPath && this.durableHead.seq > this.checkpointSeq && !this.framed.failure) {
+      try {
+        const bytes = this.framed.get(this.durableHead.seq);
+        if (bytes) this.checkpoint(bytes);
+      } catch (err) {
+        this.checkpointError = err instanceof Error ? err : new Error(String(err));
+      }
+    }
     await this.framed.close();
     await this.thread?.close();
-    if (this.options.checkpointPath && this.durableHead.seq > this.checkpointSeq && !this.framed.failure) {
-      const bytes = this.framed.get(this.durableHead.seq);
-      if (bytes) this.checkpoint(bytes);
-    }
   }
 }
 

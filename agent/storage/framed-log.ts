@@ -254,10 +254,15 @@ export class FramedLog {
     }
   }
 
+  /** Resolves once every append made so far is durable or refused. */
+  async settle(): Promise<void> {
+    while (this.admitting || this.flushing || this.queue.length > 0) await new Promise((r) => setImmediate(r));
+  }
+
   /** Waits for queued appends, then closes the files. */
   async close(): Promise<void> {
     if (this.closed) return;
-    while (this.admitting || this.flushing || this.queue.length > 0) await new Promise((r) => setImmediate(r));
+    await this.settle();
     this.closed = true;
     await this.fh.close();
     closeSync(this.readFd);

@@ -127,6 +127,18 @@ describe('event log checkpoint', () => {
     await torn.close();
   });
 
+  it('a checkpoint that cannot be written is reported, and the log goes on', async () => {
+    writeFileSync(join(dir, 'not-a-dir'), 'x');
+    const log = await EventLog.open(opts({ checkpointPath: join(dir, 'not-a-dir', 'events.checkpoint.json') }));
+    await fill(log, 5);
+    await log.close();
+    expect(log.checkpointError?.message).toMatch(/ENOTDIR/);
+    const again = await EventLog.open(opts({ checkpointPath: join(dir, 'not-a-dir', 'events.checkpoint.json') }));
+    expect(again.scanned).toBe(5);
+    expect(again.head.seq).toBe(5);
+    await again.close();
+  });
+
   describe('a checkpoint that no longer describes the log: a full scan', () => {
     async function written(): Promise<unknown> {
       const log = await EventLog.open(opts());
