@@ -14,7 +14,7 @@
  * Written atomically after a boot scan, every `CHECKPOINT_EVERY_BYTES` of new log and at close.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { fromHex, toHex, writeFileAtomicSync, type ChainBreak, type EventKind } from '../../sdk/index.js';
+import { EVENT_KINDS, fromHex, toHex, writeFileAtomicSync, type ChainBreak, type EventKind } from '../../sdk/index.js';
 
 export const CHECKPOINT_FORMAT = 1;
 /** Checkpoint again after this many new bytes of log (about 16,000 entries). */
@@ -57,13 +57,31 @@ interface CheckpointJson {
   recorded: string[];
 }
 
-/** The checkpoint at `path`, or undefined when there is none or it cannot be read. Never throws. */
+const uint = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+const hex = (v: unknown): boolean => typeof v === 'string' && /^([0-9a-f]{2})*$/.test(v);
+const BREAK_REASONS: readonly string[] = ['damaged-bytes', 'hash-mismatch', 'undecodable-entry'];
+
+/** Every field of every entry of the shape a checkpoint writes (anything else: not ours, or damaged). */
+function wellFormed(j: CheckpointJson): boolean {
+  if (j.v !== CHECKPOINT_FORMAT || !uint(j.seq) || j.seq < 1 || !uint(j.end) || typeof j.code !== 'string' || !uint(j.lastTime)) return false;
+  if (j.crc !== undefined && !uint(j.crc)) return false;
+  if (!Array.isArray(j.lifecycle) || !Array.isArray(j.breaks) || !Array.isArray(j.recorded)) return false;
+  const lifecycleOk = j.lifecycle.every((e) => uint(e?.seq) && uint(e.time) && (EVENT_KINDS as readonly string[]).includes(e.kind) && (e.order === undefined || hex(e.order)));
+  const breaksOk = j.breaks.every(
+    (b) => uint(b?.afterSeq) && (b.beforeSeq === undefined || uint(b.beforeSeq)) && BREAK_REASONS.includes(b.reason) && uint(b.lostBytes) && (b.damageHash === undefined || hex(b.damageHash)),
+  );
+  return lifecycleOk && breaksOk && j.recorded.every((k) => typeof k === 'string');
+}
+
+/**
+ * The checkpoint at `path`, or undefined when there is none or it is not one this agent wrote
+ * (any field of the wrong shape): a full scan then. Never throws.
+ */
 export function readCheckpoint(path: string): Checkpoint | undefined {
   if (!existsSync(path)) return undefined;
   try {
     const j = JSON.parse(readFileSync(path, 'utf8')) as CheckpointJson;
-    if (j.v !== CHECKPOINT_FORMAT || !Number.isSafeInteger(j.seq) || j.seq < 1 || !Number.isSafeInteger(j.end) || typeof j.code !== 'string') return undefined;
-    if (!Array.isArray(j.lifecycle) || !Array.isArray(j.breaks) || !Array.isArray(j.recorded)) return undefined;
+    if (typeof j !== 'object' || j === null || !wellFormed(j)) return undefined;
     const hash = fromHex(j.hash);
     if (hash.length !== 32) return undefined;
     return {
@@ -71,11 +89,11 @@ export function readCheckpoint(path: string): Checkpoint | undefined {
       seq: j.seq,
       end: j.end,
       hash,
-      ...(Number.isSafeInteger(j.crc) && j.crc! >= 0 ? { crc: j.crc } : {}),
+      ...(j.crc === undefined ? {} : { crc: j.crc }),
       lastTime: j.lastTime,
       lifecycle: j.lifecycle.map((e) => ({ seq: e.seq, time: e.time, kind: e.kind, ...(e.order === undefined ? {} : { order: fromHex(e.order) }) })),
       breaks: j.breaks.map((b) => ({ ...b, ...(b.damageHash === undefined ? {} : { damageHash: fromHex(b.damageHash) }) })) as ChainBreak[],
-      recorded: j.recorded.filter((k) => typeof k === 'string'),
+      recorded: j.recorded,
     };
   } catch {
     return undefined; // a cache: unreadable means a full scan

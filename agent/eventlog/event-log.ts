@@ -148,7 +148,10 @@ export class EventLog {
     const held = options.checkpointPath ? readCheckpoint(options.checkpointPath) : undefined;
     const trustedPrefix = held?.crc !== undefined && held.code === options.code ? { end: held.end, crc: held.crc } : undefined;
     const framed = await FramedLog.open({ ...options, what: 'event log', trustedPrefix });
-    const from = held && checkpointHolds(held, framed, options.code) ? held : undefined;
+    // The chain scan skips what the checkpoint covers only if recovery found those bytes to be
+    // exactly the ones it covered (one CRC over them): an entry replaced before it, even one
+    // with a sound frame, then gets decoded and its chain checked again.
+    const from = held && framed.recovery.trustedBytes === held.end && checkpointHolds(held, framed, options.code) ? held : undefined;
     const scan = scanChain(framed, options.code, from);
     const recorded = new Set(scan.recorded);
     const byKey = new Map<string, ChainBreak>();

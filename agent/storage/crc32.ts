@@ -36,8 +36,8 @@ const native = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }
 export const crc32: (...parts: Uint8Array[]) => number = native
   ? (...parts) => {
       let c = 0;
-      for (const p of parts) c = native(p, c);
-      return c >>> 0;
+      for (const p of parts) c = crc32Continue(c, p);
+      return c;
     }
   : crc32Table;
 
@@ -48,10 +48,15 @@ export const crc32: (...parts: Uint8Array[]) => number = native
  */
 export function frameCrc(buf: Uint8Array, headerAt: number, payloadAt: number, payloadLength: number): number {
   const c = tableRange(buf, headerAt, headerAt + 12, 0);
-  return native ? native(buf.subarray(payloadAt, payloadAt + payloadLength), c) >>> 0 : tableRange(buf, payloadAt, payloadAt + payloadLength, c);
+  return crc32Continue(c, buf.subarray(payloadAt, payloadAt + payloadLength));
 }
 
-/** CRC-32 of what `prev` covered followed by `data` (prev: an earlier result; 0 to start). */
+/**
+ * CRC-32 of what `prev` covered followed by `data` (prev: an earlier result; 0 to start).
+ * Empty data leaves it as it is: node:zlib's crc32 returns 0 for an empty view without memory
+ * behind it (a file that ends exactly at its checkpoint), which would lose `prev`.
+ */
 export function crc32Continue(prev: number, data: Uint8Array): number {
+  if (data.length === 0) return prev >>> 0;
   return native ? native(data, prev) >>> 0 : tableRange(data, 0, data.length, prev);
 }

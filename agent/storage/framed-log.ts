@@ -41,6 +41,12 @@ export interface FramedLogOptions {
    * When the file still starts with exactly those bytes, its frames are not checked one by one.
    */
   trustedPrefix?: TrustedPrefix;
+  /**
+   * Hears an exception thrown by an onDurable listener. The log itself goes on either way: its
+   * next batch may already be in flight, and leaving it would let a later flush write over it.
+   * Default: thrown again on its own (process.nextTick), so it is not lost.
+   */
+  onListenerError?(err: unknown): void;
 }
 
 export interface AppendOptions {
@@ -362,11 +368,26 @@ export class FramedLog {
     return batch;
   }
 
-  /** A durable batch: its appenders hear of it, then the listeners with its last record. */
+  /**
+   * A durable batch: its appenders hear of it, then the listeners with its last record. Never
+   * throws: the flush loop that calls it may have the next batch in flight.
+   */
   private announce(batch: Queued[]): void {
     const last = batch[batch.length - 1]!;
     for (const q of batch) q.resolve({ seq: q.seq, bytes: q.bytes! });
-    for (const l of this.listeners) l({ seq: last.seq, bytes: last.bytes! });
+    for (const l of this.listeners) {
+      try {
+        l({ seq: last.seq, bytes: last.bytes! });
+      } catch (err) {
+        const report =
+          this.options.onListenerError ??
+          ((e: unknown) =>
+            process.nextTick(() => {
+              throw e;
+            }));
+        report(err);
+      }
+    }
   }
 
   /** After a failed batch: nothing in it or queued behind it is accepted, and the log takes no more. */

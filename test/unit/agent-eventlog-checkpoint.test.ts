@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { randomBytes32, seedSigner, toHex, type Signer } from '../../sdk/index.js';
+import { crc32 } from '../../agent/storage/index.js';
 import { EventLog, type EventLogOptions } from '../../agent/eventlog/index.js';
 
 const CODE = '86123456789012345678901234567';
@@ -139,7 +140,62 @@ describe('event log checkpoint', () => {
     await again.close();
   });
 
+  it('clean stops and starts keep the checkpoint trusted: its CRC is that of the file up to it', async () => {
+    for (let i = 0; i < 3; i++) {
+      const log = await EventLog.open(opts());
+      if (i > 0) {
+        expect(log.recovery.trustedBytes).toBe(readFileSync(logPath()).length);
+        expect(log.scanned).toBe(0);
+      }
+      await fill(log, i === 1 ? 0 : 4); // the second start appends nothing before it stops
+      await log.close();
+      const cp = JSON.parse(readFileSync(cpPath(), 'utf8')) as { crc: number; end: number };
+      expect(cp.crc).toBe(crc32(readFileSync(logPath()).subarray(0, cp.end)));
+    }
+  });
+
   describe('a checkpoint that no longer describes the log: a full scan', () => {
+    it('an entry before it replaced, its frame sound: the break is found and recorded', async () => {
+      const log = await EventLog.open(opts());
+      await fill(log, 8);
+      await log.close();
+      // Entry 5's last signature byte changed and its frame's CRC fixed up: every frame is
+      // sound, the prefix is not the one the checkpoint covered, the chain breaks after 5.
+      const image = readFileSync(logPath());
+      let at = 0;
+      for (let i = 0; i < 4; i++) at += 20 + image.readUInt32BE(at + 4);
+      const len = image.readUInt32BE(at + 4);
+      image[at + 20 + len - 1] = image[at + 20 + len - 1]! ^ 1;
+      image.writeUInt32BE(crc32(image.subarray(at + 4, at + 16), image.subarray(at + 20, at + 20 + len)), at + 16);
+      writeFileSync(logPath(), image);
+      const again = await EventLog.open(opts());
+      expect(again.recovery.damaged).toEqual([]);
+      expect(again.recovery.trustedBytes).toBeUndefined();
+      expect(again.scanned).toBe(8);
+      expect(again.breaks.map((b) => [b.reason, b.afterSeq, b.beforeSeq])).toEqual([['hash-mismatch', 5, 6]]);
+      expect(await again.recordBreaks()).toHaveLength(1);
+      await again.close();
+      // And it stays found: the next checkpoint does not bless the replaced entry.
+      const third = await EventLog.open(opts());
+      expect(third.breaks.map((b) => [b.reason, b.afterSeq, b.beforeSeq])).toEqual([['hash-mismatch', 5, 6]]);
+      expect(await third.recordBreaks()).toHaveLength(0);
+      await third.close();
+    });
+
+    it('entries of the wrong shape: a full scan, and the start goes on', async () => {
+      const log = await EventLog.open(opts());
+      await fill(log, 6);
+      await log.close();
+      const cp = JSON.parse(readFileSync(cpPath(), 'utf8')) as Record<string, unknown>;
+      for (const bad of [{ breaks: [{ afterSeq: 2 }] }, { lifecycle: [{ seq: 1, time: 1, kind: 'no-such-kind' }] }, { lastTime: 'soon' }, { crc: -1 }]) {
+        writeFileSync(cpPath(), JSON.stringify({ ...cp, ...bad }));
+        const again = await EventLog.open(opts());
+        expect(again.scanned, JSON.stringify(bad)).toBe(6);
+        expect(await again.recordBreaks()).toEqual([]);
+        await again.close();
+      }
+    });
+
     async function written(): Promise<unknown> {
       const log = await EventLog.open(opts());
       await fill(log, 12);
