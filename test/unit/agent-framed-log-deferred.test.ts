@@ -47,8 +47,10 @@ describe('FramedLog deferred records', () => {
     const d2 = later(20);
     const d3 = later(20);
     const appends = [log.append((seq) => record(seq)), log.append(() => d2), log.append(() => d3), log.append((seq) => record(seq))];
+    // Record 1 was there at once; 2 holds the rest back, so only 1 becomes durable (waited
+    // for, not timed: an fdatasync on a loaded CI disk can take longer than any fixed sleep).
+    await appends[0];
     await new Promise((r) => setTimeout(r, 20));
-    // Record 1 was there at once; 2 holds the rest back, so only 1 is durable.
     expect(log.head).toBe(1);
     d3.release(record(3));
     await new Promise((r) => setTimeout(r, 20));
