@@ -33,13 +33,11 @@ function tableRange(buf: Uint8Array, start: number, end: number, crc: number): n
 const native = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
 
 /** CRC-32 of the concatenated parts; crc32(ascii "123456789") = 0xcbf43926. */
-export const crc32: (...parts: Uint8Array[]) => number = native
-  ? (...parts) => {
-      let c = 0;
-      for (const p of parts) c = crc32Continue(c, p);
-      return c;
-    }
-  : crc32Table;
+export function crc32(...parts: Uint8Array[]): number {
+  let c = 0;
+  for (const p of parts) c = crc32Continue(c, p);
+  return c;
+}
 
 /**
  * What a frame's CRC covers (frame.ts): the 12 bytes from `headerAt` (length and seq), then the

@@ -27,6 +27,11 @@ export class FrameIndex {
     return this.count;
   }
 
+  /** Seq of the last record (0: none). */
+  get lastSeq(): number {
+    return this.count > 0 ? this.seqs[this.count - 1]! : 0;
+  }
+
   push(seq: number, offset: number, size: number): void {
     if (this.count === this.seqs.length) this.grow();
     this.seqs[this.count] = seq;

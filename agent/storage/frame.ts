@@ -11,6 +11,7 @@
  * The magic lets a scanner find the next sound frame after a damaged stretch; the CRC covers
  * the length, so a flipped length byte cannot make a frame swallow its neighbours.
  */
+import { readSync } from 'node:fs';
 import { frameCrc } from './crc32.js';
 
 export const FRAME_MAGIC = new Uint8Array([0x52, 0x49, 0x44, 0x46]);
@@ -46,14 +47,10 @@ export interface FrameAt {
 
 /** The sound frame starting at `offset`, or undefined when there is none. */
 export function frameAt(buf: Uint8Array, offset: number): FrameAt | undefined {
-  if (offset + FRAME_HEADER_BYTES > buf.length) return undefined;
-  for (let i = 0; i < 4; i++) if (buf[offset + i] !== FRAME_MAGIC[i]) return undefined;
-  const len = u32(buf, offset + 4);
-  if (len > FRAME_MAX_PAYLOAD || offset + FRAME_HEADER_BYTES + len > buf.length) return undefined;
-  const seq = u32(buf, offset + 8) * 2 ** 32 + u32(buf, offset + 12);
-  if (seq < 1 || !Number.isSafeInteger(seq)) return undefined;
-  if (frameCrc(buf, offset + 4, offset + FRAME_HEADER_BYTES, len) !== u32(buf, offset + 16)) return undefined;
-  return { seq, offset, size: FRAME_HEADER_BYTES + len };
+  const h = frameHeaderAt(buf, offset);
+  if (!h || offset + FRAME_HEADER_BYTES + h.length > buf.length) return undefined;
+  if (frameCrc(buf, offset + 4, offset + FRAME_HEADER_BYTES, h.length) !== u32(buf, offset + 16)) return undefined;
+  return { seq: h.seq, offset, size: FRAME_HEADER_BYTES + h.length };
 }
 
 /** Big-endian uint32 at `at` (no Buffer view needed: recovery calls this for every frame). */
@@ -76,7 +73,8 @@ export interface ScanResult {
 
 /**
  * Splits a log image into sound frames, damaged stretches between them, and a torn tail; from
- * `start` on, where the frames must come after `afterSeq` (a prefix known sound, see walkFrames).
+ * `start` on, where the frames must come after `afterSeq` (what follows a prefix known sound,
+ * recover.ts).
  */
 export function scanFrames(buf: Uint8Array, start = 0, afterSeq = 0): ScanResult {
   const frames: FrameAt[] = [];
@@ -109,7 +107,8 @@ function findNextFrame(buf: Uint8Array, from: number, afterSeq: number): number 
 
 /**
  * The length and seq a frame header at `at` announces, or undefined when it is not one (magic,
- * length cap, seq). Does not check the CRC: for a prefix of the log known sound as a whole.
+ * length cap, seq). Does not check the CRC: frameAt does, and a prefix of the log known sound
+ * as a whole needs only this.
  */
 export function frameHeaderAt(buf: Uint8Array, at: number): { length: number; seq: number } | undefined {
   if (at + FRAME_HEADER_BYTES > buf.length) return undefined;
@@ -118,4 +117,17 @@ export function frameHeaderAt(buf: Uint8Array, at: number): { length: number; se
   const seq = u32(buf, at + 8) * 2 ** 32 + u32(buf, at + 12);
   if (length > FRAME_MAX_PAYLOAD || seq < 1 || !Number.isSafeInteger(seq)) return undefined;
   return { length, seq };
+}
+
+/**
+ * Reads exactly `length` bytes at `position` into `buf`; false when the file ends first.
+ * Boot recovery and the log's reads of older records both need the whole of what they ask for.
+ */
+export function readExactly(fd: number, buf: Uint8Array, length: number, position: number): boolean {
+  for (let off = 0; off < length; ) {
+    const n = readSync(fd, buf, off, length - off, position + off);
+    if (n === 0) return false;
+    off += n;
+  }
+  return true;
 }

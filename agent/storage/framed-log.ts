@@ -9,12 +9,12 @@
  * If a write or fsync fails the log stops accepting (EVENT_LOG_IO) until the agent restarts and
  * boot recovery runs: after a failed fsync the page cache cannot be trusted.
  */
-import { closeSync, existsSync, openSync, readSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Fifo, fsyncDirectory } from '../../sdk/index.js';
 import { EventLogError } from '../errors.js';
-import { encodeFrameInto, FRAME_HEADER_BYTES, FRAME_MAX_PAYLOAD } from './frame.js';
+import { encodeFrameInto, FRAME_HEADER_BYTES, FRAME_MAX_PAYLOAD, readExactly } from './frame.js';
 import type { FrameIndex } from './frame-index.js';
 import { crc32Continue } from './crc32.js';
 import { recoverLog, type RecoveryReport, type TrustedPrefix } from './recover.js';
@@ -152,7 +152,7 @@ export class FramedLog {
 
   /** Highest durable seq (0: empty). */
   get head(): number {
-    return this.index.length > 0 ? this.index.seq(this.index.length - 1) : 0;
+    return this.index.lastSeq;
   }
 
   /** Bytes in the file (durable frames only). */
@@ -175,7 +175,7 @@ export class FramedLog {
    */
   records(afterSeq: number, limit: number): Appended[] {
     const out: Appended[] = [];
-    for (let i = this.firstAfter(afterSeq); i < this.index.length && out.length < limit; i++) {
+    for (let i = this.index.firstAfter(afterSeq); i < this.index.length && out.length < limit; i++) {
       out.push({ seq: this.index.seq(i), bytes: this.read(i) });
     }
     return out;
@@ -183,18 +183,18 @@ export class FramedLog {
 
   /** Number of durable records with seq > afterSeq. */
   countAfter(afterSeq: number): number {
-    return this.index.length - this.firstAfter(afterSeq);
+    return this.index.length - this.index.firstAfter(afterSeq);
   }
 
   /** Where the frame of the durable record `seq` ends in the file, if it is there. */
   endOf(seq: number): number | undefined {
-    const i = this.firstAfter(seq - 1);
+    const i = this.index.firstAfter(seq - 1);
     return i < this.index.length && this.index.seq(i) === seq ? this.index.offset(i) + this.index.size(i) : undefined;
   }
 
   /** The durable record with this seq, if present. */
   get(seq: number): Uint8Array | undefined {
-    const i = this.firstAfter(seq - 1);
+    const i = this.index.firstAfter(seq - 1);
     return i < this.index.length && this.index.seq(i) === seq ? this.read(i) : undefined;
   }
 
@@ -398,10 +398,6 @@ export class FramedLog {
     this.queue = [];
   }
 
-  private firstAfter(afterSeq: number): number {
-    return this.index.firstAfter(afterSeq);
-  }
-
   private remember(payload: Uint8Array): void {
     this.recent.push(payload);
     this.recentBytes += payload.length;
@@ -417,12 +413,7 @@ export class FramedLog {
     const at = this.index.offset(i);
     const len = this.index.size(i) - FRAME_HEADER_BYTES;
     const buf = Buffer.allocUnsafe(len);
-    let off = 0;
-    while (off < len) {
-      const n = readSync(this.readFd, buf, off, len - off, at + FRAME_HEADER_BYTES + off);
-      if (n === 0) throw new EventLogError('EVENT_LOG_FORMAT', `${this.options.what}: short read at ${at}`);
-      off += n;
-    }
+    if (!readExactly(this.readFd, buf, len, at + FRAME_HEADER_BYTES)) throw new EventLogError('EVENT_LOG_FORMAT', `${this.options.what}: short read at ${at}`);
     return new Uint8Array(buf.buffer, buf.byteOffset, len);
   }
 }

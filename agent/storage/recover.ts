@@ -7,11 +7,11 @@
  *     is rewritten (atomically: new file, fsync, rename, fsync dir) with the sound frames of
  *     both sides, byte for byte.
  */
-import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, truncateSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, truncateSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { sha256, toHex, writeFileAtomicSync } from '../../sdk/index.js';
 import { crc32Continue } from './crc32.js';
-import { FRAME_HEADER_BYTES, frameHeaderAt, scanFrames, type Damage, type FrameAt } from './frame.js';
+import { FRAME_HEADER_BYTES, frameHeaderAt, readExactly, scanFrames, type Damage, type FrameAt } from './frame.js';
 import { FrameIndex } from './frame-index.js';
 
 export interface Quarantined extends Damage {
@@ -62,11 +62,7 @@ function seqBefore(frames: FrameAt[], offset: number): number {
 const CHUNK = 1 << 20;
 
 function readFully(fd: number, buf: Buffer, length: number, position: number): void {
-  for (let off = 0; off < length; ) {
-    const n = readSync(fd, buf, off, length - off, position + off);
-    if (n === 0) throw new Error(`short read at ${position + off}`);
-    off += n;
-  }
+  if (!readExactly(fd, buf, length, position)) throw new Error(`short read at ${position}`);
 }
 
 /**
@@ -129,8 +125,7 @@ function recoverAfterPrefix(path: string, quarantineDir: string, trusted: Truste
   let sound = prefix.rest.length;
   if (scan.tornTail) {
     const t = { offset: trusted.end + scan.tornTail.offset, size: scan.tornTail.size };
-    const lastSeq = prefix.index.length ? prefix.index.seq(prefix.index.length - 1) : 0;
-    report.tornTail = quarantine(quarantineDir, path, prefix.rest.subarray(scan.tornTail.offset), t, lastSeq);
+    report.tornTail = quarantine(quarantineDir, path, prefix.rest.subarray(scan.tornTail.offset), t, prefix.index.lastSeq);
     cutTail(path, t.offset);
     sound = scan.tornTail.offset;
   }
