@@ -8,9 +8,10 @@
  *
  * It is only a cache. When the file still starts with exactly the bytes it covered (one CRC-32
  * over them, `crc`), boot recovery reads only their frame headers and checks every frame after
- * them; otherwise it checks every frame. The chain scan uses it only when nothing was damaged
- * and the entry it names is still there, at the same place, with the same SHA-256. Anything else (missing, unreadable, another unit's,
- * a log restored from an older copy) means a full scan, which then writes a new one.
+ * them; otherwise it checks every frame. The chain scan uses it only when that prefix matched
+ * and the entry it names is still there, at the same place, with the same SHA-256. Anything
+ * else (missing, unreadable, another unit's, a log restored from an older copy, a changed
+ * entry) means a full scan, which then writes a new one.
  * Written atomically after a boot scan, every `CHECKPOINT_EVERY_BYTES` of new log and at close.
  */
 import { existsSync, readFileSync } from 'node:fs';

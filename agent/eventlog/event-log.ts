@@ -148,10 +148,7 @@ export class EventLog {
     const held = options.checkpointPath ? readCheckpoint(options.checkpointPath) : undefined;
     const trustedPrefix = held?.crc !== undefined && held.code === options.code ? { end: held.end, crc: held.crc } : undefined;
     const framed = await FramedLog.open({ ...options, what: 'event log', trustedPrefix });
-    // The chain scan skips what the checkpoint covers only if recovery found those bytes to be
-    // exactly the ones it covered (one CRC over them): an entry replaced before it, even one
-    // with a sound frame, then gets decoded and its chain checked again.
-    const from = held && framed.recovery.trustedBytes === held.end && checkpointHolds(held, framed, options.code) ? held : undefined;
+    const from = held && checkpointHolds(held, framed) ? held : undefined;
     const scan = scanChain(framed, options.code, from);
     const recorded = new Set(scan.recorded);
     const byKey = new Map<string, ChainBreak>();
@@ -338,13 +335,14 @@ export class EventLog {
 }
 
 /**
- * Whether a checkpoint describes this log: nothing damaged was cut out (that rewrites the file
- * and moves every offset), same unit, and its entry is still there, ending where it did, with
- * the same SHA-256.
+ * Whether the chain scan may skip what a checkpoint covers: recovery found those bytes to be
+ * exactly the ones it covered (one CRC over them; only a checkpoint of this unit is offered as a
+ * trusted prefix, and a prefix that matched had nothing cut out of it), and its entry is there,
+ * ending where it did, with the same SHA-256. An entry replaced before it, even one with a
+ * sound frame, makes the prefix differ: then everything is decoded and chain-checked again.
  */
-function checkpointHolds(cp: Checkpoint, framed: FramedLog, code: string): boolean {
-  if (cp.code !== code || framed.recovery.damaged.length > 0 || cp.seq > framed.head) return false;
-  if (framed.endOf(cp.seq) !== cp.end) return false;
+function checkpointHolds(cp: Checkpoint, framed: FramedLog): boolean {
+  if (framed.recovery.trustedBytes !== cp.end || framed.endOf(cp.seq) !== cp.end) return false;
   const bytes = framed.get(cp.seq);
   return bytes !== undefined && bytesEqual(entryHash(bytes), cp.hash);
 }
