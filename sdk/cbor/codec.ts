@@ -127,22 +127,19 @@ function toCanonical(value: unknown, path: string): unknown {
       if (Array.isArray(value)) return value.map((v, i) => toCanonical(v, `${path}[${i}]`));
       if (value instanceof Map) {
         const small = smallUintKeys(value);
-        if (small === 'ascending') {
-          // Already in canonical order (the schemas build their maps so): one pass, no key
-          // arrays to sort. This runs for every event the agent signs.
+        if (small) {
+          // Keys 0 .. 2^32-1 encode as heads whose bytes sort as the numbers do: no encoding
+          // of each key needed (every payload schema's labels; held to the general path by a
+          // test). The schemas build their maps in key order, so there is usually nothing to
+          // sort, and plain leaves skip the recursion: this runs for every event the agent signs.
+          const m = value as Map<number, unknown>;
+          const inOrder: Iterable<[number, unknown]> = small === 'ascending' ? m : [...m].sort(([a], [b]) => a - b);
           const out = new Map<number, unknown>();
-          for (const [k, v] of value as Map<number, unknown>) {
+          for (const [k, v] of inOrder) {
             const p = plain(v);
             out.set(k, p !== NOT_PLAIN ? p : toCanonical(v, `${path}.${k}`));
           }
           return out;
-        }
-        if (small === 'unsorted') {
-          // Keys 0 .. 2^32-1 encode as heads whose bytes sort as the numbers do: no encoding
-          // of each key needed (every payload schema's labels; held to the general path by a test).
-          const keys = [...value.keys()] as number[];
-          keys.sort((a, b) => a - b);
-          return new Map(keys.map((k) => [k, toCanonical(value.get(k), `${path}.${k}`)]));
         }
         const entries: { k: unknown; kb: Uint8Array; v: unknown }[] = [];
         for (const [k, v] of value) {
