@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { connect, type MqttClient } from 'mqtt';
 import { STATE_FILES, readPrivateKeyFile, seedSigner, unitTopic } from '../../sdk/index.js';
-import { EventLog } from '../../agent/eventlog/index.js';
+import { fillEventLog } from './fill-log.js';
 import { loadNote, machine, table, verdict } from './harness.js';
 import { startMosquitto, type Broker } from './mosquitto.js';
 import { makePki, unitCode } from './pki.js';
@@ -123,28 +123,20 @@ async function bareRss(file: string, broker: Broker, settleMs: number, execPath 
   }
 }
 
-/** Fills the unit's event log with maintenance entries signed by its own device key, to `mib`. */
-async function fillEventLog(unit: AgentUnit, mib: number): Promise<number> {
-  const log = await EventLog.open({
-    path: join(unit.stateDir, 'events.log'),
-    quarantineDir: join(unit.stateDir, 'quarantine'),
-    code: unit.code,
-    signer: seedSigner(readPrivateKeyFile(join(unit.stateDir, STATE_FILES.deviceKey)).seed),
-    maxBytes: 1 << 30,
-    reserveBytes: 0,
-    now: () => Math.floor(Date.now() / 1000),
-  });
-  let full = false;
-  await Promise.all(
-    Array.from({ length: 256 }, async () => {
-      while (!full) {
-        await log.append({ kind: 'maintenance', note: 'filter replaced on joint 3; torque sensor recalibrated' });
-        if (log.bytes >= mib << 20) full = true;
-      }
-    }),
+/** Fills the unit's event log with entries signed by its own device key, to `mib` MiB. */
+async function fillUnitLog(unit: AgentUnit, mib: number): Promise<number> {
+  const n = await fillEventLog(
+    {
+      path: join(unit.stateDir, 'events.log'),
+      quarantineDir: join(unit.stateDir, 'quarantine'),
+      code: unit.code,
+      signer: seedSigner(readPrivateKeyFile(join(unit.stateDir, STATE_FILES.deviceKey)).seed),
+      maxBytes: 1 << 30,
+      reserveBytes: 0,
+      now: () => Math.floor(Date.now() / 1000),
+    },
+    mib,
   );
-  const n = log.head.seq;
-  await log.close();
   // As in the field, the platform has confirmed them all (outbox.json, the confirmed cursor):
   // a unit is not resending years of log at every start.
   writeFileSync(join(unit.stateDir, 'outbox.json'), JSON.stringify({ event: n, ack: 0 }));
@@ -164,7 +156,7 @@ export async function runAgentProcessBench(options: { runs: number; settleMs: nu
     const pki = await makePki(dir);
     const unit = await provisionAgent(pki.enterprise, dir, unitCode(42), broker.url);
     const fullUnit = await provisionAgent(pki.enterprise, dir, unitCode(44), broker.url);
-    const entries = await fillEventLog(fullUnit, 60);
+    const entries = await fillUnitLog(fullUnit, 60);
     const full = `event log full (${(entries / 1000).toFixed(0)}k entries, 60 MiB)`;
     // Baseline for start-up: the bare cost of starting and ending a Node process here.
     const nodeStarts: number[] = [];

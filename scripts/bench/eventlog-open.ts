@@ -16,6 +16,7 @@ import * as zlib from 'node:zlib';
 import { randomBytes32, seedSigner } from '../../sdk/index.js';
 import { EventLog, type EventLogOptions } from '../../agent/eventlog/index.js';
 import { rerunBundled } from './bundled.js';
+import { fillEventLog } from './fill-log.js';
 import { fmt, loadNote, machine, table } from './harness.js';
 
 const CODE = '86123456789012345678901234567';
@@ -31,21 +32,6 @@ function options(dir: string, checkpoint: boolean, seed: Uint8Array): EventLogOp
     now: () => 1_764_000_000,
     ...(checkpoint ? { checkpointPath: join(dir, 'events.checkpoint.json') } : {}),
   };
-}
-
-async function fill(dir: string, mib: number, seed: Uint8Array): Promise<number> {
-  const log = await EventLog.open(options(dir, false, seed));
-  let stop = false;
-  const submitter = async (): Promise<void> => {
-    while (!stop) {
-      await log.append({ kind: 'maintenance', note: 'filter replaced on joint 3; torque sensor recalibrated' });
-      if (log.bytes >= mib << 20) stop = true;
-    }
-  };
-  await Promise.all(Array.from({ length: 256 }, submitter));
-  const n = log.head.seq;
-  await log.close();
-  return n;
 }
 
 interface Opened {
@@ -106,7 +92,7 @@ export async function runEventLogOpenBench(mib: number, runs: number): Promise<v
     const seed = randomBytes32();
     const seedHex = Buffer.from(seed).toString('hex');
     const t0 = performance.now();
-    const entries = await fill(dir, mib, seed);
+    const entries = await fillEventLog(options(dir, false, seed), mib);
     const size = statSync(join(dir, 'events.log')).size;
     console.log(`filled ${fmt(entries)} entries, ${(size / 1048576).toFixed(1)} MiB, in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     // The first open with a checkpoint path scans everything and writes the checkpoint.
