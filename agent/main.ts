@@ -20,7 +20,7 @@ import { EXIT_STATUS } from './exit-status.js';
 import { Lifecycle, submitEvent } from './lifecycle/index.js';
 import { createRootLogger, type Logger } from './logger.js';
 import { defaultModules } from './modules.js';
-import { DurableOutbox } from './outbox/durable-outbox.js';
+import { DurableOutbox, readCursor } from './outbox/durable-outbox.js';
 import { nextBootCount } from './startup/boot-count.js';
 import { checkIdentity } from './startup/identity.js';
 import { agentPath } from './state-files.js';
@@ -77,6 +77,8 @@ export async function startAgent(config: Readonly<AgentConfig>, options: StartOp
 
     // The log's newest time raises the floor before anything new is signed.
     const openedAt = performance.now();
+    // What the platform's receipts confirmed: those seqs were signed, whatever the logs kept.
+    const confirmedOnDisk = readCursor(agentPath(config.stateDir, 'outboxCursor'));
     const eventLog = await EventLog.open({
       path: agentPath(config.stateDir, 'eventLog'),
       quarantineDir: agentPath(config.stateDir, 'quarantine'),
@@ -88,6 +90,7 @@ export async function startAgent(config: Readonly<AgentConfig>, options: StartOp
       faults: options.faults,
       signingThread: config.signingThread === 'off' ? false : { backlog: config.signingThread === 'always' ? 0 : undefined },
       checkpointPath: agentPath(config.stateDir, 'eventCheckpoint'),
+      knownSeq: confirmedOnDisk.event,
     });
     cleanups.push(() => eventLog.close());
     const timeLog = log.child({ module: 'time' });
@@ -121,6 +124,8 @@ export async function startAgent(config: Readonly<AgentConfig>, options: StartOp
     );
     if (rec.tornTail) logLog.warn({ offset: rec.tornTail.offset, bytes: rec.tornTail.size, afterSeq: rec.tornTail.afterSeq, quarantine: rec.tornTail.file }, 'torn tail cut off the event log');
     for (const d of rec.damaged) logLog.error({ offset: d.offset, bytes: d.size, afterSeq: d.afterSeq, beforeSeq: d.beforeSeq, quarantine: d.file }, 'damaged stretch quarantined from the event log');
+    const lostTail = eventLog.breaks.find((b) => b.reason === 'lost-entries');
+    if (lostTail) logLog.error({ afterSeq: lostTail.afterSeq, beforeSeq: lostTail.beforeSeq }, 'event log ends before entries the unit signed; the lost range is recorded and its seqs skipped');
     for (const b of await eventLog.recordBreaks()) logLog.error({ seq: b.seq }, 'chain break recorded');
 
     const ackLog = await FramedLog.open({
@@ -131,6 +136,11 @@ export async function startAgent(config: Readonly<AgentConfig>, options: StartOp
       what: 'ack log',
     });
     cleanups.push(() => ackLog.close());
+    // Acks the platform confirmed are stored there; a new ack never takes one of their seqs.
+    if (confirmedOnDisk.ack > ackLog.head) {
+      logLog.error({ head: ackLog.head, confirmed: confirmedOnDisk.ack }, 'ack log ends before acks the platform confirmed; their seqs are skipped');
+      ackLog.skipThrough(confirmedOnDisk.ack);
+    }
     if (ackLog.recovery.tornTail || ackLog.recovery.damaged.length) logLog.warn({ recovery: ackLog.recovery }, 'ack log recovered');
     const outbox = new DurableOutbox({ event: eventLog.store, ack: ackLog }, agentPath(config.stateDir, 'outboxCursor'));
 

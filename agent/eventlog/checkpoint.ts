@@ -15,7 +15,7 @@
  * Written atomically after a boot scan, every `CHECKPOINT_EVERY_BYTES` of new log and at close.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { EVENT_KINDS, fromHex, toHex, writeFileAtomicSync, type ChainBreak, type EventKind } from '../../sdk/index.js';
+import { CHAIN_BREAK_REASONS, EVENT_KINDS, fromHex, toHex, writeFileAtomicSync, type ChainBreak, type EventKind } from '../../sdk/index.js';
 
 export const CHECKPOINT_FORMAT = 1;
 /** Checkpoint again after this many new bytes of log (about 16,000 entries). */
@@ -60,7 +60,7 @@ interface CheckpointJson {
 
 const uint = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 const hex = (v: unknown): boolean => typeof v === 'string' && /^([0-9a-f]{2})*$/.test(v);
-const BREAK_REASONS: readonly string[] = ['damaged-bytes', 'hash-mismatch', 'undecodable-entry'];
+const BREAK_REASONS: readonly string[] = CHAIN_BREAK_REASONS;
 
 /** Every field of every entry of the shape a checkpoint writes (anything else: not ours, or damaged). */
 function wellFormed(j: CheckpointJson): boolean {

@@ -73,6 +73,12 @@ export interface EventLogOptions {
   checkpointPath?: string;
   /** Checkpoint again after this many new bytes of log (default CHECKPOINT_EVERY_BYTES, 4 MiB). */
   checkpointEveryBytes?: number;
+  /**
+   * The highest seq the unit is known to have signed from outside the log itself (the
+   * platform's receipts, as the outbox keeps them). With the checkpoint's seq it is the floor
+   * below which no new entry's seq may fall (docs/protocol.md §"Event log format", lost entries).
+   */
+  knownSeq?: number;
 }
 
 const DEFAULT_THREAD_BACKLOG = 4;
@@ -149,6 +155,12 @@ export class EventLog {
     const trustedPrefix = held?.crc !== undefined && held.code === options.code ? { end: held.end, crc: held.crc } : undefined;
     const framed = await FramedLog.open({ ...options, what: 'event log', trustedPrefix });
     const from = held && checkpointHolds(held, framed) ? held : undefined;
+    // Seqs the unit signed once are never signed again, even when their frames are gone: a
+    // checkpoint or a platform receipt naming a seq beyond what recovery kept proves entries
+    // were lost (a cut or damaged tail), not that they never existed.
+    const signedBefore = Math.max(options.knownSeq ?? 0, held && held.code === options.code ? held.seq : 0);
+    const keptHead = framed.head;
+    if (signedBefore > keptHead) framed.skipThrough(signedBefore);
     const scan = scanChain(framed, options.code, from);
     const recorded = new Set(scan.recorded);
     const byKey = new Map<string, ChainBreak>();
@@ -157,7 +169,11 @@ export class EventLog {
       byKey.set(breakKey(b), b);
     }
     for (const b of scan.breaks) if (!byKey.has(breakKey(b))) byKey.set(breakKey(b), b);
-    const breaks = [...byKey.values()];
+    // The lost tail is recorded first, so that the chain-break naming it is the entry right
+    // after the gap (its beforeSeq).
+    const lost = signedBefore > keptHead ? lostTail(framed, scan.head.seq, signedBefore) : undefined;
+    if (lost) byKey.delete(breakKey(lost));
+    const breaks = lost ? [lost, ...byKey.values()] : [...byKey.values()];
     const log = new EventLog(framed, options, scan, breaks, breaks.filter((b) => !recorded.has(breakKey(b))), scan.scanned, from ?? { seq: 0, end: 0 });
     // What this scan learned, for the next start (only if it learned anything).
     if (options.checkpointPath && scan.head.seq > (from?.seq ?? 0)) log.checkpoint(framed.get(scan.head.seq)!);
@@ -236,6 +252,10 @@ export class EventLog {
       out.push(await this.append({ kind: 'chain-break', data: encodeChainBreak(b) }, { reserve: true }));
       this.unrecorded.shift();
     }
+    // Name the new head in the checkpoint at once: should the tail be lost again before a
+    // receipt names it, the next start still knows these seqs were used.
+    const last = out.at(-1);
+    if (last && this.options.checkpointPath) this.checkpoint(last.bytes);
     return out;
   }
 
@@ -347,6 +367,21 @@ function checkpointHolds(cp: Checkpoint, framed: FramedLog): boolean {
   return bytes !== undefined && bytesEqual(entryHash(bytes), cp.hash);
 }
 
+/**
+ * The break for entries lost at the end of the log: after the last sound entry, up to and
+ * including `signedThrough`. The torn tail recovery quarantined, if any, is what is left of them.
+ */
+function lostTail(framed: FramedLog, afterSeq: number, signedThrough: number): ChainBreak {
+  const torn = framed.recovery.tornTail;
+  return {
+    afterSeq,
+    beforeSeq: signedThrough + 1,
+    reason: 'lost-entries',
+    lostBytes: torn?.size ?? 0,
+    ...(torn ? { damageHash: Buffer.from(torn.sha256, 'hex') } : {}),
+  };
+}
+
 function breakKey(b: { afterSeq: number; beforeSeq?: number }): string {
   return `${b.afterSeq}:${b.beforeSeq ?? '-'}`;
 }
@@ -412,7 +447,7 @@ function scanChain(framed: FramedLog, code: string, from?: Checkpoint): ChainSca
   }
   // Undecodable entries at the end: the next entry appended (the chain-break itself) is the
   // first sound one after them, so the break is named by that seq and found recorded next boot.
-  if (pendingBad) breaks.push({ afterSeq: prev.seq, beforeSeq: framed.head + 1, reason: 'undecodable-entry', lostBytes: 0 });
+  if (pendingBad) breaks.push({ afterSeq: prev.seq, beforeSeq: framed.next, reason: 'undecodable-entry', lostBytes: 0 });
   return { head: prev, lifecycle, lastTime, breaks, recorded, scanned };
 }
 

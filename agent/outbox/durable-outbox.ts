@@ -38,8 +38,9 @@ export class DurableOutbox implements Outbox {
     return this.cursor[stream];
   }
 
+  /** The log's head, or the confirmed cursor when the log lost entries the platform confirmed (their seqs are skipped). */
   head(stream: StreamName): number {
-    return this.logs[stream].head;
+    return Math.max(this.logs[stream].head, this.cursor[stream]);
   }
 
   /** Monotonic; a receipt beyond the head is clamped to it (nothing unsent can be confirmed). */
@@ -81,7 +82,8 @@ export class DurableOutbox implements Outbox {
   }
 }
 
-function readCursor(path: string): Cursor {
+/** The confirmed cursor as persisted (what the platform's receipts have named), per stream. */
+export function readCursor(path: string): Cursor {
   if (!existsSync(path)) return { event: 0, ack: 0 };
   let raw: Partial<Cursor>;
   try {

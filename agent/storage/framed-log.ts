@@ -169,6 +169,21 @@ export class FramedLog {
     return this.failed;
   }
 
+  /** The seq the next append gets. */
+  get next(): number {
+    return this.nextSeq;
+  }
+
+  /**
+   * Makes the next append's seq `seq + 1` at least: seqs the unit signed once (a checkpoint or
+   * a platform receipt names them) are never given to a new record, even when recovery lost
+   * their frames. Only before anything is queued.
+   */
+  skipThrough(seq: number): void {
+    if (this.queue.length > 0 || this.waiting.length > 0) throw new Error('FramedLog.skipThrough: records are queued');
+    if (Number.isSafeInteger(seq) && seq >= this.nextSeq) this.nextSeq = seq + 1;
+  }
+
   /**
    * Durable records with seq > afterSeq, at most `limit`: the most recent from memory, older
    * ones read from the file. The bytes may be shared with other readers: never modify them.

@@ -37,6 +37,7 @@ function watch(conn: IngestConnection, emit: (l: Line) => void): void {
   );
   i.on('rejected', (r) => emit({ code: r.code, kind: r.kind, seq: r.seq, verified: false, reason: r.reason, message: r.message, topic: r.topic }));
   i.on('gap', (g) => emit({ code: g.code, kind: 'gap', verified: true, stream: g.stream, from: g.from, to: g.to }));
+  i.on('lost', (l) => emit({ code: l.code, kind: 'lost-on-robot', seq: l.seq, verified: true, from: l.from, to: l.to, stored: l.stored }));
   i.on('chain', (c) => emit({ code: c.code, kind: 'chain-break', seq: c.seq, verified: true, source: c.source, expected: c.expected, got: c.got }));
   i.on('online', (p) => emit({ code: p.code, kind: 'online', verified: true, via: p.via, ...(p.boot !== undefined ? { boot: p.boot } : {}) }));
   i.on('offline', (p) => emit({ code: p.code, kind: 'offline', verified: true, via: p.via, ...(p.boot !== undefined ? { boot: p.boot } : {}) }));

@@ -77,14 +77,19 @@ export function entryHash(entry: Uint8Array): Uint8Array {
 
 /**
  * The data of a chain-break event: the agent found (and quarantined) damage between two sound
- * entries, or two sound entries that do not chain. Entries afterSeq+1 .. beforeSeq-1 are lost
- * from this log (the platform holds every one it confirmed).
+ * entries, two sound entries that do not chain, or (`lost-entries`) that the log ends before
+ * entries the unit is known to have signed (its checkpoint or a platform receipt names them).
+ * Entries afterSeq+1 .. beforeSeq-1 are lost from this log (the platform holds every one it
+ * confirmed); their seqs are never used again.
  */
+export const CHAIN_BREAK_REASONS = ['damaged-bytes', 'hash-mismatch', 'undecodable-entry', 'lost-entries'] as const;
+export type ChainBreakReason = (typeof CHAIN_BREAK_REASONS)[number];
+
 export interface ChainBreak {
   afterSeq: number;
   /** First sound entry after the break; absent when none followed. */
   beforeSeq?: number;
-  reason: 'damaged-bytes' | 'hash-mismatch' | 'undecodable-entry';
+  reason: ChainBreakReason;
   /** Bytes quarantined (0 when nothing was removed). */
   lostBytes: number;
   /** SHA-256 of the quarantined bytes. */
@@ -94,7 +99,7 @@ export interface ChainBreak {
 export const chainBreakSchema = defineSchema<ChainBreak>('chain-break', {
   afterSeq: { l: 1, t: 'uint' },
   beforeSeq: { l: 2, t: 'uint', optional: true },
-  reason: { l: 3, t: { oneOf: ['damaged-bytes', 'hash-mismatch', 'undecodable-entry'] } },
+  reason: { l: 3, t: { oneOf: CHAIN_BREAK_REASONS } },
   lostBytes: { l: 4, t: 'uint' },
   damageHash: { l: 5, t: 'bstr', max: 32, optional: true },
 });

@@ -18,7 +18,9 @@ export {
   chainBreakSchema,
   encodeChainBreak,
   decodeChainBreak,
+  CHAIN_BREAK_REASONS,
   type ChainBreak,
+  type ChainBreakReason,
 } from './event.js';
 export { EventSigningThread, type PreparedEvent } from './event-chain.js';
 export { orderKind, orderSchema, signOrder, verifyOrder, ORDER_MAX_BYTES, type Order, type OrderCheck, type VerifiedOrder } from './order.js';

@@ -36,6 +36,18 @@ export interface IngestGap {
   to: number;
 }
 
+/**
+ * Entries a unit declared lost from its own log (a signed `lost-entries` chain-break, seq
+ * `seq`): lost on the robot, not in transmission. `stored`: how many of them the platform holds.
+ */
+export interface IngestLost {
+  code: string;
+  seq: number;
+  from: number;
+  to: number;
+  stored: number;
+}
+
 export interface IngestChainBreak {
   code: string;
   /** Where the break shows: an event whose prevHash is not the stored head, or a heartbeat. */
@@ -64,6 +76,7 @@ export interface IngestEvents {
   duplicate: [{ code: string; kind: 'event' | 'ack'; seq: number }];
   rejected: [IngestRejection];
   gap: [IngestGap];
+  lost: [IngestLost];
   chain: [IngestChainBreak];
   online: [IngestPresence];
   offline: [IngestPresence];

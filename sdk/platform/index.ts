@@ -3,7 +3,7 @@ export { FleetIngest, type IngestOptions, type ReceiptSigner } from './ingest.js
 export { connectIngest, INGEST_CHANNELS, type IngestConnection, type IngestMqttOptions } from './mqtt.js';
 export { IdentityDirectory, readRegistry, type RegistryEntry, type RegistryLoad } from './identities.js';
 export { PresenceTracker, type UnitPresence } from './presence.js';
-export { StreamMark } from './marks.js';
+export { StreamMark, type Linked, type LostRange } from './marks.js';
 export { MessageStore, scanStore, encodeFrame, type StoredRecord, type StoredStream } from './store.js';
 export { openIngestState, STORE_FILE, MARKS_FILE } from './ingest-state.js';
-export type { IngestEvents, IngestMessage, IngestRejection, IngestGap, IngestChainBreak, IngestPresence, IngestReceipt, WireKind } from './events.js';
+export type { IngestEvents, IngestMessage, IngestRejection, IngestGap, IngestLost, IngestChainBreak, IngestPresence, IngestReceipt, WireKind } from './events.js';

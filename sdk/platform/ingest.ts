@@ -31,6 +31,7 @@ import { signReceipt } from '../messages/receipt.js';
 import { recallAckKind } from '../recall/ack.js';
 import { IdentityDirectory, type RegistryEntry } from './identities.js';
 import { PresenceTracker } from './presence.js';
+import { countStored, declaredLost } from './lost.js';
 import { newUnitMarks, openIngestState, saveSnapshot, type UnitMarks } from './ingest-state.js';
 import type { MessageStore, StoredStream } from './store.js';
 import type { IngestEvents, WireKind } from './events.js';
@@ -173,7 +174,9 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
     const hash = entryHash(bytes);
     const prevHash = 'prevHash' in value ? value.prevHash : new Uint8Array(32);
     this.store?.append({ code, stream, seq: value.seq, hash, prevHash, bytes });
-    const adv = mark.record(value.seq, { hash, prevHash }, stream === 'event');
+    const lost = stream === 'event' ? declaredLost(value) : undefined;
+    const storedBefore = lost ? countStored(mark, lost) : 0;
+    const adv = mark.record(value.seq, { hash, prevHash }, stream === 'event', lost);
     this.stats.stored++;
     this.dirty.add(code);
     this.emit('message', {
@@ -184,6 +187,7 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
       ...('kind' in value ? { eventKind: value.kind } : {}),
       value,
     });
+    if (lost) this.emit('lost', { code, seq: value.seq, ...lost, stored: storedBefore });
     if (adv.gap) this.emit('gap', { code, stream, ...adv.gap });
     for (const b of adv.breaks) this.emit('chain', { code, seq: b.seq, source: 'event', expected: toHex(b.expected), got: toHex(b.got) });
   }

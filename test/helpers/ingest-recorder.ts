@@ -4,13 +4,14 @@
  * chain breaks, presence changes and receipts.
  */
 import { join } from 'node:path';
-import { connectIngest, type IngestConnection, type IngestOptions, type IngestMessage, type IngestRejection, type IngestGap, type IngestChainBreak, type IngestPresence, type IngestReceipt } from '../../sdk/index.js';
+import { connectIngest, type IngestConnection, type IngestOptions, type IngestMessage, type IngestRejection, type IngestGap, type IngestLost, type IngestChainBreak, type IngestPresence, type IngestReceipt } from '../../sdk/index.js';
 import type { Pki, TestUnit } from './pki.js';
 
 export interface Recorded {
   messages: IngestMessage[];
   rejected: IngestRejection[];
   gaps: IngestGap[];
+  lost: IngestLost[];
   chains: IngestChainBreak[];
   online: IngestPresence[];
   offline: IngestPresence[];
@@ -19,7 +20,7 @@ export interface Recorded {
 }
 
 export function emptyRecord(): Recorded {
-  return { messages: [], rejected: [], gaps: [], chains: [], online: [], offline: [], receipts: [], duplicates: 0 };
+  return { messages: [], rejected: [], gaps: [], lost: [], chains: [], online: [], offline: [], receipts: [], duplicates: 0 };
 }
 
 export function record(conn: IngestConnection, into: Recorded = emptyRecord()): Recorded {
@@ -27,6 +28,7 @@ export function record(conn: IngestConnection, into: Recorded = emptyRecord()): 
   i.on('message', (m) => into.messages.push(m));
   i.on('rejected', (r) => into.rejected.push(r));
   i.on('gap', (g) => into.gaps.push(g));
+  i.on('lost', (l) => into.lost.push(l));
   i.on('chain', (c) => into.chains.push(c));
   i.on('online', (p) => into.online.push(p));
   i.on('offline', (p) => into.offline.push(p));
