@@ -6,7 +6,7 @@ import { StreamMark, sha256, type Linked } from '../../sdk/index.js';
 /** Entries 1..n chained by hash; entry k's hash is sha256([k]). */
 function chain(n: number): Linked[] {
   const out: Linked[] = [];
-  let prev = new Uint8Array(32);
+  let prev: Uint8Array = new Uint8Array(32);
   for (let k = 1; k <= n; k++) {
     const hash = sha256(new Uint8Array([k]));
     out.push({ hash, prevHash: prev });
