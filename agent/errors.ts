@@ -19,7 +19,8 @@ export type AgentStartErrorCode =
   | 'START_SCRAPPED'
   | 'START_CONFIG_INVALID'
   | 'START_CLOCK_BEHIND'
-  | 'START_DECOMMISSIONED';
+  | 'START_DECOMMISSIONED'
+  | 'START_STATE_LOCKED';
 
 /** The agent refuses to operate; `exitStatus` is the documented do-not-run status. */
 export class AgentStartError extends RobotIdError {

@@ -2,12 +2,13 @@
  * The composition root: startAgent(config) runs the start-up checks, opens the state, and
  * composes the modules. No side effects at import time; close() undoes everything.
  *
+ *   0. the state lock: one process per state directory (exit 17)
  *   1. identity: layout, record vs trust store, device key, hardware binding (exit 10/11/12)
  *   2. boot count, time floor (exit 15), event log + ack log (boot recovery), chain breaks
  *   3. lifecycle from the log (scrapped 13 / decommissioned 16 once nothing is left to deliver)
  *   4. outbox, local API, then the modules (link, heartbeat, recall handler)
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { VERSION, isTerminal, type LifecycleState } from '../sdk/index.js';
 import type { Agent, AgentModule, AgentStatus, StopRequest } from './agent.js';
 import { registerRoutes } from './api/routes/index.js';
@@ -23,6 +24,7 @@ import { defaultModules } from './modules.js';
 import { DurableOutbox, readCursor } from './outbox/durable-outbox.js';
 import { nextBootCount } from './startup/boot-count.js';
 import { checkIdentity } from './startup/identity.js';
+import { StateLockedError, lockStateDir, type StateLock } from './startup/state-lock.js';
 import { agentPath } from './state-files.js';
 import { FramedLog, type WriterFaults } from './storage/index.js';
 import { systemClock, type Clock } from './time/clock.js';
@@ -40,6 +42,8 @@ export interface StartOptions {
    * is opened anyway so a recommission or scrap order can be recorded while the agent is stopped.
    */
   offline?: boolean;
+  /** What the state lock names as its holder (default `agent`, or `order apply` offline). */
+  lockHolder?: string;
 }
 
 function terminalStop(state: LifecycleState): StopRequest {
@@ -52,6 +56,19 @@ function terminalRefusal(state: LifecycleState, code: string): AgentStartError {
   return state === 'scrapped'
     ? new AgentStartError('START_SCRAPPED', EXIT_STATUS.scrapped, `unit ${code} is scrapped; it never returns to service`)
     : new AgentStartError('START_DECOMMISSIONED', EXIT_STATUS.decommissioned, `unit ${code} is decommissioned; recommission it with a signed order (docs/operations.md)`);
+}
+
+/** The state lock, or undefined when the directory does not exist (the identity check refuses that). */
+async function takeStateLock(stateDir: string, what: string): Promise<StateLock | undefined> {
+  if (!existsSync(stateDir)) return undefined;
+  try {
+    return await lockStateDir(stateDir, what);
+  } catch (err) {
+    if (err instanceof StateLockedError) {
+      throw new AgentStartError('START_STATE_LOCKED', EXIT_STATUS.stateLocked, `${err.message}; not started: one process per state directory`);
+    }
+    throw err;
+  }
 }
 
 export async function startAgent(config: Readonly<AgentConfig>, options: StartOptions = {}): Promise<Agent> {
@@ -68,6 +85,9 @@ export async function startAgent(config: Readonly<AgentConfig>, options: StartOp
     }
   };
   try {
+    // Before anything in the directory is read or written: one process per state directory.
+    const lock = await takeStateLock(config.stateDir, options.lockHolder ?? (options.offline ? 'order apply' : 'agent'));
+    if (lock) cleanups.push(() => lock.release());
     const { identity, signer, trust } = checkIdentity(config);
     const code = identity.code;
     const log = root.child({ code: code.code });
@@ -124,9 +144,6 @@ export async function startAgent(config: Readonly<AgentConfig>, options: StartOp
     );
     if (rec.tornTail) logLog.warn({ offset: rec.tornTail.offset, bytes: rec.tornTail.size, afterSeq: rec.tornTail.afterSeq, quarantine: rec.tornTail.file }, 'torn tail cut off the event log');
     for (const d of rec.damaged) logLog.error({ offset: d.offset, bytes: d.size, afterSeq: d.afterSeq, beforeSeq: d.beforeSeq, quarantine: d.file }, 'damaged stretch quarantined from the event log');
-    const lostTail = eventLog.breaks.find((b) => b.reason === 'lost-entries');
-    if (lostTail) logLog.error({ afterSeq: lostTail.afterSeq, beforeSeq: lostTail.beforeSeq }, 'event log ends before entries the unit signed; the lost range is recorded and its seqs skipped');
-    for (const b of await eventLog.recordBreaks()) logLog.error({ seq: b.seq }, 'chain break recorded');
 
     const ackLog = await FramedLog.open({
       path: agentPath(config.stateDir, 'ackLog'),
@@ -148,6 +165,11 @@ export async function startAgent(config: Readonly<AgentConfig>, options: StartOp
     if (isTerminal(lifecycle.state) && outbox.depth() === 0 && !(options.offline && lifecycle.state === 'decommissioned')) {
       throw terminalRefusal(lifecycle.state, code.code);
     }
+    // Breaks are recorded once the unit is known to operate (a scrapped unit with nothing left
+    // to deliver is refused above, whatever its log lost).
+    const lostTail = eventLog.breaks.find((b) => b.reason === 'lost-entries');
+    if (lostTail) logLog.error({ afterSeq: lostTail.afterSeq, beforeSeq: lostTail.beforeSeq }, 'event log ends before entries the unit signed; the lost range is recorded and its seqs skipped');
+    for (const b of await eventLog.recordBreaks()) logLog.error({ seq: b.seq }, 'chain break recorded');
 
     let requestStop!: (r: StopRequest) => void;
     const stopRequested = new Promise<StopRequest>((resolve) => (requestStop = resolve));

@@ -78,7 +78,16 @@ export const orderApplyCommand: Command = {
       printError(io, values.json === true, err);
       return EXIT.REJECTED;
     }
-    const agent = await startAgent(config, { offline: true, logger: createRootLogger(config.logLevel, 2) });
+    let agent;
+    try {
+      agent = await startAgent(config, { offline: true, logger: createRootLogger(config.logLevel, 2) });
+    } catch (err) {
+      // A refusal to open the unit's state (held by a running agent, no identity, ...) is a
+      // typed answer about this unit, not a failure of the command.
+      if (!(err instanceof RobotIdError)) throw err;
+      printError(io, values.json === true, err);
+      return EXIT.REJECTED;
+    }
     try {
       const logged = await agent.submitEvent({ kind, order: bytes });
       io.out(values.json ? JSON.stringify({ seq: logged.seq, kind, lifecycle: agent.lifecycle.state }) : `${kind} recorded as event ${logged.seq}; the unit is ${agent.lifecycle.state}`);
