@@ -257,7 +257,10 @@ export async function startAgent(config: Readonly<AgentConfig>, options: StartOp
       log: log.child({ module: 'api' }),
       socketPath: config.socketPath,
       socketGroup: config.socketGroup,
-      tcp: config.apiTcpPort !== undefined && config.apiToken ? { port: config.apiTcpPort, host: config.apiTcpHost, token: config.apiToken } : undefined,
+      tcp:
+        config.apiTcpPort !== undefined && config.apiToken
+          ? { port: config.apiTcpPort, host: config.apiTcpHost, token: config.apiToken, maxConnections: config.apiTcpMaxConnections, requestTimeoutMs: config.apiTcpRequestTimeoutMs }
+          : undefined,
     });
     cleanups.push(() => api.close());
 

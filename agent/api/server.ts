@@ -5,6 +5,7 @@
  */
 import { chmodSync, chownSync, existsSync, lstatSync, readFileSync, unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Logger } from '../logger.js';
 import { bearerCheck } from './bearer.js';
 import { ApiError, errorResponse } from './errors.js';
@@ -17,8 +18,11 @@ export interface ApiServerOptions {
   log: Logger;
   socketPath: string;
   socketGroup?: string;
-  tcp?: { port: number; host: string; token: string };
+  tcp?: { port: number; host: string; token: string; maxConnections?: number; requestTimeoutMs?: number };
 }
+
+const DEFAULT_TCP_MAX_CONNECTIONS = 32;
+const DEFAULT_TCP_REQUEST_TIMEOUT_MS = 5_000;
 
 export interface ApiServer {
   /** Bound TCP port when the TCP listener is on (useful with port 0 in tests). */
@@ -48,6 +52,9 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
+/** TCP sockets that have not yet sent an authenticated request, with the timer that closes them. */
+const unproven = new WeakMap<Socket, NodeJS.Timeout>();
+
 function handler(options: ApiServerOptions, token?: string) {
   const log = options.log;
   return (req: IncomingMessage, res: ServerResponse): void => {
@@ -55,8 +62,16 @@ function handler(options: ApiServerOptions, token?: string) {
       const url = new URL(req.url ?? '/', 'http://agent');
       try {
         if (token !== undefined && !bearerMatches(req.headers.authorization, token)) {
+          // No keep-alive for a client without the token: its connection ends with the answer.
+          res.setHeader('www-authenticate', 'Bearer');
+          res.setHeader('connection', 'close');
           send(res, 401, { error: { code: 'UNAUTHORIZED', message: 'expected Authorization: Bearer <api token>' } });
           return;
+        }
+        if (token !== undefined) {
+          // Proven: from now on Node's own keep-alive and request timeouts govern the connection.
+          clearTimeout(unproven.get(req.socket));
+          unproven.delete(req.socket);
         }
         const m = options.router.match(req.method ?? 'GET', url.pathname);
         if ('status' in m) {
@@ -123,7 +138,20 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   let tcp: Server | undefined;
   let tcpPort: number | undefined;
   if (options.tcp) {
-    tcp = createServer(handler(options, options.tcp.token));
+    // The service network is not trusted to be polite: a bounded number of connections (more
+    // are closed on arrival, so descriptors stay free for the log, the broker and the Unix
+    // socket), each given a few seconds to deliver a complete request, checked every second.
+    const timeout = options.tcp.requestTimeoutMs ?? DEFAULT_TCP_REQUEST_TIMEOUT_MS;
+    tcp = createServer({ requestTimeout: timeout, headersTimeout: timeout, keepAliveTimeout: Math.min(timeout, 5_000), connectionsCheckingInterval: Math.min(timeout, 1_000) }, handler(options, options.tcp.token));
+    tcp.maxConnections = options.tcp.maxConnections ?? DEFAULT_TCP_MAX_CONNECTIONS;
+    // Node times out a request only once its bytes start arriving; a connection that sends
+    // nothing would be held forever. Each must send an authenticated request in time.
+    tcp.on('connection', (socket: Socket) => {
+      const timer = setTimeout(() => socket.destroy(), timeout);
+      timer.unref();
+      unproven.set(socket, timer);
+      socket.once('close', () => clearTimeout(timer));
+    });
     await listen(tcp, options.tcp);
     const addr = tcp.address();
     tcpPort = typeof addr === 'object' && addr ? addr.port : undefined;

@@ -5,6 +5,8 @@ export const defaultConfig: Readonly<Omit<AgentConfig, 'trustStore' | 'socketPat
   stateDir: '/var/lib/robot-id',
   hardwareIdSource: Object.freeze({ file: '/etc/machine-id' }),
   apiTcpHost: '0.0.0.0',
+  apiTcpMaxConnections: 32,
+  apiTcpRequestTimeoutMs: 5_000,
   brokerKeepaliveSeconds: 30,
   brokerProtocolVersion: 4,
   reconnectMinMs: 1_000,

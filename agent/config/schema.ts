@@ -28,6 +28,8 @@ export const CONFIG_KEYS: Readonly<Record<keyof AgentConfig, KeySpec>> = {
   socketGroup: optStr,
   apiTcpPort: { type: { t: 'int', min: 1, max: 65535 }, optional: true },
   apiTcpHost: str,
+  apiTcpMaxConnections: { type: { t: 'int', min: 1, max: 4096 } },
+  apiTcpRequestTimeoutMs: ms(100),
   apiToken: { type: { t: 'string', min: 32 }, optional: true },
   brokerUrl: optStr,
   brokerUsername: optStr,

@@ -22,6 +22,10 @@ export interface AgentConfig {
   /** Optional TCP listener for the local API on the service network (needs apiToken). */
   apiTcpPort?: number;
   apiTcpHost: string;
+  /** TCP connections served at once; more are closed on arrival (the Unix socket is never affected). */
+  apiTcpMaxConnections: number;
+  /** A TCP connection must deliver a complete request within this long, or it is closed. */
+  apiTcpRequestTimeoutMs: number;
   /** Bearer token for the TCP listener; at least 32 characters. */
   apiToken?: string;
   /** MQTT broker, e.g. mqtts://broker.example:8883; none: the agent runs offline. */
