@@ -56,7 +56,9 @@ export class MqttLink extends EventEmitter<LinkEvents> {
   private readonly topics: string[] = [];
   private readonly inflight = new Set<Inflight>();
   private readonly handlers = new Map<MqttClient, ClientHandlers>();
-  readonly stats = { attempts: 0, connects: 0, disconnects: 0, lastDelayMs: 0 };
+  readonly stats = { attempts: 0, connects: 0, disconnects: 0, closedBeforeConnack: 0, lastDelayMs: 0 };
+  private unloggedCloses = 0;
+  private lastCloseLog = -Infinity;
 
   constructor(private readonly deps: LinkDeps) {
     super();
@@ -168,6 +170,7 @@ export class MqttLink extends EventEmitter<LinkEvents> {
       message: (topic: string, payload: Buffer) => this.emit('message', topic, payload),
       error: (err: Error) => {
         // Refused logins and unreachable brokers land here; the close that follows retries.
+        errored.add(client);
         this.deps.log.warn({ session, err: { code: (err as NodeJS.ErrnoException).code, message: err.message } }, 'broker connection error');
         this.down(client);
       },
@@ -202,8 +205,24 @@ export class MqttLink extends EventEmitter<LinkEvents> {
       this.stats.disconnects++;
       this.deps.log.warn('broker disconnected');
       this.emit('disconnect');
-    }
+    } else if (!errored.has(client) && !this.stopped) this.closedBeforeConnack();
     this.schedule();
+  }
+
+  /**
+   * The broker (or something in between) closed the connection before its CONNACK, with no
+   * error to report: an ACL or a listener that drops us, a proxy, a full broker. Said at most
+   * once a minute with how many attempts ended so since, so a loop of them stays visible
+   * without filling the journal.
+   */
+  private closedBeforeConnack(): void {
+    this.stats.closedBeforeConnack++;
+    this.unloggedCloses++;
+    const now = Date.now();
+    if (now - this.lastCloseLog < CLOSE_LOG_EVERY_MS) return;
+    this.deps.log.warn({ attempts: this.unloggedCloses, broker: brokerHost(this.deps.options.brokerUrl) }, 'broker closed the connection before CONNACK');
+    this.lastCloseLog = now;
+    this.unloggedCloses = 0;
   }
 
   private schedule(): void {
@@ -212,6 +231,20 @@ export class MqttLink extends EventEmitter<LinkEvents> {
     const delay = this.backoff.next();
     this.stats.lastDelayMs = delay;
     this.retryTimer = setTimeout(() => void this.attempt(), delay);
+  }
+}
+
+/** Clients whose attempt reported an error (logged already), so their close is not logged again. */
+const errored = new WeakSet<MqttClient>();
+const CLOSE_LOG_EVERY_MS = 60_000;
+
+/** The broker URL without credentials, for logs. */
+function brokerHost(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}`;
+  } catch {
+    return 'unparsable broker url';
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * Reading and writing key files with the permissions discipline ssh uses: a private key is
- * written with mode 0600 and a private key file that group or others can read is refused.
+ * written with mode 0600, and a private key file that group or others can read, or that
+ * another user owns (who could then change it or its mode), is refused.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { KeyError } from '../errors.js';
@@ -33,10 +34,15 @@ function readText(path: string, what: string): string {
 /** Reads a private key file, refusing one that group or others may read (like ssh). */
 export function readPrivateKeyFile(path: string, options: PrivateKeyFileOptions = {}): KeyPair {
   let mode: number;
+  let owner: number;
   try {
-    mode = statSync(path).mode;
+    ({ mode, uid: owner } = statSync(path));
   } catch (err) {
     throw new KeyError('KEY_NOT_FOUND', `private key ${path}: no such file`, { cause: err });
+  }
+  const me = typeof process.getuid === 'function' ? process.getuid() : undefined;
+  if (me !== undefined && owner !== me) {
+    throw new KeyError('KEY_PERMISSIONS', `private key ${path}: expected it owned by uid ${me} (the user running robot-id), got uid ${owner}; run chown`);
   }
   if ((mode & 0o077) !== 0) {
     throw new KeyError(

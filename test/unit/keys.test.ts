@@ -1,7 +1,7 @@
 // sdk/keys: PKCS#8 / SPKI PEM files other tools read (the real openssl binary, when present),
 // mode 0600 written and enforced like ssh, encrypted PKCS#8 with a passphrase.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -107,6 +107,18 @@ describe('key files and modes', () => {
     expect(e.message).toContain('chmod 600');
     expect(() => loadSigner(priv)).toThrow(KeyError);
     chmodSync(priv, 0o600);
+    expect(toHex(readPrivateKeyFile(priv).publicKey)).toBe(PUB);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('a private key owned by another user is refused with KEY_PERMISSIONS, like ssh (needs root to chown)', () => {
+    const priv = join(dir, 'foreign-owner.pem');
+    writePrivateKeyFile(priv, { seed: SEED, publicKey: fromHex(PUB) });
+    chownSync(priv, 4242, 4242);
+    const e = keyErr(() => readPrivateKeyFile(priv));
+    expect(e.code).toBe('KEY_PERMISSIONS');
+    expect(e.message).toContain('got uid 4242');
+    expect(e.message).toContain('chown');
+    chownSync(priv, process.getuid!(), process.getgid!());
     expect(toHex(readPrivateKeyFile(priv).publicKey)).toBe(PUB);
   });
 
