@@ -12,6 +12,7 @@ import type { Router } from './api/router.js';
 import type { Clock } from './time/clock.js';
 import type { TimeFloor } from './time/time-floor.js';
 import type { RecoveryReport } from './storage/index.js';
+import type { StorageHealth, StorageState } from './storage-health/storage-health.js';
 
 export interface AgentStatus {
   code: string;
@@ -25,6 +26,10 @@ export interface AgentStatus {
   /** Effective time (time floor applied), ms. */
   timeMs: number;
   clockBehindMs: number;
+  /** `full` while the state directory has no space or something waits in memory to be written. */
+  storage: StorageState;
+  /** What waits to be written, while `storage` is `full`. */
+  storageWaiting?: string[];
   eventLog: { head: { seq: number; hash: string }; bytes: number; maxBytes: number };
   outbox: { depth: number; event: { head: number; confirmed: number }; ack: { head: number; confirmed: number } };
   /**
@@ -61,6 +66,8 @@ export interface Agent {
   /** The local API router: add routes before or after start (routes/ registers the core ones). */
   readonly router: Router;
   readonly recovery: { eventLog: RecoveryReport; ackLog: RecoveryReport };
+  /** Whether the state directory is full; modules register what they hold in memory while it is. */
+  readonly storage: StorageHealth;
   uptimeMs(): number;
   /** Checks and appends an event; resolves once durable. */
   submitEvent(req: EventRequest): Promise<LoggedEvent>;

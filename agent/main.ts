@@ -9,7 +9,7 @@
  *   4. outbox, local API, then the modules (link, heartbeat, recall handler)
  */
 import { existsSync, mkdirSync } from 'node:fs';
-import { VERSION, isTerminal, type LifecycleState } from '../sdk/index.js';
+import { VERSION, isRobotIdError, isTerminal, type LifecycleState } from '../sdk/index.js';
 import type { Agent, AgentModule, AgentStatus, StopRequest } from './agent.js';
 import { registerRoutes } from './api/routes/index.js';
 import { Router } from './api/router.js';
@@ -24,6 +24,7 @@ import { defaultModules } from './modules.js';
 import { DurableOutbox, readCursor } from './outbox/durable-outbox.js';
 import { nextBootCount } from './startup/boot-count.js';
 import { checkIdentity } from './startup/identity.js';
+import { StorageHealth } from './storage-health/storage-health.js';
 import { StateLockedError, lockStateDir, type StateLock } from './startup/state-lock.js';
 import { agentPath } from './state-files.js';
 import { FramedLog, type WriterFaults } from './storage/index.js';
@@ -92,7 +93,10 @@ export async function startAgent(config: Readonly<AgentConfig>, options: StartOp
     const code = identity.code;
     const log = root.child({ code: code.code });
     mkdirSync(agentPath(config.stateDir, 'quarantine'), { recursive: true, mode: 0o750 });
-    const bootCount = nextBootCount(agentPath(config.stateDir, 'bootCount'));
+    const storage = new StorageHealth(log.child({ module: 'storage' }));
+    const boot = nextBootCount(agentPath(config.stateDir, 'bootCount'));
+    const bootCount = boot.bootCount;
+    if (boot.unsaved) storage.addPendingWrite(boot.unsaved);
     const bootMono = clock.monotonicMs();
 
     // The log's newest time raises the floor before anything new is signed.
@@ -166,10 +170,26 @@ export async function startAgent(config: Readonly<AgentConfig>, options: StartOp
       throw terminalRefusal(lifecycle.state, code.code);
     }
     // Breaks are recorded once the unit is known to operate (a scrapped unit with nothing left
-    // to deliver is refused above, whatever its log lost).
+    // to deliver is refused above, whatever its log lost). On a full disk they wait in memory.
     const lostTail = eventLog.breaks.find((b) => b.reason === 'lost-entries');
     if (lostTail) logLog.error({ afterSeq: lostTail.afterSeq, beforeSeq: lostTail.beforeSeq }, 'event log ends before entries the unit signed; the lost range is recorded and its seqs skipped');
-    for (const b of await eventLog.recordBreaks()) logLog.error({ seq: b.seq }, 'chain break recorded');
+    const recordBreaks = async (): Promise<void> => {
+      for (const b of await eventLog.recordBreaks()) logLog.error({ seq: b.seq }, 'chain break recorded');
+    };
+    try {
+      await recordBreaks();
+    } catch (err) {
+      if (!(isRobotIdError(err) && err.code === 'EVENT_LOG_FULL')) throw err;
+      logLog.error({ reason: err.code }, 'chain breaks not recorded yet: the state directory is full');
+    }
+    storage.addSignal(() => eventLog.storageFull);
+    storage.addSignal(() => ackLog.full);
+    storage.addPendingWrite({ name: 'chain breaks', pending: () => eventLog.breaksUnrecorded > 0, retry: recordBreaks });
+    storage.addPendingWrite({ name: 'outbox cursor', pending: () => outbox.unsaved, retry: () => outbox.retrySave() });
+    storage.addPendingWrite({ name: 'lifecycle marker', pending: () => lifecycle.markerUnsaved, retry: () => lifecycle.retryMarker() });
+    storage.addPendingWrite({ name: 'time floor', pending: () => time.unsaved, retry: () => time.persist() });
+    storage.start();
+    cleanups.push(() => storage.stop());
 
     let requestStop!: (r: StopRequest) => void;
     const stopRequested = new Promise<StopRequest>((resolve) => (requestStop = resolve));
@@ -200,12 +220,14 @@ export async function startAgent(config: Readonly<AgentConfig>, options: StartOp
       lifecycle,
       router,
       recovery: { eventLog: eventLog.recovery, ackLog: ackLog.recovery },
+      storage,
       uptimeMs,
       stopRequested,
       submitEvent: async (req) => {
         try {
           return await submitEvent({ code, eventLog, lifecycle, trust, now: () => time.nowSeconds(), orderSkewSeconds: config.orderSkewSeconds }, req);
         } finally {
+          // Not a full disk (refused, the log goes on): a write that failed otherwise stops the log.
           const failure = eventLog.failure;
           if (failure) requestStop({ exitStatus: EXIT_STATUS.failure, reason: `event log write failed: ${failure.message}` });
         }
@@ -221,6 +243,8 @@ export async function startAgent(config: Readonly<AgentConfig>, options: StartOp
           uptimeMs: Math.round(uptimeMs()),
           timeMs: time.nowMs(),
           clockBehindMs: Math.max(0, time.nowMs() - clock.nowMs()),
+          storage: storage.state,
+          ...(storage.state === 'full' ? { storageWaiting: storage.waiting } : {}),
           eventLog: { head: headHex(eventLog.head), bytes: eventLog.bytes, maxBytes: config.maxLogBytes },
           outbox: {
             depth: outbox.depth(),

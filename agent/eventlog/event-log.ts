@@ -22,6 +22,7 @@ import {
   type EventPayload,
   type Signer,
 } from '../../sdk/index.js';
+import { EventLogError } from '../errors.js';
 import { FramedLog, type Appended, type MadeRecord, type RecoveryReport, type WriterFaults } from '../storage/index.js';
 import { CHECKPOINT_EVERY_BYTES, readCheckpoint, writeCheckpoint, type Checkpoint, type LifecycleEntry } from './checkpoint.js';
 
@@ -120,6 +121,8 @@ export class EventLog {
   checkpointError: Error | undefined;
   /** The newest entry time found on open (seconds; 0 when empty). */
   private readonly lastTime: number;
+  /** A refused batch must be forgotten before the next entry is signed. */
+  private rewindPending = false;
 
   private constructor(
     private readonly framed: FramedLog,
@@ -142,6 +145,11 @@ export class EventLog {
     const t = options.signingThread ?? {};
     this.thread = t === false ? undefined : EventSigningThread.for(options.signer, { idleMs: t.idleMs });
     this.threadBacklog = t === false ? Infinity : (t.backlog ?? DEFAULT_THREAD_BACKLOG);
+    // A batch refused for lack of space: its seqs are given again, so the chain rewinds to the
+    // durable head before the next entry is signed (append's make).
+    framed.onRefused(() => {
+      this.rewindPending = true;
+    });
     framed.onDurable((last) => {
       // The hash of the batch's last entry was computed when it was signed (queuedHead then, or
       // its predecessor's prevHash later); recompute only when the queue has moved on.
@@ -259,6 +267,11 @@ export class EventLog {
     return out;
   }
 
+  /** Breaks found on open not yet recorded (a full disk refused them). */
+  get breaksUnrecorded(): number {
+    return this.unrecorded.length;
+  }
+
   /** Whether the signing thread is running (it stops after idleMs without work). */
   get signingThreadRunning(): boolean {
     return this.thread?.running ?? false;
@@ -280,6 +293,7 @@ export class EventLog {
       const appended = await this.framed.append(
         async (seq): Promise<MadeRecord> => {
           made();
+          if (this.rewindPending) this.rewind();
           options.check?.();
           const time = this.options.now();
           const thread = this.thread;
@@ -319,6 +333,28 @@ export class EventLog {
     } finally {
       made();
     }
+  }
+
+  /**
+   * Forgets the entries of a refused batch (the disk was full): the next entry chains to the
+   * durable head. Entries still being signed on the thread for that batch must finish first, or
+   * the thread's chain and ours would differ; until then appends are refused as full too.
+   */
+  private rewind(): void {
+    if (this.thread && this.thread.inFlight > 0) {
+      throw new EventLogError('EVENT_LOG_FULL', 'event log: recovering from a full file system; try again in a moment');
+    }
+    this.queuedHead = this.durableHead;
+    this.threadSeq = 0;
+    const head = this.durableHead.seq;
+    while (this.lifecycle.length > 0 && this.lifecycle[this.lifecycle.length - 1]!.seq > head) this.lifecycle.pop();
+    while (this.recorded.length > 0 && this.recorded[this.recorded.length - 1]!.seq > head) this.recorded.pop();
+    this.rewindPending = false;
+  }
+
+  /** Whether the last write failed for lack of space (cleared by the next one that succeeds). */
+  get storageFull(): boolean {
+    return this.framed.full;
   }
 
   /**

@@ -19,6 +19,7 @@ export interface HeartbeatStatus {
   activeRecalls?: string[];
   recallIndexStale?: boolean;
   revoked?: boolean;
+  storage?: 'full';
 }
 
 export interface HeartbeatDeps {
@@ -91,6 +92,7 @@ export class HeartbeatPublisher {
       ...(s.activeRecalls ? { activeRecalls: s.activeRecalls } : {}),
       ...(s.recallIndexStale !== undefined ? { recallIndexStale: s.recallIndexStale } : {}),
       ...(s.revoked !== undefined ? { revoked: s.revoked } : {}),
+      ...(s.storage ? { storage: s.storage } : {}),
     });
     try {
       await link.publish(unitTopic(this.deps.code, 'hb'), bytes, { qos: 1 });

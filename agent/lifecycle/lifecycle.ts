@@ -28,6 +28,9 @@ export class Lifecycle {
   private pending: LifecycleState;
   private readonly usedOrders = new Set<string>();
   private readonly listeners = new Set<(state: LifecycleState) => void>();
+  /** Orders of transitions queued and not yet durable (forgotten if the log refuses them). */
+  private readonly queuedOrders = new Set<string>();
+  private markerFailed = false;
 
   private constructor(
     private readonly markerPath: string,
@@ -79,16 +82,54 @@ export class Lifecycle {
   /** Called in the log's serial section when a transition event is queued. */
   queued(kind: TransitionEvent, orderId?: Uint8Array): void {
     if (this.pending !== 'scrapped') this.pending = TRANSITION_EVENTS[kind];
-    if (orderId) this.usedOrders.add(toHex(orderId));
+    if (orderId) {
+      this.usedOrders.add(toHex(orderId));
+      this.queuedOrders.add(toHex(orderId));
+    }
+  }
+
+  /**
+   * The log refused what was queued (a full disk): the state to check against is the durable
+   * one again, and orders that were queued but never became durable may be applied again.
+   */
+  forgetQueued(): void {
+    this.pending = this.durable;
+    for (const id of this.queuedOrders) this.usedOrders.delete(id);
+    this.queuedOrders.clear();
   }
 
   /** Called once a transition event is durable: persists the marker, tells listeners. */
-  applied(kind: TransitionEvent, seq: number): void {
+  applied(kind: TransitionEvent, seq: number, orderId?: Uint8Array): void {
+    if (orderId) this.queuedOrders.delete(toHex(orderId));
     if (this.durable === 'scrapped') return;
     this.durable = TRANSITION_EVENTS[kind];
     this.lastSeq = seq;
-    writeFileAtomicSync(this.markerPath, JSON.stringify({ state: this.durable, seq: this.lastSeq }) + '\n', { mode: 0o640 });
+    try {
+      this.writeMarker();
+    } catch {
+      // The marker is a safeguard beside the log, which holds the transition durably: on a full
+      // disk it is written again later (retryMarker, StorageHealth).
+    }
     for (const l of this.listeners) l(this.durable);
+  }
+
+  /** True while the marker on disk is behind the durable state. */
+  get markerUnsaved(): boolean {
+    return this.markerFailed;
+  }
+
+  retryMarker(): void {
+    if (this.markerFailed) this.writeMarker();
+  }
+
+  private writeMarker(): void {
+    try {
+      writeFileAtomicSync(this.markerPath, JSON.stringify({ state: this.durable, seq: this.lastSeq }) + '\n', { mode: 0o640 });
+      this.markerFailed = false;
+    } catch (err) {
+      this.markerFailed = true;
+      throw err;
+    }
   }
 
   onChange(listener: (state: LifecycleState) => void): () => void {

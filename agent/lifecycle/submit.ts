@@ -9,6 +9,7 @@ import {
   EVENT_TECHNICIAN_MAX,
   RECORD_EVENT_KINDS,
   isEventKind,
+  isRobotIdError,
   isTerminal,
   isTransitionEvent,
   nextState,
@@ -82,16 +83,23 @@ export async function submitEvent(ctx: SubmitContext, req: EventRequest): Promis
       if (ctx.lifecycle.isOrderUsed(verified.order.orderId)) throw new EventRejectedError('ORDER_REPLAYED', 'order: already applied to this unit; an order is used once');
     }
   };
-  const logged = await ctx.eventLog.append(
-    { kind, note: req.note, technician: req.technician, order: req.order },
-    {
-      reserve: req.order !== undefined,
-      check,
-      onQueued: () => {
-        if (isTransitionEvent(kind)) ctx.lifecycle.queued(kind, verified?.order.orderId);
+  let logged: LoggedEvent;
+  try {
+    logged = await ctx.eventLog.append(
+      { kind, note: req.note, technician: req.technician, order: req.order },
+      {
+        reserve: req.order !== undefined,
+        check,
+        onQueued: () => {
+          if (isTransitionEvent(kind)) ctx.lifecycle.queued(kind, verified?.order.orderId);
+        },
       },
-    },
-  );
-  if (isTransitionEvent(kind)) ctx.lifecycle.applied(kind, logged.seq);
+    );
+  } catch (err) {
+    // A full disk refused everything queued: transitions queued with it never happened.
+    if (isRobotIdError(err) && err.code === 'EVENT_LOG_FULL') ctx.lifecycle.forgetQueued();
+    throw err;
+  }
+  if (isTransitionEvent(kind)) ctx.lifecycle.applied(kind, logged.seq, verified?.order.orderId);
   return logged;
 }

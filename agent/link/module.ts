@@ -91,6 +91,7 @@ export function startWire(agent: Agent, options: WireOptions = {}): Wire {
       outboxDepth: agent.outbox.depth(),
       logSeq: agent.eventLog.head.seq,
       logHash: agent.eventLog.head.hash,
+      ...(agent.storage.state === 'full' ? { storage: 'full' as const } : {}),
     }),
   });
   beatNow.fn = () => void heartbeat.beat();

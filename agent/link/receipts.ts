@@ -45,7 +45,8 @@ export class ReceiptHandler {
 
   /** Handles receipts one at a time, in arrival order. */
   handle(bytes: Uint8Array): Promise<void> {
-    this.chain = this.chain.then(() => this.process(bytes));
+    // One failure (a receipt that could not be processed) must not stop the ones after it.
+    this.chain = this.chain.then(() => this.process(bytes)).catch((err: unknown) => this.deps.log.error({ err }, 'receipt not processed'));
     return this.chain;
   }
 

@@ -14,6 +14,7 @@ type Cursor = Record<StreamName, number>;
 export class DurableOutbox implements Outbox {
   private cursor: Cursor;
   private serial: Promise<unknown> = Promise.resolve();
+  private saveFailed = false;
   private readonly appendListeners = new Set<(stream: StreamName) => void>();
   private readonly confirmListeners = new Set<(stream: StreamName, seq: number) => void>();
 
@@ -48,13 +49,42 @@ export class DurableOutbox implements Outbox {
     const run = this.serial.then(() => {
       const target = Math.min(Math.floor(seq), this.logs[stream].head);
       if (!(target > this.cursor[stream])) return;
-      const next = { ...this.cursor, [stream]: target };
-      writeFileAtomicSync(this.cursorPath, JSON.stringify(next) + '\n', { mode: 0o640 });
-      this.cursor = next;
+      // The cursor moves in memory even when it cannot be written (a full disk): it only saves
+      // resends, and the platform removes duplicates. It is written again by retrySave().
+      this.cursor = { ...this.cursor, [stream]: target };
+      this.save();
       for (const l of this.confirmListeners) l(stream, target);
     });
     this.serial = run.catch(() => undefined);
     return run;
+  }
+
+  /** True while the cursor in memory is ahead of the one on disk. */
+  get unsaved(): boolean {
+    return this.saveFailed;
+  }
+
+  /** Writes the cursor if the last write failed; throws while it still cannot. */
+  retrySave(): void {
+    if (this.saveFailed) this.write();
+  }
+
+  private save(): void {
+    try {
+      this.write();
+    } catch {
+      // Kept in memory; StorageHealth retries and reports it.
+    }
+  }
+
+  private write(): void {
+    try {
+      writeFileAtomicSync(this.cursorPath, JSON.stringify(this.cursor) + '\n', { mode: 0o640 });
+      this.saveFailed = false;
+    } catch (err) {
+      this.saveFailed = true;
+      throw err;
+    }
   }
 
   depth(): number {

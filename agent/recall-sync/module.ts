@@ -35,6 +35,8 @@ export const recallsModule: AgentModule = {
     });
     await handler.start();
     agent.addStatusSection('recalls', () => handler.status());
+    // On a full disk an accepted recall is enforced from memory and written once there is space.
+    agent.storage.addPendingWrite({ name: 'recall store', pending: () => handler.store.unsaved, retry: () => handler.store.retrySave() });
     const wire = wireOf(agent);
     if (!wire) {
       log.warn({}, 'no broker: recall delivery is off; held recalls stay in force');

@@ -32,6 +32,10 @@ export const RECALL_STORE_FILES = { state: 'recalls.json', notices: 'notices', p
 export class RecallStore {
   private readonly records = new Map<string, RecallRecord>();
   private heldPolicy: VerifiedPolicy | undefined;
+  /** Held in memory because the disk refused them (a full file system); written by retrySave(). */
+  private readonly unsavedNotices = new Map<string, Uint8Array>();
+  private unsavedPolicy: Uint8Array | undefined;
+  private stateUnsaved = false;
 
   private constructor(readonly dir: string) {}
 
@@ -117,19 +121,21 @@ export class RecallStore {
     const hash = toHex(sha256(bytes));
     if (hash !== record.sha256) throw new RangeError(`commit: record sha256 ${record.sha256} does not match the bytes (${hash})`);
     const previous = this.records.get(record.recallId);
-    this.write(() => writeFileAtomicSync(this.noticePath(hash), bytes));
+    this.unsavedNotices.set(hash, bytes);
     this.records.set(record.recallId, structuredClone(record));
-    this.persist(previous ? () => this.records.set(record.recallId, previous) : () => this.records.delete(record.recallId));
-    if (previous && previous.sha256 !== hash) rmSync(this.noticePath(previous.sha256), { force: true });
+    this.persist();
+    if (previous && previous.sha256 !== hash) {
+      this.unsavedNotices.delete(previous.sha256);
+      rmSync(this.noticePath(previous.sha256), { force: true });
+    }
   }
 
   /** Durably updates a held record (outcome, acked status) in place. */
   update(recallId: string, revision: number, change: (r: RecallRecord) => void): RecallRecord | undefined {
     const held = this.records.get(recallId);
     if (!held || held.revision !== revision) return undefined; // superseded meanwhile: nothing to record
-    const before = structuredClone(held);
     change(held);
-    this.persist(() => this.records.set(recallId, before));
+    this.persist();
     return structuredClone(held);
   }
 
@@ -138,7 +144,7 @@ export class RecallStore {
     const r = this.records.get(recallId);
     if (!r) return undefined;
     try {
-      const bytes = new Uint8Array(readFileSync(this.noticePath(r.sha256)));
+      const bytes = this.unsavedNotices.get(r.sha256) ?? new Uint8Array(readFileSync(this.noticePath(r.sha256)));
       if (toHex(sha256(bytes)) !== r.sha256) return undefined;
       return { notice: openRecall(bytes).value, bytes };
     } catch {
@@ -164,8 +170,9 @@ export class RecallStore {
       throw new RecallRejectedError('RECALL_POLICY', `recall policy: version ${verified.policy.version} is older than the held version ${held}`);
     }
     if (held !== undefined && verified.policy.version === held) return false;
-    this.write(() => writeFileAtomicSync(join(this.dir, RECALL_STORE_FILES.policy), bytes));
     this.heldPolicy = verified;
+    this.unsavedPolicy = bytes;
+    this.persist();
     return true;
   }
 
@@ -173,15 +180,41 @@ export class RecallStore {
     return join(this.dir, RECALL_STORE_FILES.notices, `${hash}.cose`);
   }
 
-  private persist(undo: () => void): void {
+  /**
+   * Writes what memory holds: new notices' bytes first, then the policy, then the state file.
+   * A write that fails (a full disk) leaves it held in memory, where it is in force, and
+   * `unsaved` true until retrySave() succeeds: a recall is enforced whether or not the disk
+   * took it (docs/operations.md §"A full disk"). Never throws.
+   */
+  private persist(): void {
+    try {
+      this.retrySave();
+    } catch {
+      // Held in memory; StorageHealth retries and reports it.
+    }
+  }
+
+  /** True while memory holds a notice, policy or record the disk does not have. */
+  get unsaved(): boolean {
+    return this.stateUnsaved || this.unsavedNotices.size > 0 || this.unsavedPolicy !== undefined;
+  }
+
+  /** Writes everything held only in memory; throws RECALL_STORE_IO while it still cannot. */
+  retrySave(): void {
+    for (const [hash, bytes] of this.unsavedNotices) {
+      this.write(() => writeFileAtomicSync(this.noticePath(hash), bytes));
+      this.unsavedNotices.delete(hash);
+    }
+    if (this.unsavedPolicy) {
+      const bytes = this.unsavedPolicy;
+      this.write(() => writeFileAtomicSync(join(this.dir, RECALL_STORE_FILES.policy), bytes));
+      this.unsavedPolicy = undefined;
+    }
     const recalls = [...this.records.values()].sort((a, b) => (a.recallId < b.recallId ? -1 : a.recallId > b.recallId ? 1 : 0));
     const text = JSON.stringify({ format: RECALL_STORE_FORMAT, recalls }, null, 1) + '\n';
-    try {
-      this.write(() => writeFileAtomicSync(join(this.dir, RECALL_STORE_FILES.state), text));
-    } catch (err) {
-      undo(); // memory must never run ahead of the disk
-      throw err;
-    }
+    this.stateUnsaved = true;
+    this.write(() => writeFileAtomicSync(join(this.dir, RECALL_STORE_FILES.state), text));
+    this.stateUnsaved = false;
   }
 
   private write(fn: () => void): void {

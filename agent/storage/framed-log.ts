@@ -9,7 +9,7 @@
  * If a write or fsync fails the log stops accepting (EVENT_LOG_IO) until the agent restarts and
  * boot recovery runs: after a failed fsync the page cache cannot be trusted.
  */
-import { closeSync, existsSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fdatasyncSync, ftruncateSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Fifo, fsyncDirectory } from '../../sdk/index.js';
@@ -17,6 +17,7 @@ import { EventLogError } from '../errors.js';
 import { encodeFrameInto, FRAME_HEADER_BYTES, FRAME_MAX_PAYLOAD, readExactly } from './frame.js';
 import type { FrameIndex } from './frame-index.js';
 import { crc32Continue } from './crc32.js';
+import { isNoSpace } from './no-space.js';
 import { recoverLog, type RecoveryReport, type TrustedPrefix } from './recover.js';
 
 /** Crash points for tests: a hook that throws stands for the process dying right there. */
@@ -114,6 +115,11 @@ export class FramedLog {
   private failed: Error | undefined;
   private closed = false;
   private readonly listeners = new Set<(last: Appended) => void>();
+  private readonly refusedListeners = new Set<() => void>();
+  /** skipThrough's seq: new records never go at or below it. */
+  private floorSeq = 0;
+  /** When a write last failed for lack of space (undefined: the last write succeeded). */
+  private fullSince: number | undefined;
   /** Payloads of index[recentFrom..], newest last. */
   private readonly recent = new Fifo<Uint8Array>();
   private recentFrom: number;
@@ -181,7 +187,24 @@ export class FramedLog {
    */
   skipThrough(seq: number): void {
     if (this.queue.length > 0 || this.waiting.length > 0) throw new Error('FramedLog.skipThrough: records are queued');
-    if (Number.isSafeInteger(seq) && seq >= this.nextSeq) this.nextSeq = seq + 1;
+    if (Number.isSafeInteger(seq) && seq >= this.nextSeq) {
+      this.floorSeq = seq;
+      this.nextSeq = seq + 1;
+    }
+  }
+
+  /** The storage was full at the last write (cleared by the next write that succeeds). */
+  get full(): boolean {
+    return this.fullSince !== undefined;
+  }
+
+  /**
+   * Called after a batch was refused because the file system was full and the file was put
+   * back to its last durable size: every record queued was refused, and the next append gets
+   * the first refused seq again (the event log rewinds its chain head here).
+   */
+  onRefused(listener: () => void): void {
+    this.refusedListeners.add(listener);
   }
 
   /**
@@ -365,9 +388,11 @@ export class FramedLog {
       await this.fh.datasync();
       this.options.faults?.afterFsync?.(at);
     } catch (err) {
+      if (isNoSpace(err) && this.rewind(batch, err)) return undefined;
       this.stop(batch, err, 'write failed');
       return undefined;
     }
+    this.fullSince = undefined;
     let offset = this.size;
     let pos = 0;
     for (const q of batch) {
@@ -403,6 +428,35 @@ export class FramedLog {
         report(err);
       }
     }
+  }
+
+  /**
+   * The file system is full: what this batch wrote is cut off again (back to the last durable
+   * size, made durable), the batch and everything queued behind it are refused with
+   * EVENT_LOG_FULL, and the log goes on: the next append tries again, so it resumes by itself
+   * when space returns. False when even that fails (then the log stops as for any failure).
+   */
+  private rewind(batch: Queued[], err: unknown): boolean {
+    try {
+      ftruncateSync(this.fh.fd, this.size);
+      fdatasyncSync(this.fh.fd);
+    } catch {
+      // The file cannot be put back: its state is unknown, so the log stops (the caller).
+      return false;
+    }
+    this.fullSince ??= Date.now();
+    const full = new EventLogError(
+      'EVENT_LOG_FULL',
+      `${this.options.what}: the file system is full (${(err as NodeJS.ErrnoException).code}); nothing in this batch was accepted; it resumes by itself once space is freed`,
+      { cause: err },
+    );
+    const refused = [...batch, ...this.queue];
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.nextSeq = Math.max(this.head, this.floorSeq) + 1;
+    for (const q of refused) q.reject(full);
+    for (const l of this.refusedListeners) l();
+    return true;
   }
 
   /** After a failed batch: nothing in it or queued behind it is accepted, and the log takes no more. */

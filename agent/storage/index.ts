@@ -2,3 +2,4 @@ export { FramedLog, type FramedLogOptions, type AppendOptions, type Appended, ty
 export type { RecoveryReport, Quarantined } from './recover.js';
 export { crc32 } from './crc32.js';
 export { encodeFrame, encodeFrameInto, scanFrames, frameAt, FRAME_HEADER_BYTES, FRAME_MAGIC } from './frame.js';
+export { isNoSpace } from './no-space.js';

@@ -9,6 +9,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomicSync } from '../../sdk/index.js';
+import { isNoSpace } from '../storage/no-space.js';
 import { AgentStartError } from '../errors.js';
 import { EXIT_STATUS } from '../exit-status.js';
 import type { Clock } from './clock.js';
@@ -31,6 +32,8 @@ export class TimeFloor {
   private lastWarnMono = -Infinity;
   /** How far the system clock was behind the floor at boot (0 when not). */
   readonly behindAtBootMs: number;
+  /** The last write of the floor failed (a full disk); the floor in memory is still in force. */
+  unsaved = false;
 
   private constructor(private readonly options: TimeFloorOptions, floorMs: number) {
     const { clock } = options;
@@ -89,10 +92,20 @@ export class TimeFloor {
     try {
       writeFileAtomicSync(this.options.path, JSON.stringify({ floorMs: t }) + '\n', { mode: 0o640 });
     } catch (err) {
-      if (!atBoot) throw err;
+      // A full disk at boot: the floor read is good and only rises in memory; the periodic
+      // persist writes it once there is space. Any other failure means the file is unusable.
+      if (atBoot && isNoSpace(err)) {
+        this.unsaved = true;
+        return;
+      }
+      if (!atBoot) {
+        this.unsaved = true;
+        throw err;
+      }
       throw new AgentStartError('START_CLOCK_BEHIND', EXIT_STATUS.clockBehind, `time floor ${this.options.path} cannot be written (${(err as Error).message})`, { cause: err });
     }
     this.floorMs = t;
+    this.unsaved = false;
   }
 }
 

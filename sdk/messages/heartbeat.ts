@@ -38,6 +38,8 @@ export interface Heartbeat {
   recallIndexStale?: boolean;
   /** True when the unit found its own key or code revoked. */
   revoked?: boolean;
+  /** `full` while the unit's state directory has no space (events are refused, identity and recalls go on); absent when fine. */
+  storage?: string;
 }
 
 export const heartbeatSchema = defineSchema<Heartbeat>('heartbeat', {
@@ -57,6 +59,7 @@ export const heartbeatSchema = defineSchema<Heartbeat>('heartbeat', {
   activeRecalls: { l: 13, t: { arrayOf: 'tstr', max: 256 }, max: 64, optional: true },
   recallIndexStale: { l: 14, t: 'bool', optional: true },
   revoked: { l: 15, t: 'bool', optional: true },
+  storage: { l: 16, t: 'tstr', max: 16, optional: true },
 });
 
 export const heartbeatKind = defineKind<Heartbeat>({

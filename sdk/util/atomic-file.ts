@@ -1,8 +1,9 @@
 /**
  * Durable file replacement: write `<path>.new`, fsync it, rename over `path`, fsync the
- * directory. After a crash the file is either the old one or the new one, never a mix.
+ * directory. After a crash the file is either the old one or the new one, never a mix; after
+ * a failed write (a full disk) it is the old one and no `.new` is left.
  */
-import { closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export interface AtomicWriteOptions {
@@ -35,15 +36,21 @@ export function writeFileAtomicSync(path: string, data: Uint8Array | string, opt
   const mode = options.mode ?? 0o644;
   const fd = openTemp(tmp, mode);
   try {
-    // A `.new` left by a crash keeps its old mode when reopened: set the mode explicitly.
-    fchmodSync(fd, mode);
-    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    try {
+      // A `.new` left by a crash keeps its old mode when reopened: set the mode explicitly.
+      fchmodSync(fd, mode);
+      const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+      let off = 0;
+      while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (err) {
+    // A full disk (or any failure) leaves no half-written `.new` behind: the file is the old one.
+    rmSync(tmp, { force: true });
+    throw err;
   }
-  renameSync(tmp, path);
   fsyncDirectory(dirname(path));
 }
