@@ -48,7 +48,8 @@ export type TrustErrorCode =
   | 'TRUST_MALFORMED'
   | 'TRUST_NONDETERMINISTIC'
   | 'TRUST_REVOKED'
-  | 'TRUST_UNKNOWN_SIGNER';
+  | 'TRUST_UNKNOWN_SIGNER'
+  | 'TRUST_WEAK_KEY';
 
 /** Codes owned by later areas (messages, recalls, agent storage, config). Extend in place. */
 export type MessageErrorCode =

@@ -11,7 +11,7 @@ import type { Signer } from '../crypto/signer.js';
 import { PROTOCOL_VERSION } from '../version.js';
 import { decodeSign1, signSign1, verifySign1Signature, type Sign1 } from './sign1.js';
 import { decodeMulti, signMulti, type MultiSign } from './sign.js';
-import { HEADER } from './headers.js';
+import { ALLOWED_LABELS, HEADER, checkLabels } from './headers.js';
 
 /** Every payload carries its protocol version at label 0. */
 export interface Versioned {
@@ -74,6 +74,8 @@ function checkContentType(kind: { name: string; contentType: string }, got: stri
 /** Steps 2-3 of the verification order for a COSE_Sign1 of `kind` (no signature check yet). */
 export function openSign1<T extends Versioned>(kind: ObjectKind<T>, bytes: Uint8Array): Opened<T> {
   const cose = decodeSign1(bytes, { maxBytes: kind.maxBytes, what: kind.name });
+  checkLabels(cose.protected.all, ALLOWED_LABELS.sign1Protected, `${kind.name} protected`);
+  checkLabels(cose.unprotected, ALLOWED_LABELS.sign1Unprotected, `${kind.name} unprotected`);
   checkContentType(kind, cose.protected.contentType);
   if (!cose.protected.kid) throw new CoseError('COSE_MALFORMED', `${kind.name}: protected header has no kid`);
   return { value: decodePayload(kind, cose.payload), cose };
@@ -81,8 +83,12 @@ export function openSign1<T extends Versioned>(kind: ObjectKind<T>, bytes: Uint8
 
 export function openMulti<T extends Versioned>(kind: ObjectKind<T>, bytes: Uint8Array): OpenedMulti<T> {
   const cose = decodeMulti(bytes, { maxBytes: kind.maxBytes, what: kind.name });
+  checkLabels(cose.protected.all, ALLOWED_LABELS.bodyProtected, `${kind.name} body protected`);
+  checkLabels(cose.unprotected, ALLOWED_LABELS.bodyUnprotected, `${kind.name} body unprotected`);
   checkContentType(kind, cose.protected.contentType);
   for (const s of cose.signatures) {
+    checkLabels(s.protected.all, ALLOWED_LABELS.signerProtected, `${kind.name} signer protected`);
+    checkLabels(s.unprotected, ALLOWED_LABELS.signerUnprotected, `${kind.name} signer unprotected`);
     if (!s.protected.kid) throw new CoseError('COSE_MALFORMED', `${kind.name}: a signature has no kid`);
   }
   return { value: decodePayload(kind, cose.payload), cose };

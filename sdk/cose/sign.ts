@@ -99,9 +99,20 @@ export function decodeMulti(bytes: Uint8Array, options: DecodeCoseOptions): Mult
     if (!(sp instanceof Uint8Array) || !(sig instanceof Uint8Array)) {
       throw new CoseError('COSE_MALFORMED', `${what}: signature ${i}: protected header and signature must be byte strings`);
     }
-    return { protectedBytes: sp, protected: parseProtected(sp, strict), unprotected: parseUnprotected(su as CborValue), signature: sig };
+    return {
+      protectedBytes: sp,
+      protected: parseProtected(sp, strict),
+      unprotected: parseUnprotected(su as CborValue),
+      signature: sig,
+    };
   });
-  return { protectedBytes: p, protected: parseProtected(p, strict), unprotected: parseUnprotected(u as CborValue), payload, signatures };
+  return {
+    protectedBytes: p,
+    protected: parseProtected(p, strict),
+    unprotected: parseUnprotected(u as CborValue),
+    payload,
+    signatures,
+  };
 }
 
 export function verifyCoseSignature(msg: MultiSign, sig: CoseSignature, publicKey: Uint8Array, backend: Ed25519Backend, aad: Uint8Array = EMPTY): boolean {

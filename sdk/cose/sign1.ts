@@ -128,7 +128,13 @@ export function decodeSign1(bytes: Uint8Array, options: DecodeCoseOptions): Sign
   if (!(p instanceof Uint8Array)) throw new CoseError('COSE_MALFORMED', `${what}: protected header must be a byte string`);
   if (!(payload instanceof Uint8Array)) throw new CoseError('COSE_MALFORMED', `${what}: expected an attached payload byte string`);
   if (!(signature instanceof Uint8Array)) throw new CoseError('COSE_MALFORMED', `${what}: signature must be a byte string`);
-  return { protectedBytes: p, protected: parseProtected(p, strict), unprotected: parseUnprotected(u as CborValue), payload, signature };
+  return {
+    protectedBytes: p,
+    protected: parseProtected(p, strict),
+    unprotected: parseUnprotected(u as CborValue),
+    payload,
+    signature,
+  };
 }
 
 /** Checks alg is EdDSA and the signature verifies. Returns false on any cryptographic failure. */

@@ -2,6 +2,7 @@
 import * as ed from '@noble/ed25519';
 import { createHash } from 'node:crypto';
 import { expectBytes } from '../errors.js';
+import { weakEd25519Key } from './ed25519-key-check.js';
 import { ED25519_PUBLIC_BYTES, ED25519_SEED_BYTES, type Ed25519Backend } from './backend.js';
 
 function sha512(message: Uint8Array): Uint8Array<ArrayBuffer> {
@@ -32,6 +33,7 @@ export const nobleEd25519: Ed25519Backend = {
     expectBytes(message, 'message');
     expectBytes(publicKey, 'publicKey');
     if (signature.length !== 64 || publicKey.length !== ED25519_PUBLIC_BYTES) return false;
+    if (weakEd25519Key(publicKey)) return false;
     try {
       // zip215: false gives RFC 8032 / FIPS 186-5 strict verification, matching OpenSSL.
       return ed.verify(signature, message, publicKey, { zip215: false });

@@ -1,6 +1,7 @@
 /** Ed25519 over node:crypto. Keys are imported from raw bytes with fixed DER prefixes. */
 import { createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import { expectBytes } from '../errors.js';
+import { weakEd25519Key } from './ed25519-key-check.js';
 import { ED25519_PUBLIC_BYTES, ED25519_SEED_BYTES, type Ed25519Backend } from './backend.js';
 
 // RFC 8410: PKCS#8 PrivateKeyInfo and SPKI prefixes for id-Ed25519 (1.3.101.112).
@@ -76,6 +77,8 @@ export const nodeEd25519: Ed25519Backend = {
     expectBytes(message, 'message');
     expectBytes(publicKey, 'publicKey');
     if (signature.length !== 64 || publicKey.length !== ED25519_PUBLIC_BYTES) return false;
+    // OpenSSL accepts R = identity, S = 0 under a small-order key for every message.
+    if (weakEd25519Key(publicKey)) return false;
     try {
       return nodeVerify(null, message, publicKeyObject(publicKey), signature);
     } catch {

@@ -3,6 +3,8 @@
  * platform service) to an Ed25519 public key, for a validity period, with roles.
  * A certificate is a COSE_Sign1 by the root key (content type CONTENT_TYPES.certificate).
  */
+import { TrustError } from '../errors.js';
+import { weakEd25519Key } from '../crypto/ed25519-key-check.js';
 import { defineSchema } from '../cbor/index.js';
 import { CONTENT_TYPES } from '../cose/content-types.js';
 import { defineKind, signObject } from '../cose/object.js';
@@ -53,6 +55,8 @@ export const certificateKind = defineKind<Certificate>({
 export type CertificateInput = Omit<Certificate, 'v'>;
 
 export async function issueCertificate(root: Signer, cert: CertificateInput): Promise<Uint8Array> {
+  const weak = cert.publicKey.length === 32 ? weakEd25519Key(cert.publicKey) : 'non-canonical';
+  if (weak) throw new TrustError('TRUST_WEAK_KEY', `certificate for ${cert.subjectKind} ${cert.subject}: expected a usable Ed25519 public key, got a ${weak} point; not certified`);
   if (cert.notAfter <= cert.notBefore) throw new RangeError('certificate: expected notAfter after notBefore');
   return signObject(certificateKind, { v: PROTOCOL_VERSION, ...cert }, root);
 }

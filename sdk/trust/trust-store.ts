@@ -7,6 +7,7 @@
  * A root carries the code scheme of its country so codes under it are parsed the same way
  * everywhere.
  */
+import { weakEd25519Key } from '../crypto/ed25519-key-check.js';
 import { readFileSync } from 'node:fs';
 import { TrustError } from '../errors.js';
 import { keyId, kidHex } from '../crypto/signer.js';
@@ -33,7 +34,11 @@ export class TrustStore {
 
   constructor(readonly roots: readonly Root[]) {
     if (roots.length === 0) throw new TrustError('TRUST_STORE_INVALID', 'trust store: expected at least one root');
-    for (const r of roots) this.byKid.set(kidHex(r.kid), r);
+    for (const r of roots) {
+      const weak = weakEd25519Key(r.publicKey);
+      if (weak) throw new TrustError('TRUST_STORE_INVALID', `trust store: root ${r.country} ${r.name}: expected a usable Ed25519 public key, got a ${weak} point`);
+      this.byKid.set(kidHex(r.kid), r);
+    }
   }
 
   rootByKid(kid: Uint8Array): Root | undefined {
@@ -70,6 +75,8 @@ export class TrustStore {
       const pk = typeof r.publicKey === 'string' ? Buffer.from(r.publicKey, 'base64') : undefined;
       if (!pk || pk.length !== 32) bad(`roots[${i}].publicKey: expected base64 of 32 bytes`);
       const publicKey = new Uint8Array(pk!);
+      const weak = weakEd25519Key(publicKey);
+      if (weak) bad(`roots[${i}].publicKey: expected a usable Ed25519 public key, got a ${weak} point`);
       let scheme: CodeScheme;
       try {
         scheme = codeScheme(r.codeScheme ?? {});

@@ -8,6 +8,7 @@ import { TrustError } from '../errors.js';
 import type { Ed25519Backend } from '../crypto/backend.js';
 import { nodeEd25519 } from '../crypto/ed25519-node.js';
 import { openSign1, verifyOpened } from '../cose/object.js';
+import { weakEd25519Key } from '../crypto/ed25519-key-check.js';
 import { certificateKind, type Certificate } from './certificate.js';
 import { asTrustError } from './errors.js';
 import { Revocations } from './revocation.js';
@@ -61,6 +62,8 @@ export function verifyCertificate(bytes: Uint8Array, trust: TrustStore, check: C
     throw new TrustError('TRUST_BAD_SIGNATURE', `certificate of ${cert.subjectKind} ${cert.subject}: root signature does not verify`);
   }
   if (cert.publicKey.length !== 32) throw new TrustError('TRUST_MALFORMED', 'certificate: expected a 32-byte Ed25519 public key');
+  const weak = weakEd25519Key(cert.publicKey);
+  if (weak) throw new TrustError('TRUST_WEAK_KEY', `certificate of ${cert.subjectKind} ${cert.subject}: expected a usable Ed25519 public key, got a ${weak} point`);
   const kid = keyId(cert.publicKey);
   check.cache?.remember(bytes, { certificate: cert, rootKid: root.kid, rootPublicKey: root.publicKey, kid });
   return checkUse(cert, root, kid, check);

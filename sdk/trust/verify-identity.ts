@@ -2,6 +2,7 @@
  * Identity record verification. Each step returns one typed reason (TrustError code) on
  * failure; the steps follow docs/protocol.md §"Verifying an identity record".
  */
+import { weakEd25519Key } from '../crypto/ed25519-key-check.js';
 import { CodeFormatError, TrustError } from '../errors.js';
 import type { Ed25519Backend } from '../crypto/backend.js';
 import { nodeEd25519 } from '../crypto/ed25519-node.js';
@@ -77,6 +78,8 @@ export function verifyIdentityRecord(bytes: Uint8Array, trust: TrustStore, check
     throw new TrustError('TRUST_COUNTRY_MISMATCH', `identity record: code of country ${code.country} under the root of ${enterprise.root.country}`);
   }
   if (record.devicePublicKey.length !== 32) throw new TrustError('TRUST_MALFORMED', 'identity record: expected a 32-byte device public key');
+  const weak = weakEd25519Key(record.devicePublicKey);
+  if (weak) throw new TrustError('TRUST_WEAK_KEY', `identity record of ${record.code}: expected a usable Ed25519 device key, got a ${weak} point`);
   // §8: revocation of the unit's key or code.
   const deviceKid = keyId(record.devicePublicKey);
   if (revocations.isKeyRevoked(deviceKid)) throw new TrustError('TRUST_REVOKED', `identity record: device key of ${code.code} has been revoked`);

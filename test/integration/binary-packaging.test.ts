@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DO_NOT_RUN_STATUSES } from '../../agent/index.js';
 import { repoRoot } from '../helpers/binary.js';
 
 const read = (p: string) => readFileSync(join(repoRoot, p), 'utf8');
@@ -77,7 +78,7 @@ describe('packaging/Dockerfile', () => {
 describe('packaging/systemd/robot-id-agent.service', () => {
   it('does not restart on any documented "do not run" status, and only on those', () => {
     const documented = [...docs.matchAll(/^\| (\d+) \| /gm)].map((m) => Number(m[1]));
-    expect(documented).toEqual([10, 11, 12, 13, 14, 15, 16]);
+    expect(documented).toEqual([...DO_NOT_RUN_STATUSES]);
     const prevent = unitValues('RestartPreventExitStatus').flatMap((v) => v.split(/\s+/)).map(Number);
     expect(prevent).toEqual(documented);
     expect(unitValues('Restart')).toEqual(['on-failure']);

@@ -169,7 +169,7 @@ describe('trust store file', () => {
     ['no roots', { format: 'robot-id-trust/1', roots: [] }, /non-empty "roots"/],
     ['bad country', { format: 'robot-id-trust/1', roots: [{ country: '8', name: 'r', publicKey: 'AA==' }] }, /country: expected 2/],
     ['short key', { format: 'robot-id-trust/1', roots: [{ country: '86', name: 'r', publicKey: 'AA==' }] }, /32 bytes/],
-    ['bad scheme', { format: 'robot-id-trust/1', roots: [{ country: '86', name: 'r', publicKey: Buffer.alloc(32).toString('base64'), codeScheme: { charset: 'emoji' } }] }, /codeScheme/],
+    ['bad scheme', { format: 'robot-id-trust/1', roots: [{ country: '86', name: 'r', publicKey: Buffer.alloc(32, 7).toString('base64'), codeScheme: { charset: 'emoji' } }] }, /codeScheme/],
   ])('%s is TRUST_STORE_INVALID', (_w, json, message) => {
     expect(() => TrustStore.fromJSON(json)).toThrow(message);
     expect(reason(() => TrustStore.fromJSON(json))).toBe('TRUST_STORE_INVALID');
