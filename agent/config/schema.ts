@@ -49,6 +49,7 @@ export const CONFIG_KEYS: Readonly<Record<keyof AgentConfig, KeySpec>> = {
   logReserveBytes: { type: { t: 'int', min: 16 * 1024 } },
   signingThread: { type: { t: 'enum', values: ['burst', 'always', 'off'] } },
   recallAction: { type: { t: 'recallAction' }, optional: true },
+  recallPolicyFile: optStr,
   recallIndexMaxAgeMs: ms(1000),
   timeFloorPersistIntervalMs: ms(100),
   refuseClockBehindMs: { type: { t: 'int', min: 0 }, optional: true },

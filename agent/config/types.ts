@@ -58,6 +58,8 @@ export interface AgentConfig {
    * the thread; 'off' never (one core, or a key that is not in memory).
    */
   signingThread: 'burst' | 'always' | 'off';
+  /** A root-signed recall policy shipped with the unit (installed at start when newer than the held one). */
+  recallPolicyFile?: string;
   recallAction?: RecallAction;
   /** A recall index older than this is reported stale. */
   recallIndexMaxAgeMs: number;

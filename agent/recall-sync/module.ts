@@ -29,6 +29,7 @@ export const recallsModule: AgentModule = {
       acks: agent.outbox,
       dir: agentPath(agent.config.stateDir, 'recalls'),
       action: agent.config.recallAction,
+      policyFile: agent.config.recallPolicyFile,
       log,
       revocations: () => holder.sync?.revocations() ?? RecallSync.noRevocations,
       certCache: certificateCacheOf(agent),

@@ -17,6 +17,7 @@ import {
   openRecall,
   sha256,
   toHex,
+  policyForUnit,
   verifyPolicy,
   writeFileAtomicSync,
   type RecallNotice,
@@ -161,10 +162,7 @@ export class RecallStore {
    * version is a quiet duplicate (false), a lower one is a rollback (RECALL_POLICY).
    */
   installPolicy(bytes: Uint8Array, trust: TrustStore, country: string): boolean {
-    const verified = verifyPolicy(bytes, trust);
-    if (verified.policy.country !== country) {
-      throw new RecallRejectedError('RECALL_POLICY', `recall policy: for country ${verified.policy.country}, this unit is of ${country}`);
-    }
+    const verified = policyForUnit(bytes, trust, country);
     const held = this.heldPolicy?.policy.version;
     if (held !== undefined && verified.policy.version < held) {
       throw new RecallRejectedError('RECALL_POLICY', `recall policy: version ${verified.policy.version} is older than the held version ${held}`);

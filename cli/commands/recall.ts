@@ -21,7 +21,7 @@ import {
   parseTime,
   signPolicy,
   signRecall,
-  verifyPolicy,
+  policyForUnit,
   verifyRecallNotice,
   writeFileAtomicSync,
   type Authority,
@@ -139,10 +139,12 @@ export const recallVerifyCommand: Command = {
     try {
       const now = at === undefined ? Math.floor(Date.now() / 1000) : parseTime(/^\d+$/.test(at) ? Number(at) : at, '--at');
       const policyFile = optionalString(values, 'policy');
-      const thresholds = policyFile ? verifyPolicy(readBytes(policyFile), trust).policy.thresholds : undefined;
       const code = optionalString(values, 'code');
+      // A policy is a country's: judged as the robot judges, for a unit (policyForUnit).
+      if (policyFile && !code) throw new UsageError('--policy: expected --code too (a recall policy applies to the units of its own country)');
       const scheme = code ? (trust.rootsForCountry(code.trim().slice(0, 2).toUpperCase())[0]?.codeScheme ?? DEFAULT_CODE_SCHEME) : undefined;
       const unit = code ? parseCode(code, scheme) : undefined;
+      const thresholds = policyFile && unit ? policyForUnit(readBytes(policyFile), trust, unit.country).policy.thresholds : undefined;
       const v = verifyRecallNotice(readBytes(file), { trust, now, unit, thresholds });
       const body = { valid: true, ...summary(v, file), required: v.required, unit: unit?.code ?? null };
       return report(io, values, body, `valid: recall ${v.notice.recallId} revision ${v.notice.revision} (${v.notice.action}), ${v.subjects.length} of ${v.required} required signers${unit ? `, targets ${unit.code}` : ''}`);

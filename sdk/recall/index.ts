@@ -20,6 +20,7 @@ export {
   policySchema,
   signPolicy,
   verifyPolicy,
+  policyForUnit,
   checkThresholds,
   thresholdFor,
   DEFAULT_THRESHOLDS,

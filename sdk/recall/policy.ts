@@ -103,3 +103,17 @@ export function verifyPolicy(bytes: Uint8Array, trust: TrustStore, backend: Ed25
   checkThresholds(policy.thresholds);
   return { policy, bytes };
 }
+
+/**
+ * The one rule for which policy a unit judges a recall by (the robot's store and `robot-id recall
+ * verify` both call it): a verified policy of the unit's own country. A policy of another
+ * country is refused, never applied: root 87's `stop: 1` must not make a single-signer stop
+ * valid for an 86 unit.
+ */
+export function policyForUnit(bytes: Uint8Array, trust: TrustStore, country: string, backend: Ed25519Backend = nodeEd25519): VerifiedPolicy {
+  const verified = verifyPolicy(bytes, trust, backend);
+  if (verified.policy.country !== country) {
+    throw new RecallRejectedError('RECALL_POLICY', `recall policy: for country ${verified.policy.country}, this unit is of ${country}`);
+  }
+  return verified;
+}

@@ -84,8 +84,29 @@ describe('recall CLI', () => {
     const pol = cli('policy', 'sign', '--root', p('root'), '--version', '1', '--stop', '3', '--out', p('policy.cose'), '--json');
     expect(pol.status, pol.stderr).toBe(0);
     expect(pol.json()).toMatchObject({ country: '86', version: 1, thresholds: { notify: 1, restrict: 1, stop: 3 } });
-    const r = cli('recall', 'verify', p('stop.cose'), '--trust', p('root', 'trust.json'), '--policy', p('policy.cose'), '--json');
+    const r = cli('recall', 'verify', p('stop.cose'), '--trust', p('root', 'trust.json'), '--code', UNIT_A, '--policy', p('policy.cose'), '--json');
     expect(r.json()).toMatchObject({ error: { code: 'RECALL_THRESHOLD' } });
+    // A policy belongs to a country: without the unit it would be judged for, it is a usage error.
+    expect(cli('recall', 'verify', p('stop.cose'), '--trust', p('root', 'trust.json'), '--policy', p('policy.cose')).status).toBe(2);
+  });
+
+  it("another country's policy is refused, never applied, exactly as the robot refuses it", () => {
+    const ok = (r: ReturnType<typeof cli>) => expect(r.status, r.stderr).toBe(0);
+    ok(cli('root', 'init', '--country', '87', '--out', p('root-87')));
+    // A trust store that holds both roots (the cross-border case).
+    const roots = [p('root', 'trust.json'), p('root-87', 'trust.json')].flatMap((f) => (JSON.parse(readFileSync(f, 'utf8')) as { roots: unknown[] }).roots);
+    writeFileSync(p('both.json'), JSON.stringify({ format: 'robot-id-trust/1', roots }));
+    ok(cli('policy', 'sign', '--root', p('root-87'), '--version', '1', '--stop', '1', '--out', p('policy-87.cose')));
+    ok(cli('policy', 'sign', '--root', p('root'), '--version', '2', '--stop', '1', '--out', p('policy-86-stop1.cose')));
+    ok(cli('recall', 'sign', '--notice', p('stop.json'), '--key', p('reg-a'), '--out', p('single.cose')));
+    // Root 87's "stop: 1" does not make a single-signer stop valid for an 86 unit.
+    const foreign = cli('recall', 'verify', p('single.cose'), '--trust', p('both.json'), '--code', UNIT_A, '--policy', p('policy-87.cose'), '--json');
+    expect(foreign.status).toBe(1);
+    expect(foreign.json()).toMatchObject({ valid: false, error: { code: 'RECALL_POLICY' } });
+    // The unit's own country's policy with the same rule does.
+    const own = cli('recall', 'verify', p('single.cose'), '--trust', p('both.json'), '--code', UNIT_A, '--policy', p('policy-86-stop1.cose'), '--json');
+    expect(own.status, own.stdout).toBe(0);
+    expect(own.json()).toMatchObject({ valid: true, required: 1 });
   });
 
   it('a notice valid for longer than the lifetime cap is refused at signing', () => {
