@@ -164,9 +164,23 @@ export class RecallSync {
     if (scope === this.country) {
       // A narrower index the country index now names is required from this moment on.
       for (const s of this.requiredScopes().keys()) if (!this.missingSince.has(s)) this.missingSince.set(s, nowMs);
+      if (v.index.policy) this.offerPolicy(v.index.policy);
     }
     this.reconcile(scope);
     this.evaluate();
+  }
+
+  /**
+   * The country's recall policy, as the country index carries it: the handler installs a newer
+   * one for this unit's country and refuses an older one or another country's (the policy's own
+   * root signature is checked there, apart from the index's platform signature).
+   */
+  private offerPolicy(bytes: Uint8Array): void {
+    try {
+      this.deps.notices.installPolicy(bytes);
+    } catch (err) {
+      this.deps.log.warn({ reason: (err as { code?: string }).code ?? 'INTERNAL' }, 'recall policy in the country index refused');
+    }
   }
 
   private reject(r: IndexRejection): void {

@@ -20,6 +20,11 @@ export interface NoticeSink {
   handleNotice(bytes: Uint8Array, source: string): Promise<unknown>;
   /** The revision the robot holds for a recall id, if any. */
   revisionOf(recallId: string): number | undefined;
+  /**
+   * A root-signed recall policy the country index carries: installed when it is for this
+   * unit's country and newer than the held one; throws (typed) when refused.
+   */
+  installPolicy(bytes: Uint8Array): boolean;
 }
 
 /** One index rejection as the status shows it. */

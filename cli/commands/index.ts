@@ -18,7 +18,7 @@ import { qrCommand } from './qr.js';
 import { healthCommand } from './health.js';
 import { demoCommand } from './demo.js';
 import { policySignCommand, recallCosignCommand, recallSignCommand, recallVerifyCommand } from './recall.js';
-import { recallPublishCommand, recallRepublishCommand, revokeCommand } from './recall-publish.js';
+import { recallPublishCommand, recallRepublishCommand, revokeCommand, policyPublishCommand } from './recall-publish.js';
 import { recallStatusCommand } from './recall-status.js';
 import { fleetWatchCommand } from './fleet.js';
 import { brokerAclCommand, brokerImportCommand, brokerUserCommand } from './broker.js';
@@ -47,6 +47,7 @@ export const commands: readonly Command[] = [
   recallPublishCommand,
   recallRepublishCommand,
   revokeCommand,
+  policyPublishCommand,
   recallStatusCommand,
   recallSignCommand,
   recallCosignCommand,

@@ -3,11 +3,12 @@
  *   recall publish <signed-file>   retain the notice per scope, re-sign and retain the indexes
  *   recall republish [--watch]     retain the whole set again (on every (re)connect with --watch)
  *   revoke --kid <hex> | --code    add to the country index's revocations and republish
+ *   policy publish <signed-file>   carry the root-signed recall policy in the country index
  */
 import { readFileSync } from 'node:fs';
-import { parseCode } from '../../sdk/index.js';
-import { EXIT, UsageError, optionalString, requirePositional, type Command, type Io } from '../command.js';
-import { brokerOptions, connectBroker, retained, unreachableAs3 } from '../platform/broker.js';
+import { RobotIdError, parseCode } from '../../sdk/index.js';
+import { EXIT, UsageError, optionalString, printError, requirePositional, type Command, type Io } from '../command.js';
+import { BrokerUnreachableError, brokerOptions, connectBroker, retained, unreachableAs3 } from '../platform/broker.js';
 import { openPublisher, publisherOptions } from '../platform/publisher.js';
 
 function print(io: Io, json: boolean, body: object, text: string): void {
@@ -105,6 +106,37 @@ export const revokeCommand: Command = {
       const r = await publisher.revoke({ keys: kids, codes }, retained(client));
       print(io, !!values.json, { revoked: { keys: kids, codes }, ...r }, `${r.changed ? 'revoked' : 'already revoked'}: ${[...kids, ...codes].join(', ')}; indexes signed: ${r.indexes.join(', ') || 'none'}`);
       return EXIT.OK;
+    } finally {
+      await client.endAsync();
+    }
+  }),
+};
+
+export const policyPublishCommand: Command = {
+  path: ['policy', 'publish'],
+  summary: "carry the country's root-signed recall policy in the signed country index (only a newer version), and republish it",
+  usage: 'policy publish <signed-file> --broker <url> --key <platform-index-dir> [--state <dir>] [--json]',
+  options: { ...brokerOptions, ...publisherOptions, json: { type: 'boolean' } },
+  run: (values, positionals, io) => unreachableAs3(io, values, async () => {
+    const bytes = new Uint8Array(readFileSync(requirePositional(positionals, 0, '<signed-file>')));
+    const publisher = openPublisher(values);
+    try {
+      publisher.checkPolicy(bytes); // refuse before touching the broker
+    } catch (err) {
+      if (!(err instanceof RobotIdError)) throw err;
+      printError(io, !!values.json, err);
+      return EXIT.REJECTED;
+    }
+    const client = await connectBroker(values, `platform-policy-publish-${process.pid}`);
+    try {
+      const r = await publisher.publishPolicy(bytes, retained(client));
+      print(io, !!values.json, r, `recall policy version ${r.version} ${r.changed ? 'published' : 'already published'}; indexes signed: ${r.indexes.join(', ') || 'none'}`);
+      return EXIT.OK;
+    } catch (err) {
+      // A version not above the published one: refused, nothing sent.
+      if (!(err instanceof RobotIdError) || err instanceof BrokerUnreachableError) throw err;
+      printError(io, !!values.json, err);
+      return EXIT.REJECTED;
     } finally {
       await client.endAsync();
     }

@@ -112,6 +112,7 @@ export class SimRobot {
     // The notice sink is the handler; the wrapper only takes the times the summary reports.
     const sink = {
       revisionOf: (id: string) => handler.revisionOf(id),
+      installPolicy: (bytes: Uint8Array) => handler.installPolicy(bytes),
       handleNotice: async (bytes: Uint8Array, source: string) => {
         const r = await handler.handleNotice(bytes, source);
         if (r.result === 'accepted') {

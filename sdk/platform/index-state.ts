@@ -49,6 +49,8 @@ export interface IndexStateJson {
   recalls: Record<string, RecallRecord>;
   scopes: Record<string, ScopeRecord>;
   revocations: IndexRevocations;
+  /** The country's root-signed recall policy carried by the country index (base64), and its version. */
+  policy?: { version: number; bytes: string };
 }
 
 export interface NoticeFacts {
@@ -110,6 +112,27 @@ export class IndexState {
 
   revocations(): IndexRevocations {
     return { keys: [...this.json.revocations.keys], codes: [...this.json.revocations.codes] };
+  }
+
+  /** The policy the country index carries, if any. */
+  policy(): { version: number; bytes: Uint8Array } | undefined {
+    const p = this.json.policy;
+    return p && { version: p.version, bytes: new Uint8Array(Buffer.from(p.bytes, 'base64')) };
+  }
+
+  /**
+   * Sets the policy the country index carries (verified by the caller): only a newer version
+   * (`INDEX_POLICY_VERSION` otherwise), so robots are never offered a downgrade. True when it changed.
+   */
+  setPolicy(version: number, bytes: Uint8Array): boolean {
+    const held = this.json.policy;
+    if (held && version === held.version && Buffer.from(held.bytes, 'base64').equals(Buffer.from(bytes))) return false;
+    if (held && version <= held.version) {
+      throw new IndexError('INDEX_POLICY_VERSION', `recall policy version ${version}: expected a version above the published ${held.version}`);
+    }
+    this.json.policy = { version, bytes: Buffer.from(bytes).toString('base64') };
+    this.save();
+    return true;
   }
 
   noticeBytes(recallId: string): Uint8Array {
@@ -201,17 +224,18 @@ export class IndexState {
     for (const s of Object.keys(this.json.scopes)) if (!byScope.has(s)) byScope.set(s, []);
     byScope.delete(country);
     const signed: string[] = [];
-    const sign = async (scope: string, entries: IndexEntry[], revocations: IndexRevocations, scopes?: ScopeVersion[]) => {
+    const sign = async (scope: string, entries: IndexEntry[], revocations: IndexRevocations, scopes?: ScopeVersion[], policy?: Uint8Array) => {
       const content = JSON.stringify({
         entries: entries.map((e) => [e.recallId, e.revision, toHex(e.sha256)]).sort(),
         revocations,
         scopes: scopes?.map((s) => [s.scope, s.version]).sort(),
+        ...(policy ? { policy: toHex(policy) } : {}),
       });
       const held = this.json.scopes[scope];
       if (held && held.content === content && held.expiresAt - opts.now > refresh) return;
       const version = (held?.version ?? 0) + 1;
       const expiresAt = opts.now + opts.lifetimeSeconds;
-      const bytes = await signIndex({ scope, version, issuedAt: opts.now, expiresAt, entries, revocations, scopes }, opts.signer, opts.certificate);
+      const bytes = await signIndex({ scope, version, issuedAt: opts.now, expiresAt, entries, revocations, scopes, ...(policy ? { policy } : {}) }, opts.signer, opts.certificate);
       writeFileAtomicSync(join(this.dir, 'indexes', fileOfScope(scope)), bytes);
       this.json.scopes[scope] = { version, issuedAt: opts.now, expiresAt, content };
       signed.push(scope);
@@ -224,7 +248,7 @@ export class IndexState {
     const countryEntries = Object.values(this.json.recalls)
       .filter((r) => r.notAfter > opts.now && r.scopes.includes(country))
       .map((r) => ({ recallId: r.recallId, revision: r.revision, sha256: Buffer.from(r.sha256, 'hex') }));
-    await sign(country, countryEntries, this.revocations(), narrower);
+    await sign(country, countryEntries, this.revocations(), narrower, this.policy()?.bytes);
     if (signed.length > 0) this.save();
     return signed;
   }

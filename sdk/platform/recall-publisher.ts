@@ -10,6 +10,7 @@ import type { Signer } from '../crypto/signer.js';
 import { encodePayload } from '../cose/object.js';
 import { recallKind } from '../recall/notice.js';
 import { verifyRecallNotice, type VerifiedRecall } from '../recall/verify.js';
+import { policyForUnit, type VerifiedPolicy } from '../recall/policy.js';
 import { indexTopic, recallTopic } from '../topics.js';
 import type { TrustStore } from '../trust/trust-store.js';
 import { Revocations } from '../trust/revocation.js';
@@ -108,6 +109,23 @@ export class RecallPublisher {
     const r = await this.mutate((state) => state.revoke(add));
     await this.send(transport, this.indexItems(r.indexes.length ? r.indexes : [this.countryScope()]));
     return r;
+  }
+
+  /**
+   * Distributes the country's root-signed recall policy in the country index (docs/protocol.md
+   * §"Recall index"): verified as a unit of this country would verify it, and only a version
+   * above the one published (INDEX_POLICY_VERSION), so no robot is offered a downgrade.
+   */
+  async publishPolicy(bytes: Uint8Array, transport: RetainedTransport): Promise<{ version: number; changed: boolean; indexes: string[] }> {
+    const verified = this.checkPolicy(bytes);
+    const r = await this.mutate((state) => state.setPolicy(verified.policy.version, bytes));
+    await this.send(transport, this.indexItems(r.indexes.length ? r.indexes : [this.countryScope()]));
+    return { version: verified.policy.version, ...r };
+  }
+
+  /** The policy as a unit of this platform's country would verify it (RECALL_POLICY otherwise). */
+  checkPolicy(bytes: Uint8Array): VerifiedPolicy {
+    return policyForUnit(bytes, this.opts.trust, this.opts.country);
   }
 
   /** Re-signs indexes that near expiry or lost an expired recall; publishes those. Run on a timer. */

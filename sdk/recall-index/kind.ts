@@ -46,6 +46,8 @@ export interface RecallIndex {
   revocations: IndexRevocations;
   /** Country index only: the narrower scopes that have an index, with their versions. */
   scopes?: ScopeVersion[];
+  /** Country index only: the country's root-signed recall policy, exactly as the root signed it. */
+  policy?: Uint8Array;
 }
 
 export const INDEX_LIMITS = {
@@ -53,6 +55,8 @@ export const INDEX_LIMITS = {
   keys: 4096,
   codes: 8192,
   scopes: 4096,
+  /** A recall policy's own cap (POLICY_MAX_BYTES). */
+  policyBytes: 1024,
   maxBytes: 512 * 1024,
 } as const;
 
@@ -81,6 +85,7 @@ export const indexSchema = defineSchema<RecallIndex>('recall index', {
   entries: { l: 5, t: { arrayOf: { schema: entrySchema }, max: INDEX_LIMITS.entries } },
   revocations: { l: 6, t: { schema: revocationsSchema } },
   scopes: { l: 7, t: { arrayOf: { schema: scopeVersionSchema }, max: INDEX_LIMITS.scopes }, optional: true },
+  policy: { l: 8, t: 'bstr', max: INDEX_LIMITS.policyBytes, optional: true },
 });
 
 export const indexKind = defineKind<RecallIndex>({

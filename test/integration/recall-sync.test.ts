@@ -81,6 +81,9 @@ class Sink {
   revisionOf(id: string): number | undefined {
     return this.held.get(id);
   }
+  installPolicy(): boolean {
+    return false;
+  }
 }
 
 function robot(name: string, opts: { maxAgeMs?: number; now?: () => number } = {}) {
