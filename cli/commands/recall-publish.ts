@@ -6,7 +6,7 @@
  *   policy publish <signed-file>   carry the root-signed recall policy in the country index
  */
 import { readFileSync } from 'node:fs';
-import { RobotIdError, parseCode } from '../../sdk/index.js';
+import { IndexError, REVOCATION_REASONS, RobotIdError, parseCode, parseTime, type KeyRevocation, type RevocationReason } from '../../sdk/index.js';
 import { EXIT, UsageError, optionalString, printError, requirePositional, type Command, type Io } from '../command.js';
 import { BrokerUnreachableError, brokerOptions, connectBroker, retained, unreachableAs3 } from '../platform/broker.js';
 import { openPublisher, publisherOptions } from '../platform/publisher.js';
@@ -91,9 +91,19 @@ export const recallRepublishCommand: Command = {
 
 export const revokeCommand: Command = {
   path: ['revoke'],
-  summary: 'revoke a key (by kid) or a unit code: added to the signed country index and republished',
-  usage: 'revoke --key <platform-index-dir> (--kid <hex> | --code <code>)... --broker <url> [--state <dir>] [--json]',
-  options: { ...brokerOptions, ...publisherOptions, kid: { type: 'string', multiple: true }, code: { type: 'string', multiple: true }, json: { type: 'boolean' } },
+  summary: 'revoke a key (by kid) or a unit code: added to the signed country index and republished; refused while it would stop an active recall from verifying',
+  usage:
+    'revoke --key <platform-index-dir> (--kid <hex> | --code <code>)... --broker <url> [--reason keyCompromise|superseded|retired] [--at <time>] [--weaken-recalls] [--state <dir>] [--json]',
+  options: {
+    ...brokerOptions,
+    ...publisherOptions,
+    kid: { type: 'string', multiple: true },
+    code: { type: 'string', multiple: true },
+    reason: { type: 'string' },
+    at: { type: 'string' },
+    'weaken-recalls': { type: 'boolean' },
+    json: { type: 'boolean' },
+  },
   run: (values, _p, io) => unreachableAs3(io, values, async () => {
     const kids = ((values.kid as string[] | undefined) ?? []).map((k) => k.toLowerCase());
     const publisher = openPublisher(values);
@@ -101,11 +111,21 @@ export const revokeCommand: Command = {
     const codes = ((values.code as string[] | undefined) ?? []).map((c) => parseCode(c, root.codeScheme).code);
     if (kids.length + codes.length === 0) throw new UsageError('expected at least one --kid <hex> or --code <code>');
     for (const k of kids) if (!/^[0-9a-f]{32}$/.test(k)) throw new UsageError(`--kid: expected 32 hex digits (a key id), got ${k}`);
+    const reason = (optionalString(values, 'reason') ?? 'keyCompromise') as RevocationReason;
+    if (!REVOCATION_REASONS.includes(reason)) throw new UsageError(`--reason: expected one of ${REVOCATION_REASONS.join(', ')}, got ${reason}`);
+    const atText = optionalString(values, 'at');
+    const at = atText === undefined ? Math.floor(Date.now() / 1000) : parseTime(/^\d+$/.test(atText) ? Number(atText) : atText, '--at');
+    const keys: KeyRevocation[] = kids.map((kid) => ({ kid, reason, at }));
     const client = await connectBroker(values, `platform-revoke-${process.pid}`);
     try {
-      const r = await publisher.revoke({ keys: kids, codes }, retained(client));
-      print(io, !!values.json, { revoked: { keys: kids, codes }, ...r }, `${r.changed ? 'revoked' : 'already revoked'}: ${[...kids, ...codes].join(', ')}; indexes signed: ${r.indexes.join(', ') || 'none'}`);
+      const r = await publisher.revoke({ keys, codes }, retained(client), { weakenRecalls: values['weaken-recalls'] === true });
+      const weakened = r.weakened.length ? `; recalls weakened on purpose: ${r.weakened.map((w) => w.recallId).join(', ')}` : '';
+      print(io, !!values.json, { revoked: { keys, codes }, ...r }, `${r.changed ? 'revoked' : 'already revoked'}: ${[...kids, ...codes].join(', ')}; indexes signed: ${r.indexes.join(', ') || 'none'}${weakened}`);
       return EXIT.OK;
+    } catch (err) {
+      if (!(err instanceof IndexError) || err.code !== 'INDEX_WEAKENS_RECALLS') throw err;
+      printError(io, !!values.json, err);
+      return EXIT.REJECTED;
     } finally {
       await client.endAsync();
     }

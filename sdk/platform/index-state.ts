@@ -16,6 +16,9 @@ import { sha256, toHex } from '../crypto/hash.js';
 import type { Signer } from '../crypto/signer.js';
 import { writeFileAtomicSync } from '../util/atomic-file.js';
 import { signIndex } from '../recall-index/sign.js';
+import { revocationsOf } from '../recall-index/verify.js';
+import type { RecallIndex } from '../recall-index/kind.js';
+import type { KeyRevocation, Revocations } from '../trust/revocation.js';
 import { countryScope } from '../recall-index/scope.js';
 import type { IndexEntry, IndexRevocations, ScopeVersion } from '../recall-index/kind.js';
 
@@ -111,7 +114,8 @@ export class IndexState {
   }
 
   revocations(): IndexRevocations {
-    return { keys: [...this.json.revocations.keys], codes: [...this.json.revocations.codes] };
+    const r = this.json.revocations;
+    return { keys: [...r.keys], codes: [...r.codes], ...(r.details?.length ? { details: r.details.map((d) => ({ ...d })) } : {}) };
   }
 
   /** The policy the country index carries, if any. */
@@ -190,15 +194,25 @@ export class IndexState {
     rmSync(join(this.dir, 'notices', `${recallId}.cose`), { force: true });
   }
 
-  /** Adds revoked key ids (hex) and codes; returns whether anything was new. */
-  revoke(add: { keys?: string[]; codes?: string[] }): boolean {
-    const keys = new Set(this.json.revocations.keys);
-    const codes = new Set(this.json.revocations.codes);
-    const before = keys.size + codes.size;
-    (add.keys ?? []).forEach((k) => keys.add(k.toLowerCase()));
-    (add.codes ?? []).forEach((c) => codes.add(c));
-    if (keys.size + codes.size === before) return false;
-    this.json.revocations = { keys: [...keys].sort(), codes: [...codes].sort() };
+  /** The revocations as a list the verifiers take (reasons and times included). */
+  revocationList(): Revocations {
+    return revocationsOf([{ revocations: this.json.revocations } as RecallIndex]);
+  }
+
+  /**
+   * Adds revoked keys (hex kids: compromised; or with a reason and time) and codes; returns
+   * whether anything changed. A key already listed keeps its stricter entry.
+   */
+  revoke(add: { keys?: (string | KeyRevocation)[]; codes?: string[] }): boolean {
+    const before = JSON.stringify(this.json.revocations);
+    const merged = this.revocationList().with({ keys: add.keys ?? [], codes: add.codes ?? [] });
+    const details = merged
+      .keyRevocations()
+      .filter((r) => r.reason !== 'keyCompromise')
+      .map((r) => ({ kid: r.kid, reason: r.reason, at: r.at }))
+      .sort((a, b) => (a.kid < b.kid ? -1 : 1));
+    this.json.revocations = { keys: [...merged.keys].sort(), codes: [...merged.codes].sort(), ...(details.length ? { details } : {}) };
+    if (JSON.stringify(this.json.revocations) === before) return false;
     this.save();
     return true;
   }

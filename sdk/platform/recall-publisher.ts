@@ -13,7 +13,7 @@ import { verifyRecallNotice, type VerifiedRecall } from '../recall/verify.js';
 import { policyForUnit, type VerifiedPolicy } from '../recall/policy.js';
 import { indexTopic, recallTopic } from '../topics.js';
 import type { TrustStore } from '../trust/trust-store.js';
-import { Revocations } from '../trust/revocation.js';
+import type { RevocationInput, Revocations } from '../trust/revocation.js';
 import { parseScopePath } from '../recall-index/scope.js';
 import { IndexState } from './index-state.js';
 import { withStateLock } from './state-lock.js';
@@ -39,6 +39,13 @@ export interface PublisherOptions {
   indexLifetimeSeconds?: number;
   /** At most this many publishes awaiting PUBACK at once (default 32). */
   window?: number;
+}
+
+/** An active recall a revocation would stop from verifying, and the reason it would give. */
+export interface WeakenedRecall {
+  recallId: string;
+  revision: number;
+  reason: string;
 }
 
 export interface PublishResult {
@@ -71,8 +78,7 @@ export class RecallPublisher {
   verify(bytes: Uint8Array): VerifiedRecall {
     const now = this.now();
     // The platform's own revocation list (what it publishes) applies to what it publishes.
-    const own = IndexState.open(this.opts.stateDir, this.opts.country).revocations();
-    const revocations = new Revocations({ keys: [...own.keys, ...(this.opts.revocations?.keys ?? [])], codes: [...own.codes, ...(this.opts.revocations?.codes ?? [])] });
+    const revocations = this.revocations(IndexState.open(this.opts.stateDir, this.opts.country));
     const v = verifyRecallNotice(bytes, { trust: this.opts.trust, now, revocations, skipTime: true });
     if (now > v.notice.notAfter) throw new RecallRejectedError('RECALL_EXPIRED', `recall ${v.notice.recallId}: expired; not publishing it`);
     if (v.rootCountry !== this.opts.country) {
@@ -104,9 +110,59 @@ export class RecallPublisher {
     return { recallId: n.recallId, revision: n.revision, changed, scopes, indexes };
   }
 
-  /** Adds revocations to the country index and republishes it. */
-  async revoke(add: { keys?: string[]; codes?: string[] }, transport: RetainedTransport): Promise<{ changed: boolean; indexes: string[] }> {
-    const r = await this.mutate((state) => state.revoke(add));
+  /** What the platform publishes (its index state) and any list it was given, together. */
+  private revocations(state: IndexState): Revocations {
+    const own = state.revocationList();
+    return this.opts.revocations ? own.with({ keys: this.opts.revocations.keyRevocations(), codes: this.opts.revocations.codes }) : own;
+  }
+
+  /**
+   * Active recalls that verify today and would not once `add` is revoked (docs/protocol.md
+   * §"Revocation"): a compromised key's signatures stop counting, so a notice it co-signed can
+   * fall below its threshold. Judged as a unit would judge the signatures and the threshold
+   * (the published policy's, or the default), without the validity window or a target.
+   */
+  weakenedBy(add: RevocationInput): WeakenedRecall[] {
+    const state = IndexState.open(this.opts.stateDir, this.opts.country);
+    const now = this.now();
+    const before = this.revocations(state);
+    const after = before.with(add);
+    const held = state.policy();
+    const thresholds = held ? policyForUnit(held.bytes, this.opts.trust, this.opts.country).policy.thresholds : undefined;
+    const out: WeakenedRecall[] = [];
+    for (const r of state.recalls()) {
+      if (r.notAfter <= now) continue;
+      const bytes = state.noticeBytes(r.recallId);
+      try {
+        verifyRecallNotice(bytes, { trust: this.opts.trust, now, revocations: before, thresholds, skipTime: true });
+      } catch {
+        continue; // not in force as it stands: nothing to weaken
+      }
+      try {
+        verifyRecallNotice(bytes, { trust: this.opts.trust, now, revocations: after, thresholds, skipTime: true });
+      } catch (err) {
+        out.push({ recallId: r.recallId, revision: r.revision, reason: (err as { code?: string }).code ?? 'INTERNAL' });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Adds revocations to the country index and republishes it. Refused (`INDEX_WEAKENS_RECALLS`,
+   * nothing changed) when an active recall would stop verifying, unless `weakenRecalls`: re-issue
+   * those recalls as new revisions signed by keys that still count first.
+   */
+  async revoke(add: RevocationInput, transport: RetainedTransport, options: { weakenRecalls?: boolean } = {}): Promise<{ changed: boolean; indexes: string[]; weakened: WeakenedRecall[] }> {
+    const weakened = this.weakenedBy(add);
+    if (weakened.length > 0 && !options.weakenRecalls) {
+      throw new IndexError(
+        'INDEX_WEAKENS_RECALLS',
+        `revoking would stop ${weakened.length} active recall(s) from verifying: ${weakened.map((w) => `${w.recallId} revision ${w.revision} (${w.reason})`).join(', ')}; re-issue each as a new revision signed by keys that still count (recall cosign, recall publish), or revoke with --weaken-recalls`,
+      );
+    }
+    const keys = [...(add.keys ?? [])];
+    const r0 = await this.mutate((state) => state.revoke({ keys, codes: [...(add.codes ?? [])] }));
+    const r = { ...r0, weakened };
     await this.send(transport, this.indexItems(r.indexes.length ? r.indexes : [this.countryScope()]));
     return r;
   }

@@ -24,6 +24,17 @@ export interface IndexRevocations {
   keys: string[];
   /** Canonical codes of scrapped or revoked units. */
   codes: string[];
+  /**
+   * Reason and time of key revocations that are not compromises (superseded, retired): their
+   * signatures before `at` keep counting. A kid in `keys` without one here is compromised.
+   */
+  details?: IndexKeyRevocation[];
+}
+
+export interface IndexKeyRevocation {
+  kid: string;
+  reason: string;
+  at: number;
 }
 
 export interface ScopeVersion {
@@ -66,9 +77,16 @@ const entrySchema = defineSchema<IndexEntry>('index entry', {
   sha256: { l: 3, t: 'bstr', max: 32 },
 });
 
+const keyRevocationSchema = defineSchema<IndexKeyRevocation>('index key revocation', {
+  kid: { l: 1, t: 'tstr', max: 32 },
+  reason: { l: 2, t: { oneOf: ['keyCompromise', 'superseded', 'retired'] } },
+  at: { l: 3, t: 'uint' },
+});
+
 const revocationsSchema = defineSchema<IndexRevocations>('index revocations', {
   keys: { l: 1, t: { arrayOf: 'tstr', max: INDEX_LIMITS.keys }, max: 32 },
   codes: { l: 2, t: { arrayOf: 'tstr', max: INDEX_LIMITS.codes }, max: 29 },
+  details: { l: 3, t: { arrayOf: { schema: keyRevocationSchema }, max: INDEX_LIMITS.keys }, optional: true },
 });
 
 const scopeVersionSchema = defineSchema<ScopeVersion>('index scope', {

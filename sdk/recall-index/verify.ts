@@ -8,7 +8,7 @@ import { sha256 } from '../crypto/hash.js';
 import { bytesEqual } from '../cbor/index.js';
 import { openSign1, type Opened } from '../cose/object.js';
 import { ROLES } from '../trust/roles.js';
-import { Revocations } from '../trust/revocation.js';
+import { REVOCATION_REASONS, Revocations, type KeyRevocation, type RevocationReason } from '../trust/revocation.js';
 import type { CertificateCache } from '../trust/cert-cache.js';
 import type { TrustStore } from '../trust/trust-store.js';
 import type { VerifiedCertificate } from '../trust/verify-certificate.js';
@@ -109,13 +109,21 @@ export function verifyIndex(bytes: Uint8Array, trust: TrustStore, check: IndexCh
   return { index, bytes, sha256: digest, signer, duplicate };
 }
 
-/** The union of the revocations of several verified indexes. */
+/** The union of the revocations of several verified indexes (a key's stricter entry wins). */
 export function revocationsOf(indexes: Iterable<RecallIndex>, base?: Revocations): Revocations {
-  const keys = new Set<string>(base?.keys ?? []);
+  const keys: (string | KeyRevocation)[] = [...(base?.keyRevocations() ?? [])];
   const codes = new Set<string>(base?.codes ?? []);
   for (const i of indexes) {
-    i.revocations.keys.forEach((k) => keys.add(k.toLowerCase()));
+    const details = new Map((i.revocations.details ?? []).map((d) => [d.kid.toLowerCase(), d]));
+    for (const k of i.revocations.keys) {
+      const d = details.get(k.toLowerCase());
+      keys.push(d && isReason(d.reason) ? { kid: k, reason: d.reason, at: d.at } : k);
+    }
     i.revocations.codes.forEach((c) => codes.add(c));
   }
   return new Revocations({ keys, codes });
+}
+
+function isReason(r: string): r is RevocationReason {
+  return (REVOCATION_REASONS as readonly string[]).includes(r);
 }

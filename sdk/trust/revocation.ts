@@ -1,33 +1,90 @@
 /**
  * Revocations: keys (device, enterprise, platform; by kid) and codes (scrapped or revoked
- * units). The platform distributes them in its signed index (docs/protocol.md); every verifier
- * in the SDK takes one. The empty list is the default.
+ * units). The platform distributes them in its signed index (docs/protocol.md §"Revocation");
+ * every verifier in the SDK takes one. The empty list is the default.
+ *
+ * A key's revocation carries a reason and a time, as certificate revocation does:
+ *   - `keyCompromise`: no signature by the key counts any more, whatever time it claims (a
+ *     compromised key can backdate);
+ *   - `superseded` (a renewed key) and `retired`: signatures made before `at` keep counting, so
+ *     a recall a retired key co-signed stays in force; signatures claiming `at` or later do not.
+ * A key listed without details is treated as compromised (the rule before reasons existed).
  */
 import { kidHex } from '../crypto/signer.js';
 
+export const REVOCATION_REASONS = ['keyCompromise', 'superseded', 'retired'] as const;
+export type RevocationReason = (typeof REVOCATION_REASONS)[number];
+
+export interface KeyRevocation {
+  /** Hex kid. */
+  kid: string;
+  reason: RevocationReason;
+  /** Seconds since the epoch from which the key's signatures stop counting (superseded, retired). */
+  at: number;
+}
+
 export interface RevocationInput {
-  /** Hex kids of revoked keys. */
-  keys?: Iterable<string>;
+  /** Hex kids of revoked keys (compromised), or revocations with their reason and time. */
+  keys?: Iterable<string | KeyRevocation>;
   /** Canonical codes of revoked or scrapped units. */
   codes?: Iterable<string>;
 }
 
 export class Revocations {
+  /** Hex kids of every revoked key, whatever the reason. */
   readonly keys: ReadonlySet<string>;
   readonly codes: ReadonlySet<string>;
+  private readonly details = new Map<string, KeyRevocation>();
 
   constructor(input: RevocationInput = {}) {
-    this.keys = new Set([...(input.keys ?? [])].map((k) => k.toLowerCase()));
+    const keys = new Set<string>();
+    for (const k of input.keys ?? []) {
+      const r: KeyRevocation = typeof k === 'string' ? { kid: k.toLowerCase(), reason: 'keyCompromise', at: 0 } : { ...k, kid: k.kid.toLowerCase() };
+      keys.add(r.kid);
+      // Of two entries for one key, the stricter wins: compromise over a time, the earlier time.
+      const held = this.details.get(r.kid);
+      if (!held || stricter(r, held)) this.details.set(r.kid, r);
+    }
+    this.keys = keys;
     this.codes = new Set(input.codes ?? []);
   }
 
-  isKeyRevoked(kid: Uint8Array): boolean {
-    return this.keys.has(kidHex(kid));
+  /**
+   * Whether a signature by `kid` fails to count. `signedAt` (seconds) is the time the signed
+   * object claims: a superseded or retired key's signatures before its revocation time count.
+   * Without it (a key in use now), any revocation counts.
+   */
+  isKeyRevoked(kid: Uint8Array, signedAt?: number): boolean {
+    const r = this.details.get(kidHex(kid));
+    if (!r) return false;
+    if (r.reason === 'keyCompromise' || signedAt === undefined) return true;
+    return signedAt >= r.at;
+  }
+
+  /** The revocation of a key, if any. */
+  keyRevocation(kid: string): KeyRevocation | undefined {
+    return this.details.get(kid.toLowerCase());
+  }
+
+  /** Every key revocation with its reason and time. */
+  keyRevocations(): KeyRevocation[] {
+    return [...this.details.values()];
   }
 
   isCodeRevoked(code: string): boolean {
     return this.codes.has(code);
   }
 
+  /** This list with `more` added. */
+  with(more: RevocationInput): Revocations {
+    return new Revocations({ keys: [...this.details.values(), ...(more.keys ?? [])], codes: [...this.codes, ...(more.codes ?? [])] });
+  }
+
   static readonly none = new Revocations();
+}
+
+function stricter(a: KeyRevocation, b: KeyRevocation): boolean {
+  if (a.reason === 'keyCompromise' && b.reason !== 'keyCompromise') return true;
+  if (b.reason === 'keyCompromise') return false;
+  return a.at < b.at;
 }

@@ -87,7 +87,7 @@ function checkUse(cert: Certificate, root: Root, kid: Uint8Array, check: Certifi
   if (!cert.roles.includes(check.role)) {
     throw new TrustError('TRUST_MISSING_ROLE', `certificate of ${cert.subjectKind} ${cert.subject}: expected role ${check.role}, has ${cert.roles.join(', ') || 'none'}`);
   }
-  if (revocations.isKeyRevoked(kid)) {
+  if (revocations.isKeyRevoked(kid, check.at)) {
     throw new TrustError('TRUST_REVOKED', `certificate of ${cert.subjectKind} ${cert.subject}: its key has been revoked`);
   }
   return { certificate: cert, root, kid };

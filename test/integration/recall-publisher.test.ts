@@ -113,7 +113,7 @@ describe('recall publisher', () => {
     const v0 = verifyIndex(before.payload, a.root.trust, { now, scope: 'c/86' }).index.version;
     const ent = await a.enterprise('1234');
     const r = await pub.revoke({ keys: [kidHex(ent.signer.kid)] }, retainedTransport(client));
-    expect(r).toEqual({ changed: true, indexes: ['c/86'] });
+    expect(r).toEqual({ changed: true, indexes: ['c/86'], weakened: [] });
     const after = verifyIndex((await retainedUnder(broker.url, ['rid/v1/index/c/86']))[0]!.payload, a.root.trust, { now, scope: 'c/86' }).index;
     expect(after.version).toBe(v0 + 1);
     expect(after.revocations.keys).toEqual([kidHex(ent.signer.kid)]);
