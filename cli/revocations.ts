@@ -4,7 +4,7 @@
  * index state (`<state>/state.json`, where `robot-id revoke` records them under "revocations").
  */
 import { readFileSync } from 'node:fs';
-import { Revocations } from '../sdk/index.js';
+import { REVOCATION_REASONS, Revocations, type KeyRevocation, type RevocationReason } from '../sdk/index.js';
 import { UsageError } from './command.js';
 
 export function loadRevocations(file: string | undefined): Revocations {
@@ -22,5 +22,17 @@ export function loadRevocations(file: string | undefined): Revocations {
     if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new UsageError(`--revocations ${file}: ${what}: expected an array of strings`);
     return v as string[];
   };
-  return new Revocations({ keys: list(held.keys, 'keys'), codes: list(held.codes, 'codes') });
+  // Reasons and times of revocations that are not compromises (the index state keeps them as details).
+  const details = new Map<string, KeyRevocation>();
+  if (held.details !== undefined) {
+    if (!Array.isArray(held.details)) throw new UsageError(`--revocations ${file}: details: expected an array of {kid, reason, at}`);
+    for (const d of held.details as Record<string, unknown>[]) {
+      if (typeof d?.kid !== 'string' || !REVOCATION_REASONS.includes(d.reason as RevocationReason) || typeof d.at !== 'number') {
+        throw new UsageError(`--revocations ${file}: details: expected {kid, reason (${REVOCATION_REASONS.join('|')}), at}`);
+      }
+      details.set(d.kid.toLowerCase(), { kid: d.kid, reason: d.reason as RevocationReason, at: d.at });
+    }
+  }
+  const keys = list(held.keys, 'keys').map((k) => details.get(k.toLowerCase()) ?? k);
+  return new Revocations({ keys, codes: list(held.codes, 'codes') });
 }

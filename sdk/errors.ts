@@ -63,7 +63,8 @@ export type MessageErrorCode =
   | 'MSG_WRONG_UNIT'
   | 'MSG_DUPLICATE'
   | 'MSG_CHAIN_BROKEN'
-  | 'MSG_UNSUPPORTED';
+  | 'MSG_UNSUPPORTED'
+  | 'MSG_REVOKED';
 
 /** A proof-of-identity answer (attestation) or its compact QR payload was rejected. */
 export type AttestationErrorCode =

@@ -5,11 +5,12 @@
  * --state the ingest keeps its store and marks there; with --receipt-key (a platform
  * authority with receipt.sign, needs --state) it confirms storage to the units with receipts.
  */
-import { readFileSync } from 'node:fs';
-import { TrustStore, connectIngest, loadAuthority, readRegistry, ROLES, type IngestConnection } from '../../sdk/index.js';
+import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { TrustStore, connectIngest, loadAuthority, readRegistry, ROLES, type IngestConnection, type Revocations } from '../../sdk/index.js';
 import { EXIT, UsageError, optionalString, requireString, type Command, type Io } from '../command.js';
 import { passphraseOption, readPassphrase } from '../passphrase.js';
 import { brokerOptions } from '../platform/broker.js';
+import { loadRevocations } from '../revocations.js';
 
 type Line = { code?: string; kind: string; seq?: number; verified: boolean; reason?: string } & Record<string, unknown>;
 
@@ -43,15 +44,29 @@ function watch(conn: IngestConnection, emit: (l: Line) => void): void {
   i.on('offline', (p) => emit({ code: p.code, kind: 'offline', verified: true, via: p.via, ...(p.boot !== undefined ? { boot: p.boot } : {}) }));
 }
 
+/** Calls `apply` with the list each time `file` changes (polled every second); a bad read keeps the last good list. */
+function watchRevocations(file: string, apply: (r: Revocations) => void, io: Io): () => void {
+  const listener = (): void => {
+    try {
+      apply(loadRevocations(file));
+    } catch (err) {
+      io.err(`note: --revocations ${file} not reloaded: ${(err as Error).message}`);
+    }
+  };
+  watchFile(file, { interval: 1000 }, listener);
+  return () => unwatchFile(file, listener);
+}
+
 export const fleetWatchCommand: Command = {
   path: ['fleet', 'watch'],
   summary: 'run the fleet ingest: verify what units publish, print one line per message or state change',
   usage:
-    'fleet watch --broker <url> --trust <file> [--registry <file>] [--state <dir>] [--receipt-key <platform-dir>] [--broker-user <u> --broker-password-file <f>] [--client-id <id>] [--limit <n>] [--json]',
+    'fleet watch --broker <url> --trust <file> [--registry <file>] [--state <dir>] [--receipt-key <platform-dir>] [--revocations <file>] [--broker-user <u> --broker-password-file <f>] [--client-id <id>] [--limit <n>] [--json]',
   options: {
     ...brokerOptions,
     trust: { type: 'string' },
     registry: { type: 'string' },
+    revocations: { type: 'string' },
     state: { type: 'string' },
     'receipt-key': { type: 'string' },
     'client-id': { type: 'string' },
@@ -79,8 +94,10 @@ export const fleetWatchCommand: Command = {
       receipts = { signer: a.signer, certificate: a.certificate };
     }
     const pwFile = optionalString(values, 'broker-password-file');
+    const revocationsFile = optionalString(values, 'revocations');
+    const revocations = loadRevocations(revocationsFile);
     const conn = connectIngest(
-      { trust, dir: stateDir, registry: registry.entries, receipts },
+      { trust, dir: stateDir, registry: registry.entries, receipts, revocations },
       {
         url,
         clientId: optionalString(values, 'client-id') ?? `platform-ingest-${process.pid}`,
@@ -104,7 +121,11 @@ export const fleetWatchCommand: Command = {
     const onSignal = (): void => finish(EXIT.OK);
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
+    // The platform's revocations change while the ingest runs (`robot-id revoke` writes the
+    // index state): read the file again whenever it changes.
+    const stopWatching = revocationsFile ? watchRevocations(revocationsFile, (r) => conn.ingest.setRevocations(r), io) : () => undefined;
     const status = await done;
+    stopWatching();
     clearTimeout(timer);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -5,11 +5,12 @@
  * while the command listens; notices come from the broker's retained topics, guided by the
  * signed indexes.
  */
-import { TrustStore, campaignStatus, verifyIdentityRecord, RobotIdError, type VerifiedIdentity, type CampaignStatus } from '../../sdk/index.js';
+import { TrustStore, campaignStatus, verifyIdentityRecord, verifyRecallNotice, RobotIdError, type VerifiedIdentity, type CampaignStatus } from '../../sdk/index.js';
 import { readRegistry } from '../../sdk/platform/index.js';
 import { EXIT, UsageError, optionalString, requirePositional, requireString, type Command, type Io } from '../command.js';
 import { brokerOptions, connectBroker, unreachableAs3 } from '../platform/broker.js';
 import { acksFromIngest, collectFromBroker } from '../platform/campaign-sources.js';
+import { loadRevocations } from '../revocations.js';
 
 function printText(io: Io, s: CampaignStatus, notes: string[]): void {
   io.out(`campaign ${s.campaignId}: ${s.notices.map((n) => `${n.recallId}@${n.revision} (${n.action})`).join(', ')}`);
@@ -28,8 +29,16 @@ function printText(io: Io, s: CampaignStatus, notes: string[]): void {
 export const recallStatusCommand: Command = {
   path: ['recall', 'status'],
   summary: 'campaign status per targeted unit (pending, verified, applied, failed, rejected) from signed acknowledgements',
-  usage: 'recall status <campaign> --broker <url> --trust <file> --registry <file> [--ingest <dir>] [--wait <s>] [--json]',
-  options: { ...brokerOptions, trust: { type: 'string' }, registry: { type: 'string' }, ingest: { type: 'string' }, wait: { type: 'string' }, json: { type: 'boolean' } },
+  usage: 'recall status <campaign> --broker <url> --trust <file> --registry <file> [--ingest <dir>] [--revocations <file>] [--wait <s>] [--json]',
+  options: {
+    ...brokerOptions,
+    trust: { type: 'string' },
+    registry: { type: 'string' },
+    ingest: { type: 'string' },
+    revocations: { type: 'string' },
+    wait: { type: 'string' },
+    json: { type: 'boolean' },
+  },
   run: (values, positionals, io) =>
     unreachableAs3(io, values, async () => {
       const campaignId = requirePositional(positionals, 0, '<campaign>');
@@ -60,7 +69,26 @@ export const recallStatusCommand: Command = {
       }
       if (collected.missing.length) notes.push(`the broker lacks what the indexes list: ${collected.missing.join(', ')}`);
       for (const r of collected.refused) notes.push(`refused ${r.topic}: ${r.code}`);
-      const status = campaignStatus({ campaignId, notices: collected.notices, units, acks: [...stored, ...collected.liveAcks] });
+      // The platform's revocations: revoked units are not counted as applied, and a notice that
+      // no longer verifies is named as the reason its pending units will not take it.
+      const revocations = loadRevocations(optionalString(values, 'revocations'));
+      const unverifiable = new Map<string, string>();
+      const nowS = Math.floor(Date.now() / 1000);
+      for (const n of collected.notices) {
+        try {
+          verifyRecallNotice(n.bytes, { trust, now: nowS, revocations, skipTime: true });
+        } catch (err) {
+          unverifiable.set(n.notice.recallId, `NOTICE_NO_LONGER_VERIFIES: ${(err as { code?: string }).code ?? 'INTERNAL'}`);
+        }
+      }
+      const status = campaignStatus({
+        campaignId,
+        notices: collected.notices,
+        units,
+        acks: [...stored, ...collected.liveAcks],
+        isRevoked: (u) => revocations.isCodeRevoked(u.code.code) || revocations.isKeyRevoked(u.deviceKid),
+        unverifiable,
+      });
       if (status.notices.length === 0) {
         const msg = `campaign ${campaignId}: no verified notice of this campaign on the broker`;
         if (values.json) io.out(JSON.stringify({ error: { code: 'CAMPAIGN_NOT_FOUND', message: msg }, notes }));

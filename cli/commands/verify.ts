@@ -1,7 +1,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { RobotIdError, STATE_FILES, TrustStore, decodeQrPayload, formatCode, isQrPayload, summarizeIdentity, verifyIdentityRecord } from '../../sdk/index.js';
-import { EXIT, requirePositional, requireString, type Command } from '../command.js';
+import { EXIT, optionalString, requirePositional, requireString, type Command } from '../command.js';
+import { loadRevocations } from '../revocations.js';
 
 /**
  * Reads an identity record: a QR payload given as text (`RID1:...`, see docs/protocol.md
@@ -17,14 +18,17 @@ function readRecord(path: string): Uint8Array {
 
 export const verifyCommand: Command = {
   path: ['verify'],
-  summary: 'verify an identity record (file or state directory) against a trust store',
-  usage: 'verify <file|RID1:payload> --trust <trust-store> [--json]',
-  options: { trust: { type: 'string' }, json: { type: 'boolean' } },
+  summary: 'verify an identity record (file or state directory) against a trust store and, with --revocations, the platform\'s revocations',
+  usage: 'verify <file|RID1:payload> --trust <trust-store> [--revocations <file>] [--json]',
+  options: { trust: { type: 'string' }, revocations: { type: 'string' }, json: { type: 'boolean' } },
   async run(values, positionals, io) {
     const path = requirePositional(positionals, 0, '<file>');
     const trust = TrustStore.load(requireString(values, 'trust'));
+    // The platform's list (`robot-id revoke` keeps it in its index state): a revoked unit, device
+    // key or enterprise key (by its reason and time) makes the record invalid (TRUST_REVOKED).
+    const revocations = loadRevocations(optionalString(values, 'revocations'));
     try {
-      const v = verifyIdentityRecord(readRecord(path), trust);
+      const v = verifyIdentityRecord(readRecord(path), trust, { revocations });
       if (values.json) {
         io.out(
           JSON.stringify({ valid: true, ...summarizeIdentity(v) }),

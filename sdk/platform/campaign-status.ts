@@ -11,7 +11,7 @@ import { targetMatches } from '../recall/target.js';
 import type { VerifiedRecall } from '../recall/verify.js';
 import type { VerifiedIdentity } from '../trust/verify-identity.js';
 
-export const UNIT_STATES = ['pending', 'verified', 'applied', 'failed', 'rejected'] as const;
+export const UNIT_STATES = ['pending', 'verified', 'applied', 'failed', 'rejected', 'revoked'] as const;
 export type UnitState = (typeof UNIT_STATES)[number];
 
 export interface UnitStatus {
@@ -39,6 +39,13 @@ export interface CampaignInput {
   units: VerifiedIdentity[];
   /** Ack bytes as stored or received, with the unit code they arrived for. */
   acks: Iterable<{ code: string; bytes: Uint8Array }>;
+  /**
+   * Units the platform has revoked (code or device key): state `revoked`, never counted as
+   * applied, whatever they acknowledged.
+   */
+  isRevoked?: (unit: VerifiedIdentity) => boolean;
+  /** Recalls of the campaign that no longer verify under the platform's revocations, with why. */
+  unverifiable?: ReadonlyMap<string, string>;
 }
 
 /** Which state wins when a unit has several recalls in one campaign (worst first). */
@@ -85,16 +92,19 @@ export function campaignStatus(input: CampaignInput): CampaignStatus {
       if (!targetMatches(n.notice.target, unit.code, n.rootCountry)) continue;
       const ack = latest.get(`${unit.code.code}\0${n.notice.recallId}`);
       const state: UnitState = ack ? (ack.status satisfies AckStatus) : 'pending';
+      // Why a unit has not applied it: what its ack said, or that the notice no longer verifies
+      // (a unit that has not taken it yet never will).
+      const reason = ack?.reason ?? (state === 'pending' ? input.unverifiable?.get(n.notice.recallId) : undefined);
       recalls.push({
         recallId: n.notice.recallId,
         revision: n.notice.revision,
         state,
-        ...(ack?.reason ? { reason: ack.reason } : {}),
+        ...(reason ? { reason } : {}),
         ...(ack ? { ackSeq: ack.seq, ackTime: ack.time } : {}),
       });
     }
     if (recalls.length === 0) continue;
-    const state = PRECEDENCE.find((s) => recalls.some((r) => r.state === s))!;
+    const state = input.isRevoked?.(unit) ? 'revoked' : PRECEDENCE.find((s) => recalls.some((r) => r.state === s))!;
     counts[state]++;
     codes[state].push(unit.code.code);
     units.push({ code: unit.code.code, state, recalls });

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import type { Ed25519Backend } from '../crypto/backend.js';
 import { bytesEqual } from '../cbor/index.js';
-import { MessageError } from '../errors.js';
+import { MessageError, isRobotIdError } from '../errors.js';
 import { verifyIdentityRecord, type VerifiedIdentity } from '../trust/verify-identity.js';
 import type { Revocations } from '../trust/revocation.js';
 import type { TrustStore } from '../trust/trust-store.js';
@@ -52,14 +52,24 @@ export class IdentityDirectory {
   private readonly raw = new Map<string, Uint8Array>();
   private readonly verified = new Map<string, VerifiedIdentity>();
 
+  private readonly options: IdentityOptions;
+
   constructor(
     private readonly trust: TrustStore,
-    private readonly options: IdentityOptions = {},
-  ) {}
+    options: IdentityOptions = {},
+  ) {
+    this.options = { ...options };
+  }
 
   /** Registers a record to verify on first use (registry entries). */
   add(code: string, identity: Uint8Array): void {
     if (!this.raw.has(code)) this.raw.set(code, identity);
+  }
+
+  /** Judges every record again under a new revocation list (lazily, at next use). */
+  setRevocations(revocations: Revocations): void {
+    this.options.revocations = revocations;
+    this.verified.clear();
   }
 
   get size(): number {
@@ -106,7 +116,9 @@ export class IdentityDirectory {
     try {
       v = verifyIdentityRecord(bytes, this.trust, this.options);
     } catch (err) {
-      throw new MessageError('MSG_UNKNOWN_UNIT', `identity record of ${code} does not verify: ${(err as Error).message}`, { cause: err });
+      // Revoked (the unit, its device key, its enterprise's key) is a verdict of its own.
+      const revoked = isRobotIdError(err) && err.code === 'TRUST_REVOKED';
+      throw new MessageError(revoked ? 'MSG_REVOKED' : 'MSG_UNKNOWN_UNIT', `identity record of ${code} does not verify: ${(err as Error).message}`, { cause: err });
     }
     if (v.code.code !== code) throw new MessageError('MSG_WRONG_UNIT', `identity record on ${code}'s topic is for ${v.code.code}`);
     return v;

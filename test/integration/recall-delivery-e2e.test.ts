@@ -181,7 +181,7 @@ describe('recall delivery end to end', () => {
     const status = cli(['recall', 'status', 'CAMP-1', '--broker', broker.url, '--trust', join(pki.root.dir, 'trust.json'), '--registry', registry, '--ingest', join(tmp, 'ingest'), '--wait', '5', '--json']);
     expect(status.status, status.stderr + status.stdout).toBe(0);
     const body = JSON.parse(status.stdout) as { counts: Record<string, number>; codes: Record<string, string[]>; notices: { recallId: string }[] };
-    expect(body.counts).toEqual({ pending: 0, verified: 0, applied: 3, failed: 0, rejected: 0 });
+    expect(body.counts).toEqual({ pending: 0, verified: 0, applied: 3, failed: 0, rejected: 0, revoked: 0 });
     expect(body.codes.applied.sort()).toEqual(units.map((u) => u.code).sort());
     expect(body.notices.map((n) => n.recallId)).toEqual(['R-STOP-1']);
 

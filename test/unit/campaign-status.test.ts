@@ -79,7 +79,7 @@ describe('campaign status', () => {
         await ack(e, 1, 'applied', { signer: a }),
       ],
     });
-    expect(s.counts).toEqual({ pending: 1, verified: 1, applied: 1, failed: 1, rejected: 1 });
+    expect(s.counts).toEqual({ pending: 1, verified: 1, applied: 1, failed: 1, rejected: 1, revoked: 0 });
     expect(s.codes.applied).toEqual([a.code]);
     expect(s.codes.pending).toEqual([e.code]);
     expect(s.units.find((u) => u.code === c.code)!.recalls[0]).toMatchObject({ state: 'failed', reason: 'ACTION_EXIT' });
@@ -98,5 +98,25 @@ describe('campaign status', () => {
     });
     expect(s.notices).toEqual([{ recallId: 'R-1', revision: 2, action: 'stop' }]);
     expect(s.counts.pending).toBe(1);
+  });
+});
+
+describe('campaign status under the platform revocations', () => {
+  it('a revoked unit is `revoked`, never counted applied; a notice that no longer verifies is the reason its pending units give', async () => {
+    const n = await notice();
+    const [a, b] = units as [TestUnit, TestUnit];
+    const s = campaignStatus({
+      campaignId: 'C-1',
+      notices: [n],
+      units: units.map((u) => u.identity),
+      acks: [await ack(a, 1, 'applied')],
+      isRevoked: (u) => u.code.code === a.code,
+      unverifiable: new Map([['R-1', 'NOTICE_NO_LONGER_VERIFIES: RECALL_REVOKED']]),
+    });
+    expect(s.codes.revoked).toEqual([a.code]);
+    expect(s.counts.applied).toBe(0);
+    const pendingB = s.units.find((u) => u.code === b.code)!;
+    expect(pendingB.state).toBe('pending');
+    expect(pendingB.recalls[0]!.reason).toBe('NOTICE_NO_LONGER_VERIFIES: RECALL_REVOKED');
   });
 });
