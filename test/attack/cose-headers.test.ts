@@ -5,6 +5,7 @@
  * signature, and a signer's protected header could carry a second content type. Each case is
  * delivered to a running robot's recall handler and to the SDK decoders, held to its reason.
  */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -26,6 +27,7 @@ import {
   type Provisioned,
 } from '../../sdk/index.js';
 import type { NoticeResult } from '../../agent/recall/index.js';
+import { cli } from '../helpers/agent-process.js';
 import { ENT, MODEL_A, codeOf, deviceSigner, makeRecallPki, noticeInput, signWith, startRobot, type RecallPki, type Robot } from '../helpers/recall-fixtures.js';
 
 let pki: RecallPki;
@@ -80,6 +82,16 @@ describe('COSE header strictness (recall notices, COSE_Sign)', () => {
     const [sp, su, sig] = sigs[0]!;
     const padded = new Map(su as Map<string | number, CborValue>).set(99, new Uint8Array(16));
     await expectRejected(multi(p, u, payload, [[sp!, padded, sig!]]), 'RECALL_MALFORMED');
+  });
+
+  it("the CLI's verifier (`robot-id recall verify`, the real bundle) refuses the same bytes with the same reason", async () => {
+    const { p, u, payload, sigs } = parts(await signWith(mine(), pki.platformA));
+    const [sp, su, sig] = sigs[0]!;
+    const file = join(pki.dir, `crit-${n}.cose`);
+    writeFileSync(file, multi(p, u, payload, [[sp!, new Map(su as Map<string | number, CborValue>).set(CRIT, [1]), sig!]]));
+    const r = cli(['recall', 'verify', file, '--trust', join(pki.root.dir, 'trust.json'), '--json']);
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ valid: false, error: { code: 'RECALL_MALFORMED' } });
   });
 
   it('anything in the body unprotected header', async () => {

@@ -12,11 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startAgent, type Agent } from '../../agent/index.js';
-import { ROLES, certify, cosignRecall, kidHex, signRecall, type Authority, type RecallInput } from '../../sdk/index.js';
+import { ROLES, certify, cosignRecall, kidHex, provisionUnit, signRecall, type Authority, type RecallInput } from '../../sdk/index.js';
 import { cli } from '../helpers/agent-process.js';
 import { startBroker, type TestBroker } from '../helpers/broker.js';
 import { emptyRecord, startIngest, until } from '../helpers/ingest-recorder.js';
-import { makePki, quietLogger, type Pki, type TestUnit } from '../helpers/pki.js';
+import { makePki, quietLogger, testCode, type Pki, type TestUnit } from '../helpers/pki.js';
 
 let tmp: string;
 let broker: TestBroker;
@@ -115,7 +115,26 @@ it('a retired key keeps the signatures it made before its revocation time: no re
   const compromised = platformCli('revoke', '--kid', kid, '--reason', 'keyCompromise');
   expect(compromised.status).toBe(1);
   expect(JSON.parse(compromised.stdout).error.code).toBe('INDEX_WEAKENS_RECALLS');
+  // The operator may insist: the output names what it weakened.
+  const insisted = platformCli('revoke', '--kid', kid, '--reason', 'keyCompromise', '--weaken-recalls');
+  expect(insisted.status, insisted.stderr + insisted.stdout).toBe(0);
+  expect(JSON.parse(insisted.stdout).weakened).toEqual([{ recallId: 'R-STOP-7', revision: 3, reason: 'RECALL_REVOKED' }]);
 }, 60_000);
+
+it("an enterprise key retired at T: records it issued before T still verify, later ones do not (the platform's verify)", async () => {
+  const ent = await certify({ root: pki.root, dir: join(tmp, 'pki', 'enterprise-4'), subjectKind: 'enterprise', subject: '1234', name: 'Test Robotics (fourth key)', roles: [ROLES.identityIssue], notBefore: now() - 7200 });
+  const T = now() - 600;
+  const before = await provisionUnit({ enterprise: ent, code: testCode(7001), modelName: 'H', hardwareId: 'hw-7001', stateDir: join(tmp, 'u-before'), now: T - 60 });
+  const after = await provisionUnit({ enterprise: ent, code: testCode(7002), modelName: 'H', hardwareId: 'hw-7002', stateDir: join(tmp, 'u-after'), now: T + 60 });
+  const list = join(tmp, 'retired.json');
+  const kid = kidHex(await keyIdOf(ent));
+  writeFileSync(list, JSON.stringify({ keys: [kid], codes: [], details: [{ kid, reason: 'retired', at: T }] }));
+  const trust = join(pki.root.dir, 'trust.json');
+  expect(cli(['verify', before.stateDir, '--trust', trust, '--revocations', list, '--json']).status).toBe(0);
+  const late = cli(['verify', after.stateDir, '--trust', trust, '--revocations', list, '--json']);
+  expect(late.status).toBe(1);
+  expect(JSON.parse(late.stdout).error.code).toBe('TRUST_REVOKED');
+});
 
 async function keyIdOf(a: Authority): Promise<Uint8Array> {
   const { keyId } = await import('../../sdk/index.js');
