@@ -95,6 +95,8 @@ it('refuses a revocation that would cancel a stop recall, until it is re-issued;
   await until(() => JSON.stringify((agent.status() as unknown as Recalls).recalls).includes('"R-STOP-7"') && JSON.stringify(agent.status()).includes('"stop"'), 'the returning unit holds the stop recall', 30_000);
   await until(() => seen.messages.some((m) => m.kind === 'ack' && (m.value as { status: string; recallId: string }).recallId === 'R-STOP-7' && (m.value as { status: string }).status === 'applied'), 'an applied ack stored by the platform', 30_000);
 
+  // What recall status reads from the ingest's store must be on disk: flush what it holds.
+  await ingest.ingest.flush();
   const registry = join(tmp, 'registry.jsonl');
   writeFileSync(registry, JSON.stringify({ code: unit.code, identity: Buffer.from(unit.identity.bytes).toString('base64') }) + '\n');
   const status = cli(['recall', 'status', 'CAMP-7', '--broker', broker.url, '--trust', join(pki.root.dir, 'trust.json'), '--registry', registry, '--ingest', join(tmp, 'ingest'), '--wait', '5', '--json']);
