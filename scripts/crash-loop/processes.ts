@@ -5,8 +5,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
+import { canConnect } from '../bench/mosquitto.js';
 
 export const BUNDLE = join(process.cwd(), 'dist', 'robot-id.cjs');
 const MOSQUITTO = '/usr/sbin/mosquitto';
@@ -17,17 +17,6 @@ export interface Restartable {
   start(): Promise<void>;
   kill(): Promise<void>;
   stop(): Promise<void>;
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const c = connect({ host: '127.0.0.1', port });
-    c.once('connect', () => {
-      c.destroy();
-      resolve(true);
-    });
-    c.once('error', () => resolve(false));
-  });
 }
 
 async function waitFor(cond: () => boolean | Promise<boolean>, what: string, ms = 15_000): Promise<void> {
