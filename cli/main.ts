@@ -13,12 +13,22 @@ const io: Io = {
   },
 };
 
+// A reader that went away (`robot-id status | head -4`) is not an error: end quietly, as
+// command-line tools do on a closed pipe.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 runCli(process.argv.slice(2), io).then(
   (status) => {
     process.exitCode = status;
   },
   (err: unknown) => {
-    process.stderr.write(`fatal: ${err instanceof Error ? err.stack : String(err)}\n`);
+    // Never a stack trace for the user: the message, and the stack only when asked for.
+    process.stderr.write(`error INTERNAL: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = 4;
   },
 );

@@ -37,6 +37,14 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
   }
   const found = findCommand(argv);
   if (!found) {
+    // `robot-id code --help` (a group of subcommands): its subcommands.
+    const group = commands.filter((c) => c.path.length > 1 && c.path[0] === argv[0]);
+    if (group.length > 0 && (argv.length === 1 || argv[1] === '--help' || argv[1] === '-h')) {
+      const lines = [`robot-id ${argv[0]} <subcommand> [options]   (robot-id ${argv[0]} <subcommand> --help for one)`, ''];
+      for (const c of group) lines.push(`  ${c.usage}`, `      ${c.summary}`);
+      (argv.length === 1 ? io.err : io.out)(lines.join('\n'));
+      return argv.length === 1 ? EXIT.USAGE : EXIT.OK;
+    }
     io.err(`unknown command: ${argv.slice(0, 2).join(' ')}\n\n${helpText()}`);
     return EXIT.USAGE;
   }
@@ -52,6 +60,14 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     if (err instanceof UsageError) {
       if (json) io.out(JSON.stringify({ error: { code: 'USAGE', message: err.message } }));
       else io.err(err.message);
+      return EXIT.USAGE;
+    }
+    // A file named on the command line that is not there: a bad argument, said plainly.
+    const errno = err as NodeJS.ErrnoException;
+    if (errno?.code === 'ENOENT' && typeof errno.path === 'string') {
+      const message = `no such file: ${errno.path}`;
+      if (json) io.out(JSON.stringify({ error: { code: 'NO_SUCH_FILE', message } }));
+      else io.err(`error NO_SUCH_FILE: ${message}`);
       return EXIT.USAGE;
     }
     printError(io, json, err);

@@ -9,7 +9,7 @@ import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import { TrustStore, connectIngest, loadAuthority, readRegistry, ROLES, type IngestConnection, type Revocations } from '../../sdk/index.js';
 import { EXIT, UsageError, optionalString, requireString, type Command, type Io } from '../command.js';
 import { passphraseOption, readPassphrase } from '../passphrase.js';
-import { brokerOptions } from '../platform/broker.js';
+import { brokerOptions, requireBrokerUrl } from '../platform/broker.js';
 import { loadRevocations } from '../revocations.js';
 
 type Line = { code?: string; kind: string; seq?: number; verified: boolean; reason?: string } & Record<string, unknown>;
@@ -76,7 +76,7 @@ export const fleetWatchCommand: Command = {
   },
   async run(values, _p, io: Io) {
     const json = !!values.json;
-    const url = requireString(values, 'broker');
+    const url = requireBrokerUrl(values);
     const trust = TrustStore.load(requireString(values, 'trust'));
     const stateDir = optionalString(values, 'state');
     const receiptKey = optionalString(values, 'receipt-key');

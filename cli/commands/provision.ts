@@ -1,5 +1,5 @@
-import { loadAuthority, provisionUnit, formatCode } from '../../sdk/index.js';
-import { EXIT, optionalString, requireString, type Command } from '../command.js';
+import { RobotIdError, loadAuthority, provisionUnit, formatCode } from '../../sdk/index.js';
+import { EXIT, UsageError, optionalString, requireString, type Command } from '../command.js';
 import { passphraseOption, readPassphrase } from '../passphrase.js';
 
 export const provisionCommand: Command = {
@@ -21,7 +21,8 @@ export const provisionCommand: Command = {
   },
   async run(values, _p, io) {
     const enterprise = loadAuthority(requireString(values, 'enterprise'), { passphrase: readPassphrase(values) });
-    const result = await provisionUnit({
+    // A code of another enterprise, or one that does not parse, is a bad argument (2), not a failure.
+    const result = await asUsage(['TRUST_ENTERPRISE_MISMATCH', 'CODE_TYPE', 'CODE_LENGTH', 'CODE_CHARSET', 'CODE_SEGMENT', 'CODE_CHECK', 'CODE_SCHEME'], () => provisionUnit({
       enterprise,
       code: requireString(values, 'code'),
       modelName: requireString(values, 'model-name'),
@@ -30,10 +31,20 @@ export const provisionCommand: Command = {
       registryFile: optionalString(values, 'registry'),
       brokerPasswdFile: optionalString(values, 'broker-passwd'),
       manufactureDate: optionalString(values, 'manufacture-date'),
-    });
+    }));
     const code = result.identity.code.code;
     if (values.json) io.out(JSON.stringify({ code, stateDir: result.stateDir, deviceKid: result.registration.deviceKid }));
     else io.out(`provisioned ${formatCode(result.identity.code)} in ${result.stateDir} (device key ${result.registration.deviceKid})`);
     return EXIT.OK;
   },
 };
+
+/** Runs `fn`; a RobotIdError with one of `codes` becomes a UsageError with its code and message. */
+async function asUsage<T>(codes: readonly string[], fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof RobotIdError && codes.includes(err.code)) throw new UsageError(`${err.code}: ${err.message}`);
+    throw err;
+  }
+}

@@ -130,7 +130,7 @@ export const recallCosignCommand: Command = {
 export const recallVerifyCommand: Command = {
   path: ['recall', 'verify'],
   summary: 'verify a signed recall notice as a robot would (with --code: also its target)',
-  usage: 'recall verify <signed-file> --trust <trust-store> [--code <code>] [--policy <file>] [--at <time>] [--json]',
+  usage: 'recall verify <signed-file> --trust <trust-store> [--code <code> [--policy <file>]] [--at <time>] [--json]',
   options: { trust: { type: 'string' }, code: { type: 'string' }, policy: { type: 'string' }, at: { type: 'string' }, json: { type: 'boolean' } },
   async run(values, positionals, io) {
     const file = requirePositional(positionals, 0, '<signed-file>');

@@ -1,6 +1,7 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AUTHORITY_FILES, initRoot, kidHex } from '../../sdk/index.js';
-import { EXIT, optionalString, requireString, type Command } from '../command.js';
+import { EXIT, UsageError, optionalString, requireString, type Command } from '../command.js';
 import { passphraseOption, readPassphrase } from '../passphrase.js';
 
 export const rootInitCommand: Command = {
@@ -18,9 +19,12 @@ export const rootInitCommand: Command = {
   },
   async run(values, _positionals, io) {
     const dir = requireString(values, 'out');
+    const country = requireString(values, 'country');
+    if (!/^[0-9A-Za-z]{2}$/.test(country)) throw new UsageError(`--country: expected the 2-character country code of the scheme (e.g. 86), got ${country}`);
+    if (existsSync(dir) && readdirSync(dir).length > 0) throw new UsageError(`--out ${dir}: exists and is not empty; a root is created in a new directory`);
     const root = initRoot({
       dir,
-      country: requireString(values, 'country'),
+      country,
       name: optionalString(values, 'name'),
       codeScheme: { charset: optionalString(values, 'charset') as never, check: optionalString(values, 'check') as never },
       passphrase: readPassphrase(values),

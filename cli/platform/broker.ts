@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { RobotIdError } from '../../sdk/index.js';
-import { EXIT, optionalString, printError, requireString, type Io, type Options, type Values } from '../command.js';
+import { EXIT, UsageError, optionalString, printError, requireString, type Io, type Options, type Values } from '../command.js';
 
 export const brokerOptions: Options = {
   broker: { type: 'string' },
@@ -28,8 +28,25 @@ export function brokerClientOptions(values: Values, clientId: string, reconnect:
   };
 }
 
-export async function connectBroker(values: Values, clientId: string, reconnect = false): Promise<MqttClient> {
+const BROKER_SCHEMES = ['mqtt:', 'mqtts:', 'ws:', 'wss:'];
+
+/** `--broker`, refused as a usage error unless it is a URL with a scheme MQTT.js speaks. */
+export function requireBrokerUrl(values: Values): string {
   const url = requireString(values, 'broker');
+  let scheme: string | undefined;
+  try {
+    scheme = new URL(url).protocol;
+  } catch {
+    scheme = undefined;
+  }
+  if (!scheme || !BROKER_SCHEMES.includes(scheme)) {
+    throw new UsageError(`--broker: expected a URL such as mqtt://host:1883 (schemes ${BROKER_SCHEMES.map((x) => x.slice(0, -1)).join(', ')}), got ${url}`);
+  }
+  return url;
+}
+
+export async function connectBroker(values: Values, clientId: string, reconnect = false): Promise<MqttClient> {
+  const url = requireBrokerUrl(values);
   try {
     return await connectAsync(url, brokerClientOptions(values, clientId, reconnect));
   } catch (err) {

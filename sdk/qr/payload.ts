@@ -25,8 +25,9 @@ export function encodeQrPayload(identity: Uint8Array): string {
   return text;
 }
 
+/** The prefix in any case (a payload typed by hand, or read back lowercased). */
 export function isQrPayload(text: string): boolean {
-  return text.trimStart().startsWith(QR_PREFIX);
+  return text.trimStart().slice(0, QR_PREFIX.length).toUpperCase() === QR_PREFIX;
 }
 
 /** Returns the identity record bytes; verify them with verifyIdentityRecord. */
@@ -36,6 +37,7 @@ export function decodeQrPayload(text: unknown): Uint8Array {
   if (t.length > QR_PAYLOAD_MAX_CHARS) {
     throw new AttestationError('QR_TOO_LARGE', `QR payload: expected at most ${QR_PAYLOAD_MAX_CHARS} characters, got ${t.length}`);
   }
-  if (!t.startsWith(QR_PREFIX)) throw new AttestationError('QR_MALFORMED', `QR payload: expected the prefix ${QR_PREFIX}, got ${JSON.stringify(t.slice(0, 5))}`);
-  return base45Decode(t.slice(QR_PREFIX.length));
+  if (!isQrPayload(t)) throw new AttestationError('QR_MALFORMED', `QR payload: expected the prefix ${QR_PREFIX}, got ${JSON.stringify(t.slice(0, 5))}`);
+  // Base45 has no lower-case letters: a payload lowercased on the way is restored losslessly.
+  return base45Decode(t.slice(QR_PREFIX.length).toUpperCase());
 }
