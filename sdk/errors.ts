@@ -59,7 +59,7 @@ export type MessageErrorCode =
   | 'MSG_UNKNOWN_UNIT'
   | 'MSG_REPLAYED'
   | 'MSG_STALE'
-  // the wire (issue 4): a receipt for another unit, a duplicate, a broken chain, no verifier for a stream
+  // the wire: a receipt for another unit, a duplicate, a broken chain, no verifier for a stream
   | 'MSG_WRONG_UNIT'
   | 'MSG_DUPLICATE'
   | 'MSG_CHAIN_BROKEN'

@@ -1,5 +1,5 @@
 /**
- * The recall attack suite (issue 5; docs/threat-model.md §"Recall attacks"). One test per
+ * The recall attack suite (docs/threat-model.md §"Recall attacks"). One test per
  * attack. Each is delivered to a running handler over real keys and real files and must be
  * rejected with its typed reason; the recall store must be byte-identical afterwards; only
  * validly signed rejections (scope, threshold, time, target) are acknowledged; and a valid
