@@ -16,6 +16,8 @@ export interface Io {
   err(line: string): void;
   /** Standard input as text (empty when none); read lazily by commands that take it. */
   stdin(): Promise<string>;
+  /** Whether standard output is a terminal (colours and cursor codes only then). */
+  readonly isTerminal?: boolean;
 }
 
 export type Options = NonNullable<ParseArgsConfig['options']>;

@@ -3,6 +3,7 @@ import { runCli } from './run.js';
 import type { Io } from './command.js';
 
 const io: Io = {
+  isTerminal: process.stdout.isTTY === true,
   out: (line) => process.stdout.write(line + '\n'),
   err: (line) => process.stderr.write(line + '\n'),
   stdin: async () => {

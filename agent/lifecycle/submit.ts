@@ -63,7 +63,11 @@ export async function submitEvent(ctx: SubmitContext, req: EventRequest): Promis
   const check = (): void => {
     const state = ctx.lifecycle.pendingState;
     if (isTransitionEvent(kind)) {
-      if (!nextState(state, kind)) throw new EventRejectedError('LIFECYCLE_TRANSITION', `${kind} is not allowed from ${state} (docs/protocol.md §"Lifecycle")`);
+      if (!nextState(state, kind)) {
+        // The common mistake on a new unit: work recorded before it entered service.
+        const hint = state === 'manufactured' && kind.startsWith('maintenance-') ? '; commission it first (event add --kind commissioned)' : '';
+        throw new EventRejectedError('LIFECYCLE_TRANSITION', `${kind} is not allowed from ${state} (docs/protocol.md §"Lifecycle")${hint}`);
+      }
     } else if (isTerminal(state)) {
       throw new EventRejectedError('LIFECYCLE_TRANSITION', `the unit is ${state}: it records no more ${kind} events`);
     }

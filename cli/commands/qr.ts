@@ -40,7 +40,8 @@ export const qrCommand: Command = {
       if (json) io.out(JSON.stringify({ payload, chars: payload.length, qrVersion: version, errorCorrection: 'M', ...(png ? { png } : {}) }));
       else if (values.text) io.out(payload);
       else {
-        io.out(await QRCode.toString(payload, { ...QR_OPTIONS, type: 'terminal', small: true }));
+        // Colour codes only on a terminal; piped or redirected, plain block characters.
+        io.out(io.isTerminal ? await QRCode.toString(payload, { ...QR_OPTIONS, type: 'terminal', small: true }) : await QRCode.toString(payload, { ...QR_OPTIONS, type: 'utf8' }));
         io.out(`${payload.length} characters, QR version ${version}-M${png ? `, written to ${png}` : ''}; verify with: robot-id verify <payload> --trust <trust-store>`);
       }
       return EXIT.OK;

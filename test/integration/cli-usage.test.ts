@@ -61,6 +61,14 @@ describe('robot-id usage errors', () => {
     expect(r.stderr).toBe('');
   });
 
+  it('the terminal QR has no colour or cursor codes when stdout is not a terminal', async () => {
+    const unit = await pki.provision();
+    const r = cli(['qr', '--identity', unit.stateDir]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).not.toContain('\u001b[');
+    expect(r.stdout).toMatch(/[\u2580-\u259f]/); // block characters
+  });
+
   it('`verify` takes the QR payload with its prefix in lower case', async () => {
     const unit = await pki.provision();
     const qr = cli(['qr', '--identity', unit.stateDir, '--text']);

@@ -9,12 +9,12 @@ import { ApiError, type Route, type StoredEntry, type TechnicianDeps } from './t
 
 export const EVENTS_PAGE_MAX = 500;
 
-function intParam(query: URLSearchParams, name: string, dflt: number, max: number): number {
+function intParam(query: URLSearchParams, name: string, dflt: number, min: number, max: number): number {
   const raw = query.get(name);
   if (raw === null) return dflt;
   const n = Number(raw);
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n > max) {
-    throw new ApiError(400, 'BAD_REQUEST', `${name}: expected an integer 0..${max}, got ${JSON.stringify(raw.slice(0, 20))}`);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new ApiError(400, 'BAD_REQUEST', `${name}: expected an integer ${min}..${max}, got ${JSON.stringify(raw.slice(0, 20))}`);
   }
   return n;
 }
@@ -24,8 +24,8 @@ export function eventsRoute(deps: TechnicianDeps): Route {
     method: 'GET',
     path: '/v1/events',
     handle(req) {
-      const after = intParam(req.query, 'after', 0, Number.MAX_SAFE_INTEGER);
-      const limit = Math.max(1, intParam(req.query, 'limit', 50, EVENTS_PAGE_MAX));
+      const after = intParam(req.query, 'after', 0, 0, Number.MAX_SAFE_INTEGER);
+      const limit = intParam(req.query, 'limit', 50, 1, EVENTS_PAGE_MAX);
       const entries = deps.readEvents(after, limit + 1);
       const page = entries.slice(0, limit);
       let prev: { seq: number; hash: Uint8Array } | undefined = after === 0 ? { seq: 0, hash: GENESIS_HASH } : undefined;

@@ -25,6 +25,8 @@ function statusOf(err: RobotIdError): number {
   return 500;
 }
 
+const MAINTENANCE_FIELDS: readonly string[] = ['technician', 'kind', 'note'];
+
 export function maintenanceRoute(deps: TechnicianDeps): Route {
   return {
     method: 'POST',
@@ -34,6 +36,8 @@ export function maintenanceRoute(deps: TechnicianDeps): Route {
         throw new ApiError(400, 'BAD_REQUEST', 'expected a JSON object {technician, kind?, note?}');
       }
       const body = req.body as Record<string, unknown>;
+      const unknown = Object.keys(body).filter((k) => !MAINTENANCE_FIELDS.includes(k));
+      if (unknown.length > 0) throw new ApiError(400, 'BAD_REQUEST', `expected only the fields ${MAINTENANCE_FIELDS.join(', ')}, got ${unknown.slice(0, 5).join(', ')}`);
       const technician = text(body, 'technician', 128, true)!;
       const note = text(body, 'note', 1024, false);
       const kind = body.kind ?? 'maintenance';
