@@ -5,7 +5,7 @@
  * never appear on a command line or in the output: a platform service's password goes to a
  * 0600 file that `--broker-password-file` reads.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import {
   TrustError,
   TrustStore,
@@ -47,8 +47,17 @@ export const brokerUserCommand: Command = {
     const creds = brokerCredentials(username);
     // The service's copy first: a password file without its hash in mosquitto's file only fails
     // a login, the other way round would leave a login nobody holds the password of.
+    const previous = existsSync(out) ? readFileSync(out) : undefined;
     writeFileAtomicSync(out, creds.password + '\n', { mode: 0o600 });
-    upsertPasswordLines(passwd, [mosquittoPasswordLine(creds)]);
+    try {
+      upsertPasswordLines(passwd, [mosquittoPasswordLine(creds)]);
+    } catch (err) {
+      // The hash did not reach mosquitto's file: put the service's file back as it was, so no
+      // password is left that no login matches.
+      if (previous) writeFileAtomicSync(out, previous, { mode: 0o600 });
+      else rmSync(out, { force: true });
+      throw err;
+    }
     if (values.json) io.out(JSON.stringify({ username, passwordFile: out, mosquittoPasswordFile: passwd }));
     else io.out(`${username}: hash in ${passwd}, password in ${out} (mode 0600; give it to --broker-password-file); reload mosquitto (SIGHUP)`);
     return EXIT.OK;

@@ -145,7 +145,11 @@ export const recallVerifyCommand: Command = {
       const scheme = code ? (trust.rootsForCountry(code.trim().slice(0, 2).toUpperCase())[0]?.codeScheme ?? DEFAULT_CODE_SCHEME) : undefined;
       const unit = code ? parseCode(code, scheme) : undefined;
       const thresholds = policyFile && unit ? policyForUnit(readBytes(policyFile), trust, unit.country).policy.thresholds : undefined;
-      const v = verifyRecallNotice(readBytes(file), { trust, now, unit, thresholds });
+      const bytes = readBytes(file);
+      if (/^\s*[{[]/.test(Buffer.from(bytes.subarray(0, 64)).toString('latin1'))) {
+        throw new RecallRejectedError('RECALL_MALFORMED', `${file}: expected a signed notice (COSE), got JSON: sign it first (robot-id recall sign --notice ${file} --key <authority-dir> --out <file>)`);
+      }
+      const v = verifyRecallNotice(bytes, { trust, now, unit, thresholds });
       const body = { valid: true, ...summary(v, file), required: v.required, unit: unit?.code ?? null };
       return report(io, values, body, `valid: recall ${v.notice.recallId} revision ${v.notice.revision} (${v.notice.action}), ${v.subjects.length} of ${v.required} required signers${unit ? `, targets ${unit.code}` : ''}`);
     } catch (err) {

@@ -4,7 +4,7 @@
  * lists the group; a closed stdout ends quietly; the QR payload prefix is taken in any case.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,6 +54,22 @@ describe('robot-id usage errors', () => {
     const r = cli(['provision', '--enterprise', pki.enterprise.dir, '--code', other, '--model-name', 'H', '--hardware-id', 'hw', '--state-dir', join(dir, 'wrong'), '--json']);
     expect(r.status).toBe(2);
     expect(JSON.parse(r.stdout).error.message).toContain('TRUST_ENTERPRISE_MISMATCH');
+  });
+
+  it('`recall verify` given the JSON of a notice says to sign it first', () => {
+    const f = join(dir, 'notice.json');
+    writeFileSync(f, JSON.stringify({ recallId: 'R-1', action: 'stop' }));
+    const r = cli(['recall', 'verify', f, '--trust', join(pki.root.dir, 'trust.json'), '--json']);
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout).error.message).toContain('expected a signed notice (COSE), got JSON');
+  });
+
+  it('`broker user` whose mosquitto password file cannot be written leaves no password file behind', () => {
+    const out = join(dir, 'svc.password');
+    const r = cli(['broker', 'user', 'platform-ingest', '--passwd', join(dir, 'no-such-dir', 'passwd'), '--out', out]);
+    expect(r.status).not.toBe(0);
+    expect(existsSync(out)).toBe(false);
+    noStack(r);
   });
 
   it('a closed stdout ends quietly (no EPIPE stack trace)', () => {
