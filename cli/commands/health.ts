@@ -1,6 +1,6 @@
 /**
  * `robot-id health`: the container / service-manager health probe. Exit 0 healthy,
- * 1 unhealthy (nothing confirmed for longer than healthMultiple x heartbeatIntervalMs),
+ * 1 unhealthy (no heartbeat acknowledged and no receipt for longer than healthMultiple x heartbeatIntervalMs),
  * 3 agent unreachable. Used by the Dockerfile's HEALTHCHECK.
  */
 import { EXIT, type Command } from '../command.js';

@@ -70,7 +70,8 @@ export const orderApplyCommand: Command = {
   options: { order: { type: 'string' }, config: { type: 'string' }, 'state-dir': { type: 'string' }, json: { type: 'boolean' } },
   async run(values, _p, io) {
     const bytes = new Uint8Array(readFileSync(requireString(values, 'order')));
-    const config = loadConfig({ file: optionalString(values, 'config'), overrides: { stateDir: optionalString(values, 'state-dir'), logLevel: 'warn' } });
+    // The answer is the command's output; the agent's own log lines (state changes) stay out of it.
+    const config = loadConfig({ file: optionalString(values, 'config'), overrides: { stateDir: optionalString(values, 'state-dir'), logLevel: 'error' } });
     let kind: string;
     try {
       kind = openSign1(orderKind, bytes).value.transition;

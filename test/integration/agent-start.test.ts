@@ -157,6 +157,8 @@ describe('robot-id agent (bundle)', () => {
     // next start delivers it (draining) before stopping with 13.
     const applied = cli(['order', 'apply', '--order', `${orders}-scrapped.cose`, '--config', writeConfig(unit), '--json']);
     expect(applied.status, applied.stderr + applied.stdout).toBe(0);
+    // The command's answer only: no log line of the agent's (the state change) mixed into it.
+    expect(applied.stderr).not.toContain('"level"');
     expect(JSON.parse(applied.stdout)).toMatchObject({ seq: 3, kind: 'scrapped', lifecycle: 'scrapped' });
     const again = cli(['order', 'apply', '--order', `${orders}-scrapped.cose`, '--config', writeConfig(unit)]);
     expect(again.status).not.toBe(0);

@@ -78,10 +78,10 @@ describe('robot-id health', () => {
     expect(bad.healthy).toBe(false);
     // It failed only because the configured window passed without a confirmation.
     expect(bad.sinceProgressMs).toBeGreaterThan(bad.limitMs);
-    expect(bad.reason).toMatch(/nothing confirmed/);
+    expect(bad.reason).toMatch(/no heartbeat acknowledged and no receipt/);
     const readable = await robotId(['health', '--agent', socket]);
     expect(readable.status).toBe(1);
-    expect(readable.stdout).toMatch(/^unhealthy: nothing confirmed/);
+    expect(readable.stdout).toMatch(/^unhealthy: no heartbeat acknowledged and no receipt/);
     const status = json(await robotId(['status', '--agent', socket, '--json']));
     expect(status.health).toMatchObject({ healthy: false });
 

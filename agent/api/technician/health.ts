@@ -1,6 +1,6 @@
 /**
  * GET /v1/health (docs/local-api.md §"Health"): judged by progress, not by liveness. Healthy
- * while the platform confirmed something (a heartbeat or a receipt) within
+ * while the broker acknowledged a heartbeat or a platform receipt moved the outbox within
  * healthMultiple x heartbeatIntervalMs; the agent's start counts as progress, so a fresh
  * agent gets one full window to connect. 200 healthy, 503 unhealthy.
  */
@@ -24,7 +24,7 @@ export function judgeHealth(deps: TechnicianDeps): HealthVerdict {
   const base = { limitMs, sinceProgressMs, ...(confirmed !== undefined ? { lastConfirmedAt: confirmed } : {}) };
   if (!deps.brokerConfigured) return { healthy: true, mode: 'offline', ...base };
   if (sinceProgressMs <= limitMs) return { healthy: true, mode: 'online', ...base };
-  const what = confirmed === undefined ? 'nothing confirmed by the platform since start' : 'nothing confirmed by the platform';
+  const what = confirmed === undefined ? 'no heartbeat acknowledged and no receipt since start' : 'no heartbeat acknowledged and no receipt';
   return { healthy: false, mode: 'online', reason: `${what} for ${Math.round(sinceProgressMs / 1000)} s (limit ${Math.round(limitMs / 1000)} s)`, ...base };
 }
 
