@@ -1,7 +1,7 @@
 import { EXIT, type Command } from '../command.js';
 import { callAgent } from '../technician/client.js';
 import { withAgent } from '../technician/errors.js';
-import { keyValueLines } from '../technician/format.js';
+import { statusText } from '../technician/status-text.js';
 import { TARGET_USAGE, resolveTarget, targetOptions } from '../technician/target.js';
 
 export const statusCommand: Command = {
@@ -14,7 +14,7 @@ export const statusCommand: Command = {
     return withAgent(io, json, async () => {
       const { body } = await callAgent<Record<string, unknown>>(resolveTarget(values), 'GET', '/v1/status');
       if (json) io.out(JSON.stringify(body));
-      else for (const line of keyValueLines(body)) io.out(line);
+      else for (const line of statusText(body)) io.out(line);
       return EXIT.OK;
     });
   },

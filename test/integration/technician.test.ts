@@ -94,7 +94,12 @@ describe('technician commands against a running agent', () => {
     expect((status.outbox as { depth: number }).depth).toBeGreaterThanOrEqual(0);
     expect(status.health).toMatchObject({ healthy: true });
     const readable = await robotId(['status', '--agent', socket]);
-    expect(readable.stdout).toMatch(/^code: +\d{29}$/m);
+    expect(readable.stdout).toMatch(/^ {2}code: +\d{29}$/m);
+    // Sections for people: no inline JSON, no epoch milliseconds, durations in words.
+    for (const title of ['Unit', 'Health', 'Broker', 'Delivery', 'Recalls']) expect(readable.stdout).toMatch(new RegExp(`^${title}$`, 'm'));
+    expect(readable.stdout).not.toMatch(/[{}]/);
+    expect(readable.stdout).not.toMatch(/\b1\d{12}\b/);
+    expect(readable.stdout).toMatch(/running for: +\d+ (ms|s|min|h|d)/);
     const show = await robotId(['show', '--agent', socket, '--trust', join(pki.dir, 'root', 'trust.json'), '--json']);
     expect(json(show)).toMatchObject({ verified: true, code: unit.code, enterprise: '1234' });
   });
