@@ -7,7 +7,7 @@
  * cannot resolve `cbor-x@1.6` on a clean machine.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -27,6 +27,12 @@ beforeAll(() => {
 }, 180_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+it('asks an SDK user for what the SDK needs only: the agent\'s logger is an optional peer', () => {
+  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; peerDependenciesMeta?: Record<string, { optional?: boolean }> };
+  expect(Object.keys(pkg.dependencies).sort()).toEqual(['@noble/ed25519', 'cbor-x', 'mqtt']);
+  expect(pkg.peerDependenciesMeta?.pino?.optional).toBe(true);
+});
+
 it('ships the built SDK, agent and bin, and no tests or sources', () => {
   for (const f of ['dist/sdk/index.js', 'dist/sdk/index.d.ts', 'dist/agent/index.js', 'dist/agent/index.d.ts', 'dist/robot-id.cjs', 'bin/robot-id.cjs', 'README.md']) expect(files).toContain(f);
   expect(files.filter((f) => f.startsWith('test/') || f.endsWith('.test.ts') || f.startsWith('sdk/') || f.startsWith('scripts/'))).toEqual([]);
@@ -36,7 +42,8 @@ it('installs into a new project: ESM import, tsc against the declarations, and t
   const app = join(dir, 'app');
   execFileSync('mkdir', ['-p', app]);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', type: 'module', private: true }));
-  const install = spawnSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball], { cwd: app, encoding: 'utf8' });
+  // pino is an optional peer: only the agent (robot-id/agent) logs, so only its users add it.
+  const install = spawnSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball, 'pino@10'], { cwd: app, encoding: 'utf8' });
   expect(install.status, install.stderr).toBe(0);
 
   const run = spawnSync(process.execPath, ['--input-type=module', '-e', "import { parseCode, formatCode, VERSION } from 'robot-id'; import { startAgent } from 'robot-id/agent'; console.log(JSON.stringify({ code: formatCode(parseCode('86123456789012345678901234567')), agent: typeof startAgent, VERSION }));"], { cwd: app, encoding: 'utf8' });
