@@ -142,8 +142,9 @@ export class SimRobot {
     // The first timed beat at the phase, then every interval: the steady state of a fleet
     // whose robots booted at random times (one beat per interval per robot, evenly spread).
     const phase = setTimeout(() => {
-      void heartbeat.beat();
+      // start() first: it hands the publisher the link, without which a beat is skipped.
       heartbeat.start(link);
+      void heartbeat.beat();
     }, o.heartbeatPhaseMs);
     sender.start();
     sync.start(link);
