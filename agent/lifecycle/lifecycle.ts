@@ -12,10 +12,10 @@ import {
   openSign1,
   orderKind,
   toHex,
-  writeFileAtomicSync,
   type LifecycleState,
   type TransitionEvent,
 } from '../../sdk/index.js';
+import { RetriedFile } from '../storage-health/retried-file.js';
 import type { EntrySummary } from '../eventlog/index.js';
 
 interface Marker {
@@ -30,15 +30,16 @@ export class Lifecycle {
   private readonly listeners = new Set<(state: LifecycleState) => void>();
   /** Orders of transitions queued and not yet durable (forgotten if the log refuses them). */
   private readonly queuedOrders = new Set<string>();
-  private markerFailed = false;
+  private readonly marker: RetriedFile;
 
   private constructor(
-    private readonly markerPath: string,
+    markerPath: string,
     state: LifecycleState,
     private lastSeq: number,
   ) {
     this.durable = state;
     this.pending = state;
+    this.marker = new RetriedFile(markerPath, () => JSON.stringify({ state: this.durable, seq: this.lastSeq }) + '\n');
   }
 
   /** Replays the transitions of the log, then applies the marker (docs/operations.md). */
@@ -104,32 +105,19 @@ export class Lifecycle {
     if (this.durable === 'scrapped') return;
     this.durable = TRANSITION_EVENTS[kind];
     this.lastSeq = seq;
-    try {
-      this.writeMarker();
-    } catch {
-      // The marker is a safeguard beside the log, which holds the transition durably: on a full
-      // disk it is written again later (retryMarker, StorageHealth).
-    }
+    // The marker is a safeguard beside the log, which holds the transition durably: on a full
+    // disk it is written again later (retryMarker, StorageHealth).
+    this.marker.save();
     for (const l of this.listeners) l(this.durable);
   }
 
   /** True while the marker on disk is behind the durable state. */
   get markerUnsaved(): boolean {
-    return this.markerFailed;
+    return this.marker.unsaved;
   }
 
   retryMarker(): void {
-    if (this.markerFailed) this.writeMarker();
-  }
-
-  private writeMarker(): void {
-    try {
-      writeFileAtomicSync(this.markerPath, JSON.stringify({ state: this.durable, seq: this.lastSeq }) + '\n', { mode: 0o640 });
-      this.markerFailed = false;
-    } catch (err) {
-      this.markerFailed = true;
-      throw err;
-    }
+    this.marker.retry();
   }
 
   onChange(listener: (state: LifecycleState) => void): () => void {

@@ -5,7 +5,7 @@
  * atomically (outbox.json). An entry stays pending until a platform receipt confirms it.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { writeFileAtomicSync } from '../../sdk/index.js';
+import { RetriedFile } from '../storage-health/retried-file.js';
 import type { FramedLog } from '../storage/index.js';
 import type { Outbox, PendingEntry, StreamName } from './types.js';
 
@@ -14,7 +14,8 @@ type Cursor = Record<StreamName, number>;
 export class DurableOutbox implements Outbox {
   private cursor: Cursor;
   private serial: Promise<unknown> = Promise.resolve();
-  private saveFailed = false;
+  /** The cursor's file: written at each confirmation, held in memory when the disk is full. */
+  private readonly file: RetriedFile;
   private readonly appendListeners = new Set<(stream: StreamName) => void>();
   private readonly confirmListeners = new Set<(stream: StreamName, seq: number) => void>();
 
@@ -23,6 +24,7 @@ export class DurableOutbox implements Outbox {
     private readonly cursorPath: string,
   ) {
     this.cursor = readCursor(cursorPath);
+    this.file = new RetriedFile(cursorPath, () => JSON.stringify(this.cursor) + '\n');
     for (const stream of ['event', 'ack'] as const) {
       logs[stream].onDurable(() => {
         for (const l of this.appendListeners) l(stream);
@@ -52,7 +54,7 @@ export class DurableOutbox implements Outbox {
       // The cursor moves in memory even when it cannot be written (a full disk): it only saves
       // resends, and the platform removes duplicates. It is written again by retrySave().
       this.cursor = { ...this.cursor, [stream]: target };
-      this.save();
+      this.file.save();
       for (const l of this.confirmListeners) l(stream, target);
     });
     this.serial = run.catch(() => undefined);
@@ -61,30 +63,12 @@ export class DurableOutbox implements Outbox {
 
   /** True while the cursor in memory is ahead of the one on disk. */
   get unsaved(): boolean {
-    return this.saveFailed;
+    return this.file.unsaved;
   }
 
   /** Writes the cursor if the last write failed; throws while it still cannot. */
   retrySave(): void {
-    if (this.saveFailed) this.write();
-  }
-
-  private save(): void {
-    try {
-      this.write();
-    } catch {
-      // Kept in memory; StorageHealth retries and reports it.
-    }
-  }
-
-  private write(): void {
-    try {
-      writeFileAtomicSync(this.cursorPath, JSON.stringify(this.cursor) + '\n', { mode: 0o640 });
-      this.saveFailed = false;
-    } catch (err) {
-      this.saveFailed = true;
-      throw err;
-    }
+    this.file.retry();
   }
 
   depth(): number {
