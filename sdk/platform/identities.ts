@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { Ed25519Backend } from '../crypto/backend.js';
 import { bytesEqual } from '../cbor/index.js';
 import { MessageError, isRobotIdError } from '../errors.js';
+import { CertificateCache } from '../trust/cert-cache.js';
 import { verifyIdentityRecord, type VerifiedIdentity } from '../trust/verify-identity.js';
 import type { Revocations } from '../trust/revocation.js';
 import type { TrustStore } from '../trust/trust-store.js';
@@ -46,6 +47,8 @@ export function readRegistry(file: string): RegistryLoad {
 export interface IdentityOptions {
   revocations?: Revocations;
   backend?: Ed25519Backend;
+  /** The directory's certificate cache (default: its own, bounded): each enterprise certificate is verified once. */
+  certCache?: CertificateCache;
 }
 
 export class IdentityDirectory {
@@ -58,7 +61,12 @@ export class IdentityDirectory {
     private readonly trust: TrustStore,
     options: IdentityOptions = {},
   ) {
-    this.options = { ...options };
+    this.options = { ...options, certCache: options.certCache ?? new CertificateCache() };
+  }
+
+  /** Hits and misses of the certificate cache. */
+  get certCacheStats(): { hits: number; misses: number; entries: number } {
+    return this.options.certCache!.stats;
   }
 
   /** Registers a record to verify on first use (registry entries). */

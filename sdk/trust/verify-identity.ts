@@ -16,6 +16,7 @@ import { Revocations } from './revocation.js';
 import { ROLES } from './roles.js';
 import type { TrustStore } from './trust-store.js';
 import { verifyCertificate, type VerifiedCertificate } from './verify-certificate.js';
+import type { CertificateCache } from './cert-cache.js';
 
 export interface VerifiedIdentity {
   record: IdentityRecord;
@@ -30,6 +31,12 @@ export interface VerifiedIdentity {
 export interface IdentityCheck {
   revocations?: Revocations;
   backend?: Ed25519Backend;
+  /**
+   * A verifier's own certificate cache (cert-cache.ts): thousands of records of one enterprise
+   * carry the same certificate, whose root signature is then checked once; the time, role and
+   * revocation checks still run for every record.
+   */
+  certCache?: CertificateCache;
 }
 
 export function verifyIdentityRecord(bytes: Uint8Array, trust: TrustStore, check: IdentityCheck = {}): VerifiedIdentity {
@@ -50,6 +57,7 @@ export function verifyIdentityRecord(bytes: Uint8Array, trust: TrustStore, check
     subjectKinds: ['enterprise'],
     revocations,
     backend,
+    cache: check.certCache,
   });
   // §5: the record is signed by the certified key, over the bytes received.
   if (!bytesEqual(opened.cose.protected.kid!, enterprise.kid)) {
