@@ -18,7 +18,7 @@ import type { Signer } from '../crypto/signer.js';
 import { bytesEqual } from '../cbor/index.js';
 import { isRobotIdError, MessageError } from '../errors.js';
 import { parseUnitTopic, unitTopic } from '../topics.js';
-import { Revocations } from '../trust/revocation.js';
+import type { Revocations } from '../trust/revocation.js';
 import type { TrustStore } from '../trust/trust-store.js';
 import type { VerifiedIdentity } from '../trust/verify-identity.js';
 import { verifyUnitMessage } from '../messages/unit-message.js';
@@ -86,15 +86,13 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
   private readonly backend: Ed25519Backend;
   private snapshotAt = 0;
   private closed = false;
-  private revocations: Revocations;
 
   constructor(private readonly options: IngestOptions) {
     super();
     if (options.receipts && !options.dir) throw new RangeError('ingest: receipts need a state dir (they name only what is durably stored)');
     this.now = options.now ?? Date.now;
     this.backend = options.backend ?? nodeEd25519;
-    this.revocations = options.revocations ?? Revocations.none;
-    this.identities = new IdentityDirectory(options.trust, { revocations: this.revocations, backend: this.backend });
+    this.identities = new IdentityDirectory(options.trust, { revocations: options.revocations, backend: this.backend });
     for (const e of options.registry ?? []) this.identities.add(e.code, e.identity);
     this.presence = new PresenceTracker(options.heartbeatGraceMs ?? 5000);
     if (options.dir) {
@@ -109,9 +107,12 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
     }
   }
 
-  /** The platform's revocations now in force: records are judged again, revoked units refused. */
+  /**
+   * The platform's revocations now in force: every record is judged again at its next use, so a
+   * revoked unit's messages are reported `MSG_REVOKED`, never stored or receipted
+   * (docs/protocol.md §"Revocation").
+   */
   setRevocations(revocations: Revocations): void {
-    this.revocations = revocations;
     this.identities.setRevocations(revocations);
   }
 
@@ -134,11 +135,6 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
     try {
       if (kind === 'identity') return this.onIdentity(t.code, payload);
       const identity = this.identities.get(t.code);
-      // The platform's own revocations: a revoked unit's messages are reported, never stored
-      // or receipted (docs/protocol.md §"Revocation").
-      if (this.revocations.isCodeRevoked(t.code) || this.revocations.isKeyRevoked(identity.deviceKid)) {
-        throw new MessageError('MSG_REVOKED', `${t.code}: the unit (its code or device key) is revoked; its messages are not stored or confirmed`);
-      }
       switch (kind) {
         case 'event':
           return this.onEntry(t.code, 'event', identity, payload);
