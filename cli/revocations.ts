@@ -4,7 +4,7 @@
  * index state (`<state>/state.json`, where `robot-id revoke` records them under "revocations").
  */
 import { readFileSync } from 'node:fs';
-import { REVOCATION_REASONS, Revocations, type KeyRevocation, type RevocationReason } from '../sdk/index.js';
+import { REVOCATION_REASONS, Revocations, revocationsFromLists, type IndexKeyRevocation, type RevocationReason } from '../sdk/index.js';
 import { UsageError } from './command.js';
 
 export function loadRevocations(file: string | undefined): Revocations {
@@ -23,16 +23,11 @@ export function loadRevocations(file: string | undefined): Revocations {
     return v as string[];
   };
   // Reasons and times of revocations that are not compromises (the index state keeps them as details).
-  const details = new Map<string, KeyRevocation>();
   if (held.details !== undefined) {
-    if (!Array.isArray(held.details)) throw new UsageError(`--revocations ${file}: details: expected an array of {kid, reason, at}`);
-    for (const d of held.details as Record<string, unknown>[]) {
-      if (typeof d?.kid !== 'string' || !REVOCATION_REASONS.includes(d.reason as RevocationReason) || typeof d.at !== 'number') {
-        throw new UsageError(`--revocations ${file}: details: expected {kid, reason (${REVOCATION_REASONS.join('|')}), at}`);
-      }
-      details.set(d.kid.toLowerCase(), { kid: d.kid, reason: d.reason as RevocationReason, at: d.at });
-    }
+    const ok = Array.isArray(held.details) && (held.details as Record<string, unknown>[]).every(
+      (d) => typeof d?.kid === 'string' && REVOCATION_REASONS.includes(d.reason as RevocationReason) && typeof d.at === 'number',
+    );
+    if (!ok) throw new UsageError(`--revocations ${file}: details: expected an array of {kid, reason (${REVOCATION_REASONS.join('|')}), at}`);
   }
-  const keys = list(held.keys, 'keys').map((k) => details.get(k.toLowerCase()) ?? k);
-  return new Revocations({ keys, codes: list(held.codes, 'codes') });
+  return revocationsFromLists({ keys: list(held.keys, 'keys'), codes: list(held.codes, 'codes'), details: held.details as IndexKeyRevocation[] | undefined });
 }

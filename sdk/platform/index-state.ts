@@ -16,8 +16,7 @@ import { sha256, toHex } from '../crypto/hash.js';
 import type { Signer } from '../crypto/signer.js';
 import { writeFileAtomicSync } from '../util/atomic-file.js';
 import { signIndex } from '../recall-index/sign.js';
-import { revocationsOf } from '../recall-index/verify.js';
-import type { RecallIndex } from '../recall-index/kind.js';
+import { revocationsFromLists } from '../recall-index/verify.js';
 import type { KeyRevocation, Revocations } from '../trust/revocation.js';
 import { countryScope } from '../recall-index/scope.js';
 import type { IndexEntry, IndexRevocations, ScopeVersion } from '../recall-index/kind.js';
@@ -196,7 +195,7 @@ export class IndexState {
 
   /** The revocations as a list the verifiers take (reasons and times included). */
   revocationList(): Revocations {
-    return revocationsOf([{ revocations: this.json.revocations } as RecallIndex]);
+    return revocationsFromLists(this.json.revocations);
   }
 
   /**

@@ -14,7 +14,7 @@ import type { TrustStore } from '../trust/trust-store.js';
 import type { VerifiedCertificate } from '../trust/verify-certificate.js';
 import { verifySign1Issuer } from '../trust/verify-issuer.js';
 import { iso } from '../trust/verify-certificate.js';
-import { indexKind, type RecallIndex } from './kind.js';
+import { indexKind, type IndexRevocations, type RecallIndex } from './kind.js';
 
 /** What the robot already holds for this scope (its persisted high-water mark). */
 export interface HeldIndex {
@@ -109,17 +109,27 @@ export function verifyIndex(bytes: Uint8Array, trust: TrustStore, check: IndexCh
   return { index, bytes, sha256: digest, signer, duplicate };
 }
 
+/**
+ * Revocation lists as an index (or the platform's index state) carries them, as the list the
+ * verifiers take: a kid with details gets their reason and time, one without is a compromise.
+ */
+export function revocationsFromLists(lists: IndexRevocations): Revocations {
+  const details = new Map((lists.details ?? []).map((d) => [d.kid.toLowerCase(), d]));
+  const keys = lists.keys.map((k): string | KeyRevocation => {
+    const d = details.get(k.toLowerCase());
+    return d && isReason(d.reason) ? { kid: k, reason: d.reason, at: d.at } : k;
+  });
+  return new Revocations({ keys, codes: lists.codes });
+}
+
 /** The union of the revocations of several verified indexes (a key's stricter entry wins). */
-export function revocationsOf(indexes: Iterable<RecallIndex>, base?: Revocations): Revocations {
-  const keys: (string | KeyRevocation)[] = [...(base?.keyRevocations() ?? [])];
-  const codes = new Set<string>(base?.codes ?? []);
+export function revocationsOf(indexes: Iterable<RecallIndex>, base: Revocations = Revocations.none): Revocations {
+  const keys: KeyRevocation[] = [...base.keyRevocations()];
+  const codes: string[] = [...base.codes];
   for (const i of indexes) {
-    const details = new Map((i.revocations.details ?? []).map((d) => [d.kid.toLowerCase(), d]));
-    for (const k of i.revocations.keys) {
-      const d = details.get(k.toLowerCase());
-      keys.push(d && isReason(d.reason) ? { kid: k, reason: d.reason, at: d.at } : k);
-    }
-    i.revocations.codes.forEach((c) => codes.add(c));
+    const one = revocationsFromLists(i.revocations);
+    keys.push(...one.keyRevocations());
+    codes.push(...one.codes);
   }
   return new Revocations({ keys, codes });
 }
