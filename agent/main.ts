@@ -163,7 +163,7 @@ export async function startAgent(config: Readonly<AgentConfig>, options: StartOp
       ackLog.skipThrough(confirmedOnDisk.ack);
     }
     if (ackLog.recovery.tornTail || ackLog.recovery.damaged.length) logLog.warn({ recovery: ackLog.recovery }, 'ack log recovered');
-    const outbox = new DurableOutbox({ event: eventLog.store, ack: ackLog }, agentPath(config.stateDir, 'outboxCursor'));
+    const outbox = new DurableOutbox({ event: eventLog.store, ack: ackLog }, agentPath(config.stateDir, 'outboxCursor'), { ...confirmedOnDisk });
 
     const lifecycle = Lifecycle.replay(eventLog.lifecycleEntries, agentPath(config.stateDir, 'lifecycle'));
     if (isTerminal(lifecycle.state) && outbox.depth() === 0 && !(options.offline && lifecycle.state === 'decommissioned')) {

@@ -22,8 +22,10 @@ export class DurableOutbox implements Outbox {
   constructor(
     private readonly logs: Record<StreamName, FramedLog>,
     private readonly cursorPath: string,
+    /** The cursor as already read at start (read from `cursorPath` when not given). */
+    cursor: Cursor = readCursor(cursorPath),
   ) {
-    this.cursor = readCursor(cursorPath);
+    this.cursor = cursor;
     this.file = new RetriedFile(cursorPath, () => JSON.stringify(this.cursor) + '\n');
     for (const stream of ['event', 'ack'] as const) {
       logs[stream].onDurable(() => {
