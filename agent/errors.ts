@@ -48,7 +48,17 @@ export class EventLogError extends RobotIdError {
   }
 }
 
-export type EventRejectedCode = 'EVENT_INVALID' | 'LIFECYCLE_TRANSITION' | 'ORDER_REQUIRED' | 'ORDER_INVALID' | 'ORDER_REPLAYED' | 'AGENT_DRAINING';
+export type EventRejectedCode =
+  | 'EVENT_INVALID'
+  | 'LIFECYCLE_TRANSITION'
+  | 'ORDER_REQUIRED'
+  | 'ORDER_INVALID'
+  | 'ORDER_REPLAYED'
+  | 'AGENT_DRAINING'
+  /** Entering service without a registration ("no code, no market access"). */
+  | 'REGISTRATION_REQUIRED'
+  /** A second registration of a used unit, which the root's policy forbids (recorded in the log). */
+  | 'RESALE_FORBIDDEN';
 
 /** A submitted event was examined and refused (bad kind, transition not allowed, bad order). */
 export class EventRejectedError extends RobotIdError {

@@ -18,7 +18,9 @@ import type { AgentConfig } from './config/index.js';
 import { AgentStartError } from './errors.js';
 import { EventLog, headHex } from './eventlog/index.js';
 import { EXIT_STATUS } from './exit-status.js';
-import { Lifecycle, submitEvent } from './lifecycle/index.js';
+import { Lifecycle, markedState, submitEvent } from './lifecycle/index.js';
+import { destroyKeyFile, deviceKeyPath } from './startup/destroy-key.js';
+import { heldTransferRule } from './lifecycle/transfer-rule.js';
 import { createRootLogger, type Logger } from './logger.js';
 import { defaultModules } from './modules.js';
 import { DurableOutbox, readCursor } from './outbox/durable-outbox.js';
@@ -89,6 +91,10 @@ export async function startAgent(config: Readonly<AgentConfig>, options: StartOp
     // Before anything in the directory is read or written: one process per state directory.
     const lock = await takeStateLock(config.stateDir, options.lockHolder ?? (options.offline ? 'order apply' : 'agent'));
     if (lock) cleanups.push(() => lock.release());
+    // A scrapped unit whose key is already destroyed: never read as a missing identity.
+    if (markedState(agentPath(config.stateDir, 'lifecycle')) === 'scrapped' && !existsSync(deviceKeyPath(config.stateDir))) {
+      throw new AgentStartError('START_SCRAPPED', EXIT_STATUS.scrapped, `the unit of ${config.stateDir} is scrapped and its device key destroyed; it never returns to service`);
+    }
     const { identity, signer, trust } = checkIdentity(config);
     const code = identity.code;
     const log = root.child({ code: code.code });
@@ -167,6 +173,8 @@ export async function startAgent(config: Readonly<AgentConfig>, options: StartOp
 
     const lifecycle = Lifecycle.replay(eventLog.lifecycleEntries, agentPath(config.stateDir, 'lifecycle'));
     if (isTerminal(lifecycle.state) && outbox.depth() === 0 && !(options.offline && lifecycle.state === 'decommissioned')) {
+      // Stopped after the final confirmation and before the key was gone: finish the scrapping.
+      if (lifecycle.state === 'scrapped' && destroyKeyFile(deviceKeyPath(config.stateDir))) log.warn('unit scrapped: device key destroyed');
       throw terminalRefusal(lifecycle.state, code.code);
     }
     // Breaks are recorded once the unit is known to operate (a scrapped unit with nothing left
@@ -194,7 +202,16 @@ export async function startAgent(config: Readonly<AgentConfig>, options: StartOp
     let requestStop!: (r: StopRequest) => void;
     const stopRequested = new Promise<StopRequest>((resolve) => (requestStop = resolve));
     const checkDrained = (): void => {
-      if (isTerminal(lifecycle.state) && outbox.depth() === 0) requestStop(terminalStop(lifecycle.state));
+      if (!isTerminal(lifecycle.state) || outbox.depth() > 0) return;
+      // The final `scrapped` event is confirmed by the platform: the identity ends here.
+      if (lifecycle.state === 'scrapped') {
+        try {
+          if (destroyKeyFile(deviceKeyPath(config.stateDir))) log.warn('unit scrapped and every event confirmed: device key destroyed');
+        } catch (err) {
+          log.error({ err }, 'device key not destroyed; the next start tries again');
+        }
+      }
+      requestStop(terminalStop(lifecycle.state));
     };
     outbox.onConfirm(checkDrained);
     lifecycle.onChange((state) => {
@@ -225,7 +242,19 @@ export async function startAgent(config: Readonly<AgentConfig>, options: StartOp
       stopRequested,
       submitEvent: async (req) => {
         try {
-          return await submitEvent({ code, eventLog, lifecycle, trust, now: () => time.nowSeconds(), orderSkewSeconds: config.orderSkewSeconds }, req);
+          return await submitEvent(
+            {
+              code,
+              eventLog,
+              lifecycle,
+              trust,
+              now: () => time.nowSeconds(),
+              orderSkewSeconds: config.orderSkewSeconds,
+              registrationRequired: config.registration === 'required',
+              transferRule: () => heldTransferRule({ stateDir: config.stateDir, policyFile: config.recallPolicyFile, trust, country: code.country }),
+            },
+            req,
+          );
         } finally {
           // Not a full disk (refused, the log goes on): a write that failed otherwise stops the log.
           const failure = eventLog.failure;

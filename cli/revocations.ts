@@ -1,6 +1,6 @@
 /**
  * `--revocations <file>` for the commands that judge identities (attest, broker import): either
- * a revocation list `{"keys": ["<hex kid>", ...], "codes": ["<code>", ...]}` or the platform's
+ * a revocation list `{"keys": ["<hex kid>", ...], "codes": ["<code>", ...], "scrapped": [...]}` or the platform's
  * index state (`<state>/state.json`, where `robot-id revoke` records them under "revocations").
  */
 import { readFileSync } from 'node:fs';
@@ -29,5 +29,10 @@ export function loadRevocations(file: string | undefined): Revocations {
     );
     if (!ok) throw new UsageError(`--revocations ${file}: details: expected an array of {kid, reason (${REVOCATION_REASONS.join('|')}), at}`);
   }
-  return revocationsFromLists({ keys: list(held.keys, 'keys'), codes: list(held.codes, 'codes'), details: held.details as IndexKeyRevocation[] | undefined });
+  return revocationsFromLists({
+    keys: list(held.keys, 'keys'),
+    codes: list(held.codes, 'codes'),
+    scrapped: list(held.scrapped, 'scrapped'),
+    details: held.details as IndexKeyRevocation[] | undefined,
+  });
 }

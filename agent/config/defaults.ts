@@ -21,5 +21,6 @@ export const defaultConfig: Readonly<Omit<AgentConfig, 'trustStore' | 'socketPat
   recallIndexMaxAgeMs: 24 * 3600 * 1000,
   timeFloorPersistIntervalMs: 60_000,
   orderSkewSeconds: 300,
+  registration: 'required',
   logLevel: 'info',
 });

@@ -54,6 +54,7 @@ export const CONFIG_KEYS: Readonly<Record<keyof AgentConfig, KeySpec>> = {
   timeFloorPersistIntervalMs: ms(100),
   refuseClockBehindMs: { type: { t: 'int', min: 0 }, optional: true },
   orderSkewSeconds: { type: { t: 'int', min: 0, max: 86400 } },
+  registration: { type: { t: 'enum', values: ['required', 'waived'] } },
   firmwareVersion: optStr,
   logLevel: { type: { t: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] } },
 };

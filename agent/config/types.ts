@@ -69,6 +69,11 @@ export interface AgentConfig {
   refuseClockBehindMs?: number;
   /** Tolerated clock difference when checking an order's issue time. */
   orderSkewSeconds: number;
+  /**
+   * `required` (the scheme: no unit enters service unregistered) or `waived` (a demo or a test
+   * bench; every heartbeat says so).
+   */
+  registration: 'required' | 'waived';
   firmwareVersion?: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }

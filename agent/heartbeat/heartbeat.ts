@@ -20,6 +20,8 @@ export interface HeartbeatStatus {
   recallIndexStale?: boolean;
   revoked?: boolean;
   storage?: 'full';
+  registration?: 'held' | 'none' | 'waived';
+  region?: string;
 }
 
 export interface HeartbeatDeps {
@@ -93,6 +95,8 @@ export class HeartbeatPublisher {
       ...(s.recallIndexStale !== undefined ? { recallIndexStale: s.recallIndexStale } : {}),
       ...(s.revoked !== undefined ? { revoked: s.revoked } : {}),
       ...(s.storage ? { storage: s.storage } : {}),
+      ...(s.registration ? { registration: s.registration } : {}),
+      ...(s.region ? { region: s.region } : {}),
     });
     try {
       await link.publish(unitTopic(this.deps.code, 'hb'), bytes, { qos: 1 });

@@ -92,6 +92,8 @@ export function startWire(agent: Agent, options: WireOptions = {}): Wire {
       logSeq: agent.eventLog.head.seq,
       logHash: agent.eventLog.head.hash,
       ...(agent.storage.state === 'full' ? { storage: 'full' as const } : {}),
+      registration: agent.config.registration === 'waived' ? 'waived' : agent.lifecycle.registration ? 'held' : 'none',
+      ...(agent.lifecycle.registration ? { region: agent.lifecycle.registration.region } : {}),
     }),
   });
   beatNow.fn = () => void heartbeat.beat();

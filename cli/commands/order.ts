@@ -1,24 +1,35 @@
 /**
  * `robot-id order sign`: an authority (the unit's enterprise, or a platform key with the
- * order.issue role) signs a lifecycle order for one unit, on its own machine.
+ * order.issue role) signs a lifecycle order for one unit, on its own machine; a platform key
+ * with registration.issue signs a registration (operator and region).
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { ORDER_TRANSITIONS, ROLES, RobotIdError, kidHex, loadAuthority, openSign1, orderKind, parseCode, signOrder, toHex, type OrderTransition } from '../../sdk/index.js';
+import { ORDER_SUBJECTS, RobotIdError, kidHex, loadAuthority, openSign1, orderKind, orderRole, parseCode, signOrder, toHex, type OrderSubject } from '../../sdk/index.js';
+import { operatorPseudonym } from '../platform/operators.js';
 import { createRootLogger, loadConfig, startAgent } from '../../agent/index.js';
 import { EXIT, UsageError, optionalString, printError, requireString, type Command } from '../command.js';
 import { passphraseOption, readPassphrase } from '../passphrase.js';
 
 /** --transition takes the order's transition or the state it leads to. */
-const ALIASES: Record<string, OrderTransition> = { decommissioned: 'decommissioned', scrapped: 'scrapped', recommissioned: 'recommissioned', 'in-service': 'recommissioned' };
+const ALIASES: Record<string, OrderSubject> = {
+  decommissioned: 'decommissioned',
+  scrapped: 'scrapped',
+  recommissioned: 'recommissioned',
+  'in-service': 'recommissioned',
+  registered: 'registered',
+};
 
 export const orderSignCommand: Command = {
   path: ['order', 'sign'],
-  summary: 'sign a decommission, recommission or scrap order for one unit (enterprise or platform key with order.issue)',
-  usage: 'order sign --code <code> --transition decommissioned|recommissioned|scrapped --key <authority-dir> --out <file> [--valid-days <n>] [--reason <text>] [--json]',
+  summary: 'sign a decommission, recommission or scrap order (order.issue), or a registration (registration.issue), for one unit',
+  usage:
+    'order sign --code <code> --transition decommissioned|recommissioned|scrapped|registered --key <authority-dir> --out <file> [--operator <id> --region <6 digits>] [--valid-days <n>] [--reason <text>] [--json]',
   options: {
     code: { type: 'string' },
     transition: { type: 'string' },
+    operator: { type: 'string' },
+    region: { type: 'string' },
     key: { type: 'string' },
     out: { type: 'string' },
     'valid-days': { type: 'string' },
@@ -29,13 +40,22 @@ export const orderSignCommand: Command = {
   async run(values, _p, io) {
     const t = requireString(values, 'transition');
     const transition = ALIASES[t];
-    if (!transition) throw new UsageError(`--transition: expected one of ${ORDER_TRANSITIONS.join(', ')}, got ${t}`);
+    if (!transition) throw new UsageError(`--transition: expected one of ${ORDER_SUBJECTS.join(', ')}, got ${t}`);
+    const operatorId = optionalString(values, 'operator');
+    const region = optionalString(values, 'region');
+    if (transition === 'registered') {
+      if (!operatorId) throw new UsageError('--operator: a registration names its operator (the platform\'s id for them; only a pseudonym goes in the order)');
+      if (!region || !/^[0-9]{6}$/.test(region)) throw new UsageError(`--region: expected the 6-digit administrative division code of the place of operation, got ${region ?? 'nothing'}`);
+    } else if (operatorId !== undefined || region !== undefined) {
+      throw new UsageError(`--operator and --region go only with --transition registered`);
+    }
     const days = Number(optionalString(values, 'valid-days') ?? '30');
     if (!Number.isInteger(days) || days <= 0 || days > 3650) throw new UsageError('--valid-days: expected a whole number 1..3650');
     const authority = loadAuthority(requireString(values, 'key'), { passphrase: readPassphrase(values) });
     const cert = authority.verified?.certificate;
     if (!authority.certificate || !cert) throw new UsageError(`--key: expected an enterprise or platform authority, got a ${authority.meta.kind}`);
-    if (!cert.roles.includes(ROLES.orderIssue)) throw new UsageError(`--key: ${cert.subject} lacks the ${ROLES.orderIssue} role`);
+    const role = orderRole(transition);
+    if (!cert.roles.includes(role)) throw new UsageError(`--key: ${cert.subject} lacks the ${role} role`);
     const code = parseCode(requireString(values, 'code'), authority.verified!.root.codeScheme);
     if (cert.subjectKind === 'enterprise' && code.enterprise !== cert.subject) {
       throw new UsageError(`--code: ${code.code} belongs to enterprise ${code.enterprise}; ${cert.subject} may order only its own units`);
@@ -49,10 +69,20 @@ export const orderSignCommand: Command = {
       issuedAt,
       notAfter: issuedAt + days * 86400,
       reason: optionalString(values, 'reason'),
+      ...(transition === 'registered' ? { operator: operatorPseudonym(authority.dir, operatorId!), region } : {}),
     });
     const out = requireString(values, 'out');
     writeFileSync(out, bytes, { mode: 0o644 });
-    const summary = { out, code: code.code, transition, orderId: toHex(orderId), issuer: cert.subject, kid: kidHex(authority.signer.kid), notAfter: issuedAt + days * 86400 };
+    const summary = {
+      out,
+      code: code.code,
+      transition,
+      orderId: toHex(orderId),
+      issuer: cert.subject,
+      kid: kidHex(authority.signer.kid),
+      notAfter: issuedAt + days * 86400,
+      ...(region ? { region } : {}),
+    };
     io.out(values.json ? JSON.stringify(summary) : `${transition} order for ${code.code} signed by ${cert.subject}, written to ${out}`);
     return EXIT.OK;
   },

@@ -10,6 +10,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import {
   DEFAULT_CODE_SCHEME,
   DEFAULT_THRESHOLDS,
+  DEFAULT_TRANSFER_RULE,
+  TRANSFER_RULES,
   ROLES,
   RecallRejectedError,
   TrustStore,
@@ -26,6 +28,7 @@ import {
   writeFileAtomicSync,
   type Authority,
   type Thresholds,
+  type TransferRule,
   type VerifiedRecall,
 } from '../../sdk/index.js';
 import { EXIT, UsageError, optionalString, requirePositional, requireString, type Command, type Io, type Values } from '../command.js';
@@ -168,10 +171,11 @@ function count(values: Values, name: string, fallback: number): number {
 
 export const policySignCommand: Command = {
   path: ['policy', 'sign'],
-  summary: 'sign the recall policy (signatures each action needs) with a root key',
-  usage: 'policy sign --root <dir> --version <n> --stop <n> [--restrict <n>] [--notify <n>] --out <file> [--json]',
+  summary: 'sign the recall policy (signatures each action needs, whether used units may change operator) with a root key',
+  usage: 'policy sign --root <dir> --version <n> --stop <n> [--restrict <n>] [--notify <n>] [--transfers forbidden|platform-only] --out <file> [--json]',
   options: {
     root: { type: 'string' },
+    transfers: { type: 'string' },
     version: { type: 'string' },
     stop: { type: 'string' },
     restrict: { type: 'string' },
@@ -185,11 +189,18 @@ export const policySignCommand: Command = {
     if (root.meta.kind !== 'root') throw new UsageError(`--root: expected a root authority, got ${root.meta.kind}`);
     const version = count(values, 'version', NaN);
     const thresholds = { notify: count(values, 'notify', 1), restrict: count(values, 'restrict', 1), stop: count(values, 'stop', NaN) };
+    const transfers = optionalString(values, 'transfers') ?? DEFAULT_TRANSFER_RULE;
+    if (!(TRANSFER_RULES as readonly string[]).includes(transfers)) throw new UsageError(`--transfers: expected one of ${TRANSFER_RULES.join(', ')}, got ${transfers}`);
     const out = requireString(values, 'out');
     try {
-      const bytes = await signPolicy(root.signer, { country: root.meta.country, version, issuedAt: Math.floor(Date.now() / 1000), thresholds });
+      const bytes = await signPolicy(root.signer, { country: root.meta.country, version, issuedAt: Math.floor(Date.now() / 1000), thresholds, transfers: transfers as TransferRule });
       writeFileAtomicSync(out, bytes);
-      return report(io, values, { file: out, country: root.meta.country, version, thresholds }, `recall policy ${root.meta.country} version ${version} (stop ${thresholds.stop}, restrict ${thresholds.restrict}, notify ${thresholds.notify}) written to ${out}`);
+      return report(
+        io,
+        values,
+        { file: out, country: root.meta.country, version, thresholds, transfers },
+        `recall policy ${root.meta.country} version ${version} (stop ${thresholds.stop}, restrict ${thresholds.restrict}, notify ${thresholds.notify}; transfers ${transfers}) written to ${out}`,
+      );
     } catch (err) {
       return rejected(io, values, err);
     }

@@ -11,10 +11,17 @@ import type { Signer } from '../crypto/signer.js';
 import { TRANSITION_EVENTS } from '../lifecycle/index.js';
 import { PROTOCOL_VERSION } from '../version.js';
 
-/** Kinds that record work on the unit; they do not move the lifecycle state. */
-export const RECORD_EVENT_KINDS = ['maintenance', 'part-replaced', 'fault', 'software-update', 'ownership-change', 'site-change'] as const;
-/** Written by the agent itself, never submitted: a damaged stretch of the log was quarantined. */
-export const SYSTEM_EVENT_KINDS = ['chain-break'] as const;
+/**
+ * Kinds that record work or facts on the unit; they do not move the lifecycle state.
+ * `registered` and `ownership-change` carry a registration order (sdk lifecycle).
+ */
+export const RECORD_EVENT_KINDS = ['maintenance', 'part-replaced', 'fault', 'software-update', 'ownership-change', 'site-change', 'registered'] as const;
+/**
+ * Written by the agent itself, never submitted: a damaged stretch of the log was quarantined
+ * (chain-break), or a registration the root's policy forbids was refused (registration-refused,
+ * carrying the refused order).
+ */
+export const SYSTEM_EVENT_KINDS = ['chain-break', 'registration-refused'] as const;
 
 export const EVENT_KINDS = [...RECORD_EVENT_KINDS, ...(Object.keys(TRANSITION_EVENTS) as (keyof typeof TRANSITION_EVENTS)[]), ...SYSTEM_EVENT_KINDS] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
@@ -31,7 +38,7 @@ export interface EventPayload {
   kind: EventKind;
   note?: string;
   technician?: string;
-  /** The signed order (decommissioned, recommissioned, scrapped), exactly as received. */
+  /** The signed order (decommissioned, recommissioned, scrapped, registered), exactly as received. */
   order?: Uint8Array;
   /** Deterministic CBOR of kind-specific details (e.g. a chain-break's description). */
   data?: Uint8Array;
@@ -64,6 +71,11 @@ export const eventKind = defineKind<EventPayload>({
 
 export function isEventKind(value: string): value is EventKind {
   return (EVENT_KINDS as readonly string[]).includes(value);
+}
+
+/** Kinds only the agent writes; a submission of one is refused. */
+export function isSystemEventKind(value: string): boolean {
+  return (SYSTEM_EVENT_KINDS as readonly string[]).includes(value);
 }
 
 export async function signEvent(device: Signer, event: Omit<EventPayload, 'v'>): Promise<Uint8Array> {

@@ -40,6 +40,13 @@ export interface Heartbeat {
   revoked?: boolean;
   /** `full` while the unit's state directory has no space (events are refused, identity and recalls go on); absent when fine. */
   storage?: string;
+  /**
+   * The unit's registration: `held` (with `region`), `none`, or `waived` when configuration lets
+   * it enter service unregistered (a demo or a test bench). Absent from older agents.
+   */
+  registration?: string;
+  /** The region of operation its registration names (6 digits). */
+  region?: string;
 }
 
 export const heartbeatSchema = defineSchema<Heartbeat>('heartbeat', {
@@ -60,6 +67,8 @@ export const heartbeatSchema = defineSchema<Heartbeat>('heartbeat', {
   recallIndexStale: { l: 14, t: 'bool', optional: true },
   revoked: { l: 15, t: 'bool', optional: true },
   storage: { l: 16, t: 'tstr', max: 16, optional: true },
+  registration: { l: 17, t: { oneOf: ['held', 'none', 'waived'] }, optional: true },
+  region: { l: 18, t: 'tstr', max: 6, optional: true },
 });
 
 export const heartbeatKind = defineKind<Heartbeat>({

@@ -6,6 +6,7 @@ export {
   signEvent,
   entryHash,
   isEventKind,
+  isSystemEventKind,
   EVENT_KINDS,
   RECORD_EVENT_KINDS,
   SYSTEM_EVENT_KINDS,
@@ -23,7 +24,7 @@ export {
   type ChainBreakReason,
 } from './event.js';
 export { EventSigningThread, type PreparedEvent } from './event-chain.js';
-export { orderKind, orderSchema, signOrder, verifyOrder, ORDER_MAX_BYTES, type Order, type OrderCheck, type VerifiedOrder } from './order.js';
+export { orderKind, orderSchema, signOrder, verifyOrder, orderRole, ORDER_MAX_BYTES, OPERATOR_ID_BYTES, type Order, type OrderCheck, type VerifiedOrder } from './order.js';
 export { heartbeatKind, heartbeatSchema, signHeartbeat, compareHeartbeatSeq, type Heartbeat } from './heartbeat.js';
 export { birthKind, birthSchema, signBirth, compareBirthSeq, type Birth, type BirthSeq } from './birth.js';
 export { deathKind, deathSchema, signDeath, type Death } from './death.js';

@@ -114,7 +114,12 @@ export class IndexState {
 
   revocations(): IndexRevocations {
     const r = this.json.revocations;
-    return { keys: [...r.keys], codes: [...r.codes], ...(r.details?.length ? { details: r.details.map((d) => ({ ...d })) } : {}) };
+    return {
+      keys: [...r.keys],
+      codes: [...r.codes],
+      ...(r.details?.length ? { details: r.details.map((d) => ({ ...d })) } : {}),
+      ...(r.scrapped?.length ? { scrapped: [...r.scrapped] } : {}),
+    };
   }
 
   /** The policy the country index carries, if any. */
@@ -199,18 +204,24 @@ export class IndexState {
   }
 
   /**
-   * Adds revoked keys (hex kids: compromised; or with a reason and time) and codes; returns
-   * whether anything changed. A key already listed keeps its stricter entry.
+   * Adds revoked keys (hex kids: compromised; or with a reason and time) and codes (`scrapped`:
+   * codes of scrapped units); returns whether anything changed. A key already listed keeps its
+   * stricter entry.
    */
-  revoke(add: { keys?: (string | KeyRevocation)[]; codes?: string[] }): boolean {
+  revoke(add: { keys?: (string | KeyRevocation)[]; codes?: string[]; scrapped?: string[] }): boolean {
     const before = JSON.stringify(this.json.revocations);
-    const merged = this.revocationList().with({ keys: add.keys ?? [], codes: add.codes ?? [] });
+    const merged = this.revocationList().with({ keys: add.keys ?? [], codes: add.codes ?? [], scrapped: add.scrapped ?? [] });
     const details = merged
       .keyRevocations()
       .filter((r) => r.reason !== 'keyCompromise')
       .map((r) => ({ kid: r.kid, reason: r.reason, at: r.at }))
       .sort((a, b) => (a.kid < b.kid ? -1 : 1));
-    this.json.revocations = { keys: [...merged.keys].sort(), codes: [...merged.codes].sort(), ...(details.length ? { details } : {}) };
+    this.json.revocations = {
+      keys: [...merged.keys].sort(),
+      codes: [...merged.codes].sort(),
+      ...(details.length ? { details } : {}),
+      ...(merged.scrapped.size ? { scrapped: [...merged.scrapped].sort() } : {}),
+    };
     if (JSON.stringify(this.json.revocations) === before) return false;
     this.save();
     return true;

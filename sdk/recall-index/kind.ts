@@ -29,6 +29,8 @@ export interface IndexRevocations {
    * signatures before `at` keep counting. A kid in `keys` without one here is compromised.
    */
   details?: IndexKeyRevocation[];
+  /** Of `codes`, those of scrapped units (a verifier says "scrapped", not just "revoked"). */
+  scrapped?: string[];
 }
 
 export interface IndexKeyRevocation {
@@ -87,6 +89,7 @@ const revocationsSchema = defineSchema<IndexRevocations>('index revocations', {
   keys: { l: 1, t: { arrayOf: 'tstr', max: INDEX_LIMITS.keys }, max: 32 },
   codes: { l: 2, t: { arrayOf: 'tstr', max: INDEX_LIMITS.codes }, max: 29 },
   details: { l: 3, t: { arrayOf: { schema: keyRevocationSchema }, max: INDEX_LIMITS.keys }, optional: true },
+  scrapped: { l: 4, t: { arrayOf: 'tstr', max: INDEX_LIMITS.codes }, max: 29, optional: true },
 });
 
 const scopeVersionSchema = defineSchema<ScopeVersion>('index scope', {

@@ -119,19 +119,21 @@ export function revocationsFromLists(lists: IndexRevocations): Revocations {
     const d = details.get(k.toLowerCase());
     return d && isReason(d.reason) ? { kid: k, reason: d.reason, at: d.at } : k;
   });
-  return new Revocations({ keys, codes: lists.codes });
+  return new Revocations({ keys, codes: lists.codes, scrapped: lists.scrapped });
 }
 
 /** The union of the revocations of several verified indexes (a key's stricter entry wins). */
 export function revocationsOf(indexes: Iterable<RecallIndex>, base: Revocations = Revocations.none): Revocations {
   const keys: KeyRevocation[] = [...base.keyRevocations()];
   const codes: string[] = [...base.codes];
+  const scrapped: string[] = [...base.scrapped];
   for (const i of indexes) {
     const one = revocationsFromLists(i.revocations);
     keys.push(...one.keyRevocations());
     codes.push(...one.codes);
+    scrapped.push(...one.scrapped);
   }
-  return new Revocations({ keys, codes });
+  return new Revocations({ keys, codes, scrapped });
 }
 
 function isReason(r: string): r is RevocationReason {

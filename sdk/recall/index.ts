@@ -21,6 +21,7 @@ export {
   signPolicy,
   verifyPolicy,
   policyForUnit,
+  transferRuleOf,
   checkThresholds,
   thresholdFor,
   DEFAULT_THRESHOLDS,

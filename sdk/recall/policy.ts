@@ -15,6 +15,7 @@ import { RecallRejectedError, RobotIdError } from '../errors.js';
 import type { TrustStore } from '../trust/trust-store.js';
 import { PROTOCOL_VERSION } from '../version.js';
 import type { RecallAction } from './notice.js';
+import { DEFAULT_TRANSFER_RULE, TRANSFER_RULES, type TransferRule } from '../lifecycle/index.js';
 
 export interface Thresholds {
   notify: number;
@@ -28,6 +29,8 @@ export interface RecallPolicy {
   version: number;
   issuedAt: number;
   thresholds: Thresholds;
+  /** Whether a unit that has been in service may be registered again (absent: DEFAULT_TRANSFER_RULE). */
+  transfers?: TransferRule;
 }
 
 /** The built-in policy of a robot that holds none: one signer, two for stop-operation. */
@@ -48,7 +51,13 @@ export const policySchema = defineSchema<RecallPolicy>('recall policy', {
   version: { l: 2, t: 'uint' },
   issuedAt: { l: 3, t: 'uint' },
   thresholds: { l: 4, t: { schema: thresholdsSchema } },
+  transfers: { l: 5, t: { oneOf: TRANSFER_RULES }, optional: true },
 });
+
+/** The transfer rule a policy sets (the scheme's default when it sets none or there is none). */
+export function transferRuleOf(policy: RecallPolicy | undefined): TransferRule {
+  return policy?.transfers ?? DEFAULT_TRANSFER_RULE;
+}
 
 export const policyKind = defineKind<RecallPolicy>({
   name: 'recall policy',

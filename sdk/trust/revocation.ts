@@ -28,12 +28,16 @@ export interface RevocationInput {
   keys?: Iterable<string | KeyRevocation>;
   /** Canonical codes of revoked or scrapped units. */
   codes?: Iterable<string>;
+  /** Of those, the codes revoked because the unit was scrapped (added to `codes` as well). */
+  scrapped?: Iterable<string>;
 }
 
 export class Revocations {
   /** Hex kids of every revoked key, whatever the reason. */
   readonly keys: ReadonlySet<string>;
   readonly codes: ReadonlySet<string>;
+  /** Codes revoked because their unit was scrapped: it may not be sold or operated again. */
+  readonly scrapped: ReadonlySet<string>;
   private readonly details = new Map<string, KeyRevocation>();
 
   constructor(input: RevocationInput = {}) {
@@ -46,7 +50,8 @@ export class Revocations {
       if (!held || stricter(r, held)) this.details.set(r.kid, r);
     }
     this.keys = keys;
-    this.codes = new Set(input.codes ?? []);
+    this.scrapped = new Set(input.scrapped ?? []);
+    this.codes = new Set([...(input.codes ?? []), ...this.scrapped]);
   }
 
   /**
@@ -75,9 +80,17 @@ export class Revocations {
     return this.codes.has(code);
   }
 
+  isCodeScrapped(code: string): boolean {
+    return this.scrapped.has(code);
+  }
+
   /** This list with `more` added. */
   with(more: RevocationInput): Revocations {
-    return new Revocations({ keys: [...this.details.values(), ...(more.keys ?? [])], codes: [...this.codes, ...(more.codes ?? [])] });
+    return new Revocations({
+      keys: [...this.details.values(), ...(more.keys ?? [])],
+      codes: [...this.codes, ...(more.codes ?? [])],
+      scrapped: [...this.scrapped, ...(more.scrapped ?? [])],
+    });
   }
 
   static readonly none = new Revocations();

@@ -14,6 +14,10 @@ export const ROLES = {
   indexSign: 'index.sign',
   /** Confirm receipt of telemetry (platform). */
   receiptSign: 'receipt.sign',
+  /** Sign registration orders: a unit sold into operation, its operator and region (platform). */
+  registrationIssue: 'registration.issue',
+  /** Confirm that a scrapped unit was recycled (a certified recycler, certified by the root). */
+  recyclingConfirm: 'recycling.confirm',
 } as const;
 
 export type Role = (typeof ROLES)[keyof typeof ROLES];
@@ -25,6 +29,8 @@ export const PLATFORM_ROLE_NAMES: Record<string, readonly Role[]> = {
   index: [ROLES.indexSign],
   receipt: [ROLES.receiptSign],
   order: [ROLES.orderIssue],
+  registration: [ROLES.registrationIssue],
+  recycling: [ROLES.recyclingConfirm],
 };
 
 export function isRole(value: string): value is Role {

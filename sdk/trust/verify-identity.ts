@@ -91,6 +91,7 @@ export function verifyIdentityRecord(bytes: Uint8Array, trust: TrustStore, check
   // §8: revocation of the unit's key or code.
   const deviceKid = keyId(record.devicePublicKey);
   if (revocations.isKeyRevoked(deviceKid)) throw new TrustError('TRUST_REVOKED', `identity record: device key of ${code.code} has been revoked`);
+  if (revocations.isCodeScrapped(code.code)) throw new TrustError('TRUST_REVOKED', `identity record: unit ${code.code} is scrapped: it may not be sold or operated`);
   if (revocations.isCodeRevoked(code.code)) throw new TrustError('TRUST_REVOKED', `identity record: code ${code.code} has been revoked`);
   return { record, code, enterprise, deviceKid, bytes };
 }

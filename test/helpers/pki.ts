@@ -1,6 +1,6 @@
 /**
  * A throwaway PKI for tests, made with the real SDK: a root (country 86), an enterprise
- * (1234, identity/recall/order roles), a platform key (order, recall, receipt, index roles),
+ * (1234, identity/recall/order roles), a platform key (order, recall, receipt, index, registration roles),
  * and `provision()` to make provisioned units with a hardware-id file, ready for the agent.
  *
  *   const pki = await makePki(tmp);
@@ -55,7 +55,7 @@ export async function makePki(dir: string): Promise<Pki> {
     subjectKind: 'platform',
     subject: 'test-platform',
     name: 'test-platform',
-    roles: [ROLES.orderIssue, ROLES.recallIssue, ROLES.receiptSign, ROLES.indexSign],
+    roles: [ROLES.orderIssue, ROLES.recallIssue, ROLES.receiptSign, ROLES.indexSign, ROLES.registrationIssue],
   });
   let units = 0;
   return {

@@ -31,7 +31,8 @@ async function order(by: Authority, code: string, transition: OrderTransition, o
 }
 
 async function withAgent(unit: TestUnit, fn: (agent: Agent, post: (body: unknown) => Promise<{ status: number; body: Answer }>) => Promise<void>, overrides = {}): Promise<void> {
-  const agent = await startAgent(unit.config(overrides), { logger: quietLogger() });
+  // Registration is the subject of agent-registration.test.ts; here it is waived.
+  const agent = await startAgent(unit.config({ registration: 'waived', ...overrides }), { logger: quietLogger() });
   const post = (body: unknown) => callAgent<Answer>({ socketPath: agent.config.socketPath }, 'POST', '/v1/events', body);
   try {
     await fn(agent, post);

@@ -141,8 +141,8 @@ describe('robot-id agent (bundle)', () => {
       const r = cli(['order', 'sign', '--code', unit.code, '--transition', t, '--key', join(pki.dir, t === 'scrapped' ? 'platform' : 'enterprise'), '--out', `${orders}-${t}.cose`]);
       expect(r.status, r.stderr).toBe(0);
     }
-    const agent = await startAgent(unit.config(), { logger: quietLogger() });
-    const { readFileSync } = await import('node:fs');
+    const agent = await startAgent(unit.config({ registration: 'waived' }), { logger: quietLogger() });
+    const { readFileSync, existsSync } = await import('node:fs');
     await agent.submitEvent({ kind: 'commissioned' });
     await agent.submitEvent({ kind: 'decommissioned', order: new Uint8Array(readFileSync(`${orders}-decommissioned.cose`)) });
     // Undelivered events keep a terminal unit running (draining) until the platform confirms them.
@@ -164,11 +164,14 @@ describe('robot-id agent (bundle)', () => {
     expect(again.status).not.toBe(0);
     const agent2 = await startAgent(unit.config(), { logger: quietLogger() });
     expect(agent2.status()).toMatchObject({ lifecycle: 'scrapped', draining: true, outbox: { depth: 1 } });
+    expect(existsSync(join(unit.stateDir, 'device.key'))).toBe(true);
     await agent2.outbox.confirm('event', agent2.outbox.head('event'));
     expect(await agent2.stopRequested).toMatchObject({ exitStatus: 13 });
     await agent2.close();
+    // The final scrapped event confirmed, the identity ends: the device key is gone.
+    expect(existsSync(join(unit.stateDir, 'device.key'))).toBe(false);
     const unit2 = unit;
-    expectRefusal(runAgent(['--config', writeConfig(unit2)]), 13, /scrapped; it never returns to service/);
+    expectRefusal(runAgent(['--config', writeConfig(unit2)]), 13, /scrapped and its device key destroyed; it never returns to service/);
     // Losing the event log does not bring it back: the lifecycle marker remembers.
     rmSync(join(unit2.stateDir, 'events.log'));
     expectRefusal(runAgent(['--config', writeConfig(unit2)]), 13, /scrapped/);
