@@ -64,7 +64,9 @@ export type MessageErrorCode =
   | 'MSG_DUPLICATE'
   | 'MSG_CHAIN_BROKEN'
   | 'MSG_UNSUPPORTED'
-  | 'MSG_REVOKED';
+  | 'MSG_REVOKED'
+  // a recycler's record that does not verify
+  | 'RECYCLING_INVALID';
 
 /** A proof-of-identity answer (attestation) or its compact QR payload was rejected. */
 export type AttestationErrorCode =

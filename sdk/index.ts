@@ -25,5 +25,6 @@ export * from './recall/index.js';
 export { RecallPublisher, DEFAULT_INDEX_LIFETIME_SECONDS, type RetainedTransport, type PublisherOptions, type PublishResult, type WeakenedRecall } from './platform/recall-publisher.js';
 export { IndexState, INDEX_STATE_FORMAT, type RecallRecord, type ScopeRecord, type IndexStateJson } from './platform/index-state.js';
 export { scopesOfTarget } from './platform/recall-scopes.js';
+export { revokeScrapped } from './platform/scrapped.js';
 export * from './platform/index.js';
 export { campaignStatus, UNIT_STATES, type UnitState, type UnitStatus, type CampaignStatus, type CampaignInput } from './platform/campaign-status.js';

@@ -4,9 +4,11 @@
  * per line: at least code, kind, seq, verified, and reason for anything rejected. With
  * --state the ingest keeps its store and marks there; with --receipt-key (a platform
  * authority with receipt.sign, needs --state) it confirms storage to the units with receipts.
+ * With --recall-state (the platform's index state) a unit's stored `scrapped` event adds its
+ * code to the revocations there, as scrapped.
  */
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
-import { TrustStore, connectIngest, loadAuthority, readRegistry, ROLES, type IngestConnection, type Revocations } from '../../sdk/index.js';
+import { TrustStore, connectIngest, loadAuthority, readRegistry, revokeScrapped, ROLES, type IngestConnection, type Revocations } from '../../sdk/index.js';
 import { EXIT, UsageError, optionalString, requireString, type Command, type Io } from '../command.js';
 import { passphraseOption, readPassphrase } from '../passphrase.js';
 import { brokerOptions, requireBrokerUrl } from '../platform/broker.js';
@@ -40,6 +42,7 @@ function watch(conn: IngestConnection, emit: (l: Line) => void): void {
   i.on('gap', (g) => emit({ code: g.code, kind: 'gap', verified: true, stream: g.stream, from: g.from, to: g.to }));
   i.on('lost', (l) => emit({ code: l.code, kind: 'lost-on-robot', seq: l.seq, verified: true, from: l.from, to: l.to, stored: l.stored }));
   i.on('chain', (c) => emit({ code: c.code, kind: 'chain-break', seq: c.seq, verified: true, source: c.source, expected: c.expected, got: c.got }));
+  i.on('scrapped', (s) => emit({ code: s.code, kind: 'scrapped', seq: s.seq, verified: true, time: s.time }));
   i.on('online', (p) => emit({ code: p.code, kind: 'online', verified: true, via: p.via, ...(p.boot !== undefined ? { boot: p.boot } : {}) }));
   i.on('offline', (p) => emit({ code: p.code, kind: 'offline', verified: true, via: p.via, ...(p.boot !== undefined ? { boot: p.boot } : {}) }));
 }
@@ -61,12 +64,13 @@ export const fleetWatchCommand: Command = {
   path: ['fleet', 'watch'],
   summary: 'run the fleet ingest: verify what units publish, print one line per message or state change',
   usage:
-    'fleet watch --broker <url> --trust <file> [--registry <file>] [--state <dir>] [--receipt-key <platform-dir>] [--revocations <file>] [--broker-user <u> --broker-password-file <f>] [--client-id <id>] [--limit <n>] [--json]',
+    'fleet watch --broker <url> --trust <file> [--registry <file>] [--state <dir>] [--receipt-key <platform-dir>] [--revocations <file>] [--recall-state <dir>] [--broker-user <u> --broker-password-file <f>] [--client-id <id>] [--limit <n>] [--json]',
   options: {
     ...brokerOptions,
     trust: { type: 'string' },
     registry: { type: 'string' },
     revocations: { type: 'string' },
+    'recall-state': { type: 'string' },
     state: { type: 'string' },
     'receipt-key': { type: 'string' },
     'client-id': { type: 'string' },
@@ -105,6 +109,21 @@ export const fleetWatchCommand: Command = {
         password: pwFile ? readFileSync(pwFile, 'utf8').split(/\r?\n/)[0] : undefined,
       },
     );
+    const recallState = optionalString(values, 'recall-state');
+    // Written before the command returns: a revocation is never left behind by an exit.
+    const revoking = new Set<Promise<void>>();
+    if (recallState) {
+      conn.ingest.on('scrapped', (s) => {
+        const p: Promise<void> = revokeScrapped(recallState, s.code.slice(0, 2), [s.code]).then(
+          (changed) => {
+            if (changed) io.err(`note: ${s.code} scrapped: added to the revocations in ${recallState}`);
+          },
+          (err: Error) => io.err(`error: ${s.code} scrapped but not added to the revocations in ${recallState}: ${err.message}`),
+        );
+        revoking.add(p);
+        void p.finally(() => revoking.delete(p));
+      });
+    }
     let printed = 0;
     let finish!: (status: number) => void;
     const done = new Promise<number>((resolve) => (finish = resolve));
@@ -137,6 +156,7 @@ export const fleetWatchCommand: Command = {
       return status;
     }
     await conn.close();
+    await Promise.all(revoking);
     return status;
   },
 };

@@ -21,6 +21,7 @@ import { policySignCommand, recallCosignCommand, recallSignCommand, recallVerify
 import { recallPublishCommand, recallRepublishCommand, revokeCommand, policyPublishCommand } from './recall-publish.js';
 import { recallStatusCommand } from './recall-status.js';
 import { fleetWatchCommand } from './fleet.js';
+import { fleetHistoryCommand, fleetRecycledCommand, recycleConfirmCommand } from './history.js';
 import { brokerAclCommand, brokerImportCommand, brokerUserCommand } from './broker.js';
 
 export const commands: readonly Command[] = [
@@ -48,6 +49,9 @@ export const commands: readonly Command[] = [
   recallRepublishCommand,
   revokeCommand,
   policyPublishCommand,
+  fleetHistoryCommand,
+  fleetRecycledCommand,
+  recycleConfirmCommand,
   recallStatusCommand,
   recallSignCommand,
   recallCosignCommand,

@@ -19,6 +19,7 @@ export const CONTENT_TYPES = {
   index: 'application/vnd.robot-id.index+cbor',
   attestation: 'application/vnd.robot-id.attestation+cbor',
   time: 'application/vnd.robot-id.time+cbor',
+  recycling: 'application/vnd.robot-id.recycling+cbor',
 } as const;
 
 export type ObjectKindName = keyof typeof CONTENT_TYPES;

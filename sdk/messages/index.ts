@@ -30,3 +30,4 @@ export { birthKind, birthSchema, signBirth, compareBirthSeq, type Birth, type Bi
 export { deathKind, deathSchema, signDeath, type Death } from './death.js';
 export { offlineKind, offlineSchema, signOffline, OFFLINE_REASONS, type Offline, type OfflineReason } from './offline.js';
 export { receiptKind, receiptSchema, signReceipt, verifyReceipt, type Receipt, type ReceiptCheck, type VerifiedReceipt } from './receipt.js';
+export { recyclingKind, recyclingSchema, signRecycling, verifyRecycling, RECYCLING_MAX_BYTES, type Recycling, type VerifiedRecycling } from './recycling.js';

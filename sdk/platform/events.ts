@@ -65,6 +65,14 @@ export interface IngestPresence {
   via: 'birth' | 'heartbeat' | 'death' | 'offline' | 'deadline';
 }
 
+/** A unit's `scrapped` event, durably stored: its code is for the platform's revocations. */
+export interface IngestScrapped {
+  code: string;
+  seq: number;
+  /** When the unit recorded it (seconds). */
+  time: number;
+}
+
 export interface IngestReceipt {
   code: string;
   event: number;
@@ -81,6 +89,7 @@ export interface IngestEvents {
   online: [IngestPresence];
   offline: [IngestPresence];
   receipt: [IngestReceipt];
+  scrapped: [IngestScrapped];
   /** Receipt signing or publishing failed (the unit resends; nothing is lost). */
   failure: [Error];
 }

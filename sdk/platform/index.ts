@@ -6,4 +6,6 @@ export { PresenceTracker, type UnitPresence } from './presence.js';
 export { StreamMark, type Linked, type LostRange } from './marks.js';
 export { MessageStore, scanStore, encodeFrame, type StoredRecord, type StoredStream } from './store.js';
 export { openIngestState, STORE_FILE, MARKS_FILE } from './ingest-state.js';
-export type { IngestEvents, IngestMessage, IngestRejection, IngestGap, IngestLost, IngestChainBreak, IngestPresence, IngestReceipt, WireKind } from './events.js';
+export type { IngestEvents, IngestMessage, IngestRejection, IngestGap, IngestLost, IngestChainBreak, IngestPresence, IngestReceipt, IngestScrapped, WireKind } from './events.js';
+export { unitHistory, type UnitHistory, type HistoryEntry, type HistoryOrder, type HistoryInput } from './history.js';
+export { appendRecyclingRecord, recyclingRecordsOf, RECYCLING_FILE } from './recycling-records.js';

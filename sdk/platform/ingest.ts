@@ -34,7 +34,7 @@ import { PresenceTracker } from './presence.js';
 import { countStored, declaredLost } from './lost.js';
 import { newUnitMarks, openIngestState, saveSnapshot, type UnitMarks } from './ingest-state.js';
 import type { MessageStore, StoredStream } from './store.js';
-import type { IngestEvents, WireKind } from './events.js';
+import type { IngestEvents, IngestScrapped, WireKind } from './events.js';
 
 export interface ReceiptSigner {
   signer: Signer;
@@ -86,13 +86,17 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
   private readonly backend: Ed25519Backend;
   private snapshotAt = 0;
   private closed = false;
+  /** Scrapped events accepted and not yet durable (reported by the next flush). */
+  private scrappedPending: IngestScrapped[] = [];
+  private revocations: Revocations | undefined;
 
   constructor(private readonly options: IngestOptions) {
     super();
     if (options.receipts && !options.dir) throw new RangeError('ingest: receipts need a state dir (they name only what is durably stored)');
     this.now = options.now ?? Date.now;
     this.backend = options.backend ?? nodeEd25519;
-    this.identities = new IdentityDirectory(options.trust, { revocations: options.revocations, backend: this.backend });
+    this.revocations = options.revocations;
+    this.identities = new IdentityDirectory(options.trust, { revocations: options.revocations?.withoutScrapped(), backend: this.backend });
     for (const e of options.registry ?? []) this.identities.add(e.code, e.identity);
     this.presence = new PresenceTracker(options.heartbeatGraceMs ?? 5000);
     if (options.dir) {
@@ -113,7 +117,17 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
    * (docs/protocol.md §"Revocation").
    */
   setRevocations(revocations: Revocations): void {
-    this.identities.setRevocations(revocations);
+    this.revocations = revocations;
+    this.identities.setRevocations(revocations.withoutScrapped());
+  }
+
+  /**
+   * A scrapped unit may not operate: its heartbeats, births and new entries are refused. Its
+   * entries already stored are still answered (duplicates), so the unit gets the receipt for
+   * its final `scrapped` event, after which it destroys its key.
+   */
+  private refuseScrapped(code: string): void {
+    if (this.revocations?.isCodeScrapped(code)) throw new MessageError('MSG_REVOKED', `${code} is scrapped: it may not be sold or operated`);
   }
 
   /** Highest contiguous seq stored per stream, and the event chain head. */
@@ -135,6 +149,7 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
     try {
       if (kind === 'identity') return this.onIdentity(t.code, payload);
       const identity = this.identities.get(t.code);
+      if (kind !== 'event' && kind !== 'ack') this.refuseScrapped(t.code);
       switch (kind) {
         case 'event':
           return this.onEntry(t.code, 'event', identity, payload);
@@ -180,6 +195,7 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
       this.emit('duplicate', { code, kind: stream, seq: value.seq });
       return;
     }
+    this.refuseScrapped(code);
     const hash = entryHash(bytes);
     const prevHash = 'prevHash' in value ? value.prevHash : new Uint8Array(32);
     this.store?.append({ code, stream, seq: value.seq, hash, prevHash, bytes });
@@ -197,6 +213,7 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
       value,
     });
     if (lost) this.emit('lost', { code, seq: value.seq, ...lost, stored: storedBefore });
+    if ('kind' in value && value.kind === 'scrapped') this.scrappedPending.push({ code, seq: value.seq, time: value.time });
     if (adv.gap) this.emit('gap', { code, stream, ...adv.gap });
     for (const b of adv.breaks) this.emit('chain', { code, seq: b.seq, source: 'event', expected: toHex(b.expected), got: toHex(b.got) });
   }
@@ -250,6 +267,8 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
    */
   async flush(): Promise<number> {
     const written = this.store?.flush() ?? 0;
+    // Durable now: the platform may revoke the scrapped units' codes.
+    for (const s of this.scrappedPending.splice(0)) this.emit('scrapped', s);
     if (this.store && this.options.dir && this.store.offset - this.snapshotAt >= (this.options.snapshotBytes ?? 64 << 20)) {
       saveSnapshot(this.options.dir, this.store.offset, this.marks);
       this.snapshotAt = this.store.offset;

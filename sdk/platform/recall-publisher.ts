@@ -113,7 +113,8 @@ export class RecallPublisher {
   /** What the platform publishes (its index state) and any list it was given, together. */
   private revocations(state: IndexState): Revocations {
     const own = state.revocationList();
-    return this.opts.revocations ? own.with({ keys: this.opts.revocations.keyRevocations(), codes: this.opts.revocations.codes }) : own;
+    const given = this.opts.revocations;
+    return given ? own.with({ keys: given.keyRevocations(), codes: given.codes, scrapped: given.scrapped }) : own;
   }
 
   /**

@@ -84,6 +84,15 @@ export class Revocations {
     return this.scrapped.has(code);
   }
 
+  /**
+   * This list without the scrapped codes: what the platform's ingest judges identities by, so a
+   * scrapped unit's resent final events are still answered with receipts (docs/protocol.md §"Scrapping").
+   */
+  withoutScrapped(): Revocations {
+    if (this.scrapped.size === 0) return this;
+    return new Revocations({ keys: this.keyRevocations(), codes: [...this.codes].filter((c) => !this.scrapped.has(c)) });
+  }
+
   /** This list with `more` added. */
   with(more: RevocationInput): Revocations {
     return new Revocations({

@@ -1,0 +1,119 @@
+/**
+ * The platform's view of one unit's whole life: `robot-id fleet history` (everything it
+ * verified, re-verified now), `robot-id fleet recycled` (a recycler's record closes the life)
+ * and `robot-id recycle confirm` (the recycler signs that record).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  ROLES,
+  STORE_FILE,
+  TrustStore,
+  appendRecyclingRecord,
+  loadAuthority,
+  parseCode,
+  readRegistry,
+  recyclingRecordsOf,
+  signRecycling,
+  unitHistory,
+  verifyRecycling,
+  writeFileAtomicSync,
+  RobotIdError,
+  type UnitHistory,
+} from '../../sdk/index.js';
+import { EXIT, UsageError, optionalString, printError, requirePositional, requireString, type Command, type Io, type Values } from '../command.js';
+import { passphraseOption, readPassphrase } from '../passphrase.js';
+import { historyHtml } from '../platform/history-html.js';
+
+function historyOf(values: Values, code: string): UnitHistory {
+  const state = requireString(values, 'state');
+  const trust = TrustStore.load(requireString(values, 'trust'));
+  const registry = readRegistry(requireString(values, 'registry'));
+  const identity = registry.entries.find((e) => e.code === code)?.identity;
+  return unitHistory({ code, storeFile: join(state, STORE_FILE), identity, trust, recycling: recyclingRecordsOf(state, code) });
+}
+
+function text(h: UnitHistory, io: Io): void {
+  io.out(`${h.code} ${h.modelName ?? ''} by ${h.enterprise ?? 'unknown enterprise'}: ${h.state}${h.recycled ? ', recycled' : ''}${h.registration ? `; registered in region ${h.registration.region}` : ''}`);
+  for (const e of h.entries) {
+    const at = e.time > 0 ? new Date(e.time * 1000).toISOString().replace('.000Z', 'Z') : '-';
+    const extra = [
+      e.technician && `technician=${e.technician}`,
+      e.order && `order=${e.order.transition} by ${e.order.issuer}${e.order.region ? ` region=${e.order.region}` : ''}${e.order.verified ? '' : ' (order DOES NOT VERIFY)'}`,
+      e.recall && `recall=${e.recall.recallId} ${e.recall.status}`,
+      e.facility && `facility=${e.facility}`,
+      e.note && `note=${JSON.stringify(e.note)}`,
+      e.problem && `problem=${e.problem}`,
+    ].filter(Boolean);
+    io.out(`${at} ${e.what}${e.seq !== undefined ? ` seq=${e.seq}` : ''} ${e.verified ? 'verified' : 'DOES NOT VERIFY'} signed by ${e.signedBy}${extra.length ? ' ' + extra.join(' ') : ''}`);
+  }
+}
+
+export const fleetHistoryCommand: Command = {
+  path: ['fleet', 'history'],
+  summary: "a unit's traced life as the platform verified it: manufacture, registration, maintenance, recalls, scrapping, recycling",
+  usage: 'fleet history <code> --state <ingest-dir> --trust <file> --registry <file> [--json | --html <file>]',
+  options: { state: { type: 'string' }, trust: { type: 'string' }, registry: { type: 'string' }, html: { type: 'string' }, json: { type: 'boolean' } },
+  async run(values, positionals, io) {
+    const code = parseCode(requirePositional(positionals, 0, '<code>')).code;
+    const h = historyOf(values, code);
+    const html = optionalString(values, 'html');
+    if (html) writeFileAtomicSync(html, historyHtml(h, new Date()));
+    if (values.json) io.out(JSON.stringify(h));
+    else if (html) io.out(`history of ${code}: ${h.entries.length} entries (${h.problems} that do not verify), written to ${html}`);
+    else text(h, io);
+    // A history with entries that do not verify is an answer, and a finding: status 1.
+    return h.problems === 0 && h.entries.length > 0 ? EXIT.OK : EXIT.REJECTED;
+  },
+};
+
+export const recycleConfirmCommand: Command = {
+  path: ['recycle', 'confirm'],
+  summary: 'a certified recycler signs that a scrapped unit was recycled (role recycling.confirm)',
+  usage: 'recycle confirm --code <code> --key <recycler-dir> --out <file> [--facility <text>] [--note <text>] [--json]',
+  options: { code: { type: 'string' }, key: { type: 'string' }, out: { type: 'string' }, facility: { type: 'string' }, note: { type: 'string' }, json: { type: 'boolean' }, ...passphraseOption },
+  async run(values, _p, io) {
+    const authority = loadAuthority(requireString(values, 'key'), { passphrase: readPassphrase(values) });
+    const cert = authority.verified?.certificate;
+    if (!authority.certificate || !cert?.roles.includes(ROLES.recyclingConfirm)) {
+      throw new UsageError(`--key: expected a recycler certified with the ${ROLES.recyclingConfirm} role (robot-id platform certify --role recycling)`);
+    }
+    const code = parseCode(requireString(values, 'code'), authority.verified!.root.codeScheme).code;
+    const out = requireString(values, 'out');
+    const bytes = await signRecycling(authority.signer, authority.certificate, {
+      code,
+      recycledAt: Math.floor(Date.now() / 1000),
+      facility: optionalString(values, 'facility'),
+      note: optionalString(values, 'note'),
+    });
+    writeFileSync(out, bytes, { mode: 0o644 });
+    io.out(values.json ? JSON.stringify({ out, code, recycler: cert.subject }) : `recycling of ${code} confirmed by ${cert.name}, written to ${out}`);
+    return EXIT.OK;
+  },
+};
+
+export const fleetRecycledCommand: Command = {
+  path: ['fleet', 'recycled'],
+  summary: "record a recycler's signed record for a scrapped unit: it closes the unit's traced life",
+  usage: 'fleet recycled <record-file> --state <ingest-dir> --trust <file> --registry <file> [--json]',
+  options: { state: { type: 'string' }, trust: { type: 'string' }, registry: { type: 'string' }, json: { type: 'boolean' } },
+  async run(values, positionals, io) {
+    const bytes = new Uint8Array(readFileSync(requirePositional(positionals, 0, '<record-file>')));
+    const trust = TrustStore.load(requireString(values, 'trust'));
+    try {
+      const v = verifyRecycling(bytes, trust);
+      const code = v.record.code;
+      const h = historyOf(values, code);
+      if (!h.scrapped) {
+        throw new RobotIdError('RECYCLING_NOT_SCRAPPED', `${code}: the platform holds no verified scrapped event for it (state ${h.state}); only a scrapped unit is recycled`);
+      }
+      appendRecyclingRecord(requireString(values, 'state'), code, bytes);
+      io.out(values.json ? JSON.stringify({ code, recycler: v.issuer.certificate.subject, recycledAt: v.record.recycledAt }) : `${code} recycled by ${v.issuer.certificate.name}: recorded`);
+      return EXIT.OK;
+    } catch (err) {
+      if (!(err instanceof RobotIdError)) throw err;
+      printError(io, values.json === true, err);
+      return EXIT.REJECTED;
+    }
+  },
+};
