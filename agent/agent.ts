@@ -19,6 +19,11 @@ export interface AgentStatus {
   agentVersion: string;
   firmwareVersion?: string;
   lifecycle: LifecycleState;
+  /**
+   * `held` with the region and pseudonymous operator of the registration in force, `none`, or
+   * `waived` when configuration lets the unit enter service unregistered.
+   */
+  registration: { state: 'held'; region: string; operator: string } | { state: 'none' | 'waived' };
   /** True when decommissioned/scrapped: the agent only delivers what is pending, then exits. */
   draining: boolean;
   bootCount: number;

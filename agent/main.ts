@@ -267,6 +267,9 @@ export async function startAgent(config: Readonly<AgentConfig>, options: StartOp
           agentVersion: VERSION,
           firmwareVersion: config.firmwareVersion,
           lifecycle: lifecycle.state,
+          registration: lifecycle.registration
+            ? { state: 'held', region: lifecycle.registration.region, operator: lifecycle.registration.operator }
+            : { state: config.registration === 'waived' ? 'waived' : 'none' },
           draining: isTerminal(lifecycle.state),
           bootCount,
           uptimeMs: Math.round(uptimeMs()),

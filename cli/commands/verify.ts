@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { RobotIdError, STATE_FILES, TrustStore, decodeQrPayload, formatCode, isQrPayload, summarizeIdentity, verifyIdentityRecord } from '../../sdk/index.js';
+import { RobotIdError, STATE_FILES, STORE_FILE, TrustStore, decodeQrPayload, formatCode, isQrPayload, summarizeIdentity, unitHistory, verifyIdentityRecord } from '../../sdk/index.js';
 import { EXIT, optionalString, requirePositional, requireString, type Command } from '../command.js';
 import { loadRevocations } from '../revocations.js';
 
@@ -18,23 +18,27 @@ function readRecord(path: string): Uint8Array {
 
 export const verifyCommand: Command = {
   path: ['verify'],
-  summary: 'verify an identity record (file or state directory) against a trust store and, with --revocations, the platform\'s revocations',
-  usage: 'verify <file|RID1:payload> --trust <trust-store> [--revocations <file>] [--json]',
-  options: { trust: { type: 'string' }, revocations: { type: 'string' }, json: { type: 'boolean' } },
+  summary: "verify an identity record (file or state directory) against a trust store and, with --revocations, the platform's revocations; with --platform-state, its lifecycle as the platform traced it",
+  usage: 'verify <file|RID1:payload> --trust <trust-store> [--revocations <file>] [--platform-state <ingest-dir>] [--json]',
+  options: { trust: { type: 'string' }, revocations: { type: 'string' }, 'platform-state': { type: 'string' }, json: { type: 'boolean' } },
   async run(values, positionals, io) {
     const path = requirePositional(positionals, 0, '<file>');
     const trust = TrustStore.load(requireString(values, 'trust'));
     // The platform's list (`robot-id revoke` keeps it in its index state): a revoked unit, device
     // key or enterprise key (by its reason and time) makes the record invalid (TRUST_REVOKED).
     const revocations = loadRevocations(optionalString(values, 'revocations'));
+    const platformState = optionalString(values, 'platform-state');
     try {
-      const v = verifyIdentityRecord(readRecord(path), trust, { revocations });
+      const record = readRecord(path);
+      const v = verifyIdentityRecord(record, trust, { revocations });
+      // What the platform traced of the unit: its lifecycle state and where it is registered.
+      const traced = platformState ? unitHistory({ code: v.code.code, storeFile: join(platformState, STORE_FILE), identity: record, trust }) : undefined;
+      const life = traced && { lifecycle: traced.state, ...(traced.registration ? { region: traced.registration.region } : {}) };
       if (values.json) {
-        io.out(
-          JSON.stringify({ valid: true, ...summarizeIdentity(v) }),
-        );
+        io.out(JSON.stringify({ valid: true, ...summarizeIdentity(v), ...life }));
       } else {
-        io.out(`valid: ${formatCode(v.code)} (${v.record.modelName}), issued by ${v.enterprise.certificate.name} [${v.enterprise.certificate.subject}]`);
+        const where = life ? `; ${life.lifecycle}${life.region ? `, registered in region ${life.region}` : ', not registered'}` : '';
+        io.out(`valid: ${formatCode(v.code)} (${v.record.modelName}), issued by ${v.enterprise.certificate.name} [${v.enterprise.certificate.subject}]${where}`);
       }
       return EXIT.OK;
     } catch (err) {

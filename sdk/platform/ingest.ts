@@ -28,6 +28,7 @@ import { birthKind } from '../messages/birth.js';
 import { deathKind } from '../messages/death.js';
 import { offlineKind } from '../messages/offline.js';
 import { signReceipt } from '../messages/receipt.js';
+import { verifyOrder } from '../messages/order.js';
 import { recallAckKind } from '../recall/ack.js';
 import { IdentityDirectory, type RegistryEntry } from './identities.js';
 import { PresenceTracker } from './presence.js';
@@ -213,7 +214,7 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
       value,
     });
     if (lost) this.emit('lost', { code, seq: value.seq, ...lost, stored: storedBefore });
-    if ('kind' in value && value.kind === 'scrapped') this.scrappedPending.push({ code, seq: value.seq, time: value.time });
+    if ('kind' in value && value.kind === 'scrapped' && this.scrapOrdered(identity, value.order, value.time)) this.scrappedPending.push({ code, seq: value.seq, time: value.time });
     if (adv.gap) this.emit('gap', { code, stream, ...adv.gap });
     for (const b of adv.breaks) this.emit('chain', { code, seq: b.seq, source: 'event', expected: toHex(b.expected), got: toHex(b.got) });
   }
@@ -253,6 +254,21 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
     const stale = this.presence.end(code, v) !== 'ok';
     this.emit('message', { code, kind, seq: v.session, boot: v.boot, verified: true, ...(stale ? { stale } : {}), value: v });
     if (!stale) this.emit('offline', { code, boot: v.boot, session: v.session, via: kind });
+  }
+
+  /**
+   * Whether a scrapped event carries a scrap order that verifies as the unit verified it (at
+   * the time it applied it). Only then does the platform revoke the code: a stolen device key
+   * alone cannot scrap a unit out of the market.
+   */
+  private scrapOrdered(identity: VerifiedIdentity, order: Uint8Array | undefined, at: number): boolean {
+    if (!order) return false;
+    try {
+      verifyOrder(order, this.options.trust, { code: identity.code.code, enterprise: identity.code.enterprise, transition: 'scrapped', now: at });
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Reports units whose heartbeat deadline passed. */

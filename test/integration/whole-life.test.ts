@@ -93,6 +93,12 @@ it('manufacture to recycling: every step enforced on the unit and verified on th
   ok(cli(['recall', 'publish', p('recall.cose'), '--broker', broker.url, '--key', pki.platform.dir, '--state', indexState]));
   await until(() => lines().some((l) => l.code === unit.code && l.kind === 'ack' && l.verified), 'the recall ack stored by the platform', 30_000);
 
+  // A technician's check of the label, with what the platform traced: in service, and where.
+  await until(() => a.outbox.depth() === 0, 'everything the unit logged confirmed', 30_000);
+  const label = encodeQrPayload(unit.identity.bytes);
+  const live = JSON.parse(ok(cli(['verify', label, '--trust', trust, '--platform-state', ingestDir, '--json'])));
+  expect(live).toMatchObject({ valid: true, lifecycle: 'in-service', region: '310115' });
+
   // Scrapped: the final event confirmed by the platform, then the key is gone.
   ok(cli(['order', 'sign', '--transition', 'scrapped', '--code', unit.code, '--key', pki.enterprise.dir, '--reason', 'end of life', '--out', p('scrap.cose')]));
   const stop = a.stopRequested;
@@ -110,7 +116,6 @@ it('manufacture to recycling: every step enforced on the unit and verified on th
     const s = JSON.parse(readFileSync(stateFile, 'utf8')) as { revocations: { scrapped?: string[] } };
     return s.revocations.scrapped?.includes(unit.code) ?? false;
   }, 'the code in the platform revocations as scrapped', 30_000);
-  const label = encodeQrPayload(unit.identity.bytes);
   const v = cli(['verify', label, '--trust', trust, '--revocations', stateFile, '--json']);
   expect(v.status).toBe(1);
   expect(JSON.parse(v.stdout)).toMatchObject({ valid: false, error: { code: 'TRUST_REVOKED' } });
