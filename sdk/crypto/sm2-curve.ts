@@ -1,0 +1,242 @@
+/**
+ * The SM2 recommended curve (GB/T 32918.5-2017 / GM/T 0003.5-2012) in BigInt arithmetic, for
+ * the verifier only: every value handled here is public (signature, key, message), so the
+ * variable-time arithmetic leaks nothing. Signing keeps its nonce out of this file and uses
+ * node:crypto's constant-time ladder instead (sm2.ts).
+ *
+ * Why BigInt and not node:crypto for the verifier: node offers no raw SM2 or ECDSA verify over a
+ * prehashed value, and its only variable-base product on this curve, ECDH computeSecret, costs
+ * about 1 ms here (it validates the peer with a second full multiplication), three times a whole
+ * verification below. Jacobian coordinates with a = -3, a precomputed comb for G and a width-5
+ * NAF for the public key keep a verification to about 256 doublings and 90 additions.
+ */
+
+export const SM2_P = 0xfffffffeffffffffffffffffffffffffffffffff00000000ffffffffffffffffn;
+export const SM2_A = 0xfffffffeffffffffffffffffffffffffffffffff00000000fffffffffffffffcn; // p - 3
+export const SM2_B = 0x28e9fa9e9d9f5e344d5a9e4bcf6509a7f39789f515ab8f92ddbcbd414d940e93n;
+export const SM2_N = 0xfffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54123n;
+export const SM2_GX = 0x32c4ae2c1f1981195f9904466a39c9948fe30bbff2660be1715a4589334c74c7n;
+export const SM2_GY = 0xbc3736a2f4f6779c59bdcee36b692153d0a9877cc62a474002df32e52139f0a0n;
+
+const P = SM2_P;
+
+/** Affine point; the point at infinity never appears in this form. */
+export interface Affine {
+  readonly x: bigint;
+  readonly y: bigint;
+}
+
+/** Jacobian (X, Y, Z) for x = X/Z^2, y = Y/Z^3; Z = 0 is the point at infinity. */
+interface Jacobian {
+  x: bigint;
+  y: bigint;
+  z: bigint;
+}
+
+const INFINITY: Jacobian = { x: 1n, y: 1n, z: 0n };
+
+export function modP(a: bigint): bigint {
+  const r = a % P;
+  return r < 0n ? r + P : r;
+}
+
+export function modN(a: bigint): bigint {
+  const r = a % SM2_N;
+  return r < 0n ? r + SM2_N : r;
+}
+
+/** Inverse modulo m (m prime, a not a multiple of m) by the extended Euclidean algorithm. */
+export function invMod(a: bigint, m: bigint): bigint {
+  let r0 = m;
+  let r1 = a % m;
+  if (r1 < 0n) r1 += m;
+  if (r1 === 0n) throw new RangeError('invMod: zero has no inverse');
+  let t0 = 0n;
+  let t1 = 1n;
+  while (r1 !== 0n) {
+    const q = r0 / r1;
+    [r0, r1] = [r1, r0 - q * r1];
+    [t0, t1] = [t1, t0 - q * t1];
+  }
+  return t0 < 0n ? t0 + m : t0;
+}
+
+/** Whether (x, y) with 0 <= x, y < p satisfies y^2 = x^3 + ax + b. */
+export function onCurve(x: bigint, y: bigint): boolean {
+  if (x < 0n || x >= P || y < 0n || y >= P) return false;
+  return modP(y * y - (x * x * x + SM2_A * x + SM2_B)) === 0n;
+}
+
+/** dbl-2001-b (a = -3): 3M + 5S. */
+function double(p: Jacobian): Jacobian {
+  if (p.z === 0n || p.y === 0n) return INFINITY;
+  const delta = (p.z * p.z) % P;
+  const gamma = (p.y * p.y) % P;
+  const beta = (p.x * gamma) % P;
+  const alpha = (3n * modP(p.x - delta) * (p.x + delta)) % P;
+  const x = modP(alpha * alpha - 8n * beta);
+  const z = modP((p.y + p.z) * (p.y + p.z) - gamma - delta);
+  const y = modP(alpha * (4n * beta - x) - 8n * ((gamma * gamma) % P));
+  return { x, y, z };
+}
+
+/** madd-2007-bl: Jacobian plus affine, with the doubling and inverse cases handled. */
+function addAffine(p: Jacobian, q: Affine): Jacobian {
+  if (p.z === 0n) return { x: q.x, y: q.y, z: 1n };
+  const z1z1 = (p.z * p.z) % P;
+  const u2 = (q.x * z1z1) % P;
+  const s2 = (((q.y * p.z) % P) * z1z1) % P;
+  const h = modP(u2 - p.x);
+  const r = modP(2n * (s2 - p.y));
+  if (h === 0n) return r === 0n ? double(p) : INFINITY;
+  const hh = (h * h) % P;
+  const i = 4n * hh;
+  const j = (h * i) % P;
+  const v = (p.x * i) % P;
+  const x = modP(r * r - j - 2n * v);
+  const y = modP(r * (v - x) - ((2n * p.y * j) % P));
+  const z = modP((p.z + h) * (p.z + h) - z1z1 - hh);
+  return { x, y, z };
+}
+
+/** Jacobian to affine for many points with one inversion (Montgomery's trick); none may be infinity. */
+function normalizeAll(points: Jacobian[]): Affine[] {
+  const prefix: bigint[] = new Array<bigint>(points.length);
+  let acc = 1n;
+  for (let i = 0; i < points.length; i++) {
+    prefix[i] = acc;
+    acc = (acc * points[i]!.z) % P;
+  }
+  let inv = invMod(acc, P);
+  const out: Affine[] = new Array<Affine>(points.length);
+  for (let i = points.length - 1; i >= 0; i--) {
+    const p = points[i]!;
+    const zi = (inv * prefix[i]!) % P;
+    inv = (inv * p.z) % P;
+    const zi2 = (zi * zi) % P;
+    out[i] = { x: (p.x * zi2) % P, y: (((p.y * zi2) % P) * zi) % P };
+  }
+  return out;
+}
+
+// ---- fixed base: a comb over G, built on first use (about 20 ms), never at import time ----
+
+const COMB_BITS = 6;
+const COMB_WINDOWS = Math.ceil(256 / COMB_BITS);
+const COMB_MASK = (1n << BigInt(COMB_BITS)) - 1n;
+/** table[i][j - 1] = j * 2^(COMB_BITS * i) * G for j in 1 .. 2^COMB_BITS - 1. */
+let combTable: Affine[][] | undefined;
+
+function buildComb(): Affine[][] {
+  const rows = (1 << COMB_BITS) - 1;
+  const all: Jacobian[] = [];
+  let base: Jacobian = { x: SM2_GX, y: SM2_GY, z: 1n };
+  for (let w = 0; w < COMB_WINDOWS; w++) {
+    let acc = base;
+    all.push(acc);
+    for (let j = 2; j <= rows; j++) {
+      acc = addJacobian(acc, base);
+      all.push(acc);
+    }
+    for (let k = 0; k < COMB_BITS; k++) base = double(base);
+  }
+  const affine = normalizeAll(all);
+  const table: Affine[][] = [];
+  for (let w = 0; w < COMB_WINDOWS; w++) table.push(affine.slice(w * rows, (w + 1) * rows));
+  return table;
+}
+
+/** add-2007-bl, only for building tables (both operands Jacobian). */
+function addJacobian(p: Jacobian, q: Jacobian): Jacobian {
+  if (p.z === 0n) return q;
+  if (q.z === 0n) return p;
+  const z1z1 = (p.z * p.z) % P;
+  const z2z2 = (q.z * q.z) % P;
+  const u1 = (p.x * z2z2) % P;
+  const u2 = (q.x * z1z1) % P;
+  const s1 = (((p.y * q.z) % P) * z2z2) % P;
+  const s2 = (((q.y * p.z) % P) * z1z1) % P;
+  const h = modP(u2 - u1);
+  const r = modP(2n * (s2 - s1));
+  if (h === 0n) return r === 0n ? double(p) : INFINITY;
+  const i = (4n * h * h) % P;
+  const j = (h * i) % P;
+  const v = (u1 * i) % P;
+  const x = modP(r * r - j - 2n * v);
+  const y = modP(r * (v - x) - ((2n * s1 * j) % P));
+  const z = (modP((p.z + q.z) * (p.z + q.z) - z1z1 - z2z2) * h) % P;
+  return { x, y, z };
+}
+
+// ---- variable base: width-5 NAF over the public key ----
+
+const NAF_WIDTH = 5;
+
+/** Signed digits of k, least significant first, each zero or odd with |d| < 2^(w-1). */
+function wnaf(k: bigint, w: number): Int8Array {
+  const out = new Int8Array(258);
+  const full = 1n << BigInt(w);
+  const half = 1n << BigInt(w - 1);
+  let i = 0;
+  while (k > 0n) {
+    if (k & 1n) {
+      let d = k & (full - 1n);
+      if (d >= half) d -= full;
+      out[i] = Number(d);
+      k -= d;
+    }
+    k >>= 1n;
+    i++;
+  }
+  return out;
+}
+
+/** Odd multiples 1q, 3q, ..., (2^(w-1) - 1)q of an affine point, in affine form. */
+function oddMultiples(q: Affine, w: number): Affine[] {
+  const count = 1 << (w - 2);
+  const first: Jacobian = { x: q.x, y: q.y, z: 1n };
+  const twice = double(first);
+  const jac: Jacobian[] = [first];
+  for (let i = 1; i < count; i++) jac.push(addJacobian(jac[i - 1]!, twice));
+  // q has prime order n > 2^(w-1), so none of these multiples is the point at infinity.
+  return normalizeAll(jac);
+}
+
+/**
+ * x-coordinate of u*G + v*Q as an integer in [0, p), or undefined when the sum is the point at
+ * infinity. Q must be on the curve (checked by the caller); u and v in [0, n).
+ */
+export function mulAddX(u: bigint, v: bigint, q: Affine): bigint | undefined {
+  const comb = (combTable ??= buildComb());
+  const odd = oddMultiples(q, NAF_WIDTH);
+  const digits = wnaf(v, NAF_WIDTH);
+  let acc: Jacobian = INFINITY;
+  for (let i = digits.length - 1; i >= 0; i--) {
+    acc = double(acc);
+    const d = digits[i]!;
+    if (d > 0) acc = addAffine(acc, odd[(d - 1) >> 1]!);
+    else if (d < 0) {
+      const m = odd[(-d - 1) >> 1]!;
+      acc = addAffine(acc, { x: m.x, y: P - m.y });
+    }
+  }
+  for (let w = 0; w < COMB_WINDOWS; w++) {
+    const digit = Number((u >> BigInt(w * COMB_BITS)) & COMB_MASK);
+    if (digit !== 0) acc = addAffine(acc, comb[w]![digit - 1]!);
+  }
+  if (acc.z === 0n) return undefined;
+  const zi = invMod(acc.z, P);
+  return (acc.x * ((zi * zi) % P)) % P;
+}
+
+/** Big-endian 32 bytes to an integer. */
+export function bytesToBig(bytes: Uint8Array): bigint {
+  let hex = '';
+  for (const b of bytes) hex += b.toString(16).padStart(2, '0');
+  return hex === '' ? 0n : BigInt('0x' + hex);
+}
+
+/** An integer in [0, 2^256) to big-endian 32 bytes. */
+export function bigToBytes32(v: bigint): Uint8Array {
+  return new Uint8Array(Buffer.from(v.toString(16).padStart(64, '0'), 'hex'));
+}
