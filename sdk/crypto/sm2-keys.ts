@@ -88,19 +88,19 @@ export function sm2PublicKeyToPem(publicKey: Uint8Array): string {
   return sm2PublicKeyObject(publicKey).export({ format: 'pem', type: 'spki' }) as string;
 }
 
-function isSm2(key: KeyObject): boolean {
-  return key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'SM2';
-}
+/*
+ * Keys are recognised by their DER re-exported by OpenSSL (which carries the SM2 curve OID), not
+ * by asymmetricKeyType: node reports 'ec' for keys it generated on the SM2 curve but undefined
+ * for the same keys read from PEM, which OpenSSL 3 types as "SM2".
+ */
 
 /** Raw key pair of an SM2 private KeyObject; KeyError when it is another kind of key. */
 export function sm2KeyPairFromObject(key: KeyObject): Sm2KeyPair {
-  if (key.type !== 'private' || !isSm2(key)) {
-    throw new KeyError('KEY_FORMAT', `expected an SM2 private key, got ${key.type} ${key.asymmetricKeyType ?? 'unknown'}`);
-  }
+  if (key.type !== 'private') throw new KeyError('KEY_FORMAT', `expected an SM2 private key, got a ${key.type} key`);
   const der = key.export({ format: 'der', type: 'pkcs8' });
   const body = der.subarray(PKCS8_PREFIX.length);
   if (!der.subarray(0, PKCS8_PREFIX.length).equals(PKCS8_PREFIX) || body.length !== 32 + PKCS8_PUBLIC_TAG.length + 65) {
-    throw new KeyError('KEY_FORMAT', 'SM2 private key: unexpected PKCS#8 layout');
+    throw new KeyError('KEY_FORMAT', `expected an SM2 private key (named curve 1.2.156.10197.1.301), got ${key.asymmetricKeyType ?? 'another'} key`);
   }
   return { privateKey: new Uint8Array(body.subarray(0, 32)), publicKey: new Uint8Array(body.subarray(32 + PKCS8_PUBLIC_TAG.length)) };
 }
@@ -126,10 +126,9 @@ export function sm2PublicKeyFromPem(pem: string): Uint8Array {
   } catch (err) {
     throw new KeyError('KEY_FORMAT', 'SM2 public key: not a readable PEM public key', { cause: err });
   }
-  if (!isSm2(key)) throw new KeyError('KEY_FORMAT', `expected an SM2 public key, got ${key.asymmetricKeyType ?? 'unknown'}`);
   const der = key.export({ format: 'der', type: 'spki' });
   if (der.length !== SPKI_PREFIX.length + 65 || !der.subarray(0, SPKI_PREFIX.length).equals(SPKI_PREFIX)) {
-    throw new KeyError('KEY_FORMAT', 'SM2 public key: unexpected SPKI layout');
+    throw new KeyError('KEY_FORMAT', `expected an SM2 public key (named curve 1.2.156.10197.1.301), got ${key.asymmetricKeyType ?? 'another'} key`);
   }
   const raw = new Uint8Array(der.subarray(SPKI_PREFIX.length));
   if (!validSm2PublicKey(raw)) throw new KeyError('KEY_FORMAT', 'SM2 public key: not a point on the curve');
