@@ -5,10 +5,13 @@
  * node:crypto's constant-time ladder instead (sm2.ts).
  *
  * Why BigInt and not node:crypto for the verifier: node offers no raw SM2 or ECDSA verify over a
- * prehashed value, and its only variable-base product on this curve, ECDH computeSecret, costs
- * about 1 ms here (it validates the peer with a second full multiplication), three times a whole
- * verification below. Jacobian coordinates with a = -3, a precomputed comb for G and a width-5
- * NAF for the public key keep a verification to about 256 doublings and 90 additions.
+ * prehashed value, and its only variable-base product on this curve, ECDH computeSecret, gives x
+ * alone and costs about 1 ms here (it validates the peer point with a further multiplication);
+ * with the 0.4 ms setPrivateKey it needs, the sound native route (x(t * (P + uG)), u = s/t) came
+ * to about 1.4 ms a verification, more than this file's 1.2 ms. Jacobian coordinates with a = -3,
+ * a precomputed comb for G and a width-5 NAF for the public key keep a verification to about 256
+ * doublings and 95 additions; a key verified again and again gets its own comb (no doublings at
+ * all, about 0.4-0.6 ms). Measured by scripts/bench/sm2.ts.
  */
 
 export const SM2_P = 0xfffffffeffffffffffffffffffffffffffffffff00000000ffffffffffffffffn;
@@ -119,31 +122,83 @@ function normalizeAll(points: Jacobian[]): Affine[] {
   return out;
 }
 
-// ---- fixed base: a comb over G, built on first use (about 20 ms), never at import time ----
+// ---- fixed base: combs over G (built on first use, about 20 ms) and over hot public keys ----
 
-const COMB_BITS = 6;
-const COMB_WINDOWS = Math.ceil(256 / COMB_BITS);
-const COMB_MASK = (1n << BigInt(COMB_BITS)) - 1n;
-/** table[i][j - 1] = j * 2^(COMB_BITS * i) * G for j in 1 .. 2^COMB_BITS - 1. */
-let combTable: Affine[][] | undefined;
+/** A comb: table[i][j - 1] = j * 2^(bits * i) * B for j in 1 .. 2^bits - 1. */
+interface Comb {
+  readonly bits: number;
+  readonly table: Affine[][];
+}
 
-function buildComb(): Affine[][] {
-  const rows = (1 << COMB_BITS) - 1;
+function buildComb(point: Affine, bits: number): Comb {
+  const windows = Math.ceil(256 / bits);
+  const rows = (1 << bits) - 1;
   const all: Jacobian[] = [];
-  let base: Jacobian = { x: SM2_GX, y: SM2_GY, z: 1n };
-  for (let w = 0; w < COMB_WINDOWS; w++) {
+  let base: Jacobian = { x: point.x, y: point.y, z: 1n };
+  for (let w = 0; w < windows; w++) {
     let acc = base;
     all.push(acc);
     for (let j = 2; j <= rows; j++) {
       acc = addJacobian(acc, base);
       all.push(acc);
     }
-    for (let k = 0; k < COMB_BITS; k++) base = double(base);
+    for (let k = 0; k < bits; k++) base = double(base);
   }
+  // Every entry is j * 2^(bits*i) * B with B of odd prime order n > j: no such multiple of B
+  // is the point at infinity, so one inversion normalises them all.
   const affine = normalizeAll(all);
   const table: Affine[][] = [];
-  for (let w = 0; w < COMB_WINDOWS; w++) table.push(affine.slice(w * rows, (w + 1) * rows));
-  return table;
+  for (let w = 0; w < windows; w++) table.push(affine.slice(w * rows, (w + 1) * rows));
+  return { bits, table };
+}
+
+/** acc + k * B using B's comb: one mixed addition per non-zero window of k, no doublings. */
+function addComb(acc: Jacobian, comb: Comb, k: bigint): Jacobian {
+  const mask = (1n << BigInt(comb.bits)) - 1n;
+  const step = BigInt(comb.bits);
+  for (let w = 0; w < comb.table.length; w++, k >>= step) {
+    const digit = Number(k & mask);
+    if (digit !== 0) acc = addAffine(acc, comb.table[w]![digit - 1]!);
+  }
+  return acc;
+}
+
+const G_COMB_BITS = 6;
+let gComb: Comb | undefined;
+
+/**
+ * Combs for public keys verified again and again (an agent's platform and recall-authority
+ * keys, a fleet's busiest units). A key earns one after KEY_COMB_AFTER verifications; at most
+ * KEY_COMB_MAX are kept (each about 200 KB), first come first kept and never evicted, so a fleet
+ * cycling through more keys than that can never make the verifier rebuild tables in a loop.
+ */
+const KEY_COMB_BITS = 5;
+const KEY_COMB_AFTER = 8;
+const KEY_COMB_MAX = 16;
+const SEEN_MAX = 4096;
+const keyCombs = new Map<string, Comb>();
+const seen = new Map<string, number>();
+
+function keyComb(q: Affine): Comb | undefined {
+  const id = q.x.toString(16) + ':' + q.y.toString(16);
+  const comb = keyCombs.get(id);
+  if (comb || keyCombs.size >= KEY_COMB_MAX) return comb;
+  const count = (seen.get(id) ?? 0) + 1;
+  if (count < KEY_COMB_AFTER) {
+    if (!seen.has(id) && seen.size >= SEEN_MAX) seen.delete(seen.keys().next().value as string);
+    seen.set(id, count);
+    return undefined;
+  }
+  seen.delete(id);
+  const built = buildComb(q, KEY_COMB_BITS);
+  keyCombs.set(id, built);
+  return built;
+}
+
+/** Forgets the key combs (tests compare the cold and hot paths). @internal */
+export function resetKeyCombs(): void {
+  keyCombs.clear();
+  seen.clear();
 }
 
 /** add-2007-bl, only for building tables (both operands Jacobian). */
@@ -202,12 +257,8 @@ function oddMultiples(q: Affine, w: number): Affine[] {
   return normalizeAll(jac);
 }
 
-/**
- * x-coordinate of u*G + v*Q as an integer in [0, p), or undefined when the sum is the point at
- * infinity. Q must be on the curve (checked by the caller); u and v in [0, n).
- */
-export function mulAddX(u: bigint, v: bigint, q: Affine): bigint | undefined {
-  const comb = (combTable ??= buildComb());
+/** v * Q by doubling and adding over v's width-5 NAF. */
+function wnafMul(q: Affine, v: bigint): Jacobian {
   const odd = oddMultiples(q, NAF_WIDTH);
   const digits = wnaf(v, NAF_WIDTH);
   let acc: Jacobian = INFINITY;
@@ -220,10 +271,18 @@ export function mulAddX(u: bigint, v: bigint, q: Affine): bigint | undefined {
       acc = addAffine(acc, { x: m.x, y: P - m.y });
     }
   }
-  for (let w = 0; w < COMB_WINDOWS; w++) {
-    const digit = Number((u >> BigInt(w * COMB_BITS)) & COMB_MASK);
-    if (digit !== 0) acc = addAffine(acc, comb[w]![digit - 1]!);
-  }
+  return acc;
+}
+
+/**
+ * x-coordinate of u*G + v*Q as an integer in [0, p), or undefined when the sum is the point at
+ * infinity. Q must be on the curve (checked by the caller); u and v in [0, n).
+ */
+export function mulAddX(u: bigint, v: bigint, q: Affine, options: { keyComb?: boolean } = {}): bigint | undefined {
+  const g = (gComb ??= buildComb({ x: SM2_GX, y: SM2_GY }, G_COMB_BITS));
+  const hot = options.keyComb === false ? undefined : keyComb(q);
+  let acc: Jacobian = hot ? addComb(INFINITY, hot, v) : wnafMul(q, v);
+  acc = addComb(acc, g, u);
   if (acc.z === 0n) return undefined;
   const zi = invMod(acc.z, P);
   return (acc.x * ((zi * zi) % P)) % P;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import smCrypto from 'sm-crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fromHex, kidHex, toHex } from '../../sdk/index.js';
-import { SM2_A, SM2_B, SM2_GX, SM2_GY, SM2_N, SM2_P, mulAddX } from '../../sdk/crypto/sm2-curve.js';
+import { SM2_A, SM2_B, SM2_GX, SM2_GY, SM2_N, SM2_P, mulAddX, resetKeyCombs } from '../../sdk/crypto/sm2-curve.js';
 import {
   generateSm2KeyPair,
   sm2KeyPairFromObject,
@@ -356,7 +356,26 @@ describe('against the textbook reference on random keys and signatures', () => {
     ];
     for (const [u, v] of cases) {
       const want = refAdd(refMul(u, ref.g), refMul(v, P));
+      expect(mulAddX(u, v, P, { keyComb: false })).toBe(want === null ? undefined : want.x);
+    }
+    // the same cases again on a key hot enough to have its own comb (earned after 8 uses)
+    resetKeyCombs();
+    for (let i = 0; i < 8; i++) mulAddX(1n, 1n, P);
+    for (const [u, v] of cases) {
+      const want = refAdd(refMul(u, ref.g), refMul(v, P));
       expect(mulAddX(u, v, P)).toBe(want === null ? undefined : want.x);
+    }
+  });
+
+  it('a hot key (its own comb) and a cold key verify alike, valid and mutated', () => {
+    resetKeyCombs();
+    const { privateKey, publicKey } = generateSm2KeyPair();
+    for (let i = 0; i < 24; i++) {
+      const msg = randomBytes(i);
+      const sig = sm2Sign(msg, privateKey);
+      expect(sm2Verify(sig, msg, publicKey)).toBe(true);
+      const bad = mutate(sig, i * 11);
+      expect(sm2Verify(bad, msg, publicKey)).toBe(refVerify(bad, msg, publicKey));
     }
   });
 
