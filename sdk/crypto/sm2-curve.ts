@@ -70,16 +70,20 @@ export function onCurve(x: bigint, y: bigint): boolean {
   return modP(y * y - (x * x * x + SM2_A * x + SM2_B)) === 0n;
 }
 
-/** dbl-2001-b (a = -3): 3M + 5S. */
+/**
+ * dbl-2001-b (a = -3): 3M + 5S. Differences are kept non-negative by adding multiples of p
+ * (every input is already reduced), so each result needs one % and no sign test.
+ */
 function double(p: Jacobian): Jacobian {
   if (p.z === 0n || p.y === 0n) return INFINITY;
   const delta = (p.z * p.z) % P;
   const gamma = (p.y * p.y) % P;
   const beta = (p.x * gamma) % P;
-  const alpha = (3n * modP(p.x - delta) * (p.x + delta)) % P;
-  const x = modP(alpha * alpha - 8n * beta);
-  const z = modP((p.y + p.z) * (p.y + p.z) - gamma - delta);
-  const y = modP(alpha * (4n * beta - x) - 8n * ((gamma * gamma) % P));
+  const alpha = (3n * (p.x - delta + P) * (p.x + delta)) % P;
+  const x = (alpha * alpha + 8n * (P - beta)) % P;
+  const yz = p.y + p.z;
+  const z = (yz * yz + 2n * P - gamma - delta) % P;
+  const y = (alpha * (4n * beta - x + P) + 8n * (P - ((gamma * gamma) % P))) % P;
   return { x, y, z };
 }
 
@@ -89,16 +93,17 @@ function addAffine(p: Jacobian, q: Affine): Jacobian {
   const z1z1 = (p.z * p.z) % P;
   const u2 = (q.x * z1z1) % P;
   const s2 = (((q.y * p.z) % P) * z1z1) % P;
-  const h = modP(u2 - p.x);
-  const r = modP(2n * (s2 - p.y));
+  const h = (u2 - p.x + P) % P;
+  const r = (2n * (s2 - p.y + P)) % P;
   if (h === 0n) return r === 0n ? double(p) : INFINITY;
   const hh = (h * h) % P;
   const i = 4n * hh;
   const j = (h * i) % P;
   const v = (p.x * i) % P;
-  const x = modP(r * r - j - 2n * v);
-  const y = modP(r * (v - x) - ((2n * p.y * j) % P));
-  const z = modP((p.z + h) * (p.z + h) - z1z1 - hh);
+  const x = (r * r + 3n * P - j - 2n * v) % P;
+  const y = (r * (v - x + P) + 2n * P - ((2n * p.y * j) % P)) % P;
+  const zh = p.z + h;
+  const z = (zh * zh + 2n * P - z1z1 - hh) % P;
   return { x, y, z };
 }
 
