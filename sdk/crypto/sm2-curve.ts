@@ -1,8 +1,8 @@
 /**
- * The SM2 recommended curve (GB/T 32918.5-2017 / GM/T 0003.5-2012) in BigInt arithmetic, for
- * the verifier only: every value handled here is public (signature, key, message), so the
- * variable-time arithmetic leaks nothing. Signing keeps its nonce out of this file and uses
- * node:crypto's constant-time ladder instead (sm2.ts).
+ * The SM2 recommended curve (GB/T 32918.5-2017 / GM/T 0003.5-2012) in BigInt arithmetic. The
+ * point arithmetic is for the verifier only: every value it handles is public (signature, key,
+ * message), so its variable timing leaks nothing. Signing computes k*G with node:crypto's
+ * constant-time ladder instead (sm2.ts) and uses only modN/invMod from here.
  *
  * Why BigInt and not node:crypto for the verifier: node offers no raw SM2 or ECDSA verify over a
  * prehashed value, and its only variable-base product on this curve, ECDH computeSecret, gives x

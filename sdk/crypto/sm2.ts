@@ -7,12 +7,16 @@
  * (`openssl pkeyutl` without `-pkeyopt distid:...`), not under the standard default
  * "1234567812345678". Here Z_A is computed by us and e = SM3(Z_A || M) fed to the equations.
  *
+ * Side channels: k*G, the product that would leak the nonce most directly, runs in OpenSSL's
+ * constant-time ladder; the few operations mod n on d and k (s = (1 + d)^-1 (k - r d)) are
+ * BigInt and not constant-time, the same trade noble-curves documents for JavaScript.
+ *
  * Signature: r || s, 32 bytes each, big-endian (the raw form COSE uses for ECDSA too). Keys: see
  * sm2-keys.ts. `sm2Verify` returns false for every cryptographic failure and throws only on
  * misuse (non-bytes arguments), as the Ed25519 backends do.
  */
-import { createECDH, createHash, randomBytes, type KeyObject } from 'node:crypto';
-import { KeyError, expectBytes } from '../errors.js';
+import { KeyObject, createECDH, createHash, randomBytes } from 'node:crypto';
+import { KeyError, describe, expectBytes } from '../errors.js';
 import { SM2_A, SM2_B, SM2_GX, SM2_GY, SM2_N, bigToBytes32, bytesToBig, invMod, modN, mulAddX } from './sm2-curve.js';
 import {
   SM2_PRIVATE_BYTES,
@@ -75,6 +79,9 @@ interface SigningKey {
 const keyCache = new WeakMap<object, SigningKey>();
 
 function signingKey(privateKey: Uint8Array | KeyObject): SigningKey {
+  if (!(privateKey instanceof Uint8Array) && !(privateKey instanceof KeyObject)) {
+    throw new TypeError(`privateKey: expected Uint8Array or KeyObject, got ${describe(privateKey)}`);
+  }
   let key = keyCache.get(privateKey);
   if (key && privateKey instanceof Uint8Array && bigToBytes32(key.d).some((b, i) => b !== privateKey[i])) key = undefined;
   if (key) return key;

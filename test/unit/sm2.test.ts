@@ -336,6 +336,7 @@ describe('hostile inputs: false, never a throw', () => {
     expect(() => v(sig, 'msg', publicKey)).toThrow(TypeError);
     expect(() => v(sig, msg, [4])).toThrow(TypeError);
     expect(() => sm2Sign(msg, new Uint8Array(31))).toThrow(RangeError);
+    expect(() => (sm2Sign as unknown as (...a: unknown[]) => Uint8Array)(msg, 'key')).toThrow(TypeError);
     expect(() => sm2Sign(msg, new Uint8Array(32))).toThrow(/KEY|1 <= d/);
     expect(() => sm2Sign(msg, fromHex(hex32(ref.n - 1n)))).toThrow(/1 <= d/);
   });
