@@ -84,3 +84,24 @@ export function loadNote(): string {
   const [one] = loadavg();
   return `load ${one!.toFixed(2)} on ${cpus().length} cores`;
 }
+
+export interface Spread {
+  name: string;
+  median: number;
+  min: number;
+  max: number;
+}
+
+/**
+ * Like compareInterleaved, but keeps every round and reports the median ops/s with the min and
+ * max, so a reader sees how much the shared machine moved the figure while it was taken.
+ */
+export function spreadInterleaved(fns: { name: string; fn: () => void }[], rounds = 9, roundSeconds = 0.3): Spread[] {
+  const all = new Map<string, number[]>(fns.map((f) => [f.name, []]));
+  for (const f of fns) measure(f.name, f.fn, 0.05);
+  for (let r = 0; r < rounds; r++) for (const f of fns) all.get(f.name)!.push(measure(f.name, f.fn, roundSeconds).opsPerSec);
+  return fns.map((f) => {
+    const xs = [...all.get(f.name)!].sort((a, b) => a - b);
+    return { name: f.name, median: xs[Math.floor(xs.length / 2)]!, min: xs[0]!, max: xs[xs.length - 1]! };
+  });
+}
