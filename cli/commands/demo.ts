@@ -32,7 +32,7 @@ export const demoCommand: Command = {
     const started = Date.now();
     const dir = mkdtempSync(join(tmpdir(), 'robot-id-demo-'));
     const ctx: DemoContext = { dir, io, externalBrokerUrl: externalBroker(), cleanups: [], handles: {} };
-    io.out(`robot-id demo: one humanoid robot's identity, from the factory to a recall (working in ${dir})`);
+    io.out(`robot-id demo: one humanoid robot's identity, from the factory to recycling (working in ${dir})`);
     io.out('');
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_r, reject) => {

@@ -18,7 +18,8 @@ describe('robot-id demo (npm start)', () => {
     for (const line of [
       'in-process MQTT 3.1.1 broker (aedes)',
       'The identity agent starts on the robot',
-      'recorded part-replaced as event #1',
+      'REGISTRATION_REQUIRED',
+      'recorded part-replaced as event #3',
       'chain: verified',
       'verified and stored; signed receipt sent',
       'attested: 86-1234-000042-',
@@ -27,12 +28,17 @@ describe('robot-id demo (npm start)', () => {
       'state file, which the motion controller watches, now says strongestAction "stop"',
       ': applied',
       'robot: rejected (RECALL_BAD_SIGNATURE)',
+      'RESALE_FORBIDDEN',
+      'device key destroyed; the agent stops with 13',
+      'scrapped: it may not be sold or operated',
+      'recycled by Demo Recycling Co.',
+      ': scrapped, recycled; registered in region 310115',
       'Temporary directory removed, broker closed.',
     ]) {
       expect(out).toContain(line);
     }
     expect(out).not.toContain('FAILED');
     expect(out).not.toContain('not available in this build');
-    expect(out).toMatch(/The end: 9 steps in [\d.]+ s\./);
+    expect(out).toMatch(/The end: 12 steps in [\d.]+ s\./);
   }, 120_000);
 });

@@ -8,6 +8,7 @@ import { agentStep } from './agent.js';
 import { ingestStep } from './ingest.js';
 import { attestStep, maintenanceStep } from './technician.js';
 import { forgedRecallStep, recallStep } from './recall.js';
+import { endOfLifeStep, registrationStep, resaleStep } from './life.js';
 
 export const demoSteps: readonly Step<DemoContext>[] = [
   authoritiesStep,
@@ -15,8 +16,11 @@ export const demoSteps: readonly Step<DemoContext>[] = [
   brokerStep,
   agentStep,
   ingestStep,
+  registrationStep,
   maintenanceStep,
   attestStep,
   recallStep,
   forgedRecallStep,
+  resaleStep,
+  endOfLifeStep,
 ];
