@@ -1,5 +1,9 @@
-/** The `robot-id` entry point: real process I/O around runCli. */
-import { runCli } from './run.js';
+/**
+ * The `robot-id` entry point: real process I/O around runCli. `robot-id agent` (the service a
+ * robot starts on every boot) loads only the agent's command: the other commands and their
+ * dependencies are never initialised for it, which keeps the start to the birth message short
+ * (docs/performance.md).
+ */
 import type { Io } from './command.js';
 
 const io: Io = {
@@ -23,7 +27,12 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-runCli(process.argv.slice(2), io).then(
+const argv = process.argv.slice(2);
+const run: Promise<number> =
+  argv[0] === 'agent'
+    ? Promise.all([import('./commands/agent.js'), import('./run-command.js')]).then(([{ agentCommand }, { runCommand }]) => runCommand(agentCommand, argv.slice(1), io))
+    : import('./run.js').then(({ runCli }) => runCli(argv, io));
+run.then(
   (status) => {
     process.exitCode = status;
   },

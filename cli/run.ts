@@ -3,7 +3,8 @@
  * the CLI in-process with their own Io.
  */
 import { commands } from './commands/index.js';
-import { EXIT, UsageError, parseCommandArgs, printError, type Command, type Io } from './command.js';
+import { EXIT, type Command, type Io } from './command.js';
+import { runCommand } from './run-command.js';
 import { VERSION } from '../sdk/index.js';
 
 function findCommand(argv: string[]): { cmd: Command; rest: string[] } | undefined {
@@ -48,29 +49,5 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     io.err(`unknown command: ${argv.slice(0, 2).join(' ')}\n\n${helpText()}`);
     return EXIT.USAGE;
   }
-  const json = found.rest.includes('--json');
-  try {
-    if (found.rest.includes('--help')) {
-      io.out(`usage: robot-id ${found.cmd.usage}\n${found.cmd.summary}`);
-      return EXIT.OK;
-    }
-    const { values, positionals } = parseCommandArgs(found.cmd, found.rest);
-    return await found.cmd.run(values, positionals, io);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      if (json) io.out(JSON.stringify({ error: { code: 'USAGE', message: err.message } }));
-      else io.err(err.message);
-      return EXIT.USAGE;
-    }
-    // A file named on the command line that is not there: a bad argument, said plainly.
-    const errno = err as NodeJS.ErrnoException;
-    if (errno?.code === 'ENOENT' && typeof errno.path === 'string') {
-      const message = `no such file: ${errno.path}`;
-      if (json) io.out(JSON.stringify({ error: { code: 'NO_SUCH_FILE', message } }));
-      else io.err(`error NO_SUCH_FILE: ${message}`);
-      return EXIT.USAGE;
-    }
-    printError(io, json, err);
-    return EXIT.FAILURE;
-  }
+  return runCommand(found.cmd, found.rest, io);
 }

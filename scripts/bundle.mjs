@@ -29,6 +29,8 @@ const result = await build({
   format: 'cjs',
   target: 'node20',
   sourcemap: false,
+  minifyWhitespace: true,
+  minifySyntax: true,
   legalComments: 'none',
   banner: { js: '#!/usr/bin/env node' },
   logLevel: 'warning',

@@ -70,6 +70,11 @@ export function mqttOptions(options: LinkOptions, code: string, will: Will | und
     // Without it a PINGREQ goes out every keepalive period even while publishing: two bytes.
     // Dead-link detection is unchanged: it still waits for the PINGRESP.
     reschedulePings: false,
+    // MQTT.js by default fills a table of 65,536 two-byte Buffers before its first packet, to
+    // encode packet ids and lengths from it: about 6 ms of the start and a young-generation
+    // collection before the birth message. Encoding each number when it is written costs a
+    // 2-byte allocation per packet instead (docs/performance.md §"Start to birth").
+    writeCache: false,
     ...(version === 5 ? { properties: { sessionExpiryInterval: SESSION_EXPIRY_S } } : {}),
     will: will ? { topic: will.topic, payload: Buffer.from(will.payload.buffer, will.payload.byteOffset, will.payload.byteLength), qos: 1, retain: false } : undefined,
   };

@@ -1,0 +1,211 @@
+/**
+ * Events through the agent's local API, as a controller on the robot submits them: the agent
+ * runs as its own process (the node bundle, default settings, state on this disk), the real
+ * ingest runs as its own process (`robot-id fleet watch --state --receipt-key`: it stores and
+ * confirms, so the agent's outbox drains as on a robot), and this process opens N keep-alive
+ * HTTP connections to the agent's Unix socket and POSTs events, each waiting for its answer
+ * (201 once durable). An event counts when a subscriber on the broker receives it.
+ * Baseline, measured in the same run, interleaved round by round: raw MQTT.js QoS 1 with the
+ * same number in flight, same-sized payloads, to the same mosquitto, counted the same way.
+ * The agent's CPU per event comes from /proc/<pid>/stat (user + system, all threads).
+ * With --batch K, a third path: the same submitters POST /v1/events/batch with K events each.
+ *
+ * Run: npx tsx scripts/bench/api-events.ts [events=10000] [--rounds 5] [--submitters 128] [--batch 16]
+ * Needs the node bundle (npm run build:bundle) and mosquitto.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent as HttpAgent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, type MqttClient } from 'mqtt';
+import { provisionUnit, unitTopic } from '../../sdk/index.js';
+import { BUNDLE, stopChild } from './agent-proc.js';
+import { fmt, loadNote, machine, table, verdict } from './harness.js';
+import { startMosquitto } from './mosquitto.js';
+import { makePki, unitCode } from './pki.js';
+
+const arg = (name: string, dflt: number): number => {
+  const at = process.argv.indexOf(`--${name}`);
+  return at > 0 ? Number(process.argv[at + 1]) : dflt;
+};
+const N = Number(process.argv[2] && !process.argv[2].startsWith('--') ? process.argv[2] : 10_000);
+const ROUNDS = arg('rounds', 5);
+const SUBMITTERS = arg('submitters', 128);
+const BATCH = arg('batch', 0);
+const NOTE = 'x'.repeat(40);
+const CLK_TCK = 100;
+
+function client(url: string, clientId: string): Promise<MqttClient> {
+  return new Promise((resolve, reject) => {
+    const c = connect(url, { clientId, clean: true });
+    c.once('connect', () => resolve(c));
+    c.once('error', reject);
+  });
+}
+
+/** Resolves when `n` messages have arrived on `topic` after `arm()`. */
+async function counter(url: string, topic: string): Promise<{ arm(n: number): Promise<void>; close(): Promise<void> }> {
+  const c = await client(url, `bench-count-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  await c.subscribeAsync(topic, { qos: 0 });
+  let want = 0;
+  let got = 0;
+  let done: (() => void) | undefined;
+  c.on('message', () => {
+    if (++got >= want && done) {
+      const d = done;
+      done = undefined;
+      d();
+    }
+  });
+  return {
+    arm: (n) =>
+      new Promise<void>((resolve) => {
+        got = 0;
+        want = n;
+        done = resolve;
+      }),
+    close: () => c.endAsync(),
+  };
+}
+
+function cpuTicks(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]); // utime, stime
+}
+
+function post(agent: HttpAgent, socketPath: string, path: string, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function viaApi(socketPath: string, n: number, batch: number): Promise<void> {
+  const agent = new HttpAgent({ keepAlive: true, maxSockets: SUBMITTERS });
+  const one = JSON.stringify({ kind: 'maintenance', note: NOTE });
+  const many = JSON.stringify({ events: Array.from({ length: Math.max(batch, 1) }, () => ({ kind: 'maintenance', note: NOTE })) });
+  let left = batch > 0 ? Math.ceil(n / batch) : n;
+  const loop = async (): Promise<void> => {
+    while (left-- > 0) {
+      const status = batch > 0 ? await post(agent, socketPath, '/v1/events/batch', many) : await post(agent, socketPath, '/v1/events', one);
+      if (status !== 201) throw new Error(`POST answered ${status}`);
+    }
+  };
+  await Promise.all(Array.from({ length: SUBMITTERS }, loop));
+  agent.destroy();
+}
+
+async function raw(pub: MqttClient, topic: string, n: number, bytes: number): Promise<void> {
+  const payload = Buffer.alloc(bytes, 7);
+  let left = n;
+  const loop = async (): Promise<void> => {
+    while (left-- > 0) await pub.publishAsync(topic, payload, { qos: 1 });
+  };
+  await Promise.all(Array.from({ length: SUBMITTERS }, loop));
+}
+
+function waitForFile(path: string, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  return new Promise((resolve, reject) => {
+    const t = setInterval(() => {
+      if (existsSync(path)) {
+        clearInterval(t);
+        resolve();
+      } else if (Date.now() > end) {
+        clearInterval(t);
+        reject(new Error(`waited ${ms} ms for ${path}`));
+      }
+    }, 20);
+  });
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function main(): Promise<void> {
+  if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} missing: npm run build:bundle`);
+  const dir = mkdtempSync(join(tmpdir(), 'rid-bench-api-'));
+  const broker = await startMosquitto();
+  const children: ChildProcess[] = [];
+  try {
+    const pki = await makePki(join(dir, 'pki'));
+    const code = unitCode(1);
+    const stateDir = join(dir, 'unit');
+    writeFileSync(join(dir, 'hw'), 'bench-hw-1\n');
+    await provisionUnit({ enterprise: pki.enterprise, code, modelName: 'Bench H1', hardwareId: 'bench-hw-1', stateDir, registryFile: join(dir, 'registry.jsonl') });
+    const configFile = join(dir, 'agent.json');
+    // Default settings but for where things are and the log level.
+    writeFileSync(configFile, JSON.stringify({ stateDir, hardwareIdSource: { file: join(dir, 'hw') }, brokerUrl: broker.url, logLevel: 'warn' }));
+    const ingest = spawn(process.execPath, [BUNDLE, 'fleet', 'watch', '--broker', broker.url, '--trust', join(pki.root.dir, 'trust.json'), '--registry', join(dir, 'registry.jsonl'), '--state', join(dir, 'ingest'), '--receipt-key', pki.platform.dir, '--json'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    children.push(ingest);
+    const agentProc = spawn(process.execPath, [BUNDLE, 'agent', '--config', configFile], { stdio: ['ignore', 'ignore', 'inherit'] });
+    children.push(agentProc);
+    const socketPath = join(stateDir, 'agent.sock');
+    await waitForFile(socketPath, 15_000);
+    const topic = unitTopic(code, 'evt');
+    const count = await counter(broker.url, topic);
+    const pub = await client(broker.url, `bench-raw-${process.pid}`);
+    const rawTopic = `bench/raw/${process.pid}`;
+    const rawCount = await counter(broker.url, rawTopic);
+    // The size of an event as the agent publishes it: measured from one real event.
+    const probe = await client(broker.url, `bench-probe-${process.pid}`);
+    await probe.subscribeAsync(topic, { qos: 0 });
+    const sized = new Promise<number>((resolve) => probe.once('message', (_t, p) => resolve(p.length)));
+    await viaApi(socketPath, 1, 0);
+    const eventBytes = await sized;
+    await probe.endAsync();
+
+    const paths: { name: string; run(n: number): Promise<void>; pid?: number }[] = [
+      { name: 'raw MQTT.js QoS 1', run: async (n) => void (await Promise.all([rawCount.arm(n), raw(pub, rawTopic, n, eventBytes)])) },
+      { name: `local API, ${SUBMITTERS} submitters`, run: async (n) => void (await Promise.all([count.arm(n), viaApi(socketPath, n, 0)])), pid: agentProc.pid },
+      ...(BATCH > 0
+        ? [{ name: `local API batch of ${BATCH}, ${SUBMITTERS} submitters`, run: async (n: number) => void (await Promise.all([count.arm(Math.ceil(n / BATCH) * BATCH), viaApi(socketPath, n, BATCH)])), pid: agentProc.pid }]
+        : []),
+    ];
+    // Warm-up: each path runs once (compiles both sides' hot paths), then interleaved rounds.
+    for (const p of paths) await p.run(Math.min(N, 20_000));
+    const rates = new Map<string, number[]>();
+    const cpu = new Map<string, number[]>();
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const p of paths) {
+        const t0 = process.hrtime.bigint();
+        const c0 = p.pid ? cpuTicks(p.pid) : 0;
+        await p.run(N);
+        const s = Number(process.hrtime.bigint() - t0) / 1e9;
+        const c1 = p.pid ? cpuTicks(p.pid) : 0;
+        rates.set(p.name, [...(rates.get(p.name) ?? []), N / s]);
+        if (p.pid) cpu.set(p.name, [...(cpu.get(p.name) ?? []), ((c1 - c0) / CLK_TCK / N) * 1e6]);
+      }
+    }
+    const base = median(rates.get(paths[0]!.name)!);
+    const rows = paths.map((p) => {
+      const xs = rates.get(p.name)!;
+      const us = cpu.get(p.name);
+      return {
+        name: p.name,
+        value: `${fmt(median(xs))}/s (${fmt(Math.min(...xs))}-${fmt(Math.max(...xs))})${us ? `; agent CPU ${fmt(median(us))} µs/event (${fmt(Math.min(...us))}-${fmt(Math.max(...us))})` : ''}`,
+        ratio: `${(median(xs) / base).toFixed(2)}x raw (${(Math.min(...xs) / base).toFixed(2)}-${(Math.max(...xs) / base).toFixed(2)})`,
+      };
+    });
+    table(`Events through the agent's local API from another process, ${N} per round, ${ROUNDS} interleaved rounds, ${eventBytes}-byte events; ${machine()}; ${loadNote()}`, rows);
+    for (const p of paths.slice(1)) {
+      const ratio = median(rates.get(p.name)!) / base;
+      const us = median(cpu.get(p.name)!);
+      console.log(`${p.name}: ${verdict(ratio >= 0.3, '>= 0.3x raw')}; ${verdict(us <= 150, '<= 150 µs agent CPU per event')}`);
+    }
+    await count.close();
+    await rawCount.close();
+    await pub.endAsync();
+  } finally {
+    for (const c of children.reverse()) await stopChild(c);
+    await broker.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
