@@ -47,6 +47,36 @@ function watch(conn: IngestConnection, emit: (l: Line) => void): void {
   i.on('offline', (p) => emit({ code: p.code, kind: 'offline', verified: true, via: p.via, ...(p.boot !== undefined ? { boot: p.boot } : {}) }));
 }
 
+/**
+ * Lines written together once per turn of the event loop (or every 64 KiB): one write per
+ * batch of messages instead of one per message, which was a tenth of the ingest's CPU.
+ */
+function batchedLines(io: Io): { line(l: string): void; flush(): void } {
+  let held: string[] = [];
+  let bytes = 0;
+  let scheduled = false;
+  const flush = (): void => {
+    scheduled = false;
+    if (held.length === 0) return;
+    const text = held.join('\n');
+    held = [];
+    bytes = 0;
+    io.out(text);
+  };
+  return {
+    line(l) {
+      held.push(l);
+      bytes += l.length;
+      if (bytes >= 64 << 10) flush();
+      else if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    },
+    flush,
+  };
+}
+
 /** Calls `apply` with the list each time `file` changes (polled every second); a bad read keeps the last good list. */
 function watchRevocations(file: string, apply: (r: Revocations) => void, io: Io): () => void {
   const listener = (): void => {
@@ -124,12 +154,13 @@ export const fleetWatchCommand: Command = {
         void p.finally(() => revoking.delete(p));
       });
     }
+    const out = batchedLines(io);
     let printed = 0;
     let finish!: (status: number) => void;
     const done = new Promise<number>((resolve) => (finish = resolve));
     watch(conn, (l) => {
       if (printed >= limit) return;
-      io.out(json ? JSON.stringify(l) : text(l));
+      out.line(json ? JSON.stringify(l) : text(l));
       if (++printed >= limit) finish(EXIT.OK);
     });
     const timer = setTimeout(() => finish(EXIT.UNREACHABLE), 10_000);
@@ -144,6 +175,7 @@ export const fleetWatchCommand: Command = {
     // index state): read the file again whenever it changes.
     const stopWatching = revocationsFile ? watchRevocations(revocationsFile, (r) => conn.ingest.setRevocations(r), io) : () => undefined;
     const status = await done;
+    out.flush();
     stopWatching();
     clearTimeout(timer);
     process.off('SIGINT', onSignal);
@@ -157,6 +189,7 @@ export const fleetWatchCommand: Command = {
     }
     await conn.close();
     await Promise.all(revoking);
+    out.flush();
     return status;
   },
 };

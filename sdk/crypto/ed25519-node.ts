@@ -1,12 +1,16 @@
-/** Ed25519 over node:crypto. Keys are imported from raw bytes with fixed DER prefixes. */
+/**
+ * Ed25519 over node:crypto. Private keys are imported from raw bytes with a fixed DER prefix;
+ * public keys as JWK (RFC 8037 OKP), which OpenSSL 3 builds straight from the raw bytes: the
+ * DER/SPKI path goes through its generic decoder, about 10 times slower (108 against 11 µs
+ * here), which a fleet ingest paid for every unit it first saw.
+ */
 import { createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import { expectBytes } from '../errors.js';
 import { weakEd25519Key } from './ed25519-key-check.js';
 import { ED25519_PUBLIC_BYTES, ED25519_SEED_BYTES, type Ed25519Backend } from './backend.js';
 
-// RFC 8410: PKCS#8 PrivateKeyInfo and SPKI prefixes for id-Ed25519 (1.3.101.112).
+// RFC 8410: the PKCS#8 PrivateKeyInfo prefix for id-Ed25519 (1.3.101.112).
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
-const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
 /** Bounded cache of imported public keys: importing costs about as much as a verify. */
 const PUBLIC_CACHE_MAX = 4096;
@@ -54,7 +58,7 @@ function importPublic(publicKey: Uint8Array): KeyObject {
   const id = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('base64');
   let key = publicCache.get(id);
   if (!key) {
-    key = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
+    key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('base64url') }, format: 'jwk' });
     if (publicCache.size >= PUBLIC_CACHE_MAX) publicCache.delete(publicCache.keys().next().value as string);
     publicCache.set(id, key);
   }

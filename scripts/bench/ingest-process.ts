@@ -1,0 +1,133 @@
+/**
+ * The fleet ingest as an operator runs it: `robot-id fleet watch --state <dir> --receipt-key
+ * <platform> --registry <file> --json` as its own process (the node bundle), fed by mosquitto
+ * with heartbeats this process publishes (QoS 0, as units send them), storing and receipting as in
+ * production. A message counts when the ingest prints its verified line. Two phases per round,
+ * each on units the ingest has never seen: the first heartbeat of each unit (its identity
+ * record verified then: "first seen"), then two more per unit ("steady"). Baseline, measured
+ * in the same run between the phases: raw node:crypto verification of the same messages in
+ * this process, keys imported beforehand (the floor for checking one signature). Memory: the
+ * ingest's resident size before the first unit and after the last, per unit.
+ * Run: npx tsx scripts/bench/ingest-process.ts [units-per-round=2500] [--rounds 4] [--profile <dir>]
+ */
+import { spawn } from 'node:child_process';
+import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { connect, type MqttClient } from 'mqtt';
+import { decodeSign1, sigStructure1 } from '../../sdk/index.js';
+import { BUNDLE, rssOf, stopChild } from './agent-proc.js';
+import { fmt, loadNote, machine, table, verdict } from './harness.js';
+import { prepare } from './ingest.js';
+import { startMosquitto } from './mosquitto.js';
+
+const PER_ROUND = Number(process.argv[2] && !process.argv[2].startsWith('--') ? process.argv[2] : 2500);
+const ROUNDS = (() => {
+  const at = process.argv.indexOf('--rounds');
+  return at > 0 ? Number(process.argv[at + 1]) : 4;
+})();
+/** `--profile <dir>`: the ingest runs under --cpu-prof, its profile written there on exit. */
+const PROFILE = (() => {
+  const at = process.argv.indexOf('--profile');
+  return at > 0 ? process.argv[at + 1] : undefined;
+})();
+const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function publishAll(pub: MqttClient, msgs: { topic: string; bytes: Uint8Array }[]): Promise<void> {
+  let next = 0;
+  const loop = async (): Promise<void> => {
+    while (next < msgs.length) {
+      const m = msgs[next++]!;
+      // QoS 0, as units send heartbeats (never queued: only the latest matters).
+      await pub.publishAsync(m.topic, Buffer.from(m.bytes), { qos: 0 });
+    }
+  };
+  await Promise.all(Array.from({ length: 256 }, loop));
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} missing: npm run build:bundle`);
+  const total = PER_ROUND * ROUNDS;
+  const input = await prepare(total, 3);
+  const broker = await startMosquitto();
+  try {
+    const registry = join(input.dir, 'registry.jsonl');
+    writeFileSync(registry, input.units.map((u) => JSON.stringify({ code: u.code, identity: Buffer.from(u.identity.bytes).toString('base64') })).join('\n') + '\n');
+    const ingest = spawn(
+      process.execPath,
+      [...(PROFILE ? ['--cpu-prof', '--cpu-prof-dir', PROFILE] : []), BUNDLE, 'fleet', 'watch', '--broker', broker.url, '--trust', join(input.dir, 'root', 'trust.json'), '--registry', registry, '--state', join(input.dir, 'ingest'), '--receipt-key', join(input.dir, 'platform'), '--json', '--client-id', 'bench-ingest'],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let verified = 0;
+    let rejected = 0;
+    createInterface({ input: ingest.stdout! }).on('line', (l) => {
+      if (l.includes('"verified":true') && l.includes('"kind":"heartbeat"')) verified++;
+      else if (l.includes('"verified":false')) rejected++;
+    });
+    const pub = connect(broker.url, { clientId: 'bench-ingest-pub' });
+    await new Promise((r) => pub.once('connect', r));
+    await sleep(1500); // the ingest connects and subscribes
+    const rss0 = rssOf(ingest.pid!);
+
+    // Raw baseline over the same heartbeats, keys imported beforehand.
+    const keys = new Map<string, KeyObject>(input.units.map((u) => [u.code, createPublicKey({ key: Buffer.concat([SPKI_PREFIX, u.identity.record.devicePublicKey]), format: 'der', type: 'spki' })]));
+    const raw = input.messages.map((m) => {
+      const cose = decodeSign1(m.bytes, { maxBytes: 4096 });
+      return { key: keys.get(m.code)!, data: sigStructure1(cose.protectedBytes, cose.payload), sig: cose.signature };
+    });
+    const rawRate = (n: number): number => {
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) {
+        const r = raw[i % raw.length]!;
+        if (!verify(null, r.data, r.key, r.sig)) throw new Error('raw verify failed');
+      }
+      return n / ((performance.now() - t0) / 1000);
+    };
+    const phase = async (msgs: typeof input.messages): Promise<number> => {
+      const want = verified + msgs.length;
+      const t0 = performance.now();
+      await publishAll(pub, msgs);
+      while (verified < want) {
+        if (rejected > 0) throw new Error(`the ingest rejected ${rejected} messages`);
+        await sleep(2);
+      }
+      return msgs.length / ((performance.now() - t0) / 1000);
+    };
+    rawRate(20_000); // warm-up
+    const rates = { raw: [] as number[], first: [] as number[], steady: [] as number[] };
+    // Messages are ordered counter-major in `prepare`: counter 1 of every unit, then 2, then 3.
+    for (let r = 0; r < ROUNDS; r++) {
+      const units = new Set(input.units.slice(r * PER_ROUND, (r + 1) * PER_ROUND).map((u) => u.code));
+      const mine = input.messages.filter((m) => units.has(m.code));
+      rates.raw.push(rawRate(PER_ROUND * 2));
+      rates.first.push(await phase(mine.slice(0, PER_ROUND)));
+      rates.raw.push(rawRate(PER_ROUND * 2));
+      rates.steady.push(await phase(mine.slice(PER_ROUND)));
+    }
+    await sleep(1000);
+    const rss1 = rssOf(ingest.pid!);
+    const base = median(rates.raw);
+    const row = (name: string, xs: number[]) => ({
+      name,
+      value: `${fmt(median(xs))}/s (${fmt(Math.min(...xs))}-${fmt(Math.max(...xs))})`,
+      ratio: `${(median(xs) / base).toFixed(2)}x raw`,
+    });
+    table(`fleet ingest as a process (fleet watch --state --receipt-key --json), ${ROUNDS} rounds of ${fmt(PER_ROUND)} new units; ${machine()}; ${loadNote()}`, [
+      row('raw node:crypto verify, this process', rates.raw),
+      row('ingest, first heartbeat of each unit (identity verified)', rates.first),
+      row('ingest, steady heartbeats', rates.steady),
+      { name: 'ingest resident memory per unit', value: `${fmt((rss1 - rss0) / total)} bytes (${fmt(rss0 / 2 ** 20)} -> ${fmt(rss1 / 2 ** 20)} MiB for ${fmt(total)} units)` },
+    ]);
+    console.log(`steady: ${verdict(median(rates.steady) / base >= 0.8, '>= 0.8x raw')}; first seen: ${verdict(median(rates.first) / base >= 0.5, '>= 0.5x raw')}; memory: ${verdict((rss1 - rss0) / total <= 2048, '<= 2 KiB per unit')}`);
+    await pub.endAsync();
+    await stopChild(ingest);
+  } finally {
+    await broker.stop();
+    rmSync(input.dir, { recursive: true, force: true });
+  }
+}
+
+await main();
