@@ -25,6 +25,12 @@ function text(l: Line): string {
   return l.verified ? `${head} verified${extra ? ' ' + extra : ''}` : `${head} REJECTED ${l.reason}: ${String(l.message ?? '')}`;
 }
 
+/** What an ack line says beyond its seq: the recall and the unit's status for it. */
+function ackFields(value: unknown): Record<string, string> {
+  const a = value as { recallId?: string; status?: string; reason?: string };
+  return { ...(a.recallId ? { recallId: a.recallId } : {}), ...(a.status ? { status: a.status } : {}), ...(a.reason ? { ackReason: a.reason } : {}) };
+}
+
 function watch(conn: IngestConnection, emit: (l: Line) => void): void {
   const i = conn.ingest;
   i.on('message', (m) =>
@@ -35,6 +41,7 @@ function watch(conn: IngestConnection, emit: (l: Line) => void): void {
       verified: true,
       ...(m.boot !== undefined ? { boot: m.boot } : {}),
       ...(m.eventKind ? { eventKind: m.eventKind } : {}),
+      ...(m.kind === 'ack' ? ackFields(m.value) : {}),
       ...(m.stale ? { stale: true } : {}),
     }),
   );

@@ -53,8 +53,11 @@ export interface CpuSnapshot {
   machine: { busy: number; idle: number } | undefined;
 }
 
-export function cpuSnapshot(workerPids: (number | undefined)[], brokerPid: number | undefined): CpuSnapshot {
-  return { workers: workerPids.map(processCpuMs), platform: processCpuMs(process.pid), broker: processCpuMs(brokerPid), machine: machineCpuMs() };
+/** `platformPids`: the platform's other processes (the ingest), counted with this one. */
+export function cpuSnapshot(workerPids: (number | undefined)[], brokerPid: number | undefined, ...platformPids: (number | undefined)[]): CpuSnapshot {
+  const parts = [process.pid, ...platformPids].map(processCpuMs);
+  const platform = parts.some((x) => x === undefined) ? undefined : parts.reduce((a, b) => a! + b!, 0);
+  return { workers: workerPids.map(processCpuMs), platform, broker: processCpuMs(brokerPid), machine: machineCpuMs() };
 }
 
 export interface CpuWindow {

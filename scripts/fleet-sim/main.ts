@@ -3,8 +3,9 @@
  *
  * N robots, each with its own identity record and device key and the agent's real link,
  * presence, heartbeat, outbox, receipt, recall-sync and recall-handler code (robot.ts), in
- * several worker processes against a local mosquitto on a free loopback port; the platform
- * side (the fleet ingest with receipts, the recall publisher, the campaign status) runs here.
+ * several worker processes against a local mosquitto on a free loopback port; the platform's
+ * fleet ingest is the real `robot-id fleet watch` process with its store and receipts
+ * (ingest-process.ts), and the recall publisher and the campaign status run here.
  * Once every robot's birth has reached the ingest, one recall is signed by the platform for
  * the model and published; the run ends when every unit's 'applied' acknowledgement has been
  * verified and stored by the ingest and the campaign status counts all of them applied, or at
@@ -28,13 +29,14 @@ import { Session } from 'node:inspector/promises';
 import { cpus, loadavg, setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type MqttClient } from 'mqtt';
-import { RecallPublisher, campaignStatus, connectIngest, readRegistry, signRecall, type IngestConnection, type VerifiedIdentity } from '../../sdk/index.js';
+import { RecallPublisher, campaignStatus, fleetFilter, readRegistry, signRecall, unitTopic, verifyIdentityRecord, type VerifiedIdentity } from '../../sdk/index.js';
 import { defaultConfig } from '../../agent/config/defaults.js';
 import { startMosquitto, type Broker } from '../bench/mosquitto.js';
 import { COUNTRY, ENTERPRISE, MODEL, makePki } from '../bench/pki.js';
 import type { FromWorker, Memory, ToWorker, WorkerConfig } from './protocol.js';
 import { bundleWorker } from './bundle-worker.js';
 import { cpuSnapshot, cpuWindow, type CpuWindow } from './cpu.js';
+import { startIngestProcess, type IngestProcess } from './ingest-process.js';
 import { dist, kib, mib, printTable, secs, type Dist } from './stats.js';
 
 export interface SimOptions {
@@ -141,8 +143,9 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
   const robotTimes = new Map<string, { verified: number; applied: number }>();
   let workerError: string | undefined;
   let broker: Broker | undefined;
-  let ingest: IngestConnection | undefined;
+  let ingest: IngestProcess | undefined;
   let publisherClient: MqttClient | undefined;
+  let ackClient: MqttClient | undefined;
   const cleanup = async (): Promise<void> => {
     await Promise.all(
       workers.map(async (w) => {
@@ -153,6 +156,7 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
       }),
     );
     publisherClient?.end(true);
+    ackClient?.end(true);
     await ingest?.close().catch(() => undefined);
     await broker?.stop();
     rmSync(tmp, { recursive: true, force: true });
@@ -243,14 +247,12 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
     }
     say(`  provisioned ${o.robots} units (key + signed identity record each) in ${secs(performance.now() - t0p)}`);
 
-    // The platform: the fleet ingest (verifies, dedupes, stores with group fsync, signs receipts).
+    // The platform: the fleet ingest process (verifies, dedupes, stores with group fsync, signs receipts).
     const registry = workers.flatMap((_, i) => readRegistry(join(tmp, `registry-${i}.jsonl`)).entries);
-    ingest = connectIngest(
-      { trust: pki.root.trust, dir: join(tmp, 'ingest'), registry, receipts: { signer: pki.platform.signer, certificate: pki.platform.certificate! } },
-      { url: brokerUrl, clientId: 'fleet-sim-ingest' },
-    );
-    await ingest.ready;
-    const ing = ingest.ingest;
+    const registryFile = join(tmp, 'registry.jsonl');
+    writeFileSync(registryFile, registry.map((e) => JSON.stringify({ code: e.code, identity: Buffer.from(e.identity).toString('base64') })).join('\n') + '\n');
+    ingest = startIngestProcess({ brokerUrl, trustFile: join(pki.root.dir, 'trust.json'), registryFile, stateDir: join(tmp, 'ingest'), receiptKeyDir: pki.platform.dir });
+    const ing = ingest;
     let births = 0;
     /** Messages the ingest verified, by kind (whole run). */
     const kinds = new Map<string, number>();
@@ -262,26 +264,48 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
     const failReasons = new Map<string, number>();
     const ackBytes: { code: string; bytes: Uint8Array }[] = [];
     const rejections = new Map<string, number>();
-    ing.on('message', (m) => {
-      kinds.set(m.kind, (kinds.get(m.kind) ?? 0) + 1);
-      if (m.kind === 'birth') births++;
-      else if (m.kind === 'ack') {
-        const status = (m.value as { status: string }).status;
-        const a = ackAt.get(m.code!) ?? {};
+    // A unit no registry knows: the ingest's answer to it says the ingest is subscribed.
+    const PROBE = `${COUNTRY}${ENTERPRISE}${MODEL}${'9'.repeat(17)}`;
+    let probed = false;
+    ing.onLine((l) => {
+      if (!l.verified) {
+        if (l.code === PROBE) probed = true;
+        else rejections.set(l.reason ?? 'unknown', (rejections.get(l.reason ?? 'unknown') ?? 0) + 1);
+        return;
+      }
+      kinds.set(l.kind, (kinds.get(l.kind) ?? 0) + 1);
+      if (l.kind === 'birth') births++;
+      else if (l.kind === 'ack') {
+        const status = l.status ?? '';
+        const a = ackAt.get(l.code!) ?? {};
         const wasSettled = a[want] !== undefined || a.failed !== undefined;
         if (status === 'verified' || status === 'applied' || status === 'failed') a[status] ??= wallMs();
         if (status === 'failed') {
-          const reason = (m.value as { reason?: string }).reason ?? 'unknown';
+          const reason = (l as { ackReason?: string }).ackReason ?? 'unknown';
           failReasons.set(reason, (failReasons.get(reason) ?? 0) + 1);
         }
-        ackAt.set(m.code!, a);
+        ackAt.set(l.code!, a);
         if (!wasSettled && (a[want] !== undefined || a.failed !== undefined)) settledUnits++;
       }
     });
-    ing.on('rejected', (r) => rejections.set(r.reason, (rejections.get(r.reason) ?? 0) + 1));
-    ingest.client.on('message', (topic, payload) => {
-      if (topic.endsWith('/ack')) ackBytes.push({ code: topic.split('/')[3]!, bytes: new Uint8Array(payload) });
+    // The acks' bytes, for the campaign status: from the broker, as any platform service reads them.
+    const ac = await new Promise<MqttClient>((resolve, reject) => {
+      const c = connect(brokerUrl, { clientId: 'fleet-sim-acks', clean: true });
+      c.once('connect', () => resolve(c));
+      c.once('error', reject);
     });
+    ackClient = ac;
+    await ac.subscribeAsync(fleetFilter('ack'), { qos: 1 });
+    ac.on('message', (topic, payload) => ackBytes.push({ code: topic.split('/')[3]!, bytes: new Uint8Array(payload) }));
+    let probeAt = 0;
+    const answered = await waitFor('the ingest process to subscribe', () => {
+      if (!probed && Date.now() - probeAt > 250) {
+        probeAt = Date.now();
+        ac.publish(unitTopic(PROBE, 'hb'), Buffer.from([0]), { qos: 0 });
+      }
+      return probed;
+    }, 30_000);
+    if (!answered) throw new Error('the ingest process did not answer within 30 s');
 
     // The platform's recall publisher publishes its retained set (at least the country index,
     // always) before any robot connects, as a running platform does on every (re)connect
@@ -302,7 +326,7 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
     const t0c = performance.now();
     for (const w of workers) w.child.send({ type: 'connect' } satisfies ToWorker);
     const connectedAll = await waitFor('connect', () => births >= o.robots, o.connectTimeoutS * 1000, () =>
-      say(`  [connect ${secs(performance.now() - t0c)}] connected ${sum((w) => w.progress.connected)}/${o.robots}, births verified by the ingest ${births}, ingest verified ${ing.stats.verified} rejected ${ing.stats.rejected}`),
+      say(`  [connect ${secs(performance.now() - t0c)}] connected ${sum((w) => w.progress.connected)}/${o.robots}, births verified by the ingest ${births}, ingest verified ${ing.stats.verified} rejected ${[...rejections.values()].reduce((a, b) => a + b, 0)}`),
     );
     if (!connectedAll) throw new Error(`only ${births} of ${o.robots} births reached the ingest within ${o.connectTimeoutS} s`);
     const connectMs = performance.now() - t0c;
@@ -341,7 +365,7 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
     }
     const verifiedBefore = ing.stats.verified;
     const kindsBefore = new Map(kinds);
-    const cpuBefore = cpuSnapshot(workers.map((w) => w.child.pid), broker?.pid);
+    const cpuBefore = cpuSnapshot(workers.map((w) => w.child.pid), broker?.pid, ing.child.pid);
     const T0 = wallMs();
     const t0 = performance.now();
     await publisher.publish(notice, transport);
@@ -353,7 +377,7 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
         `  [recall +${secs(performance.now() - t0)}] robots verified ${sum((w) => w.progress.verified)}/${o.robots}, applied ${sum((w) => w.progress.applied)}, failed ${sum((w) => w.progress.failed)}; acks counted by the ingest: verified ${[...ackAt.values()].filter((a) => a.verified).length}${want === 'verified' ? '' : `, ${want} ${counted()}`}; ingest ${ing.stats.verified - verifiedBefore} verified since publish`,
       ),
     );
-    const cpu = cpuWindow(cpuBefore, cpuSnapshot(workers.map((w) => w.child.pid), broker?.pid));
+    const cpu = cpuWindow(cpuBefore, cpuSnapshot(workers.map((w) => w.child.pid), broker?.pid, ing.child.pid));
     const kindsInWindow = [...kinds].map(([k, n]): [string, number] => [k, n - (kindsBefore.get(k) ?? 0)]).filter(([, n]) => n > 0);
     const heartbeatsInWindow = kindsInWindow.find(([k]) => k === 'heartbeat')?.[1] ?? 0;
     const lastAck = Math.max(...[...ackAt.values()].map((a) => Math.max(a[want] ?? 0, a.failed ?? 0)));
@@ -372,7 +396,7 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
     // The campaign status, computed from the stored acks by the delivery module.
     const tc = performance.now();
     const verifiedNotice = publisher.verify(notice);
-    const units: VerifiedIdentity[] = registry.map((e) => ing.identities.get(e.code));
+    const units: VerifiedIdentity[] = registry.map((e) => verifyIdentityRecord(e.identity, pki.root.trust));
     const status = campaignStatus({ campaignId: 'CAMPAIGN-SIM-1', notices: [verifiedNotice], units, acks: ackBytes });
     const statusMs = performance.now() - tc;
 
@@ -399,7 +423,7 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
       ['recall signed indexes + retained publish', `${publishedMs.toFixed(0)} ms`],
       [`all ${want} acks counted`, done && counted() === o.robots ? secs(windowMs) : `NOT DONE: ${counted()} of ${o.robots} ${want} after ${secs(windowMs)}`],
       [`campaign status (campaignStatus over ${ackBytes.length} acks)`, `${status.counts.applied} applied, ${status.counts.verified} verified, ${status.counts.pending} pending, ${status.counts.failed} failed, ${status.counts.rejected} rejected, ${status.invalidAcks} invalid; computed in ${statusMs.toFixed(0)} ms`],
-      ['ingest throughput during the recall', `${Math.round(ingestRate)} verified msg/s (${ing.stats.verified - verifiedBefore} msgs; ${ing.stats.receipts} receipts signed in the whole run)`],
+      ['ingest throughput during the recall', `${Math.round(ingestRate)} verified msg/s (${ing.stats.verified - verifiedBefore} msgs; the fleet watch process)`],
       ['ingest messages from the publish to the last ack', kindsInWindow.map(([k, n]) => `${k} ${n}`).join(', ') || 'none'],
       ['CPU from the publish to the last ack', cpuText(cpu, o.robots)],
       ['failed acks (reason: count)', failReasons.size ? [...failReasons].map(([k, v]) => `${k} ${v}`).join(', ') : 'none'],
