@@ -37,6 +37,15 @@ export default tseslint.config(
     },
   },
   {
+    files: ['platform/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/sdk/*/**', '../sdk/*/*', '**/agent/**', '../agent/*'], message: 'The platform services use the SDK only through sdk/index.js, and never the agent.' }] },
+      ],
+    },
+  },
+  {
     files: ['agent/config/**/*.ts', 'test/**/*.ts', 'scripts/**/*.ts', 'cli/**/*.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },

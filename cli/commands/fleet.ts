@@ -5,13 +5,14 @@
  * --state the ingest keeps its store and marks there; with --receipt-key (a platform
  * authority with receipt.sign, needs --state) it confirms storage to the units with receipts.
  * With --recall-state (the platform's index state) a unit's stored `scrapped` event adds its
- * code to the revocations there, as scrapped.
+ * code to the revocations there, as scrapped. With --metrics, Prometheus metrics on GET /metrics.
  */
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import { TrustStore, connectIngest, loadAuthority, readRegistry, revokeScrapped, ROLES, type IngestConnection, type Revocations } from '../../sdk/index.js';
 import { EXIT, UsageError, optionalString, requireString, type Command, type Io } from '../command.js';
 import { passphraseOption, readPassphrase } from '../passphrase.js';
 import { brokerOptions, requireBrokerUrl } from '../platform/broker.js';
+import { ingestMetrics, serveMetrics, type MetricsServer } from '../../platform/ingest-metrics.js';
 import { loadRevocations } from '../revocations.js';
 
 type Line = { code?: string; kind: string; seq?: number; verified: boolean; reason?: string } & Record<string, unknown>;
@@ -101,13 +102,14 @@ export const fleetWatchCommand: Command = {
   path: ['fleet', 'watch'],
   summary: 'run the fleet ingest: verify what units publish, print one line per message or state change',
   usage:
-    'fleet watch --broker <url> --trust <file> [--registry <file>] [--state <dir>] [--receipt-key <platform-dir>] [--revocations <file>] [--recall-state <dir>] [--broker-user <u> --broker-password-file <f>] [--client-id <id>] [--limit <n>] [--json]',
+    'fleet watch --broker <url> --trust <file> [--registry <file>] [--state <dir>] [--receipt-key <platform-dir>] [--revocations <file>] [--recall-state <dir>] [--metrics <[host:]port>] [--broker-user <u> --broker-password-file <f>] [--client-id <id>] [--limit <n>] [--json]',
   options: {
     ...brokerOptions,
     trust: { type: 'string' },
     registry: { type: 'string' },
     revocations: { type: 'string' },
     'recall-state': { type: 'string' },
+    metrics: { type: 'string' },
     state: { type: 'string' },
     'receipt-key': { type: 'string' },
     'client-id': { type: 'string' },
@@ -146,6 +148,19 @@ export const fleetWatchCommand: Command = {
         password: pwFile ? readFileSync(pwFile, 'utf8').split(/\r?\n/)[0] : undefined,
       },
     );
+    let revocationsNow = revocations;
+    let metrics: MetricsServer | undefined;
+    const metricsAt = optionalString(values, 'metrics');
+    if (metricsAt !== undefined) {
+      const registry = ingestMetrics(conn.ingest, { revokedUnits: () => conn.ingest.units().filter((c) => revocationsNow.isCodeRevoked(c)).length });
+      try {
+        metrics = await serveMetrics(registry, metricsAt);
+      } catch (err) {
+        await conn.close();
+        throw new UsageError(`--metrics ${metricsAt}: ${(err as Error).message}`);
+      }
+      io.err(`note: metrics on http://${metricsAt.includes(':') ? metricsAt.slice(0, metricsAt.lastIndexOf(':')) : '127.0.0.1'}:${metrics.port}/metrics`);
+    }
     const recallState = optionalString(values, 'recall-state');
     // Written before the command returns: a revocation is never left behind by an exit.
     const revoking = new Set<Promise<void>>();
@@ -180,7 +195,16 @@ export const fleetWatchCommand: Command = {
     process.once('SIGTERM', onSignal);
     // The platform's revocations change while the ingest runs (`robot-id revoke` writes the
     // index state): read the file again whenever it changes.
-    const stopWatching = revocationsFile ? watchRevocations(revocationsFile, (r) => conn.ingest.setRevocations(r), io) : () => undefined;
+    const stopWatching = revocationsFile
+      ? watchRevocations(
+          revocationsFile,
+          (r) => {
+            revocationsNow = r;
+            conn.ingest.setRevocations(r);
+          },
+          io,
+        )
+      : () => undefined;
     const status = await done;
     out.flush();
     stopWatching();
@@ -192,10 +216,12 @@ export const fleetWatchCommand: Command = {
       if (json) io.out(JSON.stringify({ error: body }));
       else io.err(`error ${body.code}: ${body.message}`);
       conn.client.end(true);
+      await metrics?.close();
       return status;
     }
     await conn.close();
     await Promise.all(revoking);
+    await metrics?.close();
     out.flush();
     return status;
   },

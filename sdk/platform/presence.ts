@@ -13,6 +13,8 @@ export interface UnitPresence {
   hb?: { boot: number; counter: number };
   /** Milliseconds since the epoch. */
   deadline?: number;
+  /** Offline because its heartbeat deadline passed, not by a death or offline message. */
+  silent?: boolean;
 }
 
 export type PresenceVerdict = 'ok' | 'replayed' | 'stale';
@@ -44,6 +46,7 @@ export class PresenceTracker {
     if (u.birth && compareBirthSeq(seq, u.birth) <= 0) return 'replayed';
     u.birth = { boot: seq.boot, session: seq.session };
     u.online = true;
+    u.silent = false;
     u.deadline = Math.max(u.deadline ?? 0, (seq.time + seq.heartbeatIntervalS) * 1000 + this.graceMs);
     return 'ok';
   }
@@ -69,6 +72,24 @@ export class PresenceTracker {
     return 'ok';
   }
 
+  /**
+   * How many units are online and offline now, and how many of the offline ones went quiet
+   * (missed their heartbeat deadline) rather than saying goodbye (a death or offline message).
+   */
+  counts(): { online: number; offline: number; silent: number } {
+    let online = 0;
+    let offline = 0;
+    let silent = 0;
+    for (const u of this.units.values()) {
+      if (u.online) online++;
+      else {
+        offline++;
+        if (u.silent) silent++;
+      }
+    }
+    return { online, offline, silent };
+  }
+
   /** Marks online units whose heartbeat deadline passed as offline and returns them. */
   expired(nowMs: number): string[] {
     const out: string[] = [];
@@ -77,6 +98,7 @@ export class PresenceTracker {
         u.deadline = undefined;
         if (u.online || u.birth === undefined) out.push(code);
         u.online = false;
+        u.silent = true;
       }
     }
     return out;
@@ -87,6 +109,7 @@ export class PresenceTracker {
     const u = this.unit(code);
     if (u.online) return false;
     u.online = true;
+    u.silent = false;
     return true;
   }
 }
