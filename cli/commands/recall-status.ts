@@ -2,14 +2,16 @@
  * `robot-id recall status <campaign>`: where every targeted unit of the registry stands, from
  * signed acknowledgements only (docs/protocol.md §"Campaign status"). Acks come from the fleet
  * ingest's store (--ingest <dir>), which holds every ack a unit delivered, plus any arriving
- * while the command listens; notices come from the broker's retained topics, guided by the
- * signed indexes.
+ * while the command listens. Notices come from the platform's own publisher state (--state
+ * <dir>: what it signed and published, so the answer survives a broker wipe; the broker, if
+ * named, is only asked by exact topics what it lacks), or else from the broker's retained
+ * topics, guided by the signed indexes.
  */
-import { TrustStore, campaignStatus, verifyIdentityRecord, verifyRecallNotice, RobotIdError, type VerifiedIdentity, type CampaignStatus } from '../../sdk/index.js';
+import { TrustStore, campaignStatus, verifyIdentityRecord, verifyRecallNotice, RobotIdError, type VerifiedIdentity, type VerifiedRecall, type CampaignStatus } from '../../sdk/index.js';
 import { readRegistry } from '../../sdk/platform/index.js';
 import { EXIT, UsageError, optionalString, requirePositional, requireString, type Command, type Io } from '../command.js';
 import { brokerOptions, connectBroker, unreachableAs3 } from '../platform/broker.js';
-import { acksFromIngest, collectFromBroker } from '../platform/campaign-sources.js';
+import { acksFromIngest, brokerLacks, collectFromBroker, noticesFromState } from '../platform/campaign-sources.js';
 import { loadRevocations } from '../revocations.js';
 
 function printText(io: Io, s: CampaignStatus, notes: string[]): void {
@@ -29,9 +31,10 @@ function printText(io: Io, s: CampaignStatus, notes: string[]): void {
 export const recallStatusCommand: Command = {
   path: ['recall', 'status'],
   summary: 'campaign status per targeted unit (pending, verified, applied, failed, rejected) from signed acknowledgements',
-  usage: 'recall status <campaign> --broker <url> --trust <file> --registry <file> [--ingest <dir>] [--revocations <file>] [--wait <s>] [--json]',
+  usage: 'recall status <campaign> (--state <publisher-state-dir> [--broker <url>] | --broker <url>) --trust <file> --registry <file> [--ingest <dir>] [--revocations <file>] [--wait <s>] [--json]',
   options: {
     ...brokerOptions,
+    state: { type: 'string' },
     trust: { type: 'string' },
     registry: { type: 'string' },
     ingest: { type: 'string' },
@@ -60,15 +63,32 @@ export const recallStatusCommand: Command = {
       const ingest = optionalString(values, 'ingest');
       const stored = ingest ? acksFromIngest(ingest) : [];
       if (!ingest) notes.push('no --ingest: only acknowledgements arriving while listening are counted');
-      const client = await connectBroker(values, `platform-recall-status-${process.pid}`);
-      let collected;
-      try {
-        collected = await collectFromBroker(client, trust, [...new Set(trust.roots.map((r) => r.country))], waitS * 1000);
-      } finally {
-        await client.endAsync();
+      const stateDir = optionalString(values, 'state');
+      let collected: { notices: VerifiedRecall[]; liveAcks: { code: string; bytes: Uint8Array }[] };
+      if (stateDir) {
+        // What the platform published, from its own state; the broker only says what it lacks.
+        const stored = noticesFromState(stateDir, trust, campaignId);
+        collected = { notices: stored.map((n) => n.notice), liveAcks: [] };
+        if (optionalString(values, 'broker') !== undefined) {
+          const client = await connectBroker(values, `platform-recall-status-${process.pid}`);
+          try {
+            const lacks = await brokerLacks(client, stored, waitS * 1000);
+            if (lacks.length) notes.push(`the broker lacks notices the platform published (robot-id recall republish restores them): ${lacks.join(', ')}`);
+          } finally {
+            await client.endAsync();
+          }
+        } else notes.push('no --broker: not checked that the broker still holds the notices');
+      } else {
+        const client = await connectBroker(values, `platform-recall-status-${process.pid}`);
+        try {
+          const fromBroker = await collectFromBroker(client, trust, [...new Set(trust.roots.map((r) => r.country))], waitS * 1000);
+          if (fromBroker.missing.length) notes.push(`the broker lacks what the indexes list: ${fromBroker.missing.join(', ')}`);
+          for (const r of fromBroker.refused) notes.push(`refused ${r.topic}: ${r.code}`);
+          collected = fromBroker;
+        } finally {
+          await client.endAsync();
+        }
       }
-      if (collected.missing.length) notes.push(`the broker lacks what the indexes list: ${collected.missing.join(', ')}`);
-      for (const r of collected.refused) notes.push(`refused ${r.topic}: ${r.code}`);
       // The platform's revocations: revoked units are not counted as applied, and a notice that
       // no longer verifies is named as the reason its pending units will not take it.
       const revocations = loadRevocations(optionalString(values, 'revocations'));
@@ -90,7 +110,7 @@ export const recallStatusCommand: Command = {
         unverifiable,
       });
       if (status.notices.length === 0) {
-        const msg = `campaign ${campaignId}: no verified notice of this campaign on the broker`;
+        const msg = `campaign ${campaignId}: no verified notice of this campaign ${stateDir ? `in ${stateDir}` : 'on the broker (give --state <publisher-state-dir> to answer from what the platform published)'}`;
         if (values.json) io.out(JSON.stringify({ error: { code: 'CAMPAIGN_NOT_FOUND', message: msg }, notes }));
         else io.err(`error CAMPAIGN_NOT_FOUND: ${msg}`);
         return EXIT.REJECTED;

@@ -7,12 +7,15 @@
  *     stores an ack (fdatasync) before its receipt lets the unit drop it, so every ack a unit
  *     ever delivered is there, however long ago; plus acks arriving live while it listens.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import {
+  IndexState,
   RobotIdError,
   countryScope,
+  parseScopePath,
+  recallTopic,
   fleetFilter,
   parseUnitTopic,
   scopeOfTopic,
@@ -92,4 +95,54 @@ export async function collectFromBroker(client: MqttClient, trust: TrustStore, c
   await client.subscribeAsync(['rid/v1/index/#', 'rid/v1/recall/#', fleetFilter('ack')], { qos: 1 });
   await Promise.race([complete, new Promise((r) => setTimeout(r, waitMs))]);
   return { notices: [...notices.values()].map((n) => n.v), missing: wanted(), refused, liveAcks };
+}
+
+/** A notice the platform published, as its own state holds it, and where it is retained. */
+export interface StoredNotice {
+  notice: VerifiedRecall;
+  sha256: string;
+  topics: string[];
+}
+
+/**
+ * The campaign's notices from the platform's own publisher state (`recall publish --state`):
+ * what it signed and published, verified again, whatever the broker still holds. A state that
+ * does not exist is an error, never an empty campaign.
+ */
+export function noticesFromState(dir: string, trust: TrustStore, campaignId: string): StoredNotice[] {
+  const file = join(dir, 'state.json');
+  if (!existsSync(file)) throw new RobotIdError('INDEX_STATE_MISSING', `${dir}: expected the platform's publisher state with state.json (recall publish --state)`);
+  const country = (JSON.parse(readFileSync(file, 'utf8')) as { country?: string }).country ?? '';
+  const state = IndexState.open(dir, country);
+  const now = Math.floor(Date.now() / 1000);
+  return state
+    .recalls()
+    .filter((r) => r.campaignId === campaignId)
+    .map((r) => ({
+      notice: verifyRecallNotice(state.noticeBytes(r.recallId), { trust, now, skipTime: true }),
+      sha256: r.sha256,
+      topics: r.scopes.flatMap((s) => {
+        const scope = parseScopePath(s);
+        return scope ? [recallTopic(scope, r.recallId)] : [];
+      }),
+    }));
+}
+
+/**
+ * Which of the stored notices the broker does not deliver as retained, asked by their exact
+ * topics (brokers such as RabbitMQ's MQTT plugin deliver retained messages only to exact-topic
+ * subscriptions): a wiped broker lacks them all; another payload there is named too.
+ */
+export async function brokerLacks(client: MqttClient, stored: StoredNotice[], waitMs: number): Promise<string[]> {
+  const expected = new Map<string, string>();
+  for (const s of stored) for (const t of s.topics) expected.set(t, s.sha256);
+  if (expected.size === 0) return [];
+  const seen = new Map<string, string>();
+  client.on('message', (topic, payload) => {
+    if (expected.has(topic) && payload.length > 0) seen.set(topic, toHex(sha256(new Uint8Array(payload))));
+  });
+  await client.subscribeAsync([...expected.keys()], { qos: 1 });
+  const end = Date.now() + waitMs;
+  while (seen.size < expected.size && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+  return [...expected].flatMap(([topic, hash]) => (seen.get(topic) === hash ? [] : [`${topic} (${seen.has(topic) ? 'another notice there' : 'not retained'})`]));
 }

@@ -174,8 +174,7 @@ export function unitHistory(input: HistoryInput): UnitHistory {
       registration = { operator: e.entry.order.operator, region: e.entry.order.region };
     }
   }
-  // Acks join the events in time order, then in the order they arrived.
-  entries.push(...[...body, ...acks].sort((a, b) => a.time - b.time || arrival.get(a)! - arrival.get(b)!));
+  entries.push(...mergeByTime(body, acks, arrival));
   let recycled = false;
   for (const bytes of input.recycling ?? []) {
     try {
@@ -204,6 +203,24 @@ export function unitHistory(input: HistoryInput): UnitHistory {
     problems: entries.filter((e) => !e.verified).length,
     entries,
   };
+}
+
+/**
+ * Events (in seq order: the unit's own order, whatever order they arrived in) and acks (in seq
+ * order) merged by time; at equal times (one-second clocks) the one stored first goes first.
+ * Neither list is ever reordered within itself.
+ */
+function mergeByTime(events: HistoryEntry[], acks: HistoryEntry[], arrival: Map<HistoryEntry, number>): HistoryEntry[] {
+  const out: HistoryEntry[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < events.length || j < acks.length) {
+    const e = events[i];
+    const a = acks[j];
+    const takeEvent = a === undefined || (e !== undefined && (e.time < a.time || (e.time === a.time && arrival.get(e)! <= arrival.get(a)!)));
+    out.push(takeEvent ? events[i++]! : acks[j++]!);
+  }
+  return out;
 }
 
 function eventEntry(r: StoredRecord, identity: VerifiedIdentity | undefined, trust: TrustStore, prev: StoredRecord | undefined): { entry: HistoryEntry; value?: EventPayload } {
