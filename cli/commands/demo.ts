@@ -35,8 +35,8 @@ export const demoCommand: Command = {
     const dir = mkdtempSync(join(tmpdir(), 'robot-id-demo-'));
     const alg = readAlg(values);
     const ctx: DemoContext = { dir, io, externalBrokerUrl: externalBroker(), alg, cleanups: [], handles: {} };
-    const suite = alg === undefined ? '' : `, every key ${algName(alg)}`;
-    io.out(`robot-id demo: one humanoid robot's identity, from the factory to a recall (working in ${dir}${suite})`);
+    const suite = alg === undefined ? '' : `; every key ${algName(alg)}`;
+    io.out(`robot-id demo: one humanoid robot's identity, from the factory to a recall (working in ${dir})${suite}`);
     io.out('');
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_r, reject) => {
