@@ -2,7 +2,7 @@
  * Identity record verification. Each step returns one typed reason (TrustError code) on
  * failure; the steps follow docs/protocol.md §"Verifying an identity record".
  */
-import { describeAlg, isSupportedAlg, keyIdFor, publicKeyBytes, publicKeyProblem } from '../crypto/alg.js';
+import { algName, describeAlg, isSupportedAlg, keyIdFor, publicKeyBytes, publicKeyProblem } from '../crypto/alg.js';
 import { algMismatch } from '../cose/pinned.js';
 import { CodeFormatError, TrustError } from '../errors.js';
 import type { Ed25519Backend } from '../crypto/backend.js';
@@ -114,6 +114,8 @@ export interface IdentitySummary {
   enterprise: string;
   enterpriseName: string;
   deviceKid: string;
+  /** The device key's algorithm: `ed25519` or `sm2`. */
+  deviceAlg: string;
   recordVersion: number;
 }
 
@@ -125,6 +127,7 @@ export function summarizeIdentity(v: VerifiedIdentity): IdentitySummary {
     enterprise: v.enterprise.certificate.subject,
     enterpriseName: v.enterprise.certificate.name,
     deviceKid: kidHex(v.deviceKid),
+    deviceAlg: algName(v.deviceAlg) ?? String(v.deviceAlg),
     recordVersion: v.record.recordVersion,
   };
 }

@@ -50,6 +50,7 @@ it('SM2 keys everywhere: agent, ingest, receipts, a mixed-algorithm recall, reca
   writeFileSync(p('machine-id'), 'hw-sm2-42\n');
   expect(json(cli(['provision', '--enterprise', p('ent'), '--code', code, '--model-name', 'H-SM2', '--hardware-id', 'hw-sm2-42', '--state-dir', stateDir, '--registry', registry, '--alg', 'sm2', '--json']))).toMatchObject({ code, deviceAlg: 'sm2' });
   expect(readFileSync(join(stateDir, 'device.key'), 'utf8')).toContain('-----BEGIN PRIVATE KEY-----');
+  expect(json(cli(['verify', stateDir, '--trust', trust, '--json']))).toMatchObject({ valid: true, code, deviceAlg: 'sm2' });
 
   const ingestDir = p('ingest');
   const indexState = p('index-state');
