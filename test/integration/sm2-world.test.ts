@@ -3,10 +3,12 @@
  * enterprise certify, platform certify and provision): the real agent process and the real
  * ingest process (`fleet watch`); heartbeats, events and receipts; a stop-operation recall
  * signed by the SM2 enterprise and co-signed by an EdDSA platform key, applied and acknowledged,
- * and counted by `recall status`; an attestation; and an EdDSA heartbeat under the unit's SM2 kid
- * refused by the ingest as an algorithm substitution.
+ * and counted by `recall status`; an attestation; an EdDSA heartbeat under the unit's SM2 kid
+ * refused by the ingest as an algorithm substitution; then the unit's lifecycle under SM2
+ * orders: registered, commissioned, scrapped (the agent stops, the key is destroyed), recycled
+ * by an SM2 recycler, and `fleet history` verifying every entry.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAsync } from 'mqtt';
@@ -36,13 +38,13 @@ function ok(r: { status: number | null; stdout: string; stderr: string }): strin
 }
 const json = (r: { status: number | null; stdout: string; stderr: string }) => JSON.parse(ok(r)) as Record<string, unknown>;
 
-it('SM2 keys everywhere: agent, ingest, receipts, a mixed-algorithm recall, recall status, attestation', async () => {
+it('SM2 keys everywhere: agent, ingest, receipts, a mixed-algorithm recall, recall status, attestation, orders, scrapping, recycling, history', async () => {
   const code = '86123456789000000000000000042';
   expect(json(cli(['root', 'init', '--country', '86', '--out', p('root'), '--alg', 'sm2', '--json']))).toMatchObject({ alg: 'sm2' });
   const trust = join(p('root'), 'trust.json');
   expect(JSON.parse(readFileSync(trust, 'utf8')).roots[0]).toMatchObject({ country: '86', alg: 'sm2' });
   expect(json(cli(['enterprise', 'certify', '--root', p('root'), '--enterprise', '1234', '--name', 'SM2 Robotics', '--out', p('ent'), '--alg', 'sm2', '--json']))).toMatchObject({ alg: 'sm2' });
-  expect(json(cli(['platform', 'certify', '--root', p('root'), '--role', 'recall,index,receipt,order', '--name', 'platform', '--out', p('plat'), '--alg', 'sm2', '--json']))).toMatchObject({ alg: 'sm2' });
+  expect(json(cli(['platform', 'certify', '--root', p('root'), '--role', 'recall,index,receipt,order,registration', '--name', 'platform', '--out', p('plat'), '--alg', 'sm2', '--json']))).toMatchObject({ alg: 'sm2' });
   // The co-signer keeps EdDSA: co-signers of one recall may differ in algorithm.
   expect(json(cli(['platform', 'certify', '--root', p('root'), '--role', 'recall', '--name', 'regulator', '--out', p('cosigner'), '--json']))).toMatchObject({ alg: 'ed25519' });
   const registry = p('registry.jsonl');
@@ -57,7 +59,7 @@ it('SM2 keys everywhere: agent, ingest, receipts, a mixed-algorithm recall, reca
   const watch = startProc(['fleet', 'watch', '--broker', broker.url, '--trust', trust, '--registry', registry, '--state', ingestDir, '--receipt-key', p('plat'), '--client-id', 'sm2-ingest', '--json']);
   const lines = (): Line[] => watch.lines().flatMap((l) => (l.startsWith('{') ? [JSON.parse(l) as Line] : []));
   const recallState = p('recall-state.json');
-  startAgentProcess(tmp, {
+  const agentProc = startAgentProcess(tmp, {
     stateDir, hardwareIdSource: { file: p('machine-id') }, brokerUrl: broker.url, heartbeatIntervalMs: 300, reconnectMinMs: 50, reconnectMaxMs: 400, resendIntervalMs: 300, logLevel: 'info',
     recallAction: { file: recallState },
   });
@@ -104,4 +106,24 @@ it('SM2 keys everywhere: agent, ingest, receipts, a mixed-algorithm recall, reca
   } finally {
     await attacker.endAsync();
   }
+
+  // The lifecycle under SM2 orders: a platform registration, commissioning, an enterprise scrap order.
+  const stored = (kind: string) => lines().some((l) => l.code === code && l.kind === 'event' && l.verified && (l as { eventKind?: string }).eventKind === kind);
+  ok(cli(['order', 'sign', '--transition', 'registered', '--code', code, '--operator', 'operator-1', '--region', '310115', '--key', p('plat'), '--out', p('reg.cose')]));
+  ok(cli(['event', 'add', '--kind', 'registered', '--order', p('reg.cose'), '--socket', socket]));
+  ok(cli(['event', 'add', '--kind', 'commissioned', '--socket', socket]));
+  await until(() => stored('registered') && stored('commissioned'), 'registered and commissioned stored by the ingest', 30_000);
+  ok(cli(['order', 'sign', '--transition', 'scrapped', '--code', code, '--key', p('ent'), '--reason', 'end of life', '--out', p('scrap.cose')]));
+  ok(cli(['event', 'add', '--kind', 'scrapped', '--order', p('scrap.cose'), '--socket', socket]));
+  await until(() => agentProc.child.exitCode !== null, 'the agent to stop after the scrap', 30_000);
+  expect(agentProc.child.exitCode).toBe(13);
+  expect(existsSync(join(stateDir, 'device.key'))).toBe(false);
+  expect(stored('scrapped')).toBe(true);
+  expect(json(cli(['platform', 'certify', '--root', p('root'), '--role', 'recycling', '--name', 'Recycler', '--out', p('recycler'), '--alg', 'sm2', '--json']))).toMatchObject({ alg: 'sm2' });
+  ok(cli(['recycle', 'confirm', '--code', code, '--key', p('recycler'), '--out', p('recycled.cose')]));
+  ok(cli(['fleet', 'recycled', p('recycled.cose'), '--state', ingestDir, '--trust', trust, '--registry', registry]));
+  const h = json(cli(['fleet', 'history', code, '--state', ingestDir, '--trust', trust, '--registry', registry, '--json'])) as { state: string; recycled: boolean; problems: number; entries: { what: string; verified: boolean }[] };
+  expect(h).toMatchObject({ state: 'scrapped', recycled: true, problems: 0 });
+  expect(h.entries.every((e) => e.verified)).toBe(true);
+  for (const what of ['manufactured', 'part-replaced', 'recall-ack', 'registered', 'commissioned', 'scrapped', 'recycled']) expect(h.entries.map((e) => e.what)).toContain(what);
 }, 180_000);
