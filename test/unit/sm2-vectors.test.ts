@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { TrustError, TrustStore, fromHex, kidHex, nobleEd25519, verifyCertificate, verifyIdentityRecord, type Role } from '../../sdk/index.js';
 import type { Sm2TrustVectors } from '../../scripts/gen-sm2-trust-vectors.js';
 import { outcome } from '../helpers/outcome.js';
+import { HOSTILE, hostileVariants } from '../helpers/hostile.js';
 
 const V = JSON.parse(readFileSync('test/vectors/records-sm2.json', 'utf8')) as Sm2TrustVectors;
 const trust = TrustStore.fromJSON(V.trustStore);
@@ -62,6 +63,15 @@ describe('flipping any single byte of an SM2 object fails with a typed reason', 
       }),
       { numRuns: 400 },
     );
+  });
+
+  it('the shared hostile table, built around SM2 objects, gets typed errors only', () => {
+    const record = fromHex(V.records.valid[0]!.hex);
+    const cert = fromHex(V.certificates.valid[0]!.hex);
+    for (const h of [...HOSTILE, ...hostileVariants(record), ...hostileVariants(cert)]) {
+      expect(reason(() => verifyIdentityRecord(h.bytes, trust)), h.name).not.toBe('VALID');
+      expect(reason(() => verifyCertificate(h.bytes, trust, { at: V.times.T0, role: 'identity.issue' })), h.name).not.toBe('VALID');
+    }
   });
 
   it('SM2 certificate: every byte position', () => {
