@@ -107,6 +107,10 @@ export function loadAuthority(dir: string, options: LoadOptions = {}): Authority
   if (meta.format !== AUTHORITY_FORMAT) throw new KeyError('KEY_FORMAT', `${metaPath}: expected format ${AUTHORITY_FORMAT}`);
   const pair = readAlgPrivateKeyFile(join(dir, FILES.key), { passphrase: options.passphrase });
   const signer = algSigner(pair, options.backend);
+  // The directory's own record of its key's algorithm must agree with the key file.
+  if ((meta.alg ?? 'ed25519') !== algName(signer.alg)) {
+    throw new KeyError('KEY_MISMATCH', `${dir}: ${FILES.meta} names a ${meta.alg ?? 'ed25519'} key, ${FILES.key} holds a ${algName(signer.alg)} key`);
+  }
   const trust = TrustStore.load(join(dir, FILES.trust));
   const authority: Authority = { dir, meta, signer, trust };
   if (meta.kind !== 'root') {

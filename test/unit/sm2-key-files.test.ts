@@ -120,6 +120,9 @@ describe('a key of another algorithm than its certificate or identity record pin
     expect(ent.verified!.alg).toBe(SM2);
     writeAlgPrivateKeyFile(join(dir, 'ent', AUTHORITY_FILES.key), generateAlgKeyPair(COSE_ALG_EDDSA));
     expect(keyCode(() => loadAuthority(join(dir, 'ent')))).toBe('KEY_MISMATCH');
+    // A root has no certificate: its authority.json names the algorithm the key must have.
+    writeAlgPrivateKeyFile(join(dir, 'root', AUTHORITY_FILES.key), generateAlgKeyPair(COSE_ALG_EDDSA));
+    expect(keyCode(() => loadAuthority(join(dir, 'root')))).toBe('KEY_MISMATCH');
   });
 
   it('the agent at start-up: START_KEY_MISMATCH', async () => {
