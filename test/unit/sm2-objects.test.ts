@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   COSE_ALG_EDDSA,
   COSE_ALG_SM2_SM3,
+  EventSigningThread,
   ROLES,
   TrustStore,
   certify,
@@ -68,6 +69,10 @@ describe('an SM2 world: every key SM2', () => {
     expect(unit.identity.record.devicePublicKey.length).toBe(65);
     expect(device.alg).toBe(SM2);
     expect(verifyIdentityRecord(unit.identity.bytes, pki.root.trust).deviceKid).toEqual(device.kid);
+  });
+
+  it('an SM2 device key has no signing thread: its event log signs on the event loop', () => {
+    expect(EventSigningThread.for(device)).toBeUndefined();
   });
 
   it('heartbeats and events verify against the identity record', async () => {
