@@ -14,7 +14,11 @@ import {
   RECALL_MAX_BYTES,
   Revocations,
   Tag,
+  COSE_ALG_EDDSA,
+  COSE_ALG_SM2_SM3,
+  algSigner,
   certify,
+  generateAlgKeyPair,
   cosignRecall,
   decodeCbor,
   defineKind,
@@ -28,6 +32,7 @@ import {
   signHeartbeat,
   signObjectMulti,
   signRecall,
+  verifyRecallNotice,
   ROLES,
   type CborValue,
   type Provisioned,
@@ -89,6 +94,29 @@ describe.each(RECALL_WORLDS)('keys: %s', (world) => {
       const attacker = seedSigner(new Uint8Array(randomBytes(32)));
       const bytes = await signRecall(mine({ action: 'stop' }), attacker, pki.platformA.certificate!);
       await expectRejected(robot, bytes, 'RECALL_BAD_SIGNATURE', false);
+    });
+
+    it('algorithm substitution: a signature and a co-signature in the other suite under genuine certificates', async () => {
+      // Each forger names the certified key's kid but signs in the algorithm its certificate does not pin.
+      const posing = (a: typeof pki.platformA) => {
+        const alien = algSigner(generateAlgKeyPair(a.signer.alg === COSE_ALG_EDDSA ? COSE_ALG_SM2_SM3 : COSE_ALG_EDDSA));
+        return { alg: alien.alg, kid: a.signer.kid, publicKey: alien.publicKey, sign: (m: Uint8Array) => alien.sign(m) };
+      };
+      const forged = await signRecall(mine({ action: 'stop' }), posing(pki.platformA), pki.platformA.certificate!);
+      await expectRejected(robot, forged, 'RECALL_BAD_SIGNATURE', false);
+      const genuine = await signWith(mine({ action: 'stop' }), pki.platformA);
+      const cosigned = await cosignRecall(genuine, posing(pki.platformB), pki.platformB.certificate!);
+      await expectRejected(robot, cosigned, 'RECALL_BAD_SIGNATURE', false);
+      // The reason underneath is the pinning rule, not a failed signature check.
+      for (const bytes of [forged, cosigned]) {
+        let cause: unknown;
+        try {
+          verifyRecallNotice(bytes, { trust: pki.root.trust, now: pki.now + 60 });
+        } catch (err) {
+          cause = (err as Error).cause;
+        }
+        expect((cause as { code?: string } | undefined)?.code).toBe('TRUST_ALG_MISMATCH');
+      }
     });
 
     it('forged signature: signature bytes replaced on a genuine notice', async () => {
