@@ -65,6 +65,7 @@ it('SM2 keys everywhere: agent, ingest, receipts, a mixed-algorithm recall, reca
   });
   const socket = join(stateDir, 'agent.sock');
   await until(() => lines().some((l) => l.code === code && l.kind === 'heartbeat' && l.verified), `an SM2 heartbeat verified by the ingest (${watch.lines().slice(-3).join(' | ')})`, 30_000);
+  await until(() => lines().some((l) => l.code === code && l.kind === 'birth' && l.verified), `a verified birth (${[...new Set(lines().map((l) => l.kind))].join(', ')})`, 5_000);
 
   // Events signed with the SM2 device key (on the event loop: no signing thread for SM2), receipted by the SM2 platform key.
   ok(cli(['maintenance', 'add', '--technician', 'T-1', '--kind', 'part-replaced', '--note', 'SM2 knee', '--agent', socket]));
@@ -118,6 +119,8 @@ it('SM2 keys everywhere: agent, ingest, receipts, a mixed-algorithm recall, reca
   await until(() => agentProc.child.exitCode !== null, 'the agent to stop after the scrap', 30_000);
   expect(agentProc.child.exitCode).toBe(13);
   expect(existsSync(join(stateDir, 'device.key'))).toBe(false);
+  // Its last word, signed with the SM2 key before the key was destroyed.
+  await until(() => lines().some((l) => l.code === code && (l.kind === 'death' || l.kind === 'offline') && l.verified), `a verified death or offline message (${[...new Set(lines().map((l) => l.kind))].join(', ')})`, 15_000);
   expect(stored('scrapped')).toBe(true);
   expect(json(cli(['platform', 'certify', '--root', p('root'), '--role', 'recycling', '--name', 'Recycler', '--out', p('recycler'), '--alg', 'sm2', '--json']))).toMatchObject({ alg: 'sm2' });
   ok(cli(['recycle', 'confirm', '--code', code, '--key', p('recycler'), '--out', p('recycled.cose')]));
