@@ -49,7 +49,9 @@ export type TrustErrorCode =
   | 'TRUST_NONDETERMINISTIC'
   | 'TRUST_REVOKED'
   | 'TRUST_UNKNOWN_SIGNER'
-  | 'TRUST_WEAK_KEY';
+  | 'TRUST_WEAK_KEY'
+  // a signature in another algorithm than the one its key is pinned to (docs/protocol.md §"Algorithm pinning")
+  | 'TRUST_ALG_MISMATCH';
 
 /** Codes owned by later areas (messages, recalls, agent storage, config). Extend in place. */
 export type MessageErrorCode =
@@ -65,6 +67,8 @@ export type MessageErrorCode =
   | 'MSG_CHAIN_BROKEN'
   | 'MSG_UNSUPPORTED'
   | 'MSG_REVOKED'
+  // a unit message in another algorithm than the identity record pins the device key to
+  | 'MSG_ALG_MISMATCH'
   // a recycler's record that does not verify
   | 'RECYCLING_INVALID';
 

@@ -13,8 +13,8 @@ import {
   TrustStore,
   bytesEqual,
   hardwareBinding,
-  readPrivateKeyFile,
-  seedSigner,
+  readAlgPrivateKeyFile,
+  algSigner,
   verifyIdentityRecord,
   type Signer,
   type VerifiedIdentity,
@@ -72,11 +72,11 @@ export function checkIdentity(config: Readonly<AgentConfig>): UnitIdentity {
   const keyPath = join(config.stateDir, STATE_FILES.deviceKey);
   let signer: Signer;
   try {
-    signer = seedSigner(readPrivateKeyFile(keyPath).seed);
+    signer = algSigner(readAlgPrivateKeyFile(keyPath));
   } catch (err) {
     throw new AgentStartError('START_KEY_MISMATCH', EXIT_STATUS.keyMismatch, `device key ${keyPath}: ${reason(err)}`, { cause: err });
   }
-  if (!bytesEqual(signer.publicKey, identity.record.devicePublicKey)) {
+  if (!bytesEqual(signer.publicKey, identity.record.devicePublicKey) || signer.alg !== identity.deviceAlg) {
     throw new AgentStartError('START_KEY_MISMATCH', EXIT_STATUS.keyMismatch, `device key ${keyPath} is not the key the identity record of ${identity.code.code} certifies`);
   }
   // This machine: the hardware identifier behind the record's binding.

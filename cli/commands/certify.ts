@@ -1,6 +1,7 @@
 import {
   ENTERPRISE_DEFAULT_ROLES,
   PLATFORM_ROLE_NAMES,
+  algName,
   certify,
   isRole,
   kidHex,
@@ -10,6 +11,7 @@ import {
 } from '../../sdk/index.js';
 import { EXIT, UsageError, optionalString, requireString, type Command, type Io, type Values } from '../command.js';
 import { passphraseOption, readPassphrase } from '../passphrase.js';
+import { ALG_USAGE, algOption, readAlg } from '../alg.js';
 
 const common = {
   root: { type: 'string' },
@@ -18,6 +20,7 @@ const common = {
   'root-passphrase-file': { type: 'string' },
   json: { type: 'boolean' },
   ...passphraseOption,
+  ...algOption,
 } as const;
 
 function loadRoot(values: Values): Authority {
@@ -35,16 +38,16 @@ function validity(values: Values): number | undefined {
 
 function report(io: Io, values: Values, a: Authority): number {
   const c = a.verified!.certificate;
-  const body = { kind: c.subjectKind, subject: c.subject, roles: c.roles, kid: kidHex(a.signer.kid), notAfter: c.notAfter, dir: a.dir };
+  const body = { kind: c.subjectKind, subject: c.subject, roles: c.roles, kid: kidHex(a.signer.kid), alg: algName(a.verified!.alg), notAfter: c.notAfter, dir: a.dir };
   if (values.json) io.out(JSON.stringify(body));
-  else io.out(`${c.subjectKind} ${c.subject} certified (${c.roles.join(', ')}), kid ${body.kid}, in ${a.dir}`);
+  else io.out(`${c.subjectKind} ${c.subject} certified (${c.roles.join(', ')}), kid ${body.kid} (${body.alg}), in ${a.dir}`);
   return EXIT.OK;
 }
 
 export const enterpriseCertifyCommand: Command = {
   path: ['enterprise', 'certify'],
   summary: 'certify an enterprise key under a root',
-  usage: 'enterprise certify --root <dir> --enterprise <code> --name <name> --out <dir> [--valid-days <n>]',
+  usage: `enterprise certify --root <dir> --enterprise <code> --name <name> --out <dir> [--valid-days <n>] ${ALG_USAGE}`,
   options: { ...common, enterprise: { type: 'string' }, name: { type: 'string' } },
   async run(values, _p, io) {
     const a = await certify({
@@ -56,6 +59,7 @@ export const enterpriseCertifyCommand: Command = {
       roles: [...ENTERPRISE_DEFAULT_ROLES],
       validitySeconds: validity(values),
       passphrase: readPassphrase(values),
+      alg: readAlg(values),
     });
     return report(io, values, a);
   },
@@ -64,7 +68,7 @@ export const enterpriseCertifyCommand: Command = {
 export const platformCertifyCommand: Command = {
   path: ['platform', 'certify'],
   summary: 'certify a platform service key (roles: recall, index, receipt, order, or role names) under a root',
-  usage: 'platform certify --root <dir> --role <role>[,<role>...] --out <dir> [--name <n>] [--valid-days <n>]',
+  usage: `platform certify --root <dir> --role <role>[,<role>...] --out <dir> [--name <n>] [--valid-days <n>] ${ALG_USAGE}`,
   options: { ...common, role: { type: 'string' }, name: { type: 'string' } },
   async run(values, _p, io) {
     const roles = new Set<Role>();
@@ -84,6 +88,7 @@ export const platformCertifyCommand: Command = {
       roles: [...roles],
       validitySeconds: validity(values),
       passphrase: readPassphrase(values),
+      alg: readAlg(values),
     });
     return report(io, values, a);
   },

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { EXIT, type Command } from '../command.js';
 import type { DemoContext } from '../demo/context.js';
 import { tell } from '../demo/story.js';
+import { ALG_USAGE, algOption, readAlg } from '../alg.js';
+import { algName } from '../../sdk/index.js';
 
 /** The demo never runs longer than this, whatever a step does. */
 const DEMO_TIMEOUT_MS = 60_000;
@@ -22,8 +24,8 @@ function externalBroker(): string | undefined {
 export const demoCommand: Command = {
   path: ['demo'],
   summary: 'a complete demonstration in a temporary directory (what `npm start` runs); removes everything after',
-  usage: 'demo [--keep]',
-  options: { keep: { type: 'boolean' } },
+  usage: `demo [--keep] ${ALG_USAGE}`,
+  options: { keep: { type: 'boolean' }, ...algOption },
   async run(values, _p, io) {
     // Loaded on use, not with the CLI: every command, the agent included, would otherwise
     // evaluate the demo's steps and its embedded broker (aedes) at start-up; about 0.6 MiB of
@@ -31,8 +33,10 @@ export const demoCommand: Command = {
     const { demoSteps } = await import('../demo/steps/index.js');
     const started = Date.now();
     const dir = mkdtempSync(join(tmpdir(), 'robot-id-demo-'));
-    const ctx: DemoContext = { dir, io, externalBrokerUrl: externalBroker(), cleanups: [], handles: {} };
-    io.out(`robot-id demo: one humanoid robot's identity, from the factory to recycling (working in ${dir})`);
+    const alg = readAlg(values);
+    const ctx: DemoContext = { dir, io, externalBrokerUrl: externalBroker(), alg, cleanups: [], handles: {} };
+    const suite = alg === undefined ? '' : `; every key ${algName(alg)}`;
+    io.out(`robot-id demo: one humanoid robot's identity, from the factory to recycling (working in ${dir})${suite}`);
     io.out('');
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_r, reject) => {

@@ -1,12 +1,13 @@
-import { RobotIdError, loadAuthority, provisionUnit, formatCode } from '../../sdk/index.js';
+import { RobotIdError, algName, loadAuthority, provisionUnit, formatCode } from '../../sdk/index.js';
 import { EXIT, UsageError, optionalString, requireString, type Command } from '../command.js';
 import { passphraseOption, readPassphrase } from '../passphrase.js';
+import { ALG_USAGE, algOption, readAlg } from '../alg.js';
 
 export const provisionCommand: Command = {
   path: ['provision'],
   summary: 'factory step: device key and signed identity record in the state directory, plus a registration record',
   usage:
-    'provision --enterprise <dir> --code <code> --model-name <name> --hardware-id <id> --state-dir <dir> [--registry <file>] [--broker-passwd <file>] [--manufacture-date YYYY-MM-DD] [--json]',
+    `provision --enterprise <dir> --code <code> --model-name <name> --hardware-id <id> --state-dir <dir> [--registry <file>] [--broker-passwd <file>] [--manufacture-date YYYY-MM-DD] [--json] ${ALG_USAGE}`,
   options: {
     enterprise: { type: 'string' },
     code: { type: 'string' },
@@ -18,6 +19,7 @@ export const provisionCommand: Command = {
     'manufacture-date': { type: 'string' },
     json: { type: 'boolean' },
     ...passphraseOption,
+    ...algOption,
   },
   async run(values, _p, io) {
     const enterprise = loadAuthority(requireString(values, 'enterprise'), { passphrase: readPassphrase(values) });
@@ -31,10 +33,12 @@ export const provisionCommand: Command = {
       registryFile: optionalString(values, 'registry'),
       brokerPasswdFile: optionalString(values, 'broker-passwd'),
       manufactureDate: optionalString(values, 'manufacture-date'),
+      alg: readAlg(values),
     }));
     const code = result.identity.code.code;
-    if (values.json) io.out(JSON.stringify({ code, stateDir: result.stateDir, deviceKid: result.registration.deviceKid }));
-    else io.out(`provisioned ${formatCode(result.identity.code)} in ${result.stateDir} (device key ${result.registration.deviceKid})`);
+    const alg = algName(result.identity.deviceAlg);
+    if (values.json) io.out(JSON.stringify({ code, stateDir: result.stateDir, deviceKid: result.registration.deviceKid, deviceAlg: alg }));
+    else io.out(`provisioned ${formatCode(result.identity.code)} in ${result.stateDir} (device key ${result.registration.deviceKid}, ${alg})`);
     return EXIT.OK;
   },
 };

@@ -1,13 +1,14 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { AUTHORITY_FILES, initRoot, kidHex } from '../../sdk/index.js';
+import { AUTHORITY_FILES, algName, initRoot, kidHex } from '../../sdk/index.js';
 import { EXIT, UsageError, optionalString, requireString, type Command } from '../command.js';
 import { passphraseOption, readPassphrase } from '../passphrase.js';
+import { ALG_USAGE, algOption, readAlg } from '../alg.js';
 
 export const rootInitCommand: Command = {
   path: ['root', 'init'],
   summary: 'create a national platform root key and its trust store',
-  usage: 'root init --country <cc> --out <dir> [--name <n>] [--charset digits|alphanumeric] [--check <alg>] [--passphrase-file <f>]',
+  usage: `root init --country <cc> --out <dir> [--name <n>] [--charset digits|alphanumeric] [--check <alg>] [--passphrase-file <f>] ${ALG_USAGE}`,
   options: {
     country: { type: 'string' },
     out: { type: 'string' },
@@ -16,6 +17,7 @@ export const rootInitCommand: Command = {
     check: { type: 'string' },
     json: { type: 'boolean' },
     ...passphraseOption,
+    ...algOption,
   },
   async run(values, _positionals, io) {
     const dir = requireString(values, 'out');
@@ -28,10 +30,12 @@ export const rootInitCommand: Command = {
       name: optionalString(values, 'name'),
       codeScheme: { charset: optionalString(values, 'charset') as never, check: optionalString(values, 'check') as never },
       passphrase: readPassphrase(values),
+      alg: readAlg(values),
     });
     const trustPath = join(dir, AUTHORITY_FILES.trust);
-    if (values.json) io.out(JSON.stringify({ country: root.meta.country, kid: kidHex(root.signer.kid), trust: trustPath }));
-    else io.out(`root ${root.meta.country} kid ${kidHex(root.signer.kid)}\ntrust store: ${trustPath}`);
+    const alg = algName(root.signer.alg);
+    if (values.json) io.out(JSON.stringify({ country: root.meta.country, kid: kidHex(root.signer.kid), alg, trust: trustPath }));
+    else io.out(`root ${root.meta.country} kid ${kidHex(root.signer.kid)} (${alg})\ntrust store: ${trustPath}`);
     return EXIT.OK;
   },
 };

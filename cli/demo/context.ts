@@ -8,6 +8,8 @@ export interface DemoContext {
   io: Io;
   /** A broker URL from ROBOT_ID_BROKER_URL, if any. */
   externalBrokerUrl?: string;
+  /** COSE alg of every key the demo makes (`demo --alg sm2`); absent: EdDSA. */
+  alg?: number;
   root?: Authority;
   enterprise?: Authority;
   /** Platform authorities by role group: recall signer, co-signer, index, receipt. */

@@ -6,13 +6,22 @@
  * Baseline: `crypto.verify` over each message's Sig_structure (pre-built) with a KeyObject
  * imported once per unit: the floor this machine sets for checking one Ed25519 signature.
  * Target: the ingest at >= 0.8 of that. Runs bundled, as the product does (bundled.ts; `--tsx`: not).
+ *
+ * `--alg sm2`: an SM2 fleet (every key SM2 with SM3). The baseline is then `sm2Verify` over the
+ * same pre-built Sig_structure: node:crypto cannot be the floor, as its SM2 verification hashes
+ * Z_A over an empty identifier (sdk/crypto/sm2.ts).
+ *
+ *   node scripts/bench/ingest.ts [units] [--alg ed25519|sm2]
  */
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  COSE_ALG_SM2_SM3,
   FleetIngest,
+  algFromName,
+  sm2Verify,
   GENESIS_HASH,
   compareHeartbeatSeq,
   decodeSign1,
@@ -40,12 +49,12 @@ export interface IngestInput {
   events: { topic: string; bytes: Uint8Array; code: string }[];
 }
 
-export async function prepare(unitCount: number, perUnit: number): Promise<IngestInput & { dir: string; trustStore: TrustStore }> {
+export async function prepare(unitCount: number, perUnit: number, alg?: number): Promise<IngestInput & { dir: string; trustStore: TrustStore }> {
   const dir = mkdtempSync(join(tmpdir(), 'rid-bench-ingest-'));
-  const pki = await makePki(dir);
+  const pki = await makePki(dir, alg);
   const now = Math.floor(Date.now() / 1000);
   const units: Unit[] = [];
-  for (let i = 0; i < unitCount; i++) units.push(await makeUnit(pki.enterprise, unitCode(i + 1), now));
+  for (let i = 0; i < unitCount; i++) units.push(await makeUnit(pki.enterprise, unitCode(i + 1), now, alg));
   const messages: IngestInput['messages'] = [];
   for (let counter = 1; counter <= perUnit; counter++) {
     for (const u of units) {
@@ -78,22 +87,27 @@ export async function prepare(unitCount: number, perUnit: number): Promise<Inges
   return { dir, units, messages, events, trustStore: pki.root.trust };
 }
 
-export async function runIngestBench(options: { units: number; perUnit: number; rounds: number }): Promise<{ ratio: number }> {
-  const input = await prepare(options.units, options.perUnit);
+export async function runIngestBench(options: { units: number; perUnit: number; rounds: number; alg?: number }): Promise<{ ratio: number }> {
+  const sm2 = options.alg === COSE_ALG_SM2_SM3;
+  const input = await prepare(options.units, options.perUnit, options.alg);
   try {
     // Baseline: raw verify, Sig_structure and KeyObjects prepared outside the timed loop.
     const keys = new Map<string, KeyObject>();
+    const points = new Map<string, Uint8Array>();
     for (const u of input.units) {
-      keys.set(u.code, createPublicKey({ key: Buffer.concat([SPKI_PREFIX, u.identity.record.devicePublicKey]), format: 'der', type: 'spki' }));
+      points.set(u.code, u.identity.record.devicePublicKey);
+      if (!sm2) keys.set(u.code, createPublicKey({ key: Buffer.concat([SPKI_PREFIX, u.identity.record.devicePublicKey]), format: 'der', type: 'spki' }));
     }
+    const rawVerify = (r: { code: string; key: KeyObject | undefined; data: Uint8Array; sig: Uint8Array }): boolean =>
+      sm2 ? sm2Verify(r.sig, r.data, points.get(r.code)!) : verify(null, r.data, r.key!, r.sig);
     const raw = input.messages.map((m) => {
       const cose = decodeSign1(m.bytes, { maxBytes: 4096 });
-      return { key: keys.get(m.code)!, data: sigStructure1(cose.protectedBytes, cose.payload), sig: cose.signature };
+      return { code: m.code, key: keys.get(m.code), data: sigStructure1(cose.protectedBytes, cose.payload), sig: cose.signature };
     });
     let i = 0;
     const rawFn = (): void => {
       const r = raw[i++ % raw.length]!;
-      if (!verify(null, r.data, r.key, r.sig)) throw new Error('raw verify failed');
+      if (!rawVerify(r)) throw new Error('raw verify failed');
     };
 
     // The SDK path an ingest runs per message: topic, identity lookup, decode + kid + signature
@@ -120,23 +134,24 @@ export async function runIngestBench(options: { units: number; perUnit: number; 
     for (const u of input.units) ingest.identities.get(u.code); // identity records verified once, up front
     const rawEvents = input.events.map((m) => {
       const cose = decodeSign1(m.bytes, { maxBytes: 4096 });
-      return { key: keys.get(m.code)!, data: sigStructure1(cose.protectedBytes, cose.payload), sig: cose.signature };
+      return { code: m.code, key: keys.get(m.code), data: sigStructure1(cose.protectedBytes, cose.payload), sig: cose.signature };
     });
     let k = 0;
     let e = 0;
     const rawEventFn = (): void => {
       const r = rawEvents[k++ % rawEvents.length]!;
-      if (!verify(null, r.data, r.key, r.sig)) throw new Error('raw verify failed');
+      if (!rawVerify(r)) throw new Error('raw verify failed');
     };
     const ingestFn = (): void => {
       const m = input.events[e++ % input.events.length]!;
       ingest.handle(m.topic, m.bytes);
     };
+    const rawName = sm2 ? 'raw sm2Verify' : 'raw node:crypto verify';
     const [rawResult, sdkResult, rawEv, ingestResult] = compareInterleaved(
       [
-        { name: 'raw node:crypto verify (heartbeats)', fn: rawFn },
+        { name: `${rawName} (heartbeats)`, fn: rawFn },
         { name: 'SDK verify path (verifyUnitMessage + dedupe), heartbeats', fn: sdkFn },
-        { name: 'raw node:crypto verify (events)', fn: rawEventFn },
+        { name: `${rawName} (events)`, fn: rawEventFn },
         { name: 'FleetIngest.handle: events (decode, signature, chain, dedupe)', fn: ingestFn },
       ],
       options.rounds,
@@ -146,7 +161,7 @@ export async function runIngestBench(options: { units: number; perUnit: number; 
     if (accepted === 0) throw new Error('SDK path accepted nothing');
 
     const ratio = sdkResult.opsPerSec / rawResult.opsPerSec;
-    table(`fleet ingest: verified messages/s (${fmt(options.units)} units, ${fmt(input.messages.length)} heartbeats, ${machine()}, ${loadNote()})`, [
+    table(`fleet ingest${sm2 ? ' (SM2 fleet)' : ''}: verified messages/s (${fmt(options.units)} units, ${fmt(input.messages.length)} heartbeats, ${machine()}, ${loadNote()})`, [
       { name: rawResult.name, value: fmt(rawResult.opsPerSec), ratio: '1.00x (baseline)' },
       { name: sdkResult.name, value: fmt(sdkResult.opsPerSec), ratio: `${ratio.toFixed(2)}x raw` },
       { name: rawEv.name, value: fmt(rawEv.opsPerSec), ratio: '1.00x (baseline)' },
@@ -161,6 +176,9 @@ export async function runIngestBench(options: { units: number; perUnit: number; 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const status = await rerunBundled(import.meta.url);
   if (status !== undefined) process.exit(status);
-  const units = Number(process.argv[2] ?? 5000);
-  await runIngestBench({ units, perUnit: 2, rounds: 8 });
+  const args = process.argv.slice(2);
+  const at = args.indexOf('--alg');
+  const alg = at >= 0 ? algFromName(args.splice(at, 2)[1] ?? '') : undefined;
+  const units = Number(args[0] ?? 5000);
+  await runIngestBench({ units, perUnit: 2, rounds: 8, alg });
 }

@@ -8,11 +8,11 @@
 import { join } from 'node:path';
 import {
   certify,
-  generateKeyPair,
+  algSigner,
+  generateAlgKeyPair,
   hardwareBinding,
   initRoot,
   loadAuthority,
-  seedSigner,
   signIdentityRecord,
   verifyIdentityRecord,
   ROLES,
@@ -32,12 +32,14 @@ export interface Pki {
   platform: Authority;
 }
 
-export async function makePki(dir: string): Promise<Pki> {
-  const root = initRoot({ dir: join(dir, 'root'), country: COUNTRY });
+/** `alg`: the COSE alg of every key (default EdDSA; COSE_ALG_SM2_SM3 for an SM2 fleet). */
+export async function makePki(dir: string, alg?: number): Promise<Pki> {
+  const root = initRoot({ dir: join(dir, 'root'), country: COUNTRY, alg });
   const notBefore = Math.floor(Date.now() / 1000) - 3600;
-  const enterprise = await certify({ root, dir: join(dir, 'enterprise'), subjectKind: 'enterprise', subject: ENTERPRISE, name: 'Bench Robotics', roles: [ROLES.identityIssue], notBefore });
+  const enterprise = await certify({ root, dir: join(dir, 'enterprise'), subjectKind: 'enterprise', subject: ENTERPRISE, name: 'Bench Robotics', roles: [ROLES.identityIssue], notBefore, alg });
   const platform = await certify({
     root,
+    alg,
     dir: join(dir, 'platform'),
     subjectKind: 'platform',
     subject: 'bench-platform',
@@ -59,16 +61,18 @@ export function unitCode(i: number, model = MODEL): string {
 
 export interface Unit {
   code: string;
+  /** The device's private key: an Ed25519 seed or an SM2 scalar (see signer.alg). */
   seed: Uint8Array;
   signer: Signer;
   identity: VerifiedIdentity;
 }
 
-export async function makeUnit(enterprise: Authority, code: string, now = Math.floor(Date.now() / 1000)): Promise<Unit> {
-  const pair = generateKeyPair();
+export async function makeUnit(enterprise: Authority, code: string, now = Math.floor(Date.now() / 1000), alg?: number): Promise<Unit> {
+  const pair = generateAlgKeyPair(alg);
   const bytes = await signIdentityRecord(enterprise.signer, {
     code,
     devicePublicKey: pair.publicKey,
+    deviceAlg: pair.alg,
     modelName: 'Bench H1',
     manufactureDate: new Date(now * 1000).toISOString().slice(0, 10),
     hardwareBinding: hardwareBinding(code, `hw-${code}`),
@@ -76,5 +80,5 @@ export async function makeUnit(enterprise: Authority, code: string, now = Math.f
     recordVersion: 1,
     enterpriseCert: enterprise.certificate!,
   });
-  return { code, seed: pair.seed, signer: seedSigner(pair.seed), identity: verifyIdentityRecord(bytes, enterprise.trust) };
+  return { code, seed: pair.privateKey, signer: algSigner(pair), identity: verifyIdentityRecord(bytes, enterprise.trust) };
 }

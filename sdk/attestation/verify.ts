@@ -5,11 +5,12 @@
  * at A4, because the copier does not hold the device key the record names.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { AttestationError, RobotIdError } from '../errors.js';
+import { AttestationError, CoseError, RobotIdError } from '../errors.js';
 import type { Ed25519Backend } from '../crypto/backend.js';
 import { nodeEd25519 } from '../crypto/ed25519-node.js';
 import { sha256 } from '../crypto/hash.js';
 import { bytesEqual } from '../cbor/index.js';
+import { algMismatch } from '../cose/pinned.js';
 import { openSign1, verifyOpened, type Opened } from '../cose/object.js';
 import { Revocations } from '../trust/revocation.js';
 import type { TrustStore } from '../trust/trust-store.js';
@@ -70,8 +71,10 @@ export function verifyAttestation(bytes: Uint8Array, check: AttestationCheck): V
     if (!(err instanceof RobotIdError)) throw err;
     fail(err.code === 'COSE_WRONG_KIND' ? 'ATTEST_WRONG_KIND' : 'ATTEST_MALFORMED', `attestation: ${err.message}`, err);
   }
-  // A4: signed by the device key the record names, over the bytes received.
-  if (!bytesEqual(opened.cose.protected.kid!, identity.deviceKid) || !verifyOpened(opened, identity.record.devicePublicKey, backend)) {
+  // A4: signed by the device key the record names, in the algorithm it pins, over the bytes received.
+  const wrongAlg = algMismatch(opened.cose.protected.alg, identity.deviceAlg);
+  if (wrongAlg) fail('ATTEST_BAD_SIGNATURE', `attestation: ${wrongAlg}`, new CoseError('COSE_ALG', wrongAlg));
+  if (!bytesEqual(opened.cose.protected.kid!, identity.deviceKid) || !verifyOpened(opened, identity.record.devicePublicKey, backend, identity.deviceAlg)) {
     fail('ATTEST_BAD_SIGNATURE', `attestation: not signed by the device key of ${code} (a copied record without its key, or a forgery)`);
   }
   const claims = opened.value;

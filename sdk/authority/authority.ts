@@ -1,7 +1,7 @@
 /**
  * Authority directories: where a root, an enterprise or a platform service keeps its key and
  * certificate. One layout for all three so every signing command takes `--key <dir>`:
- *   key.pem        PKCS#8 private key, mode 0600 (optionally encrypted)
+ *   key.pem        PKCS#8 private key, Ed25519 or SM2, mode 0600 (optionally encrypted)
  *   key.pub.pem    SPKI public key
  *   cert.cose      certificate signed by the root (not for a root)
  *   trust.json     the trust store this authority lives under
@@ -11,14 +11,14 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KeyError, TrustError } from '../errors.js';
 import type { Ed25519Backend } from '../crypto/backend.js';
-import { seedSigner, type Signer } from '../crypto/signer.js';
-import { generateKeyPair } from '../keys/pem.js';
-import { readPrivateKeyFile, writePrivateKeyFile, writePublicKeyFile } from '../keys/files.js';
+import { COSE_ALG_EDDSA, type Signer } from '../crypto/signer.js';
+import { algName, isSupportedAlg, keyIdFor, type AlgName } from '../crypto/alg.js';
+import { algSigner, generateAlgKeyPair } from '../keys/alg-keys.js';
+import { readAlgPrivateKeyFile, writeAlgPrivateKeyFile, writeAlgPublicKeyFile } from '../keys/files.js';
 import { writeFileAtomicSync } from '../util/atomic-file.js';
 import { codeScheme, type CodeSchemeInput } from '../code/index.js';
 import { issueCertificate, type SubjectKind } from '../trust/certificate.js';
-import { TrustStore } from '../trust/trust-store.js';
-import { keyId } from '../crypto/signer.js';
+import { TrustStore, type Root } from '../trust/trust-store.js';
 import { verifyCertificate, type VerifiedCertificate } from '../trust/verify-certificate.js';
 import type { Role } from '../trust/roles.js';
 import { randomBytes } from 'node:crypto';
@@ -33,6 +33,8 @@ export interface AuthorityMeta {
   name: string;
   country: string;
   roles: Role[];
+  /** The key's algorithm name ("ed25519" when absent, as in directories made before it existed). */
+  alg?: AlgName;
 }
 
 export interface Authority {
@@ -65,22 +67,33 @@ export interface RootInit {
   name?: string;
   codeScheme?: CodeSchemeInput;
   passphrase?: string;
+  /** COSE alg of the root key (default EdDSA); SM2-SM3 for a root on China's own algorithms. */
+  alg?: number;
+}
+
+/** What a directory's meta says about its key's algorithm, for the file written. */
+function metaAlg(alg: number): { alg?: AlgName } {
+  return alg === COSE_ALG_EDDSA ? {} : { alg: algName(alg)! };
 }
 
 export function initRoot(init: RootInit): Authority {
   const country = init.country.toUpperCase();
   if (country.length !== 2) throw new TrustError('TRUST_STORE_INVALID', `country: expected 2 characters, got ${JSON.stringify(init.country)}`);
   const scheme = codeScheme(init.codeScheme ?? {});
+  const alg = init.alg ?? COSE_ALG_EDDSA;
+  if (!isSupportedAlg(alg)) throw new RangeError(`root key algorithm: expected EdDSA (-8) or SM2-SM3 (-70000), got ${alg}`);
   prepareDir(init.dir);
-  const pair = generateKeyPair();
-  writePrivateKeyFile(join(init.dir, FILES.key), pair, { passphrase: init.passphrase });
-  writePublicKeyFile(join(init.dir, FILES.pub), pair.publicKey);
+  const pair = generateAlgKeyPair(alg);
+  writeAlgPrivateKeyFile(join(init.dir, FILES.key), pair, { passphrase: init.passphrase });
+  writeAlgPublicKeyFile(join(init.dir, FILES.pub), alg, pair.publicKey);
   const name = init.name ?? `National robot ID root ${country}`;
-  const trust = new TrustStore([{ country, name, publicKey: pair.publicKey, kid: keyId(pair.publicKey), codeScheme: scheme }]);
+  const root: Root = { country, name, publicKey: pair.publicKey, kid: keyIdFor(alg, pair.publicKey), codeScheme: scheme };
+  if (alg !== COSE_ALG_EDDSA) root.alg = alg;
+  const trust = new TrustStore([root]);
   trust.save(join(init.dir, FILES.trust));
-  const meta: AuthorityMeta = { format: AUTHORITY_FORMAT, kind: 'root', subject: country, name, country, roles: [] };
+  const meta: AuthorityMeta = { format: AUTHORITY_FORMAT, kind: 'root', subject: country, name, country, roles: [], ...metaAlg(alg) };
   writeFileAtomicSync(join(init.dir, FILES.meta), JSON.stringify(meta, null, 2) + '\n');
-  return { dir: init.dir, meta, signer: seedSigner(pair.seed), trust };
+  return { dir: init.dir, meta, signer: algSigner(pair), trust };
 }
 
 export function loadAuthority(dir: string, options: LoadOptions = {}): Authority {
@@ -92,8 +105,12 @@ export function loadAuthority(dir: string, options: LoadOptions = {}): Authority
     throw new KeyError('KEY_NOT_FOUND', `${dir}: expected an authority directory with ${FILES.meta} (${(err as Error).message})`, { cause: err });
   }
   if (meta.format !== AUTHORITY_FORMAT) throw new KeyError('KEY_FORMAT', `${metaPath}: expected format ${AUTHORITY_FORMAT}`);
-  const pair = readPrivateKeyFile(join(dir, FILES.key), { passphrase: options.passphrase });
-  const signer = seedSigner(pair.seed, options.backend);
+  const pair = readAlgPrivateKeyFile(join(dir, FILES.key), { passphrase: options.passphrase });
+  const signer = algSigner(pair, options.backend);
+  // The directory's own record of its key's algorithm must agree with the key file.
+  if ((meta.alg ?? 'ed25519') !== algName(signer.alg)) {
+    throw new KeyError('KEY_MISMATCH', `${dir}: ${FILES.meta} names a ${meta.alg ?? 'ed25519'} key, ${FILES.key} holds a ${algName(signer.alg)} key`);
+  }
   const trust = TrustStore.load(join(dir, FILES.trust));
   const authority: Authority = { dir, meta, signer, trust };
   if (meta.kind !== 'root') {
@@ -103,7 +120,7 @@ export function loadAuthority(dir: string, options: LoadOptions = {}): Authority
       role: meta.roles[0]!,
       backend: options.backend,
     });
-    if (!Buffer.from(verified.certificate.publicKey).equals(Buffer.from(signer.publicKey))) {
+    if (!Buffer.from(verified.certificate.publicKey).equals(Buffer.from(signer.publicKey)) || verified.alg !== signer.alg) {
       throw new KeyError('KEY_MISMATCH', `${dir}: the key does not match the certificate`);
     }
     authority.certificate = certificate;
@@ -124,6 +141,8 @@ export interface CertifyInput {
   /** Validity in seconds; default 5 years. */
   validitySeconds?: number;
   passphrase?: string;
+  /** COSE alg of the new key (default EdDSA); the certificate pins it. May differ from the root's. */
+  alg?: number;
 }
 
 export async function certify(input: CertifyInput): Promise<Authority> {
@@ -132,8 +151,10 @@ export async function certify(input: CertifyInput): Promise<Authority> {
   if (input.subjectKind === 'enterprise' && !/^[0-9A-Z]{4}$/.test(input.subject)) {
     throw new TrustError('TRUST_MALFORMED', `enterprise code: expected 4 characters 0-9/A-Z, got ${JSON.stringify(input.subject)}`);
   }
+  const alg = input.alg ?? COSE_ALG_EDDSA;
+  if (!isSupportedAlg(alg)) throw new RangeError(`key algorithm: expected EdDSA (-8) or SM2-SM3 (-70000), got ${alg}`);
   prepareDir(input.dir);
-  const pair = generateKeyPair();
+  const pair = generateAlgKeyPair(alg);
   const notBefore = input.notBefore ?? Math.floor(Date.now() / 1000) - 60;
   const notAfter = notBefore + (input.validitySeconds ?? 5 * 365 * 86400);
   const certificate = await issueCertificate(input.root.signer, {
@@ -146,9 +167,10 @@ export async function certify(input: CertifyInput): Promise<Authority> {
     notAfter,
     roles: input.roles,
     serial: new Uint8Array(randomBytes(16)),
+    alg,
   });
-  writePrivateKeyFile(join(input.dir, FILES.key), pair, { passphrase: input.passphrase });
-  writePublicKeyFile(join(input.dir, FILES.pub), pair.publicKey);
+  writeAlgPrivateKeyFile(join(input.dir, FILES.key), pair, { passphrase: input.passphrase });
+  writeAlgPublicKeyFile(join(input.dir, FILES.pub), alg, pair.publicKey);
   writeFileAtomicSync(join(input.dir, FILES.cert), certificate);
   input.root.trust.save(join(input.dir, FILES.trust));
   const meta: AuthorityMeta = {
@@ -158,6 +180,7 @@ export async function certify(input: CertifyInput): Promise<Authority> {
     name: input.name,
     country: input.root.meta.country,
     roles: input.roles,
+    ...metaAlg(alg),
   };
   writeFileAtomicSync(join(input.dir, FILES.meta), JSON.stringify(meta, null, 2) + '\n');
   return loadAuthority(input.dir, { passphrase: input.passphrase, at: notBefore });

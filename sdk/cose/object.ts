@@ -7,7 +7,7 @@
 import { decodeCbor, encodeCbor, type CborValue, type Schema } from '../cbor/index.js';
 import { CoseError, EncodingError, describe } from '../errors.js';
 import type { Ed25519Backend } from '../crypto/backend.js';
-import type { Signer } from '../crypto/signer.js';
+import { COSE_ALG_EDDSA, type Signer } from '../crypto/signer.js';
 import { PROTOCOL_VERSION } from '../version.js';
 import { decodeSign1, signSign1, verifySign1Signature, type Sign1 } from './sign1.js';
 import { decodeMulti, signMulti, type MultiSign } from './sign.js';
@@ -94,7 +94,11 @@ export function openMulti<T extends Versioned>(kind: ObjectKind<T>, bytes: Uint8
   return { value: decodePayload(kind, cose.payload), cose };
 }
 
-/** Step 4: the signature over the bytes as received, with the key the caller resolved. */
-export function verifyOpened(opened: { cose: Sign1 }, publicKey: Uint8Array, backend: Ed25519Backend): boolean {
-  return verifySign1Signature(opened.cose, publicKey, backend);
+/**
+ * Step 4: the signature over the bytes as received, with the key the caller resolved and the
+ * algorithm that key is pinned to (default EdDSA). A protected alg other than `alg` throws
+ * CoseError('COSE_ALG'); callers check `algMismatch` first to give their own typed reason.
+ */
+export function verifyOpened(opened: { cose: Sign1 }, publicKey: Uint8Array, backend: Ed25519Backend, alg: number = COSE_ALG_EDDSA): boolean {
+  return verifySign1Signature(opened.cose, publicKey, backend, undefined, alg);
 }

@@ -11,6 +11,8 @@ import type { Ed25519Backend } from '../crypto/backend.js';
 import { COSE_ALG_EDDSA, type Signer } from '../crypto/signer.js';
 import { bytesEqual } from '../cbor/index.js';
 import { sigStructureBytes } from './sig-structure.js';
+import { verifyWithAlg } from '../crypto/alg.js';
+import { checkPinnedAlg } from './pinned.js';
 import { HEADER, TAG_SIGN, encodeProtected, parseProtected, parseUnprotected, type ProtectedHeader } from './headers.js';
 import type { DecodeCoseOptions } from './sign1.js';
 
@@ -115,7 +117,18 @@ export function decodeMulti(bytes: Uint8Array, options: DecodeCoseOptions): Mult
   };
 }
 
-export function verifyCoseSignature(msg: MultiSign, sig: CoseSignature, publicKey: Uint8Array, backend: Ed25519Backend, aad: Uint8Array = EMPTY): boolean {
-  if (sig.protected.alg !== COSE_ALG_EDDSA) return false;
-  return backend.verify(sig.signature, sigStructure(msg.protectedBytes, sig.protectedBytes, msg.payload, aad), publicKey);
+/**
+ * One signature of a COSE_Sign, with its key's pinned algorithm (default EdDSA). A protected
+ * alg other than `alg` throws CoseError('COSE_ALG'); every cryptographic failure returns false.
+ */
+export function verifyCoseSignature(
+  msg: MultiSign,
+  sig: CoseSignature,
+  publicKey: Uint8Array,
+  backend: Ed25519Backend,
+  aad: Uint8Array = EMPTY,
+  alg: number = COSE_ALG_EDDSA,
+): boolean {
+  checkPinnedAlg(sig.protected.alg, alg);
+  return verifyWithAlg(alg, sig.signature, sigStructure(msg.protectedBytes, sig.protectedBytes, msg.payload, aad), publicKey, backend);
 }

@@ -1,5 +1,5 @@
 /**
- * COSE_Sign1 (RFC 9052 §4.2) with EdDSA. Signatures are made and checked over
+ * COSE_Sign1 (RFC 9052 §4.2) with EdDSA or SM2-with-SM3. Signatures are made and checked over
  * Sig_structure = ["Signature1", body_protected, external_aad, payload] built from the exact
  * bytes received, never from a re-serialised copy.
  */
@@ -8,6 +8,8 @@ import { CoseError, describe } from '../errors.js';
 import type { Ed25519Backend } from '../crypto/backend.js';
 import { COSE_ALG_EDDSA, type Signer } from '../crypto/signer.js';
 import { coseSign1Bytes, sigStructure1Bytes } from './sig-structure.js';
+import { verifyWithAlg } from '../crypto/alg.js';
+import { checkPinnedAlg } from './pinned.js';
 import { HEADER, TAG_SIGN1, encodeProtected, parseProtected, parseUnprotected, type ProtectedHeader } from './headers.js';
 
 const EMPTY = new Uint8Array(0);
@@ -137,13 +139,18 @@ export function decodeSign1(bytes: Uint8Array, options: DecodeCoseOptions): Sign
   };
 }
 
-/** Checks alg is EdDSA and the signature verifies. Returns false on any cryptographic failure. */
+/**
+ * Checks the signature with the key's pinned algorithm (default EdDSA, the algorithm of every
+ * key that names none). A protected alg other than `alg` throws CoseError('COSE_ALG')
+ * (pinned.ts); every cryptographic failure returns false.
+ */
 export function verifySign1Signature(
   msg: Sign1,
   publicKey: Uint8Array,
   backend: Ed25519Backend,
   externalAad: Uint8Array = EMPTY,
+  alg: number = COSE_ALG_EDDSA,
 ): boolean {
-  if (msg.protected.alg !== COSE_ALG_EDDSA) return false;
-  return backend.verify(msg.signature, sigStructure1(msg.protectedBytes, msg.payload, externalAad), publicKey);
+  checkPinnedAlg(msg.protected.alg, alg);
+  return verifyWithAlg(alg, msg.signature, sigStructure1(msg.protectedBytes, msg.payload, externalAad), publicKey, backend);
 }

@@ -7,7 +7,8 @@ import { readFileSync, statSync } from 'node:fs';
 import { KeyError } from '../errors.js';
 import { writeFileAtomicSync } from '../util/atomic-file.js';
 import type { Ed25519Backend } from '../crypto/backend.js';
-import { seedSigner, type Signer } from '../crypto/signer.js';
+import type { Signer } from '../crypto/signer.js';
+import { algPrivateKeyFromPem, algPrivateKeyToPem, algPublicKeyToPem, algSigner, type AlgKeyPair } from './alg-keys.js';
 import { privateKeyFromPem, privateKeyToPem, publicKeyFromPem, publicKeyToPem, type KeyPair } from './pem.js';
 
 export interface PrivateKeyFileOptions {
@@ -31,8 +32,8 @@ function readText(path: string, what: string): string {
   }
 }
 
-/** Reads a private key file, refusing one that group or others may read (like ssh). */
-export function readPrivateKeyFile(path: string, options: PrivateKeyFileOptions = {}): KeyPair {
+/** The text of a private key file, refusing one that group or others may read (like ssh). */
+function readPrivateKeyText(path: string): string {
   let mode: number;
   let owner: number;
   try {
@@ -50,13 +51,32 @@ export function readPrivateKeyFile(path: string, options: PrivateKeyFileOptions 
       `private key ${path}: expected mode 0600 (readable by its owner only), got ${(mode & 0o777).toString(8).padStart(4, '0')}; run chmod 600`,
     );
   }
-  return privateKeyFromPem(readText(path, 'private key'), options.passphrase, `private key ${path}`);
+  return readText(path, 'private key');
+}
+
+/** Reads an Ed25519 private key file, refusing one that group or others may read (like ssh). */
+export function readPrivateKeyFile(path: string, options: PrivateKeyFileOptions = {}): KeyPair {
+  return privateKeyFromPem(readPrivateKeyText(path), options.passphrase, `private key ${path}`);
+}
+
+/** Reads a private key file of either algorithm (Ed25519 or SM2), with the same permission rules. */
+export function readAlgPrivateKeyFile(path: string, options: PrivateKeyFileOptions = {}): AlgKeyPair {
+  return algPrivateKeyFromPem(readPrivateKeyText(path), options.passphrase, `private key ${path}`);
+}
+
+export function writeAlgPrivateKeyFile(path: string, pair: AlgKeyPair, options: PrivateKeyFileOptions = {}): void {
+  writeFileAtomicSync(path, algPrivateKeyToPem(pair, options.passphrase), { mode: 0o600 });
+}
+
+export function writeAlgPublicKeyFile(path: string, alg: number, publicKey: Uint8Array): void {
+  writeFileAtomicSync(path, algPublicKeyToPem(alg, publicKey), { mode: 0o644 });
 }
 
 export function readPublicKeyFile(path: string): Uint8Array {
   return publicKeyFromPem(readText(path, 'public key'), `public key ${path}`);
 }
 
+/** A signer over a key file of either algorithm (`backend` applies to Ed25519 keys). */
 export function loadSigner(path: string, options: PrivateKeyFileOptions & { backend?: Ed25519Backend } = {}): Signer {
-  return seedSigner(readPrivateKeyFile(path, options).seed, options.backend);
+  return algSigner(readAlgPrivateKeyFile(path, options), options.backend);
 }

@@ -9,6 +9,7 @@ import { MessageError, RobotIdError } from '../errors.js';
 import type { Ed25519Backend } from '../crypto/backend.js';
 import { nodeEd25519 } from '../crypto/ed25519-node.js';
 import { bytesEqual } from '../cbor/index.js';
+import { algMismatch } from '../cose/pinned.js';
 import { openSign1, verifyOpened, type ObjectKind, type Opened, type Versioned } from '../cose/object.js';
 import type { VerifiedIdentity } from '../trust/verify-identity.js';
 
@@ -32,7 +33,10 @@ export function verifyUnitMessage<T extends Versioned & { code: string }>(
   if (!bytesEqual(opened.cose.protected.kid!, identity.deviceKid)) {
     throw new MessageError('MSG_BAD_SIGNATURE', `${kind.name}: signed by a key other than ${identity.code.code}'s device key`);
   }
-  if (!verifyOpened(opened, identity.record.devicePublicKey, backend)) {
+  // The no-downgrade rule: only the algorithm the identity record pins the device key to.
+  const why = algMismatch(opened.cose.protected.alg, identity.deviceAlg);
+  if (why) throw new MessageError('MSG_ALG_MISMATCH', `${kind.name}: ${why}`);
+  if (!verifyOpened(opened, identity.record.devicePublicKey, backend, identity.deviceAlg)) {
     throw new MessageError('MSG_BAD_SIGNATURE', `${kind.name}: signature does not verify`);
   }
   if (opened.value.code !== identity.code.code) {

@@ -5,9 +5,10 @@
 import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { KeyError, TrustError } from '../errors.js';
-import { keyId, kidHex } from '../crypto/signer.js';
-import { generateKeyPair } from '../keys/pem.js';
-import { writePrivateKeyFile } from '../keys/files.js';
+import { COSE_ALG_EDDSA, kidHex } from '../crypto/signer.js';
+import { isSupportedAlg } from '../crypto/alg.js';
+import { generateAlgKeyPair } from '../keys/alg-keys.js';
+import { writeAlgPrivateKeyFile } from '../keys/files.js';
 import { writeFileAtomicSync } from '../util/atomic-file.js';
 import { parseCode } from '../code/index.js';
 import type { Authority } from '../authority/authority.js';
@@ -47,6 +48,8 @@ export interface ProvisionInput {
   registryFile?: string;
   /** A mosquitto password file to add the unit's broker login to (docs/broker.md). */
   brokerPasswdFile?: string;
+  /** COSE alg of the device key (default EdDSA); may differ from the enterprise key's. */
+  alg?: number;
 }
 
 export interface Provisioned {
@@ -72,10 +75,13 @@ export async function provisionUnit(input: ProvisionInput): Promise<Provisioned>
   const now = input.now ?? Math.floor(Date.now() / 1000);
   const manufactureDate = input.manufactureDate ?? new Date(now * 1000).toISOString().slice(0, 10);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(manufactureDate)) throw new RangeError(`manufactureDate: expected YYYY-MM-DD, got ${manufactureDate}`);
-  const device = generateKeyPair();
+  const deviceAlg = input.alg ?? COSE_ALG_EDDSA;
+  if (!isSupportedAlg(deviceAlg)) throw new RangeError(`device key algorithm: expected EdDSA (-8) or SM2-SM3 (-70000), got ${deviceAlg}`);
+  const device = generateAlgKeyPair(deviceAlg);
   const bytes = await signIdentityRecord(ent.signer, {
     code: code.code,
     devicePublicKey: device.publicKey,
+    deviceAlg,
     modelName: input.modelName,
     manufactureDate,
     hardwareBinding: hardwareBinding(code.code, input.hardwareId),
@@ -85,7 +91,7 @@ export async function provisionUnit(input: ProvisionInput): Promise<Provisioned>
   });
   const identity = verifyIdentityRecord(bytes, ent.trust);
   mkdirSync(input.stateDir, { recursive: true, mode: 0o750 });
-  writePrivateKeyFile(join(input.stateDir, STATE_FILES.deviceKey), device);
+  writeAlgPrivateKeyFile(join(input.stateDir, STATE_FILES.deviceKey), device);
   writeFileAtomicSync(join(input.stateDir, STATE_FILES.identity), bytes);
   ent.trust.save(join(input.stateDir, STATE_FILES.trust));
   const registration: Registration = {
@@ -94,7 +100,7 @@ export async function provisionUnit(input: ProvisionInput): Promise<Provisioned>
     enterprise: code.enterprise,
     model: code.model,
     modelName: input.modelName,
-    deviceKid: kidHex(keyId(device.publicKey)),
+    deviceKid: kidHex(identity.deviceKid),
     identity: Buffer.from(bytes).toString('base64'),
     provisionedAt: now,
   };

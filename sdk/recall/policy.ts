@@ -8,11 +8,12 @@
 import { defineSchema } from '../cbor/index.js';
 import { CONTENT_TYPES } from '../cose/content-types.js';
 import { defineKind, openSign1, signObject, verifyOpened } from '../cose/object.js';
+import { algMismatch } from '../cose/pinned.js';
 import type { Ed25519Backend } from '../crypto/backend.js';
 import { nodeEd25519 } from '../crypto/ed25519-node.js';
 import type { Signer } from '../crypto/signer.js';
-import { RecallRejectedError, RobotIdError } from '../errors.js';
-import type { TrustStore } from '../trust/trust-store.js';
+import { RecallRejectedError, RobotIdError, TrustError } from '../errors.js';
+import { rootAlg, type TrustStore } from '../trust/trust-store.js';
 import { PROTOCOL_VERSION } from '../version.js';
 import type { RecallAction } from './notice.js';
 import { DEFAULT_TRANSFER_RULE, TRANSFER_RULES, type TransferRule } from '../lifecycle/index.js';
@@ -104,7 +105,9 @@ export function verifyPolicy(bytes: Uint8Array, trust: TrustStore, backend: Ed25
   }
   const root = trust.rootByKid(opened.cose.protected.kid!);
   if (!root) throw new RecallRejectedError('RECALL_POLICY', 'recall policy: not signed by a root in the trust store');
-  if (!verifyOpened(opened, root.publicKey, backend)) throw new RecallRejectedError('RECALL_POLICY', 'recall policy: root signature does not verify');
+  const wrongAlg = algMismatch(opened.cose.protected.alg, rootAlg(root));
+  if (wrongAlg) throw new RecallRejectedError('RECALL_POLICY', `recall policy: ${wrongAlg}`, { cause: new TrustError('TRUST_ALG_MISMATCH', wrongAlg) });
+  if (!verifyOpened(opened, root.publicKey, backend, rootAlg(root))) throw new RecallRejectedError('RECALL_POLICY', 'recall policy: root signature does not verify');
   const policy = opened.value;
   if (policy.country !== root.country) {
     throw new RecallRejectedError('RECALL_POLICY', `recall policy: for country ${policy.country}, signed by the root of ${root.country}`);

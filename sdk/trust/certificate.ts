@@ -1,14 +1,15 @@
 /**
  * Certificates: a root binds a subject (an enterprise by its 4-character code, or a named
- * platform service) to an Ed25519 public key, for a validity period, with roles.
+ * platform service) to a public key and the one algorithm that key signs with (EdDSA when the
+ * certificate names none, SM2-with-SM3 otherwise), for a validity period, with roles.
  * A certificate is a COSE_Sign1 by the root key (content type CONTENT_TYPES.certificate).
  */
 import { TrustError } from '../errors.js';
-import { weakEd25519Key } from '../crypto/ed25519-key-check.js';
+import { publicKeyProblem } from '../crypto/alg.js';
 import { defineSchema } from '../cbor/index.js';
 import { CONTENT_TYPES } from '../cose/content-types.js';
 import { defineKind, signObject } from '../cose/object.js';
-import type { Signer } from '../crypto/signer.js';
+import { COSE_ALG_EDDSA, type Signer } from '../crypto/signer.js';
 import { PROTOCOL_VERSION } from '../version.js';
 import type { Role } from './roles.js';
 
@@ -28,6 +29,11 @@ export interface Certificate {
   notAfter: number;
   roles: Role[];
   serial: Uint8Array;
+  /**
+   * COSE alg the certified key signs with (docs/protocol.md §"Algorithm pinning"): absent means
+   * EdDSA (-8), so every certificate issued before the field existed keeps its meaning.
+   */
+  alg?: number;
 }
 
 export const certificateSchema = defineSchema<Certificate>('certificate', {
@@ -36,11 +42,12 @@ export const certificateSchema = defineSchema<Certificate>('certificate', {
   subject: { l: 2, t: 'tstr', max: 64 },
   name: { l: 3, t: 'tstr', max: 256 },
   country: { l: 4, t: 'tstr', max: 2 },
-  publicKey: { l: 5, t: 'bstr', max: 32 },
+  publicKey: { l: 5, t: 'bstr', max: 65 },
   notBefore: { l: 6, t: 'uint' },
   notAfter: { l: 7, t: 'uint' },
   roles: { l: 8, t: { arrayOf: 'tstr', max: 16 }, max: 32 },
   serial: { l: 9, t: 'bstr', max: 32 },
+  alg: { l: 10, t: 'int', optional: true },
 });
 
 export const CERTIFICATE_MAX_BYTES = 2048;
@@ -54,9 +61,18 @@ export const certificateKind = defineKind<Certificate>({
 
 export type CertificateInput = Omit<Certificate, 'v'>;
 
+/** The algorithm a certificate pins its key to: its `alg`, or EdDSA when it names none. */
+export function certificateAlg(cert: Pick<Certificate, 'alg'>): number {
+  return cert.alg ?? COSE_ALG_EDDSA;
+}
+
 export async function issueCertificate(root: Signer, cert: CertificateInput): Promise<Uint8Array> {
-  const weak = cert.publicKey.length === 32 ? weakEd25519Key(cert.publicKey) : 'non-canonical';
-  if (weak) throw new TrustError('TRUST_WEAK_KEY', `certificate for ${cert.subjectKind} ${cert.subject}: expected a usable Ed25519 public key, got a ${weak} point; not certified`);
+  const alg = certificateAlg(cert);
+  const problem = publicKeyProblem(alg, cert.publicKey);
+  if (problem) throw new TrustError('TRUST_WEAK_KEY', `certificate for ${cert.subjectKind} ${cert.subject}: ${problem}; not certified`);
   if (cert.notAfter <= cert.notBefore) throw new RangeError('certificate: expected notAfter after notBefore');
-  return signObject(certificateKind, { v: PROTOCOL_VERSION, ...cert }, root);
+  // EdDSA is written as an absent field: certificates of EdDSA keys stay byte-identical to
+  // those issued before algorithms could be chosen.
+  const { alg: _named, ...rest } = cert;
+  return signObject(certificateKind, { v: PROTOCOL_VERSION, ...rest, ...(alg === COSE_ALG_EDDSA ? {} : { alg }) }, root);
 }

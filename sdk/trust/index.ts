@@ -1,10 +1,10 @@
 export { ROLES, ALL_ROLES, ENTERPRISE_DEFAULT_ROLES, PLATFORM_ROLE_NAMES, isRole, type Role } from './roles.js';
-export { certificateKind, certificateSchema, issueCertificate, CERTIFICATE_MAX_BYTES, type Certificate, type CertificateInput, type SubjectKind } from './certificate.js';
-export { TrustStore, TRUST_STORE_FORMAT, type Root, type TrustStoreJson } from './trust-store.js';
+export { certificateKind, certificateSchema, issueCertificate, certificateAlg, CERTIFICATE_MAX_BYTES, type Certificate, type CertificateInput, type SubjectKind } from './certificate.js';
+export { TrustStore, TRUST_STORE_FORMAT, rootAlg, type Root, type TrustStoreJson } from './trust-store.js';
 export { Revocations, REVOCATION_REASONS, type RevocationInput, type RevocationReason, type KeyRevocation } from './revocation.js';
 export { asTrustError } from './errors.js';
 export { verifyCertificate, iso, type VerifiedCertificate, type CertificateCheck } from './verify-certificate.js';
-export { identityKind, identitySchema, hardwareBinding, signIdentityRecord, IDENTITY_MAX_BYTES, type IdentityRecord, type IdentityInput } from './identity.js';
+export { identityKind, identitySchema, deviceAlgOf, hardwareBinding, signIdentityRecord, IDENTITY_MAX_BYTES, type IdentityRecord, type IdentityInput } from './identity.js';
 export { verifyIdentityRecord, summarizeIdentity, type VerifiedIdentity, type IdentityCheck, type IdentitySummary } from './verify-identity.js';
 export { verifySign1Issuer, verifyMultiIssuer } from './verify-issuer.js';
 export { CertificateCache, DEFAULT_CERTIFICATE_CACHE_ENTRIES, type CachedCertificate } from './cert-cache.js';

@@ -2,15 +2,17 @@
  * The trust store: the national platform roots a verifier accepts, one or more (robots cross
  * borders). Every verifier in the SDK is configured with one. Stored as JSON:
  *   { "format": "robot-id-trust/1",
- *     "roots": [ { "country": "86", "name": "...", "publicKey": "<base64 raw 32 bytes>",
+ *     "roots": [ { "country": "86", "name": "...", "publicKey": "<base64 raw key>", "alg": "sm2",
  *                  "codeScheme": { "charset": "digits", "check": "none" } } ] }
+ * `alg` is "ed25519" (the default when absent: 32-byte keys) or "sm2" (65-byte SEC1 points);
+ * a root's signatures count only in its algorithm, so one store may hold roots of both kinds.
  * A root carries the code scheme of its country so codes under it are parsed the same way
  * everywhere.
  */
-import { weakEd25519Key } from '../crypto/ed25519-key-check.js';
+import { ALG_NAMES, algFromName, algName, keyIdFor, publicKeyBytes, publicKeyProblem, type AlgName } from '../crypto/alg.js';
 import { readFileSync } from 'node:fs';
 import { TrustError } from '../errors.js';
-import { keyId, kidHex } from '../crypto/signer.js';
+import { COSE_ALG_EDDSA, kidHex } from '../crypto/signer.js';
 import { codeScheme, type CodeScheme, type CodeSchemeInput } from '../code/index.js';
 import { writeFileAtomicSync } from '../util/atomic-file.js';
 
@@ -22,11 +24,18 @@ export interface Root {
   publicKey: Uint8Array;
   kid: Uint8Array;
   codeScheme: CodeScheme;
+  /** COSE alg of the root key (absent: EdDSA). Certificates it signs must carry this alg. */
+  alg?: number;
+}
+
+/** The algorithm a root's signatures must be in. */
+export function rootAlg(root: Pick<Root, 'alg'>): number {
+  return root.alg ?? COSE_ALG_EDDSA;
 }
 
 export interface TrustStoreJson {
   format: string;
-  roots: { country: string; name: string; publicKey: string; codeScheme?: CodeSchemeInput }[];
+  roots: { country: string; name: string; publicKey: string; alg?: AlgName; codeScheme?: CodeSchemeInput }[];
 }
 
 export class TrustStore {
@@ -35,8 +44,8 @@ export class TrustStore {
   constructor(readonly roots: readonly Root[]) {
     if (roots.length === 0) throw new TrustError('TRUST_STORE_INVALID', 'trust store: expected at least one root');
     for (const r of roots) {
-      const weak = weakEd25519Key(r.publicKey);
-      if (weak) throw new TrustError('TRUST_STORE_INVALID', `trust store: root ${r.country} ${r.name}: expected a usable Ed25519 public key, got a ${weak} point`);
+      const problem = publicKeyProblem(rootAlg(r), r.publicKey);
+      if (problem) throw new TrustError('TRUST_STORE_INVALID', `trust store: root ${r.country} ${r.name}: ${problem}`);
       this.byKid.set(kidHex(r.kid), r);
     }
   }
@@ -56,6 +65,7 @@ export class TrustStore {
         country: r.country,
         name: r.name,
         publicKey: Buffer.from(r.publicKey).toString('base64'),
+        ...(rootAlg(r) === COSE_ALG_EDDSA ? {} : { alg: algName(rootAlg(r)) }),
         codeScheme: { charset: r.codeScheme.charset, check: r.codeScheme.check },
       })),
     };
@@ -72,18 +82,26 @@ export class TrustStore {
     const roots = (j.roots as TrustStoreJson['roots']).map((r, i): Root => {
       if (typeof r?.country !== 'string' || r.country.length !== 2) bad(`roots[${i}].country: expected 2 characters`);
       if (typeof r.name !== 'string') bad(`roots[${i}].name: expected text`);
+      let alg: number = COSE_ALG_EDDSA;
+      if (r.alg !== undefined) {
+        if (typeof r.alg !== 'string' || !ALG_NAMES.includes(r.alg)) bad(`roots[${i}].alg: expected one of ${ALG_NAMES.join(', ')}, got ${JSON.stringify(r.alg)}`);
+        alg = algFromName(r.alg);
+      }
       const pk = typeof r.publicKey === 'string' ? Buffer.from(r.publicKey, 'base64') : undefined;
-      if (!pk || pk.length !== 32) bad(`roots[${i}].publicKey: expected base64 of 32 bytes`);
+      const size = publicKeyBytes(alg);
+      if (!pk || pk.length !== size) bad(`roots[${i}].publicKey: expected base64 of ${size} bytes (${algName(alg)})`);
       const publicKey = new Uint8Array(pk!);
-      const weak = weakEd25519Key(publicKey);
-      if (weak) bad(`roots[${i}].publicKey: expected a usable Ed25519 public key, got a ${weak} point`);
+      const problem = publicKeyProblem(alg, publicKey);
+      if (problem) bad(`roots[${i}].publicKey: ${problem}`);
       let scheme: CodeScheme;
       try {
         scheme = codeScheme(r.codeScheme ?? {});
       } catch (err) {
         throw new TrustError('TRUST_STORE_INVALID', `${source}: roots[${i}].codeScheme: ${(err as Error).message}`, { cause: err });
       }
-      return { country: r.country.toUpperCase(), name: r.name, publicKey, kid: keyId(publicKey), codeScheme: scheme };
+      const root: Root = { country: r.country.toUpperCase(), name: r.name, publicKey, kid: keyIdFor(alg, publicKey), codeScheme: scheme };
+      if (alg !== COSE_ALG_EDDSA) root.alg = alg;
+      return root;
     });
     return new TrustStore(roots);
   }

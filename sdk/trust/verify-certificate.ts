@@ -8,13 +8,13 @@ import { TrustError } from '../errors.js';
 import type { Ed25519Backend } from '../crypto/backend.js';
 import { nodeEd25519 } from '../crypto/ed25519-node.js';
 import { openSign1, verifyOpened } from '../cose/object.js';
-import { weakEd25519Key } from '../crypto/ed25519-key-check.js';
-import { certificateKind, type Certificate } from './certificate.js';
+import { describeAlg, isSupportedAlg, keyIdFor, publicKeyBytes, publicKeyProblem } from '../crypto/alg.js';
+import { algMismatch } from '../cose/pinned.js';
+import { certificateAlg, certificateKind, type Certificate } from './certificate.js';
 import { asTrustError } from './errors.js';
 import { Revocations } from './revocation.js';
 import type { Role } from './roles.js';
-import type { Root, TrustStore } from './trust-store.js';
-import { keyId } from '../crypto/signer.js';
+import { rootAlg, type Root, type TrustStore } from './trust-store.js';
 import { bytesEqual } from '../cbor/index.js';
 import type { CertificateCache } from './cert-cache.js';
 
@@ -23,6 +23,8 @@ export interface VerifiedCertificate {
   root: Root;
   /** kid of the certified key. */
   kid: Uint8Array;
+  /** COSE alg the certified key is pinned to: its signatures count in this algorithm only. */
+  alg: number;
 }
 
 export interface CertificateCheck {
@@ -58,19 +60,29 @@ export function verifyCertificate(bytes: Uint8Array, trust: TrustStore, check: C
   const cert = opened.value;
   const root = trust.rootByKid(opened.cose.protected.kid!);
   if (!root) throw new TrustError('TRUST_UNKNOWN_ROOT', `certificate of ${cert.subjectKind} ${cert.subject}: signed by a root not in the trust store`);
-  if (!verifyOpened(opened, root.publicKey, backend)) {
+  // The root's signature, in the root's algorithm only (§"Algorithm pinning").
+  const signedWith = algMismatch(opened.cose.protected.alg, rootAlg(root));
+  if (signedWith) throw new TrustError('TRUST_ALG_MISMATCH', `certificate of ${cert.subjectKind} ${cert.subject}: ${signedWith}`);
+  if (!verifyOpened(opened, root.publicKey, backend, rootAlg(root))) {
     throw new TrustError('TRUST_BAD_SIGNATURE', `certificate of ${cert.subjectKind} ${cert.subject}: root signature does not verify`);
   }
-  if (cert.publicKey.length !== 32) throw new TrustError('TRUST_MALFORMED', 'certificate: expected a 32-byte Ed25519 public key');
-  const weak = weakEd25519Key(cert.publicKey);
-  if (weak) throw new TrustError('TRUST_WEAK_KEY', `certificate of ${cert.subjectKind} ${cert.subject}: expected a usable Ed25519 public key, got a ${weak} point`);
-  const kid = keyId(cert.publicKey);
+  // The certified key must be a key of the algorithm the certificate pins: an SM2 point
+  // certified for EdDSA (or an Ed25519 key for SM2) is refused here, not at first use.
+  const alg = certificateAlg(cert);
+  if (!isSupportedAlg(alg)) throw new TrustError('TRUST_MALFORMED', `certificate of ${cert.subjectKind} ${cert.subject}: unsupported ${describeAlg(alg)}`);
+  if (cert.publicKey.length !== publicKeyBytes(alg)) {
+    throw new TrustError('TRUST_MALFORMED', `certificate of ${cert.subjectKind} ${cert.subject}: expected a ${publicKeyBytes(alg)}-byte ${describeAlg(alg)} public key, got ${cert.publicKey.length} bytes`);
+  }
+  const problem = publicKeyProblem(alg, cert.publicKey);
+  if (problem) throw new TrustError('TRUST_WEAK_KEY', `certificate of ${cert.subjectKind} ${cert.subject}: ${problem}`);
+  const kid = keyIdFor(alg, cert.publicKey);
   check.cache?.remember(bytes, { certificate: cert, rootKid: root.kid, rootPublicKey: root.publicKey, kid });
   return checkUse(cert, root, kid, check);
 }
 
 /** Everything that depends on the time, the use and the revocation list: checked on every call. */
 function checkUse(cert: Certificate, root: Root, kid: Uint8Array, check: CertificateCheck): VerifiedCertificate {
+  const alg = certificateAlg(cert);
   const revocations = check.revocations ?? Revocations.none;
   if (cert.country !== root.country) {
     throw new TrustError('TRUST_COUNTRY_MISMATCH', `certificate of ${cert.subject}: names country ${cert.country} but its root is for ${root.country}`);
@@ -90,7 +102,7 @@ function checkUse(cert: Certificate, root: Root, kid: Uint8Array, check: Certifi
   if (revocations.isKeyRevoked(kid, check.at)) {
     throw new TrustError('TRUST_REVOKED', `certificate of ${cert.subjectKind} ${cert.subject}: its key has been revoked`);
   }
-  return { certificate: cert, root, kid };
+  return { certificate: cert, root, kid, alg };
 }
 
 export function iso(seconds: number): string {

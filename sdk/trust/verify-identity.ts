@@ -2,16 +2,17 @@
  * Identity record verification. Each step returns one typed reason (TrustError code) on
  * failure; the steps follow docs/protocol.md §"Verifying an identity record".
  */
-import { weakEd25519Key } from '../crypto/ed25519-key-check.js';
+import { algName, describeAlg, isSupportedAlg, keyIdFor, publicKeyBytes, publicKeyProblem } from '../crypto/alg.js';
+import { algMismatch } from '../cose/pinned.js';
 import { CodeFormatError, TrustError } from '../errors.js';
 import type { Ed25519Backend } from '../crypto/backend.js';
 import { nodeEd25519 } from '../crypto/ed25519-node.js';
-import { keyId, kidHex } from '../crypto/signer.js';
+import { kidHex } from '../crypto/signer.js';
 import { bytesEqual } from '../cbor/index.js';
 import { openSign1, verifyOpened, type Opened } from '../cose/object.js';
 import { parseCode, type RobotCode } from '../code/index.js';
 import { asTrustError } from './errors.js';
-import { identityKind, type IdentityRecord } from './identity.js';
+import { deviceAlgOf, identityKind, type IdentityRecord } from './identity.js';
 import { Revocations } from './revocation.js';
 import { ROLES } from './roles.js';
 import type { TrustStore } from './trust-store.js';
@@ -24,6 +25,8 @@ export interface VerifiedIdentity {
   enterprise: VerifiedCertificate;
   /** kid of the device key. */
   deviceKid: Uint8Array;
+  /** COSE alg the record pins the device key to: the unit's messages count in it only. */
+  deviceAlg: number;
   /** The exact bytes that were verified. */
   bytes: Uint8Array;
 }
@@ -63,7 +66,9 @@ export function verifyIdentityRecord(bytes: Uint8Array, trust: TrustStore, check
   if (!bytesEqual(opened.cose.protected.kid!, enterprise.kid)) {
     throw new TrustError('TRUST_BAD_SIGNATURE', 'identity record: signed by a key other than the enclosed enterprise certificate');
   }
-  if (!verifyOpened(opened, enterprise.certificate.publicKey, backend)) {
+  const signedWith = algMismatch(opened.cose.protected.alg, enterprise.alg);
+  if (signedWith) throw new TrustError('TRUST_ALG_MISMATCH', `identity record: ${signedWith}`);
+  if (!verifyOpened(opened, enterprise.certificate.publicKey, backend, enterprise.alg)) {
     throw new TrustError('TRUST_BAD_SIGNATURE', 'identity record: enterprise signature does not verify');
   }
   // §6: the code, parsed with the scheme of the root's country.
@@ -85,15 +90,20 @@ export function verifyIdentityRecord(bytes: Uint8Array, trust: TrustStore, check
   if (code.country !== enterprise.root.country) {
     throw new TrustError('TRUST_COUNTRY_MISMATCH', `identity record: code of country ${code.country} under the root of ${enterprise.root.country}`);
   }
-  if (record.devicePublicKey.length !== 32) throw new TrustError('TRUST_MALFORMED', 'identity record: expected a 32-byte device public key');
-  const weak = weakEd25519Key(record.devicePublicKey);
-  if (weak) throw new TrustError('TRUST_WEAK_KEY', `identity record of ${record.code}: expected a usable Ed25519 device key, got a ${weak} point`);
+  // The device key must be a key of the algorithm the record pins (absent: EdDSA).
+  const deviceAlg = deviceAlgOf(record);
+  if (!isSupportedAlg(deviceAlg)) throw new TrustError('TRUST_MALFORMED', `identity record of ${record.code}: unsupported device ${describeAlg(deviceAlg)}`);
+  if (record.devicePublicKey.length !== publicKeyBytes(deviceAlg)) {
+    throw new TrustError('TRUST_MALFORMED', `identity record: expected a ${publicKeyBytes(deviceAlg)}-byte ${describeAlg(deviceAlg)} device public key, got ${record.devicePublicKey.length} bytes`);
+  }
+  const problem = publicKeyProblem(deviceAlg, record.devicePublicKey);
+  if (problem) throw new TrustError('TRUST_WEAK_KEY', `identity record of ${record.code}: device key: ${problem}`);
   // §8: revocation of the unit's key or code.
-  const deviceKid = keyId(record.devicePublicKey);
+  const deviceKid = keyIdFor(deviceAlg, record.devicePublicKey);
   if (revocations.isKeyRevoked(deviceKid)) throw new TrustError('TRUST_REVOKED', `identity record: device key of ${code.code} has been revoked`);
   if (revocations.isCodeScrapped(code.code)) throw new TrustError('TRUST_REVOKED', `identity record: unit ${code.code} is scrapped: it may not be sold or operated`);
   if (revocations.isCodeRevoked(code.code)) throw new TrustError('TRUST_REVOKED', `identity record: code ${code.code} has been revoked`);
-  return { record, code, enterprise, deviceKid, bytes };
+  return { record, code, enterprise, deviceKid, deviceAlg, bytes };
 }
 
 /** The facts of a verified identity as JSON-friendly fields (CLI output, the local API). */
@@ -104,6 +114,8 @@ export interface IdentitySummary {
   enterprise: string;
   enterpriseName: string;
   deviceKid: string;
+  /** The device key's algorithm: `ed25519` or `sm2`. */
+  deviceAlg: string;
   recordVersion: number;
 }
 
@@ -115,6 +127,7 @@ export function summarizeIdentity(v: VerifiedIdentity): IdentitySummary {
     enterprise: v.enterprise.certificate.subject,
     enterpriseName: v.enterprise.certificate.name,
     deviceKid: kidHex(v.deviceKid),
+    deviceAlg: algName(v.deviceAlg) ?? String(v.deviceAlg),
     recordVersion: v.record.recordVersion,
   };
 }

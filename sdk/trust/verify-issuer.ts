@@ -11,6 +11,7 @@ import { bytesEqual } from '../cbor/index.js';
 import type { Ed25519Backend } from '../crypto/backend.js';
 import { nodeEd25519 } from '../crypto/ed25519-node.js';
 import { HEADER, type ProtectedHeader } from '../cose/headers.js';
+import { algMismatch } from '../cose/pinned.js';
 import { verifyCoseSignature, type CoseSignature, type MultiSign } from '../cose/sign.js';
 import { verifySign1Signature, type Sign1 } from '../cose/sign1.js';
 import type { TrustStore } from './trust-store.js';
@@ -29,11 +30,18 @@ function checkKid(prot: ProtectedHeader, cert: VerifiedCertificate): void {
   }
 }
 
+/** The no-downgrade rule: the signature's protected alg must be the one the certificate pins. */
+function checkAlg(prot: ProtectedHeader, cert: VerifiedCertificate): void {
+  const why = algMismatch(prot.alg, cert.alg);
+  if (why) throw new TrustError('TRUST_ALG_MISMATCH', `signature by ${cert.certificate.subject}: ${why}`);
+}
+
 export function verifySign1Issuer(msg: Sign1, trust: TrustStore, check: CertificateCheck): VerifiedCertificate {
   const backend: Ed25519Backend = check.backend ?? nodeEd25519;
   const cert = verifyCertificate(certificateFrom(msg.unprotected), trust, check);
   checkKid(msg.protected, cert);
-  if (!verifySign1Signature(msg, cert.certificate.publicKey, backend)) {
+  checkAlg(msg.protected, cert);
+  if (!verifySign1Signature(msg, cert.certificate.publicKey, backend, undefined, cert.alg)) {
     throw new TrustError('TRUST_BAD_SIGNATURE', `signature by ${cert.certificate.subject} does not verify`);
   }
   return cert;
@@ -43,7 +51,8 @@ export function verifyMultiIssuer(msg: MultiSign, sig: CoseSignature, trust: Tru
   const backend: Ed25519Backend = check.backend ?? nodeEd25519;
   const cert = verifyCertificate(certificateFrom(sig.unprotected), trust, check);
   checkKid(sig.protected, cert);
-  if (!verifyCoseSignature(msg, sig, cert.certificate.publicKey, backend)) {
+  checkAlg(sig.protected, cert);
+  if (!verifyCoseSignature(msg, sig, cert.certificate.publicKey, backend, undefined, cert.alg)) {
     throw new TrustError('TRUST_BAD_SIGNATURE', `signature by ${cert.certificate.subject} does not verify`);
   }
   return cert;

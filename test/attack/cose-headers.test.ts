@@ -28,13 +28,9 @@ import {
 } from '../../sdk/index.js';
 import type { NoticeResult } from '../../agent/recall/index.js';
 import { cli } from '../helpers/agent-process.js';
-import { ENT, MODEL_A, codeOf, deviceSigner, makeRecallPki, noticeInput, signWith, startRobot, type RecallPki, type Robot } from '../helpers/recall-fixtures.js';
+import { ENT, MODEL_A, RECALL_WORLDS, codeOf, deviceSigner, makeRecallPki, noticeInput, signWith, startRobot, type RecallPki, type Robot } from '../helpers/recall-fixtures.js';
 
 let pki: RecallPki;
-beforeAll(async () => {
-  pki = await makeRecallPki();
-});
-afterAll(() => pki.cleanup());
 
 let n = 0;
 let unit: Provisioned;
@@ -64,83 +60,91 @@ async function expectRejected(bytes: Uint8Array, code: string): Promise<void> {
   expect(() => openMulti(recallKind, bytes)).toThrow(expect.objectContaining({ code: 'COSE_MALFORMED' }));
 }
 
-describe('COSE header strictness (recall notices, COSE_Sign)', () => {
-  it('crit in a signer unprotected header', async () => {
-    const { p, u, payload, sigs } = parts(await signWith(mine(), pki.platformA));
-    const [sp, su, sig] = sigs[0]!;
-    const withCrit = new Map(su as Map<string | number, CborValue>).set(CRIT, [1]);
-    await expectRejected(multi(p, u, payload, [[sp!, withCrit, sig!]]), 'RECALL_MALFORMED');
+// Every case runs in an Ed25519 world, an SM2 world and a mixed one (recall-fixtures.ts).
+describe.each(RECALL_WORLDS)('keys: %s', (world) => {
+  beforeAll(async () => {
+    pki = await makeRecallPki(world);
+  });
+  afterAll(() => pki.cleanup());
+
+  describe('COSE header strictness (recall notices, COSE_Sign)', () => {
+    it('crit in a signer unprotected header', async () => {
+      const { p, u, payload, sigs } = parts(await signWith(mine(), pki.platformA));
+      const [sp, su, sig] = sigs[0]!;
+      const withCrit = new Map(su as Map<string | number, CborValue>).set(CRIT, [1]);
+      await expectRejected(multi(p, u, payload, [[sp!, withCrit, sig!]]), 'RECALL_MALFORMED');
+    });
+
+    it('crit in the body unprotected header', async () => {
+      const { p, payload, sigs } = parts(await signWith(mine(), pki.platformA));
+      await expectRejected(multi(p, new Map<string | number, CborValue>([[CRIT, [1]]]), payload, sigs), 'RECALL_MALFORMED');
+    });
+
+    it('an undefined label in a signer unprotected header: the signature still holds, the bytes and hash change', async () => {
+      const { p, u, payload, sigs } = parts(await signWith(mine(), pki.platformA));
+      const [sp, su, sig] = sigs[0]!;
+      const padded = new Map(su as Map<string | number, CborValue>).set(99, new Uint8Array(16));
+      await expectRejected(multi(p, u, payload, [[sp!, padded, sig!]]), 'RECALL_MALFORMED');
+    });
+
+    it("the CLI's verifier (`robot-id recall verify`, the real bundle) refuses the same bytes with the same reason", async () => {
+      const { p, u, payload, sigs } = parts(await signWith(mine(), pki.platformA));
+      const [sp, su, sig] = sigs[0]!;
+      const file = join(pki.dir, `crit-${n}.cose`);
+      writeFileSync(file, multi(p, u, payload, [[sp!, new Map(su as Map<string | number, CborValue>).set(CRIT, [1]), sig!]]));
+      const r = cli(['recall', 'verify', file, '--trust', join(pki.root.dir, 'trust.json'), '--json']);
+      expect(r.status).toBe(1);
+      expect(JSON.parse(r.stdout)).toMatchObject({ valid: false, error: { code: 'RECALL_MALFORMED' } });
+    });
+
+    it('anything in the body unprotected header', async () => {
+      const { p, payload, sigs } = parts(await signWith(mine(), pki.platformA));
+      await expectRejected(multi(p, new Map<string | number, CborValue>([[-65537, new Uint8Array(4)]]), payload, sigs), 'RECALL_MALFORMED');
+    });
+
+    it('a signer protected header carrying a content type (label 3), validly signed', async () => {
+      const { p, u, payload, sigs } = parts(await signWith(mine(), pki.platformA));
+      const [sp0, su] = sigs[0]!;
+      const sp = new Map(decodeCbor(sp0 as Uint8Array, { maxBytes: 1024 }) as Map<string | number, CborValue>).set(3, CONTENT_TYPES.heartbeat);
+      const spBytes = encodeCbor(new Map([...sp].sort((a, b) => Number(a[0]) - Number(b[0]))));
+      const sig = await pki.platformA.signer.sign(sigStructure(p, spBytes, payload));
+      await expectRejected(multi(p, u, payload, [[spBytes, su!, sig]]), 'RECALL_MALFORMED');
+    });
   });
 
-  it('crit in the body unprotected header', async () => {
-    const { p, payload, sigs } = parts(await signWith(mine(), pki.platformA));
-    await expectRejected(multi(p, new Map<string | number, CborValue>([[CRIT, [1]]]), payload, sigs), 'RECALL_MALFORMED');
-  });
+  describe('COSE header strictness (unit messages, COSE_Sign1)', () => {
+    async function event(): Promise<Uint8Array> {
+      return signEvent(deviceSigner(unit), { code: unit.identity.code.code, seq: 1, prevHash: new Uint8Array(32), time: pki.now, kind: 'maintenance' });
+    }
+    function rebuild(bytes: Uint8Array, change: (p: Uint8Array, u: Map<string | number, CborValue>) => [Uint8Array, Map<string | number, CborValue>]): [Uint8Array, Uint8Array, Uint8Array] {
+      const [p, u, payload, sig] = (decodeCbor(bytes, { maxBytes: 4096 }) as Tag).value as [Uint8Array, Map<string | number, CborValue>, Uint8Array, Uint8Array];
+      const [p2, u2] = change(p, u);
+      return [encodeCbor(new Tag([p2, u2, payload, sig], 18)), p2, payload];
+    }
 
-  it('an undefined label in a signer unprotected header: the signature still holds, the bytes and hash change', async () => {
-    const { p, u, payload, sigs } = parts(await signWith(mine(), pki.platformA));
-    const [sp, su, sig] = sigs[0]!;
-    const padded = new Map(su as Map<string | number, CborValue>).set(99, new Uint8Array(16));
-    await expectRejected(multi(p, u, payload, [[sp!, padded, sig!]]), 'RECALL_MALFORMED');
-  });
+    it('a genuine event is accepted as it is', async () => {
+      expect(openSign1(eventKind, await event()).value.seq).toBe(1);
+    });
 
-  it("the CLI's verifier (`robot-id recall verify`, the real bundle) refuses the same bytes with the same reason", async () => {
-    const { p, u, payload, sigs } = parts(await signWith(mine(), pki.platformA));
-    const [sp, su, sig] = sigs[0]!;
-    const file = join(pki.dir, `crit-${n}.cose`);
-    writeFileSync(file, multi(p, u, payload, [[sp!, new Map(su as Map<string | number, CborValue>).set(CRIT, [1]), sig!]]));
-    const r = cli(['recall', 'verify', file, '--trust', join(pki.root.dir, 'trust.json'), '--json']);
-    expect(r.status).toBe(1);
-    expect(JSON.parse(r.stdout)).toMatchObject({ valid: false, error: { code: 'RECALL_MALFORMED' } });
-  });
+    it.each([
+      ['crit in the unprotected header', (u: Map<string | number, CborValue>) => new Map(u).set(CRIT, [1])],
+      ['an undefined label in the unprotected header', (u: Map<string | number, CborValue>) => new Map(u).set(7, 'x')],
+      ['a text label in the unprotected header', (u: Map<string | number, CborValue>) => new Map(u).set('note', 'x')],
+    ])('%s', async (_name, change) => {
+      const [bytes] = rebuild(await event(), (p, u) => [p, change(u)]);
+      expect(() => openSign1(eventKind, bytes)).toThrow(expect.objectContaining({ code: 'COSE_MALFORMED' }));
+    });
 
-  it('anything in the body unprotected header', async () => {
-    const { p, payload, sigs } = parts(await signWith(mine(), pki.platformA));
-    await expectRejected(multi(p, new Map<string | number, CborValue>([[-65537, new Uint8Array(4)]]), payload, sigs), 'RECALL_MALFORMED');
-  });
-
-  it('a signer protected header carrying a content type (label 3), validly signed', async () => {
-    const { p, u, payload, sigs } = parts(await signWith(mine(), pki.platformA));
-    const [sp0, su] = sigs[0]!;
-    const sp = new Map(decodeCbor(sp0 as Uint8Array, { maxBytes: 1024 }) as Map<string | number, CborValue>).set(3, CONTENT_TYPES.heartbeat);
-    const spBytes = encodeCbor(new Map([...sp].sort((a, b) => Number(a[0]) - Number(b[0]))));
-    const sig = await pki.platformA.signer.sign(sigStructure(p, spBytes, payload));
-    await expectRejected(multi(p, u, payload, [[spBytes, su!, sig]]), 'RECALL_MALFORMED');
-  });
-});
-
-describe('COSE header strictness (unit messages, COSE_Sign1)', () => {
-  async function event(): Promise<Uint8Array> {
-    return signEvent(deviceSigner(unit), { code: unit.identity.code.code, seq: 1, prevHash: new Uint8Array(32), time: pki.now, kind: 'maintenance' });
-  }
-  function rebuild(bytes: Uint8Array, change: (p: Uint8Array, u: Map<string | number, CborValue>) => [Uint8Array, Map<string | number, CborValue>]): [Uint8Array, Uint8Array, Uint8Array] {
-    const [p, u, payload, sig] = (decodeCbor(bytes, { maxBytes: 4096 }) as Tag).value as [Uint8Array, Map<string | number, CborValue>, Uint8Array, Uint8Array];
-    const [p2, u2] = change(p, u);
-    return [encodeCbor(new Tag([p2, u2, payload, sig], 18)), p2, payload];
-  }
-
-  it('a genuine event is accepted as it is', async () => {
-    expect(openSign1(eventKind, await event()).value.seq).toBe(1);
-  });
-
-  it.each([
-    ['crit in the unprotected header', (u: Map<string | number, CborValue>) => new Map(u).set(CRIT, [1])],
-    ['an undefined label in the unprotected header', (u: Map<string | number, CborValue>) => new Map(u).set(7, 'x')],
-    ['a text label in the unprotected header', (u: Map<string | number, CborValue>) => new Map(u).set('note', 'x')],
-  ])('%s', async (_name, change) => {
-    const [bytes] = rebuild(await event(), (p, u) => [p, change(u)]);
-    expect(() => openSign1(eventKind, bytes)).toThrow(expect.objectContaining({ code: 'COSE_MALFORMED' }));
-  });
-
-  it('an extra label in the protected header, validly signed', async () => {
-    const genuine = await event();
-    const [, p0, payload] = rebuild(genuine, (p, u) => [p, u]);
-    const prot = new Map(decodeCbor(p0, { maxBytes: 1024 }) as Map<string | number, CborValue>).set(5, new Uint8Array(12));
-    const p = encodeCbor(new Map([...prot].sort((a, b) => Number(a[0]) - Number(b[0]))));
-    const sig = await deviceSigner(unit).sign(sigStructure1(p, payload));
-    const bytes = encodeCbor(new Tag([p, new Map(), payload, sig], 18));
-    expect(() => openSign1(eventKind, bytes)).toThrow(expect.objectContaining({ code: 'COSE_MALFORMED' }));
-    // The generic COSE decoder (third-party examples, interop) still reads it: the rule is robot-id's.
-    expect(decodeSign1(bytes, { maxBytes: 4096 }).protected.all.get(5)).toBeInstanceOf(Uint8Array);
+    it('an extra label in the protected header, validly signed', async () => {
+      const genuine = await event();
+      const [, p0, payload] = rebuild(genuine, (p, u) => [p, u]);
+      const prot = new Map(decodeCbor(p0, { maxBytes: 1024 }) as Map<string | number, CborValue>).set(5, new Uint8Array(12));
+      const p = encodeCbor(new Map([...prot].sort((a, b) => Number(a[0]) - Number(b[0]))));
+      const sig = await deviceSigner(unit).sign(sigStructure1(p, payload));
+      const bytes = encodeCbor(new Tag([p, new Map(), payload, sig], 18));
+      expect(() => openSign1(eventKind, bytes)).toThrow(expect.objectContaining({ code: 'COSE_MALFORMED' }));
+      // The generic COSE decoder (third-party examples, interop) still reads it: the rule is robot-id's.
+      expect(decodeSign1(bytes, { maxBytes: 4096 }).protected.all.get(5)).toBeInstanceOf(Uint8Array);
+    });
   });
 });

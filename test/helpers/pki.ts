@@ -35,7 +35,19 @@ export interface Pki {
   enterprise: Authority;
   platform: Authority;
   /** Provisions one unit; default code 86 1234 567890 + a fresh 17-digit serial. */
-  provision(code?: string, options?: { modelName?: string; hardwareId?: string }): Promise<TestUnit>;
+  provision(code?: string, options?: { modelName?: string; hardwareId?: string; alg?: number }): Promise<TestUnit>;
+}
+
+/**
+ * Key algorithms (COSE alg) of the test PKI: `alg` for every key, or one per authority; a unit's
+ * device key follows `device` (default: `alg`) unless provision() names one.
+ */
+export interface PkiOptions {
+  alg?: number;
+  root?: number;
+  enterprise?: number;
+  platform?: number;
+  device?: number;
 }
 
 let serial = 0;
@@ -45,12 +57,14 @@ export function testCode(n?: number): string {
   return `86${TEST_ENTERPRISE}${TEST_MODEL}${String(s).padStart(17, '0')}`;
 }
 
-export async function makePki(dir: string): Promise<Pki> {
+export async function makePki(dir: string, options: PkiOptions = {}): Promise<Pki> {
   mkdirSync(dir, { recursive: true });
-  const root = initRoot({ dir: join(dir, 'root'), country: '86' });
-  const enterprise = await certify({ root, dir: join(dir, 'enterprise'), subjectKind: 'enterprise', subject: TEST_ENTERPRISE, name: 'Test Robotics', roles: [...ENTERPRISE_DEFAULT_ROLES] });
+  const alg = (which: 'root' | 'enterprise' | 'platform' | 'device'): number | undefined => options[which] ?? options.alg;
+  const root = initRoot({ dir: join(dir, 'root'), country: '86', alg: alg('root') });
+  const enterprise = await certify({ root, dir: join(dir, 'enterprise'), subjectKind: 'enterprise', subject: TEST_ENTERPRISE, name: 'Test Robotics', roles: [...ENTERPRISE_DEFAULT_ROLES], alg: alg('enterprise') });
   const platform = await certify({
     root,
+    alg: alg('platform'),
     dir: join(dir, 'platform'),
     subjectKind: 'platform',
     subject: 'test-platform',
@@ -63,14 +77,15 @@ export async function makePki(dir: string): Promise<Pki> {
     root,
     enterprise,
     platform,
-    async provision(code = testCode(), options = {}) {
+    async provision(code = testCode(), unitOptions = {}) {
+      const options: { modelName?: string; hardwareId?: string; alg?: number } = unitOptions;
       const unitDir = join(dir, `unit-${++units}`);
       const stateDir = join(unitDir, 'state');
       const hardwareId = options.hardwareId ?? randomBytes(16).toString('hex');
       const hardwareIdFile = join(unitDir, 'machine-id');
       mkdirSync(unitDir, { recursive: true });
       writeFileSync(hardwareIdFile, hardwareId + '\n');
-      const p = await provisionUnit({ enterprise, code, modelName: options.modelName ?? 'Test Humanoid', hardwareId, stateDir });
+      const p = await provisionUnit({ enterprise, code, modelName: options.modelName ?? 'Test Humanoid', hardwareId, stateDir, alg: options.alg ?? alg('device') });
       return {
         code: p.identity.code.code,
         stateDir,

@@ -18,8 +18,9 @@ import {
   cosignRecall,
   initRoot,
   provisionUnit,
-  readPrivateKeyFile,
-  seedSigner,
+  COSE_ALG_EDDSA,
+  COSE_ALG_SM2_SM3,
+  loadSigner,
   signRecall,
   type Authority,
   type Provisioned,
@@ -56,32 +57,44 @@ export interface RecallPki {
   cleanup(): void;
 }
 
-export async function makeRecallPki(): Promise<RecallPki> {
+/** The suites the recall tests run under: every key Ed25519, every key SM2, or a mix of both. */
+export const RECALL_WORLDS = ['ed25519', 'sm2', 'mixed'] as const;
+export type RecallWorld = (typeof RECALL_WORLDS)[number];
+
+/**
+ * `world`: 'ed25519' (the default), 'sm2' (every key SM2), or 'mixed': an SM2 root, platform A
+ * and the enterprise on SM2, platforms B and C and the other enterprise on EdDSA, unit a on
+ * EdDSA under the SM2 enterprise and every other unit on SM2.
+ */
+export async function makeRecallPki(world: RecallWorld = 'ed25519'): Promise<RecallPki> {
   const dir = mkdtempSync(join(tmpdir(), 'rid-recall-'));
   const now = Math.floor(Date.now() / 1000);
-  const root = initRoot({ dir: join(dir, 'root'), country: '86' });
-  const platform = (name: string, subject: string, roles: Role[], extra: { notBefore?: number; validitySeconds?: number } = {}) =>
+  const SM2 = COSE_ALG_SM2_SM3;
+  const ED = COSE_ALG_EDDSA;
+  const pick = (mixed: number): number => (world === 'ed25519' ? ED : world === 'sm2' ? SM2 : mixed);
+  const root = initRoot({ dir: join(dir, 'root'), country: '86', alg: pick(SM2) });
+  const platform = (name: string, subject: string, roles: Role[], extra: { notBefore?: number; validitySeconds?: number; alg?: number } = {}) =>
     certify({ root, dir: join(dir, name), subjectKind: 'platform', subject, name: subject, roles, ...extra });
-  const enterprise = (code: string) =>
-    certify({ root, dir: join(dir, `ent-${code}`), subjectKind: 'enterprise', subject: code, name: `Maker ${code}`, roles: [...ENTERPRISE_DEFAULT_ROLES] });
-  const ent = await enterprise(ENT);
-  const otherEnt = await enterprise(OTHER_ENT);
-  const unit = (e: Authority, code: string, name: string) =>
-    provisionUnit({ enterprise: e, code, modelName: `Model ${code.slice(6, 12)}`, hardwareId: `hw-${name}`, stateDir: join(dir, 'units', name) });
+  const enterprise = (code: string, alg: number) =>
+    certify({ root, dir: join(dir, `ent-${code}`), subjectKind: 'enterprise', subject: code, name: `Maker ${code}`, roles: [...ENTERPRISE_DEFAULT_ROLES], alg });
+  const ent = await enterprise(ENT, pick(SM2));
+  const otherEnt = await enterprise(OTHER_ENT, pick(ED));
+  const unit = (e: Authority, code: string, name: string, alg = pick(SM2)) =>
+    provisionUnit({ enterprise: e, code, modelName: `Model ${code.slice(6, 12)}`, hardwareId: `hw-${name}`, stateDir: join(dir, 'units', name), alg });
   return {
     dir,
     now,
     root,
-    platformA: await platform('platform-a', 'regulator-a', [ROLES.recallIssue]),
-    platformA2: await platform('platform-a2', 'regulator-a', [ROLES.recallIssue]),
-    platformB: await platform('platform-b', 'regulator-b', [ROLES.recallIssue]),
-    platformC: await platform('platform-c', 'regulator-c', [ROLES.recallIssue]),
-    indexOnly: await platform('platform-index', 'index-service', [ROLES.indexSign]),
-    lapsed: await platform('platform-lapsed', 'regulator-old', [ROLES.recallIssue], { notBefore: now - 10 * 86400, validitySeconds: 86400 }),
+    platformA: await platform('platform-a', 'regulator-a', [ROLES.recallIssue], { alg: pick(SM2) }),
+    platformA2: await platform('platform-a2', 'regulator-a', [ROLES.recallIssue], { alg: pick(ED) }),
+    platformB: await platform('platform-b', 'regulator-b', [ROLES.recallIssue], { alg: pick(ED) }),
+    platformC: await platform('platform-c', 'regulator-c', [ROLES.recallIssue], { alg: pick(ED) }),
+    indexOnly: await platform('platform-index', 'index-service', [ROLES.indexSign], { alg: pick(SM2) }),
+    lapsed: await platform('platform-lapsed', 'regulator-old', [ROLES.recallIssue], { notBefore: now - 10 * 86400, validitySeconds: 86400, alg: pick(SM2) }),
     ent,
     otherEnt,
     units: {
-      a: await unit(ent, codeOf(ENT, MODEL_A, 1), 'a'),
+      a: await unit(ent, codeOf(ENT, MODEL_A, 1), 'a', pick(ED)),
       a2: await unit(ent, codeOf(ENT, MODEL_A, 2), 'a2'),
       b: await unit(ent, codeOf(ENT, MODEL_B, 1), 'b'),
       other: await unit(otherEnt, codeOf(OTHER_ENT, MODEL_A, 1), 'other'),
@@ -117,7 +130,7 @@ export async function signWith(input: RecallInput, ...signers: Authority[]): Pro
 }
 
 export function deviceSigner(unit: Provisioned): Signer {
-  return seedSigner(readPrivateKeyFile(join(unit.stateDir, STATE_FILES.deviceKey)).seed);
+  return loadSigner(join(unit.stateDir, STATE_FILES.deviceKey));
 }
 
 export interface Robot {

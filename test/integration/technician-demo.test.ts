@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { robotId } from '../helpers/technician.js';
 
 describe('robot-id demo (npm start)', () => {
-  it('runs to completion, tells the story and cleans up', async () => {
-    const r = await robotId(['demo'], { timeoutMs: 90_000, env: { ...process.env, ROBOT_ID_BROKER_URL: '' } });
+  it.each([[[]], [['--alg', 'sm2']]])('runs to completion, tells the story and cleans up (demo %j)', async (extra: string[]) => {
+    const r = await robotId(['demo', ...extra], { timeoutMs: 90_000, env: { ...process.env, ROBOT_ID_BROKER_URL: '' } });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const out = r.stdout;
@@ -40,5 +40,7 @@ describe('robot-id demo (npm start)', () => {
     expect(out).not.toContain('FAILED');
     expect(out).not.toContain('not available in this build');
     expect(out).toMatch(/The end: 12 steps in [\d.]+ s\./);
+    // demo --alg sm2: every key of the story is SM2, the device key included.
+    if (extra.includes('sm2')) for (const line of ['; every key sm2', 'root of country 86: sm2 key', 'sm2 device key']) expect(out).toContain(line);
   }, 120_000);
 });

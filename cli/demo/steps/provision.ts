@@ -1,7 +1,7 @@
 /** Step: the factory provisions one unit: device key, signed identity record, state directory. */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatCode, provisionUnit } from '../../../sdk/index.js';
+import { algName, formatCode, provisionUnit } from '../../../sdk/index.js';
 import type { DemoContext } from '../context.js';
 import { StepMissing, type Step } from '../story.js';
 import { ENTERPRISE } from './authorities.js';
@@ -24,11 +24,12 @@ export const provisionStep: Step<DemoContext> = {
       hardwareId,
       stateDir,
       registryFile: join(ctx.dir, 'registry.jsonl'),
+      alg: ctx.alg,
     });
     const configFile = join(ctx.dir, 'agent.json');
     ctx.unit = { stateDir, code: CODE, identity: p.identity, configFile, socketPath: join(stateDir, 'agent.sock'), hardwareIdFile };
     n.say(`code ${formatCode(p.identity.code)} (country-enterprise-model-serial)`);
-    n.say(`device key ${p.registration.deviceKid} generated on the unit; the identity record binds it, signed by the enterprise`);
+    n.say(`${algName(p.identity.deviceAlg)} device key ${p.registration.deviceKid} generated on the unit; the identity record binds it, signed by the enterprise`);
     n.say('registration record appended to the platform registry');
   },
 };

@@ -12,9 +12,9 @@ import { connect, type MqttClient } from 'mqtt';
 import {
   RecallPublisher,
   cosignRecall,
-  generateKeyPair,
+  generateAlgKeyPair,
+  algSigner,
   recallTopic,
-  seedSigner,
   signRecall,
   verifyRecallNotice,
   type RecallInput,
@@ -111,11 +111,12 @@ export const forgedRecallStep: Step<DemoContext> = {
     const before = recalls(ctx);
     const client = (ctx.handles.platformClient as MqttClient | undefined) ?? (await platformClient(ctx));
     const now = Math.floor(Date.now() / 1000);
-    const forger = seedSigner(generateKeyPair().seed);
+    // The forger's keys are of the demo's algorithm: the forgery fails on the signature itself.
+    const forger = algSigner(generateAlgKeyPair(ctx.alg));
     const p = ctx.platform;
     // A real platform certificate in the header, but signed with the forger's own keys.
     let forged = await signRecall({ ...notice(now, 'RC-FORGED-1', p.recall.meta.subject), action: 'stop' }, forger, p.recall.certificate!);
-    forged = await cosignRecall(forged, seedSigner(generateKeyPair().seed), ctx.enterprise!.certificate!);
+    forged = await cosignRecall(forged, algSigner(generateAlgKeyPair(ctx.alg)), ctx.enterprise!.certificate!);
     const topic = recallTopic({ kind: 'model', enterprise: ENTERPRISE, model: MODEL }, 'RC-FORGED-1');
     await client.publishAsync(topic, Buffer.from(forged), { qos: 1, retain: true });
     n.say(`published on ${topic} with copied certificates and the forger's keys`);
