@@ -10,6 +10,7 @@ import type { Logger } from '../logger.js';
 import { bearerCheck } from './bearer.js';
 import { ApiError, errorResponse } from './errors.js';
 import type { Router } from './router.js';
+import { PAGE_HEADERS } from './page/html.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -19,6 +20,8 @@ export interface ApiServerOptions {
   socketPath: string;
   socketGroup?: string;
   tcp?: { port: number; host: string; token: string; maxConnections?: number; requestTimeoutMs?: number };
+  /** The technician's page served at GET / without a token (agent/api/page/); undefined: 404. */
+  page?: () => string | undefined;
 }
 
 const DEFAULT_TCP_MAX_CONNECTIONS = 32;
@@ -52,6 +55,12 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
+/**
+ * The TCP API answers any origin: it authenticates with a bearer token, never with cookies, so
+ * a page from a file or another host can use it only with the token the technician types in.
+ */
+const CORS_HEADERS = { 'access-control-allow-origin': '*', 'access-control-allow-private-network': 'true' } as const;
+
 /** TCP sockets that have not yet sent an authenticated request, with the timer that closes them. */
 const unproven = new WeakMap<Socket, NodeJS.Timeout>();
 
@@ -61,6 +70,23 @@ function handler(options: ApiServerOptions, token?: string) {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://agent');
       try {
+        // The page is public (it holds no secret; docs/local-api.md §"The page"); every API route keeps its token.
+        if (req.method === 'GET' && (url.pathname === '/' || url.pathname === '/index.html')) {
+          const html = options.page?.();
+          if (html === undefined) send(res, 404, { error: { code: 'NOT_FOUND', message: 'the technician page is not built into this agent' } });
+          else {
+            res.writeHead(200, { ...PAGE_HEADERS, 'content-length': Buffer.byteLength(html), connection: 'close' });
+            res.end(html);
+          }
+          return;
+        }
+        if (token !== undefined && req.method === 'OPTIONS') {
+          // CORS preflight of a page opened from a file or another host: it still needs the token.
+          res.writeHead(204, { ...CORS_HEADERS, 'access-control-allow-methods': 'GET, POST', 'access-control-allow-headers': 'authorization, content-type', 'access-control-max-age': '600', connection: 'close' });
+          res.end();
+          return;
+        }
+        if (token !== undefined) for (const [k, v] of Object.entries(CORS_HEADERS)) res.setHeader(k, v);
         if (token !== undefined && !bearerMatches(req.headers.authorization, token)) {
           // No keep-alive for a client without the token: its connection ends with the answer.
           res.setHeader('www-authenticate', 'Bearer');
