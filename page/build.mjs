@@ -12,10 +12,10 @@ export const PAGE_OUT = join(here, '..', 'dist', 'page', 'robot-id-page.html');
 
 const shim = (name) => join(here, 'shims', name);
 
-/** Builds the page; returns the HTML and the size of its script. Writes it unless `write` is false. */
-export async function buildPage({ write = true, minify = true } = {}) {
+/** One browser script from `entry`, built as the page is (the benchmark loads its own entry this way). */
+export async function browserBundle(entry, { minify = true } = {}) {
   const result = await build({
-    entryPoints: [join(here, 'src', 'main.ts')],
+    entryPoints: [entry],
     bundle: true,
     write: false,
     platform: 'browser',
@@ -40,7 +40,12 @@ export async function buildPage({ write = true, minify = true } = {}) {
     inject: [shim('buffer.ts')],
     define: { 'process.env.NODE_ENV': '"production"' },
   });
-  const js = result.outputFiles[0].text.replace(/<\/script/gi, '<\\/script');
+  return result.outputFiles[0].text.replace(/<\/script/gi, '<\\/script');
+}
+
+/** Builds the page; returns the HTML and the size of its script. Writes it unless `write` is false. */
+export async function buildPage({ write = true, minify = true } = {}) {
+  const js = await browserBundle(join(here, 'src', 'main.ts'), { minify });
   const css = await readFile(join(here, 'src', 'style.css'), 'utf8');
   const template = await readFile(join(here, 'src', 'index.html'), 'utf8');
   const html = template.replace('/*STYLE*/', () => css).replace('/*SCRIPT*/', () => js);
