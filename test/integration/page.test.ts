@@ -113,6 +113,14 @@ describe.skipIf(!chromiumAvailable())('the technician page in Chromium', () => {
     expect(await paste(page, labelOf(a))).toMatchObject({ state: 'valid', title: '真实有效' });
     await page.selectOption('#lang', 'en');
 
+    // From a file, the unit's TCP API is another origin: CORS, and still the token.
+    expect(await paste(page, labelOf(a))).toMatchObject({ state: 'valid' });
+    await page.fill('#agent-url', `http://127.0.0.1:${portA}`);
+    await page.fill('#agent-token', TOKEN);
+    await page.click('#attest');
+    await page.waitForSelector('#attest-result[data-result]', { timeout: 15_000 });
+    expect(await page.locator('#attest-result').getAttribute('data-result')).toBe('ok');
+
     // A phone screen: one column, nothing wider than 360 px.
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
     await page.screenshot({ path: join(ARTIFACTS, 'page-360.png'), fullPage: true });
