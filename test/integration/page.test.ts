@@ -14,7 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { callAgent, startAgent, type Agent } from '../../agent/index.js';
 import { STATE_FILES, encodeLabelPayload, encodeQrPayload, makeTrustBundleJson } from '../../sdk/index.js';
-import { chromiumAvailable, launchBrowser, type Browser } from '../helpers/browser.js';
+import { PNG } from 'pngjs';
+import { chromiumAvailable, launchBrowser, pngToY4m, type Browser } from '../helpers/browser.js';
 import { freePort } from '../helpers/broker.js';
 import { makePki, quietLogger, type Pki, type TestUnit } from '../helpers/pki.js';
 import { json, robotId } from '../helpers/technician.js';
@@ -181,5 +182,26 @@ describe.skipIf(!chromiumAvailable())('the technician page in Chromium', () => {
     expect(await page.locator('#attest-result').getAttribute('data-result')).toBe('fail');
     expect(await page.locator('#attest-result').innerText()).toContain(en['reason.ATTEST_WRONG_UNIT']);
     await page.close();
+  });
+
+  it('the camera: a label filmed by a (fake) camera is read from the video and verified', async () => {
+    const png = join(dir, 'label-camera.png');
+    expect((await robotId(['qr', '--label', a.stateDir, '--png', png, '--size', '50', '--dpi', '200'])).status).toBe(0);
+    const video = join(dir, 'label.y4m');
+    pngToY4m(PNG.sync.read(readFileSync(png)), video);
+    const camera = await launchBrowser({ args: ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`] });
+    try {
+      const base = `http://127.0.0.1:${portA}`;
+      await camera.context.grantPermissions(['camera'], { origin: base });
+      const page = await camera.context.newPage();
+      await page.goto(`${base}/`);
+      await page.setInputFiles('#trust-file', bundleFile);
+      await page.click('#camera-toggle');
+      await page.waitForSelector('#verdict[data-verdict="valid"]', { timeout: 20_000 });
+      expect(await page.locator('#code-display').innerText()).toContain(a.code.slice(12));
+      expect(await page.locator('#camera').isHidden()).toBe(true);
+    } finally {
+      await camera.close();
+    }
   });
 });
