@@ -40,6 +40,25 @@ let browser: Browser;
 
 const labelOf = (u: TestUnit): string => encodeLabelPayload(new Uint8Array(readFileSync(join(u.stateDir, STATE_FILES.label))));
 
+function addressInUse(err: unknown): boolean {
+  for (let e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.code === 'EADDRINUSE' || /EADDRINUSE/.test(String(e.message))) return true;
+  }
+  return false;
+}
+
+/** Starts a unit's agent with its TCP API on a free port; another port when that one was taken meanwhile. */
+async function startWithTcp(unit: TestUnit): Promise<[Agent, number]> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    try {
+      return [await startAgent(unit.config({ apiTcpPort: port, apiTcpHost: '127.0.0.1', apiToken: TOKEN }), { logger: quietLogger() }), port];
+    } catch (err) {
+      if (attempt >= 5 || !addressInUse(err)) throw err;
+    }
+  }
+}
+
 async function verdictOf(page: Page): Promise<{ state: string; title: string; reason: string }> {
   const box = page.locator('#verdict');
   return { state: (await box.getAttribute('data-verdict')) ?? '', title: await page.locator('#verdict-title').innerText(), reason: await page.locator('#verdict-reason').innerText() };
@@ -65,9 +84,8 @@ describe.skipIf(!chromiumAvailable())('the technician page in Chromium', () => {
       units: { [a.code]: { lifecycle: 'in-service', recalls: [{ id: 'R-2026-001', title: 'knee actuator' }] } },
     });
     writeFileSync(bundleFile, JSON.stringify(bundle));
-    [portA, portB] = [await freePort(), await freePort()];
-    agentA = await startAgent(a.config({ apiTcpPort: portA, apiTcpHost: '127.0.0.1', apiToken: TOKEN }), { logger: quietLogger() });
-    agentB = await startAgent(b.config({ apiTcpPort: portB, apiTcpHost: '127.0.0.1', apiToken: TOKEN }), { logger: quietLogger() });
+    [agentA, portA] = await startWithTcp(a);
+    [agentB, portB] = await startWithTcp(b);
     browser = await launchBrowser({ width: 360 });
     mkdirSync(ARTIFACTS, { recursive: true });
   }, 60_000);
