@@ -223,6 +223,7 @@ function fillKinds(): void {
 
 function relabel(): void {
   applyTexts();
+  document.title = t('title');
   fillKinds();
   showBundle();
   $('camera-toggle').textContent = t(camera ? 'scanStop' : 'scanCamera');
