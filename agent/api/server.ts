@@ -22,6 +22,8 @@ export interface ApiServerOptions {
   tcp?: { port: number; host: string; token: string; maxConnections?: number; requestTimeoutMs?: number };
   /** The technician's page served at GET / without a token (agent/api/page/); undefined: 404. */
   page?: () => string | undefined;
+  /** The trust bundle offered to that page at GET /trust-bundle.json, when the operator put one in the state dir. */
+  pageBundle?: () => string | undefined;
 }
 
 const DEFAULT_TCP_MAX_CONNECTIONS = 32;
@@ -77,6 +79,15 @@ function handler(options: ApiServerOptions, token?: string) {
           else {
             res.writeHead(200, { ...PAGE_HEADERS, 'content-length': Buffer.byteLength(html), connection: 'close' });
             res.end(html);
+          }
+          return;
+        }
+        if (req.method === 'GET' && url.pathname === '/trust-bundle.json') {
+          const text = options.pageBundle?.();
+          if (text === undefined) send(res, 404, { error: { code: 'NOT_FOUND', message: 'this unit offers no trust bundle' } });
+          else {
+            res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', connection: 'close' });
+            res.end(text);
           }
           return;
         }

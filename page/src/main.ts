@@ -15,7 +15,7 @@ import { applyTexts, has, setLang, t } from './i18n.js';
 import { describeError, judge, type Judgement } from './judge.js';
 import { readImageFile, startCamera, type CameraScan } from './scan.js';
 
-const STORE = { bundle: 'robot-id.bundle', lang: 'robot-id.lang', agentUrl: 'robot-id.agent-url' } as const;
+const STORE = { bundle: 'robot-id.bundle', bundleSource: 'robot-id.bundle-source', lang: 'robot-id.lang', agentUrl: 'robot-id.agent-url' } as const;
 const KINDS = ['maintenance', 'part-replaced', 'fault', 'software-update', 'maintenance-started', 'maintenance-finished'] as const;
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -44,7 +44,10 @@ function loadBundle(): void {
     if (!text) continue;
     try {
       bundle = parseTrustBundleText(text);
-      if (!stored) storage()?.setItem(STORE.bundle, text);
+      if (!stored) {
+        storage()?.setItem(STORE.bundle, text);
+        storage()?.setItem(STORE.bundleSource, 'embedded');
+      }
       return;
     } catch {
       // A stored bundle that no longer parses is ignored; the user loads a new one.
@@ -52,10 +55,34 @@ function loadBundle(): void {
   }
 }
 
+/**
+ * Served by a unit with no bundle held yet: the bundle that unit offers (GET trust-bundle.json),
+ * marked as the unit's; loading a file replaces it. A page from a file never asks.
+ */
+async function bundleFromUnit(): Promise<void> {
+  if (bundle || !location.protocol.startsWith('http')) return;
+  try {
+    const res = await fetch('trust-bundle.json', { cache: 'no-store' });
+    if (!res.ok) return;
+    const text = await res.text();
+    bundle = parseTrustBundleText(text);
+    storage()?.setItem(STORE.bundle, text);
+    storage()?.setItem(STORE.bundleSource, 'unit');
+    showBundle();
+    if (lastText) check(lastText);
+  } catch {
+    // No bundle offered, or not one: the technician loads their own.
+  }
+}
+
 function showBundle(): void {
   const el = $('trust-status');
   if (!bundle) el.textContent = t('trustNone');
-  else el.textContent = t('trustHeld', { roots: bundle.trust.roots.length, enterprises: bundle.certificates.size, revoked: bundle.revocations.codes.size });
+  else {
+    el.textContent = t('trustHeld', { roots: bundle.trust.roots.length, enterprises: bundle.certificates.size, revoked: bundle.revocations.codes.size });
+    el.dataset.source = storage()?.getItem(STORE.bundleSource) ?? 'file';
+    if (el.dataset.source === 'unit') el.textContent += ' ' + t('trustFromUnit');
+  }
 }
 
 async function onTrustFile(file: File): Promise<void> {
@@ -63,6 +90,7 @@ async function onTrustFile(file: File): Promise<void> {
   try {
     bundle = parseTrustBundle(JSON.parse(text) as unknown);
     storage()?.setItem(STORE.bundle, text);
+    storage()?.setItem(STORE.bundleSource, 'file');
     $('scan-note').textContent = '';
   } catch (err) {
     $('scan-note').textContent = t('trustBad', { detail: describeError(err) });
@@ -261,6 +289,7 @@ function start(): void {
   });
   $('trust-clear').addEventListener('click', () => {
     storage()?.removeItem(STORE.bundle);
+    storage()?.removeItem(STORE.bundleSource);
     bundle = undefined;
     showBundle();
     if (lastText) check(lastText);
@@ -289,6 +318,7 @@ function start(): void {
     );
   });
   $('attest').addEventListener('click', () => void attest());
+  void bundleFromUnit();
   $('maintenance').addEventListener('submit', (ev) => void recordMaintenance(ev));
 }
 

@@ -189,10 +189,14 @@ describe.skipIf(!chromiumAvailable())('the technician page in Chromium', () => {
     await page.close();
   });
 
-  it("a copied label: unit A's genuine label in front of unit B fails the attestation", async () => {
+  it("a copied label: unit A's genuine label in front of unit B fails the attestation (B's page starts with the bundle B offers)", async () => {
+    writeFileSync(join(b.stateDir, 'trust-bundle.json'), readFileSync(bundleFile));
+    expect((await fetch(`http://127.0.0.1:${portA}/trust-bundle.json`)).status).toBe(404);
+    expect((await fetch(`http://127.0.0.1:${portB}/trust-bundle.json`)).status).toBe(200);
     const page = await browser.context.newPage();
     await page.goto(`http://127.0.0.1:${portB}/`);
-    await page.setInputFiles('#trust-file', bundleFile);
+    await page.waitForSelector('#trust-status[data-source="unit"]');
+    expect(await page.locator('#trust-status').innerText()).toContain(en.trustFromUnit);
     expect(await paste(page, labelOf(a))).toMatchObject({ state: 'valid' });
     await page.fill('#agent-token', TOKEN);
     await page.click('#attest');

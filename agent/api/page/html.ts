@@ -5,6 +5,7 @@
  * Read once, on first request; undefined when it was never built (GET / then answers 404).
  */
 import { readFileSync } from 'node:fs';
+import { agentPath } from '../../state-files.js';
 
 declare const __ROBOT_ID_PAGE_HTML__: string | undefined;
 
@@ -51,3 +52,17 @@ export const PAGE_HEADERS = {
   'referrer-policy': 'no-referrer',
   'cache-control': 'no-store',
 } as const;
+
+/**
+ * The trust bundle a page served by this unit may start with (<stateDir>/trust-bundle.json, put
+ * there by the operator), read on every request so a replaced file is served at once. The page
+ * marks it as coming from the unit (docs/threat-model.md §"The technician's page").
+ */
+export function readPageBundle(stateDir: string): string | undefined {
+  try {
+    return readFileSync(agentPath(stateDir, 'pageBundle'), 'utf8');
+  } catch {
+    // No bundle offered: the technician loads their own.
+    return undefined;
+  }
+}
