@@ -5,6 +5,7 @@ export { loadConfig, defaultConfig, envName, type AgentConfig, type LoadConfigOp
 export { AgentStartError, ConfigError, EventLogError, EventRejectedError } from './errors.js';
 export { EXIT_STATUS, DO_NOT_RUN_STATUSES } from './exit-status.js';
 export { callAgent, callAgentOk, AgentClientError, type AgentTarget } from './api/client.js';
+export { pageHtml, embedBundle, PAGE_FILE } from './api/page/html.js';
 export { AGENT_FILES, agentPath } from './state-files.js';
 export type { Clock } from './time/clock.js';
 export { createRootLogger, type Logger } from './logger.js';

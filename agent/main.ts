@@ -32,6 +32,7 @@ import { agentPath } from './state-files.js';
 import { FramedLog, type WriterFaults } from './storage/index.js';
 import { systemClock, type Clock } from './time/clock.js';
 import { TimeFloor } from './time/time-floor.js';
+import { pageHtml, readPageBundle } from './api/page/html.js';
 
 export interface StartOptions {
   clock?: Clock;
@@ -313,6 +314,8 @@ export async function startAgent(config: Readonly<AgentConfig>, options: StartOp
       log: log.child({ module: 'api' }),
       socketPath: config.socketPath,
       socketGroup: config.socketGroup,
+      page: pageHtml,
+      pageBundle: () => readPageBundle(config.stateDir),
       tcp:
         config.apiTcpPort !== undefined && config.apiToken
           ? { port: config.apiTcpPort, host: config.apiTcpHost, token: config.apiToken, maxConnections: config.apiTcpMaxConnections, requestTimeoutMs: config.apiTcpRequestTimeoutMs }

@@ -16,6 +16,8 @@ export const AGENT_FILES = {
   socket: 'agent.sock',
   recalls: 'recalls',
   recallIndex: 'recall-index',
+  /** Optional, put there by the operator: the trust bundle the page served at GET / offers (docs/local-api.md §"The page"). */
+  pageBundle: 'trust-bundle.json',
 } as const;
 
 export function agentPath(stateDir: string, file: keyof typeof AGENT_FILES): string {

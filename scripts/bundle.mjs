@@ -3,6 +3,7 @@
 import { build } from 'esbuild';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { buildPage } from '../page/build.mjs';
 
 const outfile = 'dist/robot-id.cjs';
 
@@ -21,6 +22,10 @@ const noNativeAddons = {
   },
 };
 
+// The technician's page (page/build.mjs) is built first and carried as a constant, so the
+// agent serves it at GET / and `robot-id page` writes it from this one file.
+const page = await buildPage();
+
 const result = await build({
   entryPoints: ['cli/main.ts'],
   outfile,
@@ -35,6 +40,7 @@ const result = await build({
   banner: { js: '#!/usr/bin/env node' },
   logLevel: 'warning',
   plugins: [noNativeAddons],
+  define: { __ROBOT_ID_PAGE_HTML__: JSON.stringify(page.html), 'import.meta.url': 'undefined' },
   write: false,
 });
 

@@ -19,6 +19,7 @@ export * from './messages/index.js';
 export * from './lifecycle/index.js';
 export * from './attestation/index.js';
 export * from './qr/index.js';
+export * from './label/index.js';
 export * from './broker/index.js';
 export * from './recall-index/index.js';
 export * from './recall/index.js';

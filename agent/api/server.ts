@@ -10,6 +10,7 @@ import type { Logger } from '../logger.js';
 import { bearerCheck } from './bearer.js';
 import { ApiError, errorResponse } from './errors.js';
 import type { Router } from './router.js';
+import { PAGE_HEADERS } from './page/html.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -19,6 +20,10 @@ export interface ApiServerOptions {
   socketPath: string;
   socketGroup?: string;
   tcp?: { port: number; host: string; token: string; maxConnections?: number; requestTimeoutMs?: number };
+  /** The technician's page served at GET / without a token (agent/api/page/); undefined: 404. */
+  page?: () => string | undefined;
+  /** The trust bundle offered to that page at GET /trust-bundle.json, when the operator put one in the state dir. */
+  pageBundle?: () => string | undefined;
 }
 
 const DEFAULT_TCP_MAX_CONNECTIONS = 32;
@@ -81,6 +86,12 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
+/**
+ * The TCP API answers any origin: it authenticates with a bearer token, never with cookies, so
+ * a page from a file or another host can use it only with the token the technician types in.
+ */
+const CORS_HEADERS = { 'access-control-allow-origin': '*', 'access-control-allow-private-network': 'true' } as const;
+
 /** TCP sockets that have not yet sent an authenticated request, with the timer that closes them. */
 const unproven = new WeakMap<Socket, NodeJS.Timeout>();
 
@@ -90,6 +101,32 @@ function handler(options: ApiServerOptions, token?: string) {
     void (async () => {
       const url = target(req.url);
       try {
+        // The page is public (it holds no secret; docs/local-api.md §"The page"); every API route keeps its token.
+        if (req.method === 'GET' && (url.pathname === '/' || url.pathname === '/index.html')) {
+          const html = options.page?.();
+          if (html === undefined) send(res, 404, { error: { code: 'NOT_FOUND', message: 'the technician page is not built into this agent' } });
+          else {
+            res.writeHead(200, { ...PAGE_HEADERS, 'content-length': Buffer.byteLength(html), connection: 'close' });
+            res.end(html);
+          }
+          return;
+        }
+        if (req.method === 'GET' && url.pathname === '/trust-bundle.json') {
+          const text = options.pageBundle?.();
+          if (text === undefined) send(res, 404, { error: { code: 'NOT_FOUND', message: 'this unit offers no trust bundle' } });
+          else {
+            res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', connection: 'close' });
+            res.end(text);
+          }
+          return;
+        }
+        if (token !== undefined && req.method === 'OPTIONS') {
+          // CORS preflight of a page opened from a file or another host: it still needs the token.
+          res.writeHead(204, { ...CORS_HEADERS, 'access-control-allow-methods': 'GET, POST', 'access-control-allow-headers': 'authorization, content-type', 'access-control-max-age': '600', connection: 'close' });
+          res.end();
+          return;
+        }
+        if (token !== undefined) for (const [k, v] of Object.entries(CORS_HEADERS)) res.setHeader(k, v);
         if (token !== undefined && !bearerMatches(req.headers.authorization, token)) {
           // No keep-alive for a client without the token: its connection ends with the answer.
           res.setHeader('www-authenticate', 'Bearer');

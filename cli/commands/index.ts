@@ -15,6 +15,8 @@ import { eventsCommand } from './events.js';
 import { maintenanceAddCommand } from './maintenance.js';
 import { attestCommand } from './attest.js';
 import { qrCommand } from './qr.js';
+import { pageCommand } from './page.js';
+import { bundleCommand } from './bundle.js';
 import { healthCommand } from './health.js';
 import { demoCommand } from './demo.js';
 import { policySignCommand, recallCosignCommand, recallSignCommand, recallVerifyCommand } from './recall.js';
@@ -43,6 +45,8 @@ export const commands: readonly Command[] = [
   maintenanceAddCommand,
   attestCommand,
   qrCommand,
+  pageCommand,
+  bundleCommand,
   healthCommand,
   demoCommand,
   recallPublishCommand,

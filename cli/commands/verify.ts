@@ -1,41 +1,81 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { RobotIdError, STATE_FILES, STORE_FILE, TrustStore, decodeQrPayload, formatCode, isQrPayload, summarizeIdentity, unitHistory, verifyIdentityRecord } from '../../sdk/index.js';
+import {
+  CONTENT_TYPES,
+  RobotIdError,
+  STATE_FILES,
+  STORE_FILE,
+  decodeLabelPayload,
+  decodeQrPayload,
+  decodeSign1,
+  formatCode,
+  kidHex,
+  payloadKind,
+  summarizeIdentity,
+  unitHistory,
+  verifyIdentityRecord,
+  verifyLabel,
+} from '../../sdk/index.js';
 import { EXIT, optionalString, requirePositional, requireString, type Command } from '../command.js';
 import { loadRevocations } from '../revocations.js';
+import { loadTrustInput, textHead } from '../trust-input.js';
 
 /**
- * Reads an identity record: a QR payload given as text (`RID1:...`, see docs/protocol.md
- * §"QR identity payload"), a file holding the record or such a payload, or a state directory.
+ * Reads what to verify: a QR payload given as text (`RL1:...` the label, `RID1:...` the full
+ * record; docs/protocol.md §"Label payload", §"QR identity payload"), a file holding either
+ * (as text or as COSE bytes), or a state directory (its identity record).
  */
-function readRecord(path: string): Uint8Array {
-  if (isQrPayload(path)) return decodeQrPayload(path);
+function readInput(path: string): { form: 'label' | 'record'; bytes: Uint8Array } {
+  const kind = payloadKind(path);
+  if (kind) return { form: kind, bytes: kind === 'label' ? decodeLabelPayload(path) : decodeQrPayload(path) };
   const file = statSync(path).isDirectory() ? join(path, STATE_FILES.identity) : path;
   const bytes = new Uint8Array(readFileSync(file));
-  const head = Buffer.from(bytes.subarray(0, 16)).toString('latin1');
-  return isQrPayload(head) ? decodeQrPayload(Buffer.from(bytes).toString('utf8')) : bytes;
+  const textKind = payloadKind(textHead(bytes));
+  if (textKind) {
+    const text = Buffer.from(bytes).toString('utf8');
+    return { form: textKind, bytes: textKind === 'label' ? decodeLabelPayload(text) : decodeQrPayload(text) };
+  }
+  // COSE bytes: a label says so in its content type; anything else is judged as a record.
+  try {
+    if (decodeSign1(bytes, { maxBytes: 8192 }).protected.contentType === CONTENT_TYPES.label) return { form: 'label', bytes };
+  } catch {
+    // Not a COSE_Sign1 we can read: the record verifier gives the reason.
+  }
+  return { form: 'record', bytes };
 }
 
 export const verifyCommand: Command = {
   path: ['verify'],
-  summary: "verify an identity record (file or state directory) against a trust store and, with --revocations, the platform's revocations; with --platform-state, its lifecycle as the platform traced it",
-  usage: 'verify <file|RID1:payload> --trust <trust-store> [--revocations <file>] [--platform-state <ingest-dir>] [--json]',
-  options: { trust: { type: 'string' }, revocations: { type: 'string' }, 'platform-state': { type: 'string' }, json: { type: 'boolean' } },
+  summary:
+    "verify a label (RL1:) or an identity record (RID1:, a file or state directory) against a trust bundle or trust store (+ --certs) and, with --revocations, the platform's revocations; with --platform-state, its lifecycle as the platform traced it",
+  usage: 'verify <file|RL1:payload|RID1:payload> --trust <trust-bundle|trust-store> [--certs <cert.cose|authority-dir>,...] [--revocations <file>] [--platform-state <ingest-dir>] [--json]',
+  options: { trust: { type: 'string' }, certs: { type: 'string' }, revocations: { type: 'string' }, 'platform-state': { type: 'string' }, json: { type: 'boolean' } },
   async run(values, positionals, io) {
     const path = requirePositional(positionals, 0, '<file>');
-    const trust = TrustStore.load(requireString(values, 'trust'));
-    // The platform's list (`robot-id revoke` keeps it in its index state): a revoked unit, device
-    // key or enterprise key (by its reason and time) makes the record invalid (TRUST_REVOKED).
-    const revocations = loadRevocations(optionalString(values, 'revocations'));
+    const bundle = loadTrustInput(requireString(values, 'trust'), optionalString(values, 'certs'));
+    const trust = bundle.trust;
+    // The platform's list (`robot-id revoke` keeps it in its index state) joins the bundle's own:
+    // a revoked unit, device key or enterprise key makes the record or label invalid (TRUST_REVOKED).
+    const listed = loadRevocations(optionalString(values, 'revocations'));
+    const revocations = bundle.revocations.with({ keys: listed.keyRevocations(), codes: listed.codes, scrapped: listed.scrapped });
     const platformState = optionalString(values, 'platform-state');
     try {
-      const record = readRecord(path);
+      const input = readInput(path);
+      if (input.form === 'label') {
+        const v = verifyLabel(input.bytes, bundle, { revocations });
+        const c = v.enterprise.certificate;
+        const summary = { form: 'label', code: v.code.code, modelName: v.label.model, enterprise: c.subject, enterpriseName: c.name, deviceKid: kidHex(v.label.deviceKid), issuedAt: v.label.issuedAt };
+        if (values.json) io.out(JSON.stringify({ valid: true, ...summary }));
+        else io.out(`valid label: ${formatCode(v.code)} (${v.label.model}), issued by ${c.name} [${c.subject}] for device key ${summary.deviceKid}`);
+        return EXIT.OK;
+      }
+      const record = input.bytes;
       const v = verifyIdentityRecord(record, trust, { revocations });
       // What the platform traced of the unit: its lifecycle state and where it is registered.
       const traced = platformState ? unitHistory({ code: v.code.code, storeFile: join(platformState, STORE_FILE), identity: record, trust }) : undefined;
       const life = traced && { lifecycle: traced.state, ...(traced.registration ? { region: traced.registration.region } : {}) };
       if (values.json) {
-        io.out(JSON.stringify({ valid: true, ...summarizeIdentity(v), ...life }));
+        io.out(JSON.stringify({ valid: true, form: 'record', ...summarizeIdentity(v), ...life }));
       } else {
         const where = life ? `; ${life.lifecycle}${life.region ? `, registered in region ${life.region}` : ', not registered'}` : '';
         io.out(`valid: ${formatCode(v.code)} (${v.record.modelName}), issued by ${v.enterprise.certificate.name} [${v.enterprise.certificate.subject}]${where}`);

@@ -20,6 +20,7 @@ export const CONTENT_TYPES = {
   attestation: 'application/vnd.robot-id.attestation+cbor',
   time: 'application/vnd.robot-id.time+cbor',
   recycling: 'application/vnd.robot-id.recycling+cbor',
+  label: 'application/vnd.robot-id.label+cbor',
 } as const;
 
 export type ObjectKindName = keyof typeof CONTENT_TYPES;

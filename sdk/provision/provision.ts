@@ -13,6 +13,7 @@ import { writeFileAtomicSync } from '../util/atomic-file.js';
 import { parseCode } from '../code/index.js';
 import type { Authority } from '../authority/authority.js';
 import { hardwareBinding, signIdentityRecord } from '../trust/identity.js';
+import { signLabel } from '../label/sign.js';
 import { verifyIdentityRecord, type VerifiedIdentity } from '../trust/verify-identity.js';
 import { STATE_FILES, STATE_LAYOUT_VERSION } from './state-dir.js';
 import { issueUnitBrokerCredentials } from '../broker/provision.js';
@@ -93,6 +94,9 @@ export async function provisionUnit(input: ProvisionInput): Promise<Provisioned>
   mkdirSync(input.stateDir, { recursive: true, mode: 0o750 });
   writeAlgPrivateKeyFile(join(input.stateDir, STATE_FILES.deviceKey), device);
   writeFileAtomicSync(join(input.stateDir, STATE_FILES.identity), bytes);
+  // The label printed on the unit: signed with the same key and role, at the same time.
+  const label = await signLabel(ent.signer, { code: code.code, modelName: input.modelName, devicePublicKey: device.publicKey, issuedAt: now });
+  writeFileAtomicSync(join(input.stateDir, STATE_FILES.label), label);
   ent.trust.save(join(input.stateDir, STATE_FILES.trust));
   const registration: Registration = {
     format: REGISTRATION_FORMAT,

@@ -72,16 +72,41 @@ describe('robot-id qr', () => {
     expect(json(garbage)).toMatchObject({ valid: false, error: { code: 'QR_MALFORMED' } });
   });
 
-  it('from the running agent: the same payload, and a terminal rendering', async () => {
+  it('from the running agent: the label by default, the record with --record, and a terminal rendering without colour codes', async () => {
     const socket = join(unit.stateDir, 'agent.sock');
     startAgentProcess(dir, { stateDir: unit.stateDir, hardwareIdSource: { file: unit.hardwareIdFile }, logLevel: 'warn' });
     await waitForAgent(socket);
     const fromAgent = await robotId(['qr', '--agent', socket, '--text']);
-    const fromFile = await robotId(['qr', '--identity', unit.stateDir, '--text']);
-    expect(fromAgent.stdout).toBe(fromFile.stdout);
+    expect(fromAgent.stdout).toBe((await robotId(['qr', '--label', unit.stateDir, '--text'])).stdout);
+    expect(fromAgent.stdout.startsWith('RL1:')).toBe(true);
+    const record = await robotId(['qr', '--agent', socket, '--record', '--text']);
+    expect(record.stdout).toBe((await robotId(['qr', '--identity', unit.stateDir, '--text'])).stdout);
     const terminal = await robotId(['qr', '--agent', socket]);
     expect(terminal.status).toBe(0);
     expect(terminal.stdout).toMatch(/[▀▄█]/);
     expect(terminal.stdout).toMatch(/QR version \d+-M/);
+    // Piped, not a terminal: no escape sequences.
+    expect(terminal.stdout).not.toContain('\u001b[');
+  });
+
+  it('the label: a version 10 code at most, PNG and SVG with the code under it, verified with a bundle or --certs', async () => {
+    const png = join(dir, 'label.png');
+    const svg = join(dir, 'label.svg');
+    const r = await robotId(['qr', '--label', unit.stateDir, '--png', png, '--svg', svg, '--size', '25', '--json']);
+    expect(r.status).toBe(0);
+    const out = json<{ payload: string; qrVersion: number; form: string; code: string }>(r);
+    expect(out).toMatchObject({ form: 'label', code: unit.code });
+    expect(out.qrVersion).toBeLessThanOrEqual(10);
+    expect(decodePng(png)).toBe(out.payload);
+    expect(readFileSync(svg, 'utf8')).toMatch(/<svg[^>]+width="25mm"[\s\S]*86 1234 567890/);
+    const enterpriseDir = join(pki.dir, 'enterprise');
+    const ok = await robotId(['verify', out.payload, '--trust', trust, '--certs', enterpriseDir, '--json']);
+    expect(json(ok)).toMatchObject({ valid: true, form: 'label', code: unit.code, enterprise: '1234' });
+    const bundle = join(dir, 'bundle.json');
+    expect((await robotId(['bundle', '--trust', trust, '--certs', enterpriseDir, '--out', bundle])).status).toBe(0);
+    expect(json(await robotId(['verify', join(unit.stateDir, 'label.cose'), '--trust', bundle, '--json']))).toMatchObject({ valid: true, form: 'label' });
+    const unknown = await robotId(['verify', out.payload, '--trust', trust, '--json']);
+    expect(unknown.status).toBe(1);
+    expect(json(unknown)).toMatchObject({ valid: false, error: { code: 'TRUST_UNKNOWN_SIGNER' } });
   });
 });

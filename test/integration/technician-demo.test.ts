@@ -23,7 +23,7 @@ describe('robot-id demo (npm start)', () => {
       'chain: verified',
       'verified and stored; signed receipt sent',
       'attested: 86-1234-000042-',
-      'valid: 86-1234-000042-',
+      'valid label: 86-1234-000042-',
       'action applied: stop enforced',
       'state file, which the motion controller watches, now says strongestAction "stop"',
       ': applied',

@@ -3,11 +3,23 @@
  * mounted on the agent's router, plus a `health` section and the confirmation time in
  * status(). Errors that carry their own HTTP status (technician ApiError) answer with it.
  */
-import { VERSION } from '../../../sdk/index.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { STATE_FILES, VERSION } from '../../../sdk/index.js';
 import type { Agent } from '../../agent.js';
 import type { Router } from '../router.js';
 import { ProgressTracker } from '../technician/progress.js';
 import { ApiError, judgeHealth, technicianRoutes, type TechnicianDeps } from '../technician/index.js';
+
+/** The label provisioning wrote, as held (served as is; the verifier judges it). */
+function readLabel(stateDir: string): Uint8Array | undefined {
+  try {
+    return new Uint8Array(readFileSync(join(stateDir, STATE_FILES.label)));
+  } catch {
+    // Provisioned before labels existed: the unit has none, and /v1/identity says so by omission.
+    return undefined;
+  }
+}
 
 export function technicianDeps(agent: Agent): TechnicianDeps {
   const clock = agent.clock;
@@ -15,6 +27,7 @@ export function technicianDeps(agent: Agent): TechnicianDeps {
   agent.onClose(() => progress.close());
   return {
     identity: agent.identity,
+    label: readLabel(agent.config.stateDir),
     signer: agent.signer,
     bootCount: agent.bootCount,
     agentVersion: VERSION,

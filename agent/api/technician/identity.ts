@@ -1,4 +1,4 @@
-/** GET /v1/identity: the signed identity record exactly as held, plus its decoded fields. */
+/** GET /v1/identity: the signed identity record exactly as held, its decoded fields, and the signed label when held. */
 import { summarizeIdentity } from '../../../sdk/index.js';
 import type { Route, TechnicianDeps } from './types.js';
 
@@ -10,7 +10,7 @@ export function identityRoute(deps: TechnicianDeps): Route {
       const v = deps.identity;
       return {
         status: 200,
-        body: { ...summarizeIdentity(v), identity: Buffer.from(v.bytes).toString('base64') },
+        body: { ...summarizeIdentity(v), identity: Buffer.from(v.bytes).toString('base64'), ...(deps.label ? { label: Buffer.from(deps.label).toString('base64') } : {}) },
       };
     },
   };

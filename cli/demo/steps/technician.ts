@@ -43,13 +43,13 @@ export const attestStep: Step<DemoContext> = {
     await run(ctx, n, ['attest', '--agent', ctx.unit.socketPath, '--trust', trust, '--code', ctx.unit.code]);
     n.say('the verdict rests on the trust store and a nonce made on the laptop, never on the robot\'s word');
     const png = join(ctx.dir, 'label.png');
-    const argv = ['qr', '--identity', ctx.unit.stateDir, '--png', png, '--json'];
+    const argv = ['qr', '--label', ctx.unit.stateDir, '--png', png, '--size', '25', '--json'];
     const q = await robotId(argv);
     if (q.status !== 0) throw new Error(`robot-id qr exited ${q.status}: ${q.err.join(' ')}`);
     const { payload, chars, qrVersion } = JSON.parse(q.out[0]!) as { payload: string; chars: number; qrVersion: number };
-    n.shell(shown(argv, ctx.dir), [`${payload.slice(0, 24)}... (${chars} characters: a version ${qrVersion} QR code at level M, written to $DEMO/label.png)`]);
-    const r = await robotId(['verify', payload, '--trust', trust]);
-    n.shell(`robot-id verify ${payload.slice(0, 24)}... --trust $DEMO/root/trust.json`, [...r.out, ...r.err]);
-    if (r.status !== 0) throw new Error('the QR payload did not verify');
+    n.shell(shown(argv, ctx.dir), [`${payload.slice(0, 24)}... (${chars} characters: a version ${qrVersion} QR code at level M, a 25 mm label with the code printed under it, written to $DEMO/label.png)`]);
+    const r = await robotId(['verify', payload, '--trust', trust, '--certs', join(ctx.dir, 'enterprise')]);
+    n.shell(`robot-id verify ${payload.slice(0, 24)}... --trust $DEMO/root/trust.json --certs $DEMO/enterprise`, [...r.out, ...r.err]);
+    if (r.status !== 0) throw new Error('the label did not verify');
   },
 };
