@@ -11,7 +11,8 @@
  * No I/O here: the CLI reads the file, the page reads localStorage.
  */
 import { TrustError, describe } from '../errors.js';
-import { keyId, kidHex } from '../crypto/signer.js';
+import { COSE_ALG_EDDSA, kidHex } from '../crypto/signer.js';
+import { keyIdFor, publicKeyProblem } from '../crypto/alg.js';
 import { openSign1 } from '../cose/object.js';
 import { certificateKind } from '../trust/certificate.js';
 import { Revocations } from '../trust/revocation.js';
@@ -96,13 +97,18 @@ export function parseTrustBundle(json: unknown, source = 'trust bundle'): TrustB
   certs.forEach((text, i) => {
     let bytes: Uint8Array;
     let publicKey: Uint8Array;
+    let alg: number;
     try {
       bytes = fromBase64(text);
-      publicKey = openSign1(certificateKind, bytes).value.publicKey;
+      const c = openSign1(certificateKind, bytes).value;
+      publicKey = c.publicKey;
+      alg = c.alg ?? COSE_ALG_EDDSA;
     } catch (err) {
       return bad(source, `certificates[${i}]: expected base64 of a certificate (${(err as Error).message})`, err);
     }
-    if (publicKey.length === 32) certificates.set(kidHex(keyId(publicKey)), bytes);
+    // Indexed by the kid of the certified key, as its algorithm computes it; a key that does not
+    // fit its algorithm is left out (the certificate's own verification would refuse it).
+    if (publicKeyProblem(alg, publicKey) === undefined) certificates.set(kidHex(keyIdFor(alg, publicKey)), bytes);
   });
   const r = j.revocations ?? {};
   if (typeof r !== 'object' || r === null) bad(source, 'revocations: expected an object');

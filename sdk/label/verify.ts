@@ -5,7 +5,7 @@
 import { CodeFormatError, TrustError } from '../errors.js';
 import type { Ed25519Backend } from '../crypto/backend.js';
 import { nodeEd25519 } from '../crypto/ed25519-node.js';
-import { kidHex } from '../crypto/signer.js';
+import { COSE_ALG_EDDSA, kidHex } from '../crypto/signer.js';
 import { openSign1, verifyOpened, type Opened } from '../cose/object.js';
 import { parseCode, type RobotCode } from '../code/index.js';
 import { asTrustError } from '../trust/errors.js';
@@ -48,12 +48,22 @@ export function verifyLabel(bytes: Uint8Array, bundle: TrustBundle, check: Label
   // L4: the signature over the bytes received, by that key. Checked before the certificate's
   // time and role, so an altered label is reported as altered, whichever field was changed.
   let certifiedKey: Uint8Array;
+  let certifiedAlg: number;
   try {
-    certifiedKey = openSign1(certificateKind, cert).value.publicKey;
+    const c = openSign1(certificateKind, cert).value;
+    certifiedKey = c.publicKey;
+    certifiedAlg = c.alg ?? COSE_ALG_EDDSA;
   } catch (err) {
     throw asTrustError(err, 'label: enterprise certificate');
   }
-  if (!verifyOpened(opened, certifiedKey, backend)) {
+  // Pinned to the certified key's algorithm: a label in another one is refused, never tried.
+  let good: boolean;
+  try {
+    good = verifyOpened(opened, certifiedKey, backend, certifiedAlg);
+  } catch (err) {
+    throw asTrustError(err, 'label');
+  }
+  if (!good) {
     throw new TrustError('TRUST_BAD_SIGNATURE', `label: the enterprise signature does not verify (the label was altered or forged)`);
   }
   // L3 (cont.): the certificate chains to a root, valid at the label's issue time, with the

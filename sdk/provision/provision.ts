@@ -95,7 +95,7 @@ export async function provisionUnit(input: ProvisionInput): Promise<Provisioned>
   writeAlgPrivateKeyFile(join(input.stateDir, STATE_FILES.deviceKey), device);
   writeFileAtomicSync(join(input.stateDir, STATE_FILES.identity), bytes);
   // The label printed on the unit: signed with the same key and role, at the same time.
-  const label = await signLabel(ent.signer, { code: code.code, modelName: input.modelName, devicePublicKey: device.publicKey, issuedAt: now });
+  const label = await signLabel(ent.signer, { code: code.code, modelName: input.modelName, devicePublicKey: device.publicKey, deviceAlg, issuedAt: now });
   writeFileAtomicSync(join(input.stateDir, STATE_FILES.label), label);
   ent.trust.save(join(input.stateDir, STATE_FILES.trust));
   const registration: Registration = {
