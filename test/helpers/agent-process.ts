@@ -61,3 +61,25 @@ export function agentStatus(socket: string): Record<string, unknown> {
   if (r.status !== 0) throw new Error(`status failed (${r.status}): ${r.stdout}${r.stderr}`);
   return JSON.parse(r.stdout) as Record<string, unknown>;
 }
+
+/**
+ * Resolves once a `fleet watch --json` process is subscribed: it answers a probe (a heartbeat
+ * of a unit no registry knows, published until the ingest reports it rejected). A unit started
+ * before that would lose its birth, which the broker does not keep.
+ */
+export async function ingestListening(brokerUrl: string, lines: () => string[], timeoutMs = 20_000): Promise<void> {
+  const { connectAsync } = await import('mqtt');
+  const { unitTopic } = await import('../../sdk/index.js');
+  const probe = '86000000000000000000000099999';
+  const c = await connectAsync(brokerUrl, { clientId: `ingest-probe-${process.pid}-${Math.random().toString(36).slice(2)}`, reconnectPeriod: 0 });
+  try {
+    const end = Date.now() + timeoutMs;
+    while (!lines().some((l) => l.includes(probe))) {
+      if (Date.now() > end) throw new Error(`the ingest did not answer a probe within ${timeoutMs} ms`);
+      await c.publishAsync(unitTopic(probe, 'hb'), Buffer.from([0]), { qos: 0 });
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    await c.endAsync();
+  }
+}

@@ -9,7 +9,7 @@ import { connect } from 'mqtt';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startAgent, type Agent } from '../../agent/index.js';
 import { unitTopic } from '../../sdk/index.js';
-import { startProc, stopAll } from '../helpers/agent-process.js';
+import { ingestListening, startProc, stopAll } from '../helpers/agent-process.js';
 import { startBroker, type TestBroker } from '../helpers/broker.js';
 import { until } from '../helpers/ingest-recorder.js';
 import { makePki, quietLogger, type Pki } from '../helpers/pki.js';
@@ -61,6 +61,7 @@ it('counts what the ingest verified, rejected and receipted, and which units are
     return r.text();
   };
   expect((await fetch(url.replace('/metrics', '/other'))).status).toBe(404);
+  await ingestListening(broker.url, () => watch.lines());
 
   agent = await startAgent(unit.config({ brokerUrl: broker.url, heartbeatIntervalMs: 300, reconnectMinMs: 50, reconnectMaxMs: 400, resendIntervalMs: 300 }), { logger: quietLogger() });
   for (let i = 0; i < 3; i++) await agent.submitEvent({ kind: 'maintenance', note: `job ${i}` });

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { connectAsync } from 'mqtt';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { COSE_ALG_EDDSA, algSigner, generateAlgKeyPair, signHeartbeat, unitTopic, type Signer } from '../../sdk/index.js';
-import { agentStatus, cli, startAgentProcess, startProc, stopAll } from '../helpers/agent-process.js';
+import { agentStatus, cli, startAgentProcess, startProc, stopAll, ingestListening } from '../helpers/agent-process.js';
 import { startBroker, type TestBroker } from '../helpers/broker.js';
 import { until } from '../helpers/ingest-recorder.js';
 
@@ -58,6 +58,7 @@ it('SM2 keys everywhere: agent, ingest, receipts, a mixed-algorithm recall, reca
   const indexState = p('index-state');
   const watch = startProc(['fleet', 'watch', '--broker', broker.url, '--trust', trust, '--registry', registry, '--state', ingestDir, '--receipt-key', p('plat'), '--client-id', 'sm2-ingest', '--json']);
   const lines = (): Line[] => watch.lines().flatMap((l) => (l.startsWith('{') ? [JSON.parse(l) as Line] : []));
+  await ingestListening(broker.url, () => watch.lines());
   const recallState = p('recall-state.json');
   const agentProc = startAgentProcess(tmp, {
     stateDir, hardwareIdSource: { file: p('machine-id') }, brokerUrl: broker.url, heartbeatIntervalMs: 300, reconnectMinMs: 50, reconnectMaxMs: 400, resendIntervalMs: 300, logLevel: 'info',

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startAgent, type Agent } from '../../agent/index.js';
 import { encodeQrPayload, formatCode, parseCode } from '../../sdk/index.js';
-import { cli, startProc, stopAll } from '../helpers/agent-process.js';
+import { cli, ingestListening, startProc, stopAll } from '../helpers/agent-process.js';
 import { startBroker, type TestBroker } from '../helpers/broker.js';
 import { until } from '../helpers/ingest-recorder.js';
 import { makePki, quietLogger, TEST_ENTERPRISE, TEST_MODEL, type Pki } from '../helpers/pki.js';
@@ -56,6 +56,7 @@ it('manufacture to recycling: every step enforced on the unit and verified on th
     '--receipt-key', pki.platform.dir, '--revocations', stateFile, '--recall-state', indexState, '--client-id', 'whole-life-ingest', '--json',
   ]);
   const lines = (): Line[] => watch.lines().flatMap((l) => (l.startsWith('{') ? [JSON.parse(l) as Line] : []));
+  await ingestListening(broker.url, () => watch.lines());
 
   agent = await startAgent(unit.config({ brokerUrl: broker.url, heartbeatIntervalMs: 300, reconnectMinMs: 50, reconnectMaxMs: 400, resendIntervalMs: 300 }), { logger: quietLogger() });
   const a = agent;
