@@ -26,4 +26,7 @@ await runBundled(new URL('./ingest.ts', import.meta.url).href, ['1000', '--alg',
 await runBundled(new URL('./pipeline.ts', import.meta.url).href, ['20000']);
 await runBundled(new URL('./eventlog-open.ts', import.meta.url).href, ['64']);
 await runAgentProcessBench({ runs: 7, settleMs: 3000 });
+// The paths users run: the local API from another process and the ingest as a process.
+spawnSync(process.execPath, [...process.execArgv, 'scripts/bench/api-events.ts', '10000', '--rounds', '5', '--batch', '16'], { stdio: 'inherit' });
+spawnSync(process.execPath, [...process.execArgv, 'scripts/bench/ingest-process.ts', '2500', '--rounds', '4'], { stdio: 'inherit' });
 console.log(`\nload average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
