@@ -29,12 +29,12 @@ const RUN_TIMEOUT_MS = 120_000;
 const CODE = '86123400004200000000000000007';
 
 /** root init, enterprise certify and provision, all with the executable under test. */
-async function provisionWith(target: BinaryTarget, dir: string): Promise<void> {
+async function provisionWith(target: BinaryTarget, dir: string, alg: string[] = []): Promise<void> {
   writeFileSync(join(dir, 'hwid'), 'smoke-hw-1\n');
   const steps = [
-    ['root', 'init', '--country', '86', '--out', join(dir, 'root')],
-    ['enterprise', 'certify', '--root', join(dir, 'root'), '--enterprise', '1234', '--name', 'Smoke Co', '--out', join(dir, 'ent')],
-    ['provision', '--enterprise', join(dir, 'ent'), '--code', CODE, '--model-name', 'S1', '--hardware-id', 'smoke-hw-1', '--state-dir', join(dir, 'robot')],
+    ['root', 'init', '--country', '86', '--out', join(dir, 'root'), ...alg],
+    ['enterprise', 'certify', '--root', join(dir, 'root'), '--enterprise', '1234', '--name', 'Smoke Co', '--out', join(dir, 'ent'), ...alg],
+    ['provision', '--enterprise', join(dir, 'ent'), '--code', CODE, '--model-name', 'S1', '--hardware-id', 'smoke-hw-1', '--state-dir', join(dir, 'robot'), ...alg],
   ];
   for (const args of steps) {
     const r = await runBinary(target, args, { timeoutMs: RUN_TIMEOUT_MS });
@@ -101,13 +101,13 @@ describe.skipIf(skipAll)('single executables (ROBOT_ID_SKIP_BINARY=1 skips)', ()
         expect(r.status).toBe(0);
       }, RUN_TIMEOUT_MS * 2);
 
-      it.skipIf(skipReason !== undefined)('provision and verify round trip', async () => {
+      it.skipIf(skipReason !== undefined).each([['ed25519'], ['sm2']])('provision and verify round trip (%s)', async (alg) => {
         const dir = mkdtempSync(join(tmpdir(), `rid-bin-${arch}-`));
         try {
-          await provisionWith(target, dir);
+          await provisionWith(target, dir, ['--alg', alg]);
           const ok = await runBinary(target, ['verify', join(dir, 'robot'), '--trust', join(dir, 'root', 'trust.json'), '--json'], { timeoutMs: RUN_TIMEOUT_MS });
           expect(ok.status).toBe(0);
-          expect(JSON.parse(ok.stdout)).toMatchObject({ valid: true, code: CODE });
+          expect(JSON.parse(ok.stdout)).toMatchObject({ valid: true, code: CODE, deviceAlg: alg });
           // One flipped byte of the record: rejected with a typed reason and status 1.
           const record = readFileSync(join(dir, 'robot', 'identity.cose'));
           record[record.length - 3]! ^= 0x01;
