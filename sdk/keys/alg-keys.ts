@@ -5,14 +5,13 @@
  * 1.2.156.10197.1.301 (sdk/crypto/sm2-keys.ts), which `openssl pkey` opens. The algorithm of a
  * key file is read from the key itself, so `--key` takes either kind.
  */
-import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { KeyError } from '../errors.js';
 import type { Ed25519Backend } from '../crypto/backend.js';
 import { describeAlg } from '../crypto/alg.js';
 import { COSE_ALG_EDDSA, seedSigner, type Signer } from '../crypto/signer.js';
 import { COSE_ALG_SM2_SM3, sm2Signer } from '../crypto/sm2-signer.js';
 import { generateSm2KeyPair, sm2KeyPairFromObject, sm2PrivateKeyObject, sm2PublicKey, sm2PublicKeyToPem } from '../crypto/sm2-keys.js';
-import { generateKeyPair, isEncryptedPem, privateKeyFromPem, privateKeyToPem, publicKeyToPem } from './pem.js';
+import { generateKeyPair, privateKeyFromPem, privateKeyObjectFromPem, privateKeyToPem, publicKeyToPem } from './pem.js';
 
 export interface AlgKeyPair {
   /** COSE alg: COSE_ALG_EDDSA or COSE_ALG_SM2_SM3. */
@@ -61,16 +60,7 @@ export function algPublicKeyToPem(alg: number, publicKey: Uint8Array): string {
 
 /** Reads a PKCS#8 PEM private key of either kind; KeyError for any other key or a wrong passphrase. */
 export function algPrivateKeyFromPem(pem: string, passphrase?: string, source = 'private key'): AlgKeyPair {
-  if (isEncryptedPem(pem) && passphrase === undefined) {
-    throw new KeyError('KEY_PASSPHRASE', `${source}: encrypted private key: expected a passphrase`);
-  }
-  let key: KeyObject;
-  try {
-    key = createPrivateKey(passphrase === undefined ? { key: pem, format: 'pem' } : { key: pem, format: 'pem', passphrase });
-  } catch (err) {
-    if (isEncryptedPem(pem)) throw new KeyError('KEY_PASSPHRASE', `${source}: could not decrypt with the passphrase given`, { cause: err });
-    throw new KeyError('KEY_FORMAT', `${source}: expected a PKCS#8 PEM private key (${(err as Error).message})`, { cause: err });
-  }
+  const key = privateKeyObjectFromPem(pem, passphrase, source);
   if (key.asymmetricKeyType === 'ed25519') {
     const pair = privateKeyFromPem(pem, passphrase, source);
     return { alg: COSE_ALG_EDDSA, privateKey: pair.seed, publicKey: pair.publicKey };

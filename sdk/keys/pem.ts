@@ -56,18 +56,24 @@ export function isEncryptedPem(pem: string): boolean {
   return pem.includes('-----BEGIN ENCRYPTED PRIVATE KEY-----');
 }
 
-export function privateKeyFromPem(pem: string, passphrase?: string, source = 'private key'): KeyPair {
+/**
+ * A PKCS#8 PEM private key of any kind, decrypted with `passphrase` when it is encrypted;
+ * KeyError KEY_PASSPHRASE (encrypted and no or a wrong passphrase) or KEY_FORMAT otherwise.
+ */
+export function privateKeyObjectFromPem(pem: string, passphrase?: string, source = 'private key'): KeyObject {
   if (isEncryptedPem(pem) && passphrase === undefined) {
     throw new KeyError('KEY_PASSPHRASE', `${source}: encrypted private key: expected a passphrase`);
   }
-  let key: KeyObject;
   try {
-    key = createPrivateKey(passphrase === undefined ? { key: pem, format: 'pem' } : { key: pem, format: 'pem', passphrase });
+    return createPrivateKey(passphrase === undefined ? { key: pem, format: 'pem' } : { key: pem, format: 'pem', passphrase });
   } catch (err) {
-    const msg = (err as Error).message;
     if (isEncryptedPem(pem)) throw new KeyError('KEY_PASSPHRASE', `${source}: could not decrypt with the passphrase given`, { cause: err });
-    throw new KeyError('KEY_FORMAT', `${source}: expected a PKCS#8 PEM private key (${msg})`, { cause: err });
+    throw new KeyError('KEY_FORMAT', `${source}: expected a PKCS#8 PEM private key (${(err as Error).message})`, { cause: err });
   }
+}
+
+export function privateKeyFromPem(pem: string, passphrase?: string, source = 'private key'): KeyPair {
+  const key = privateKeyObjectFromPem(pem, passphrase, source);
   if (key.asymmetricKeyType !== 'ed25519') {
     throw new KeyError('KEY_FORMAT', `${source}: expected an Ed25519 key, got ${key.asymmetricKeyType ?? 'unknown'}`);
   }
