@@ -23,7 +23,7 @@ const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getEl
 let bundle: TrustBundle | undefined;
 let current: Judgement | undefined;
 let lastText: string | undefined;
-let unitFacts: { lifecycle?: string; recalls?: string[] } | undefined;
+let unitFacts: { lifecycle?: string; region?: string; recalls?: string[] } | undefined;
 let camera: CameraScan | undefined;
 
 function storage(): Storage | undefined {
@@ -151,6 +151,8 @@ function renderPassport(j: Judgement | undefined): void {
   const lifecycle = unitFacts?.lifecycle ?? fromFile?.lifecycle;
   const lifecycleNote = unitFacts?.lifecycle ? t('fromUnit') : fromFile?.lifecycle ? t('fromFile') : undefined;
   row(facts, t('lifecycle'), lifecycle ? (has(`state.${lifecycle}`) ? t(`state.${lifecycle}`) : lifecycle) : t('lifecycleUnknown'), lifecycleNote);
+  const region = unitFacts?.region ?? fromFile?.region;
+  row(facts, t('region'), region ?? t('regionUnknown'), region ? (unitFacts?.region ? t('fromUnit') : t('fromFile')) : undefined);
   const recalls = unitFacts?.recalls ?? fromFile?.recalls?.map((r) => (r.title ? `${r.id}: ${r.title}` : r.id));
   row(facts, t('recalls'), recalls && recalls.length > 0 ? recalls.join(', ') : t('recallsNone'), recalls ? (unitFacts?.recalls ? t('fromUnit') : t('fromFile')) : undefined);
 }
@@ -201,9 +203,10 @@ async function attest(): Promise<void> {
     out.textContent = t('attestOk', { code: formatCode(v.identity.code, { separator: ' ' }), boot: v.claims.bootCount, sw: v.claims.swVersion });
     // What the unit reports of itself (lifecycle, recalls) is shown as its word, beside the proof.
     try {
-      const status = await callAgent<{ lifecycle?: string; recalls?: { activeRecalls?: { recallId?: string; id?: string; summary?: string }[] } }>(tgt, 'GET', '/v1/status');
+      const status = await callAgent<{ lifecycle?: string; registration?: { region?: string }; recalls?: { activeRecalls?: { recallId?: string; id?: string; summary?: string }[] } }>(tgt, 'GET', '/v1/status');
       unitFacts = {
         lifecycle: status.lifecycle ?? v.claims.lifecycle,
+        ...(status.registration?.region ? { region: status.registration.region } : {}),
         recalls: (status.recalls?.activeRecalls ?? []).map((r) => String(r.recallId ?? r.id ?? r.summary ?? '?')),
       };
     } catch {

@@ -5,7 +5,7 @@
  *     "trust": <a trust store: { "format": "robot-id-trust/1", "roots": [...] }>,
  *     "certificates": ["<base64 enterprise certificate (COSE_Sign1 by a root)>", ...],
  *     "revocations"?: { "keys": ["<hex kid>"], "codes": [...], "scrapped": [...] },
- *     "units"?: { "<code>": { "lifecycle"?: "<state>", "recalls"?: [{ "id", "title"? }] } } }
+ *     "units"?: { "<code>": { "lifecycle"?: "<state>", "region"?: "<6 digits>", "recalls"?: [{ "id", "title"? }] } } }
  * Certificates are indexed by the kid of the key they certify, without being trusted for it:
  * the one a label names is verified against the roots, at the label's issue time, on every use.
  * No I/O here: the CLI reads the file, the page reads localStorage.
@@ -25,6 +25,8 @@ export const BUNDLE_MAX_CERTIFICATES = 10_000;
 
 export interface UnitFacts {
   lifecycle?: string;
+  /** The region of operation its registration names (docs/protocol.md §"Registration and resale"). */
+  region?: string;
   recalls?: { id: string; title?: string }[];
 }
 

@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { callAgent, startAgent, type Agent } from '../../agent/index.js';
-import { STATE_FILES, encodeLabelPayload, encodeQrPayload, makeTrustBundleJson } from '../../sdk/index.js';
+import { STATE_FILES, encodeLabelPayload, encodeQrPayload, makeTrustBundleJson, signOrder } from '../../sdk/index.js';
+import { randomBytes } from 'node:crypto';
 import { PNG } from 'pngjs';
 import { chromiumAvailable, launchBrowser, pngToY4m, type Browser } from '../helpers/browser.js';
 import { freePort } from '../helpers/broker.js';
@@ -85,6 +86,14 @@ describe.skipIf(!chromiumAvailable())('the technician page in Chromium', () => {
     });
     writeFileSync(bundleFile, JSON.stringify(bundle));
     [agentA, portA] = await startWithTcp(a);
+    // Unit A is registered to operate in region 310115: the page shows it as the unit's word.
+    const issuedAt = Math.floor(Date.now() / 1000);
+    await agentA.submitEvent({
+      kind: 'registered',
+      order: await signOrder(pki.platform.signer, pki.platform.certificate!, {
+        code: a.code, transition: 'registered', orderId: new Uint8Array(randomBytes(16)), issuedAt, notAfter: issuedAt + 3600, operator: new Uint8Array(16).fill(7), region: '310115',
+      }),
+    });
     [agentB, portB] = await startWithTcp(b);
     browser = await launchBrowser({ width: 360 });
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -170,6 +179,7 @@ describe.skipIf(!chromiumAvailable())('the technician page in Chromium', () => {
     expect(await page.locator('#attest-result').getAttribute('data-result')).toBe('ok');
     expect(await page.locator('#attest-result').innerText()).toContain(a.code.slice(12));
     expect(await page.locator('#facts').innerText()).toContain(en.fromUnit);
+    expect(await page.locator('#facts').innerText()).toMatch(new RegExp(`${en.region}\\s+310115`));
 
     await page.fill('#m-technician', 'tech-0042');
     await page.selectOption('#m-kind', 'part-replaced');
