@@ -21,7 +21,7 @@ import { healthCommand } from './health.js';
 import { demoCommand } from './demo.js';
 import { policySignCommand, recallCosignCommand, recallSignCommand, recallVerifyCommand } from './recall.js';
 import { recallPublishCommand, recallRepublishCommand, revokeCommand, policyPublishCommand } from './recall-publish.js';
-import { recallStatusCommand } from './recall-status.js';
+import { recallReportCommand, recallStatusCommand } from './recall-status.js';
 import { fleetWatchCommand } from './fleet.js';
 import { fleetHistoryCommand, fleetRecycledCommand, recycleConfirmCommand } from './history.js';
 import { brokerAclCommand, brokerImportCommand, brokerUserCommand } from './broker.js';
@@ -57,6 +57,7 @@ export const commands: readonly Command[] = [
   fleetRecycledCommand,
   recycleConfirmCommand,
   recallStatusCommand,
+  recallReportCommand,
   recallSignCommand,
   recallCosignCommand,
   recallVerifyCommand,

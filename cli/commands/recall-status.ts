@@ -9,7 +9,7 @@
  */
 import { TrustStore, campaignStatus, verifyIdentityRecord, verifyRecallNotice, RobotIdError, type VerifiedIdentity, type VerifiedRecall, type CampaignStatus } from '../../sdk/index.js';
 import { readRegistry } from '../../sdk/platform/index.js';
-import { EXIT, UsageError, optionalString, requirePositional, requireString, type Command, type Io } from '../command.js';
+import { EXIT, UsageError, optionalString, requirePositional, requireString, type Command, type Io, type Values } from '../command.js';
 import { brokerOptions, connectBroker, unreachableAs3 } from '../platform/broker.js';
 import { acksFromIngest, brokerLacks, collectFromBroker, noticesFromState } from '../platform/campaign-sources.js';
 import { loadRevocations } from '../revocations.js';
@@ -28,93 +28,144 @@ function printText(io: Io, s: CampaignStatus, notes: string[]): void {
   for (const n of notes) io.err(`note: ${n}`);
 }
 
+/** The campaign as the options name it: notices, acks, revocations; with notes on what is missing. */
+async function computeCampaign(values: Values, positionals: string[]): Promise<{ campaignId: string; stateDir?: string; status: CampaignStatus; notes: string[] }> {
+  const campaignId = requirePositional(positionals, 0, '<campaign>');
+  const trust = TrustStore.load(requireString(values, 'trust'));
+  const waitS = Number(optionalString(values, 'wait') ?? '5');
+  if (!Number.isFinite(waitS) || waitS < 0) throw new UsageError('--wait: expected seconds >= 0');
+  const notes: string[] = [];
+  const reg = readRegistry(requireString(values, 'registry'));
+  notes.push(...reg.problems);
+  const units: VerifiedIdentity[] = [];
+  for (const e of reg.entries) {
+    try {
+      units.push(verifyIdentityRecord(e.identity, trust));
+    } catch (err) {
+      if (!(err instanceof RobotIdError)) throw err;
+      notes.push(`registry unit ${e.code}: identity record refused (${err.code})`);
+    }
+  }
+  const ingest = optionalString(values, 'ingest');
+  const stored = ingest ? acksFromIngest(ingest) : [];
+  if (!ingest) notes.push('no --ingest: only acknowledgements arriving while listening are counted');
+  const stateDir = optionalString(values, 'state');
+  let collected: { notices: VerifiedRecall[]; liveAcks: { code: string; bytes: Uint8Array }[] };
+  if (stateDir) {
+    // What the platform published, from its own state; the broker only says what it lacks.
+    const stored = noticesFromState(stateDir, trust, campaignId);
+    collected = { notices: stored.map((n) => n.notice), liveAcks: [] };
+    if (optionalString(values, 'broker') !== undefined) {
+      const client = await connectBroker(values, `platform-recall-status-${process.pid}`);
+      try {
+        const lacks = await brokerLacks(client, stored, waitS * 1000);
+        if (lacks.length) notes.push(`the broker lacks notices the platform published (robot-id recall republish restores them): ${lacks.join(', ')}`);
+      } finally {
+        await client.endAsync();
+      }
+    } else notes.push('no --broker: not checked that the broker still holds the notices');
+  } else {
+    const client = await connectBroker(values, `platform-recall-status-${process.pid}`);
+    try {
+      const fromBroker = await collectFromBroker(client, trust, [...new Set(trust.roots.map((r) => r.country))], waitS * 1000);
+      if (fromBroker.missing.length) notes.push(`the broker lacks what the indexes list: ${fromBroker.missing.join(', ')}`);
+      for (const r of fromBroker.refused) notes.push(`refused ${r.topic}: ${r.code}`);
+      collected = fromBroker;
+    } finally {
+      await client.endAsync();
+    }
+  }
+  // The platform's revocations: revoked units are not counted as applied, and a notice that
+  // no longer verifies is named as the reason its pending units will not take it.
+  const revocations = loadRevocations(optionalString(values, 'revocations'));
+  const unverifiable = new Map<string, string>();
+  const nowS = Math.floor(Date.now() / 1000);
+  for (const n of collected.notices) {
+    try {
+      verifyRecallNotice(n.bytes, { trust, now: nowS, revocations, skipTime: true });
+    } catch (err) {
+      unverifiable.set(n.notice.recallId, `NOTICE_NO_LONGER_VERIFIES: ${(err as { code?: string }).code ?? 'INTERNAL'}`);
+    }
+  }
+  const status = campaignStatus({
+    campaignId,
+    notices: collected.notices,
+    units,
+    acks: [...stored, ...collected.liveAcks],
+    isRevoked: (u) => revocations.isCodeRevoked(u.code.code) || revocations.isKeyRevoked(u.deviceKid),
+    unverifiable,
+  });
+  return { campaignId, stateDir, status, notes };
+}
+
+const statusOptions = {
+  ...brokerOptions,
+  state: { type: 'string' },
+  trust: { type: 'string' },
+  registry: { type: 'string' },
+  ingest: { type: 'string' },
+  revocations: { type: 'string' },
+  wait: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+function notFound(io: Io, json: boolean, campaignId: string, stateDir: string | undefined, notes: string[]): number {
+  const msg = `campaign ${campaignId}: no verified notice of this campaign ${stateDir ? `in ${stateDir}` : 'on the broker (give --state <publisher-state-dir> to answer from what the platform published)'}`;
+  if (json) io.out(JSON.stringify({ error: { code: 'CAMPAIGN_NOT_FOUND', message: msg }, notes }));
+  else io.err(`error CAMPAIGN_NOT_FOUND: ${msg}`);
+  return EXIT.REJECTED;
+}
+
+/** A CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break. */
+const csv = (v: string | number | undefined): string => {
+  const t = v === undefined ? '' : String(v);
+  return /[",\r\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
+};
+
+/**
+ * The regulator's report: one CSV row per targeted unit and recall of the campaign, from the
+ * same signed acknowledgements as `recall status`.
+ */
+export function campaignCsv(s: CampaignStatus): string[] {
+  const rows = ['code,recall_id,revision,targeted,acknowledged,applied,state,reason,ack_seq,ack_time'];
+  for (const u of s.units) {
+    for (const r of u.recalls) {
+      const acked = r.ackSeq !== undefined;
+      rows.push(
+        [u.code, r.recallId, r.revision, 'yes', acked ? 'yes' : 'no', r.state === 'applied' ? 'yes' : 'no', u.state === 'revoked' ? 'revoked' : r.state, r.reason, r.ackSeq, r.ackTime === undefined ? undefined : new Date(r.ackTime * 1000).toISOString()]
+          .map(csv)
+          .join(','),
+      );
+    }
+  }
+  return rows;
+}
+
+export const recallReportCommand: Command = {
+  path: ['recall', 'report'],
+  summary: "the campaign as CSV for the regulator: per targeted unit and recall, acknowledged, applied, state and reason",
+  usage: 'recall report <campaign> --csv (--state <publisher-state-dir> [--broker <url>] | --broker <url>) --trust <file> --registry <file> [--ingest <dir>] [--revocations <file>] [--wait <s>]',
+  options: { ...statusOptions, csv: { type: 'boolean' } },
+  run: (values, positionals, io) =>
+    unreachableAs3(io, values, async () => {
+      if (!values.csv) throw new UsageError('--csv: the report is CSV (recall status gives text or --json)');
+      const { campaignId, stateDir, status, notes } = await computeCampaign(values, positionals);
+      if (status.notices.length === 0) return notFound(io, false, campaignId, stateDir, notes);
+      io.out(campaignCsv(status).join('\n'));
+      for (const n of notes) io.err(`note: ${n}`);
+      return EXIT.OK;
+    }),
+};
+
 export const recallStatusCommand: Command = {
   path: ['recall', 'status'],
   summary: 'campaign status per targeted unit (pending, verified, applied, failed, rejected) from signed acknowledgements',
   usage: 'recall status <campaign> (--state <publisher-state-dir> [--broker <url>] | --broker <url>) --trust <file> --registry <file> [--ingest <dir>] [--revocations <file>] [--wait <s>] [--json]',
-  options: {
-    ...brokerOptions,
-    state: { type: 'string' },
-    trust: { type: 'string' },
-    registry: { type: 'string' },
-    ingest: { type: 'string' },
-    revocations: { type: 'string' },
-    wait: { type: 'string' },
-    json: { type: 'boolean' },
-  },
+  options: statusOptions,
   run: (values, positionals, io) =>
     unreachableAs3(io, values, async () => {
-      const campaignId = requirePositional(positionals, 0, '<campaign>');
-      const trust = TrustStore.load(requireString(values, 'trust'));
-      const waitS = Number(optionalString(values, 'wait') ?? '5');
-      if (!Number.isFinite(waitS) || waitS < 0) throw new UsageError('--wait: expected seconds >= 0');
-      const notes: string[] = [];
-      const reg = readRegistry(requireString(values, 'registry'));
-      notes.push(...reg.problems);
-      const units: VerifiedIdentity[] = [];
-      for (const e of reg.entries) {
-        try {
-          units.push(verifyIdentityRecord(e.identity, trust));
-        } catch (err) {
-          if (!(err instanceof RobotIdError)) throw err;
-          notes.push(`registry unit ${e.code}: identity record refused (${err.code})`);
-        }
-      }
-      const ingest = optionalString(values, 'ingest');
-      const stored = ingest ? acksFromIngest(ingest) : [];
-      if (!ingest) notes.push('no --ingest: only acknowledgements arriving while listening are counted');
-      const stateDir = optionalString(values, 'state');
-      let collected: { notices: VerifiedRecall[]; liveAcks: { code: string; bytes: Uint8Array }[] };
-      if (stateDir) {
-        // What the platform published, from its own state; the broker only says what it lacks.
-        const stored = noticesFromState(stateDir, trust, campaignId);
-        collected = { notices: stored.map((n) => n.notice), liveAcks: [] };
-        if (optionalString(values, 'broker') !== undefined) {
-          const client = await connectBroker(values, `platform-recall-status-${process.pid}`);
-          try {
-            const lacks = await brokerLacks(client, stored, waitS * 1000);
-            if (lacks.length) notes.push(`the broker lacks notices the platform published (robot-id recall republish restores them): ${lacks.join(', ')}`);
-          } finally {
-            await client.endAsync();
-          }
-        } else notes.push('no --broker: not checked that the broker still holds the notices');
-      } else {
-        const client = await connectBroker(values, `platform-recall-status-${process.pid}`);
-        try {
-          const fromBroker = await collectFromBroker(client, trust, [...new Set(trust.roots.map((r) => r.country))], waitS * 1000);
-          if (fromBroker.missing.length) notes.push(`the broker lacks what the indexes list: ${fromBroker.missing.join(', ')}`);
-          for (const r of fromBroker.refused) notes.push(`refused ${r.topic}: ${r.code}`);
-          collected = fromBroker;
-        } finally {
-          await client.endAsync();
-        }
-      }
-      // The platform's revocations: revoked units are not counted as applied, and a notice that
-      // no longer verifies is named as the reason its pending units will not take it.
-      const revocations = loadRevocations(optionalString(values, 'revocations'));
-      const unverifiable = new Map<string, string>();
-      const nowS = Math.floor(Date.now() / 1000);
-      for (const n of collected.notices) {
-        try {
-          verifyRecallNotice(n.bytes, { trust, now: nowS, revocations, skipTime: true });
-        } catch (err) {
-          unverifiable.set(n.notice.recallId, `NOTICE_NO_LONGER_VERIFIES: ${(err as { code?: string }).code ?? 'INTERNAL'}`);
-        }
-      }
-      const status = campaignStatus({
-        campaignId,
-        notices: collected.notices,
-        units,
-        acks: [...stored, ...collected.liveAcks],
-        isRevoked: (u) => revocations.isCodeRevoked(u.code.code) || revocations.isKeyRevoked(u.deviceKid),
-        unverifiable,
-      });
-      if (status.notices.length === 0) {
-        const msg = `campaign ${campaignId}: no verified notice of this campaign ${stateDir ? `in ${stateDir}` : 'on the broker (give --state <publisher-state-dir> to answer from what the platform published)'}`;
-        if (values.json) io.out(JSON.stringify({ error: { code: 'CAMPAIGN_NOT_FOUND', message: msg }, notes }));
-        else io.err(`error CAMPAIGN_NOT_FOUND: ${msg}`);
-        return EXIT.REJECTED;
-      }
+      const { campaignId, stateDir, status, notes } = await computeCampaign(values, positionals);
+      if (status.notices.length === 0) return notFound(io, values.json === true, campaignId, stateDir, notes);
       if (values.json) io.out(JSON.stringify({ ...status, notes }));
       else printText(io, status, notes);
       return EXIT.OK;

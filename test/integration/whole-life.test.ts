@@ -93,6 +93,11 @@ it('manufacture to recycling: every step enforced on the unit and verified on th
   ok(cli(['recall', 'sign', '--notice', p('notice.json'), '--key', pki.enterprise.dir, '--out', p('recall.cose')]));
   ok(cli(['recall', 'publish', p('recall.cose'), '--broker', broker.url, '--key', pki.platform.dir, '--state', indexState]));
   await until(() => lines().some((l) => l.code === unit.code && l.kind === 'ack' && l.verified), 'the recall ack stored by the platform', 30_000);
+  // The regulator's report of the campaign: one CSV row for the unit, acknowledged.
+  const report = ok(cli(['recall', 'report', 'C-LIFE', '--csv', '--state', indexState, '--trust', trust, '--registry', registry, '--ingest', ingestDir])).trim().split('\n');
+  expect(report[0]).toBe('code,recall_id,revision,targeted,acknowledged,applied,state,reason,ack_seq,ack_time');
+  expect(report.slice(1)).toHaveLength(1);
+  expect(report[1]).toMatch(new RegExp(`^${unit.code},R-LIFE-1,1,yes,yes,(yes|no),(applied|verified),,1,\\d{4}-`));
 
   // A technician's check of the label, with what the platform traced: in service, and where.
   await until(() => a.outbox.depth() === 0, 'everything the unit logged confirmed', 30_000);
