@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DO_NOT_RUN_STATUSES } from '../../agent/index.js';
 import { repoRoot } from '../helpers/binary.js';
+import { fleetWatchCommand } from '../../cli/commands/fleet.js';
+import { recallRepublishCommand } from '../../cli/commands/recall-publish.js';
 
 const read = (p: string) => readFileSync(join(repoRoot, p), 'utf8');
 const script = read('scripts/build-binary.mjs');
@@ -127,5 +129,54 @@ describe('packaging/systemd/robot-id-agent.service', () => {
     const measured = /Overall exposure level for robot-id-agent\.service: (\d+\.\d+) (\w+)/.exec(r.stdout);
     expect(measured, r.stdout + r.stderr).not.toBeNull();
     expect(docs).toContain(`rates it **${measured![1]} (${measured![2]})**`);
+  });
+});
+
+describe('platform systemd units (robot-id-ingest@.service, robot-id-republisher.service)', () => {
+  const platformUnits = ['robot-id-ingest@.service', 'robot-id-republisher.service'] as const;
+  const valuesOf = (text: string, key: string): string[] =>
+    text
+      .split('\n')
+      .filter((l) => l.startsWith(`${key}=`))
+      .map((l) => l.slice(key.length + 1));
+
+  it('run the platform commands hardened, as the platform user, restarting on failure', () => {
+    const sysusers = read('packaging/systemd/robot-id.sysusers.conf');
+    expect(sysusers).toMatch(/^u robot-id-platform /m);
+    for (const name of platformUnits) {
+      const text = read(`packaging/systemd/${name}`);
+      expect({ name, user: valuesOf(text, 'User') }).toEqual({ name, user: ['robot-id-platform'] });
+      expect(valuesOf(text, 'Restart')).toEqual(['on-failure']);
+      for (const [key, value] of [['ProtectSystem', 'strict'], ['NoNewPrivileges', 'yes'], ['CapabilityBoundingSet', '']] as const) expect({ name, key, values: valuesOf(text, key) }).toEqual({ name, key, values: [value] });
+    }
+    // Every option a unit passes is one its command takes (it would exit 2 on any other).
+    for (const [name, command] of [['robot-id-ingest@.service', fleetWatchCommand], ['robot-id-republisher.service', recallRepublishCommand]] as const) {
+      const exec = valuesOf(read(`packaging/systemd/${name}`), 'ExecStart')[0]!;
+      expect(exec.startsWith(`/usr/local/bin/robot-id ${command.path.join(' ')} `)).toBe(true);
+      const given = [...exec.matchAll(/ --([a-z-]+)/g)].map((m) => m[1]!);
+      expect(given.filter((o) => !Object.hasOwn(command.options, o))).toEqual([]);
+    }
+    expect(valuesOf(read('packaging/systemd/robot-id-ingest@.service'), 'ExecStart')[0]).toMatch(/--state \/var\/lib\/robot-id-platform\/ingest-%i /);
+  });
+
+  it('pass systemd-analyze verify', (ctx) => {
+    const which = spawnSync('systemd-analyze', ['--version'], { encoding: 'utf8' });
+    if (which.error) {
+      ctx.skip('systemd-analyze is not installed');
+      return;
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'robot-id-platform-units-'));
+    try {
+      const files = platformUnits.map((name) => {
+        // A template is verified as an instance of it.
+        const copy = join(dir, name.replace('@.', '@eu1.'));
+        writeFileSync(copy, read(`packaging/systemd/${name}`).replace('/usr/local/bin/robot-id', process.execPath));
+        return copy;
+      });
+      const r = spawnSync('systemd-analyze', ['verify', ...files], { encoding: 'utf8' });
+      expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
