@@ -7,8 +7,8 @@
  * With --recall-state (the platform's index state) a unit's stored `scrapped` event adds its
  * code to the revocations there, as scrapped. With --metrics, Prometheus metrics on GET /metrics.
  */
-import { readFileSync, unwatchFile, watchFile } from 'node:fs';
-import { TrustStore, connectIngest, loadAuthority, readRegistry, revokeScrapped, ROLES, type IngestConnection, type Revocations } from '../../sdk/index.js';
+import { existsSync, readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { Revocations, TrustStore, connectIngest, loadAuthority, readRegistry, revokeScrapped, ROLES, type IngestConnection } from '../../sdk/index.js';
 import { EXIT, UsageError, optionalString, requireString, type Command, type Io } from '../command.js';
 import { passphraseOption, readPassphrase } from '../passphrase.js';
 import { brokerOptions, requireBrokerUrl } from '../platform/broker.js';
@@ -138,7 +138,10 @@ export const fleetWatchCommand: Command = {
     }
     const pwFile = optionalString(values, 'broker-password-file');
     const revocationsFile = optionalString(values, 'revocations');
-    const revocations = loadRevocations(revocationsFile);
+    // The platform's index state has no state.json before its first publish or revocation: an
+    // absent list is empty for now, and read when it appears.
+    const revocations = revocationsFile && !existsSync(revocationsFile) ? Revocations.none : loadRevocations(revocationsFile);
+    if (revocationsFile && !existsSync(revocationsFile)) io.err(`note: --revocations ${revocationsFile} does not exist yet: no revocations until it does`);
     const conn = connectIngest(
       { trust, dir: stateDir, registry: registry.entries, receipts, revocations },
       {

@@ -51,6 +51,8 @@ it('counts what the ingest verified, rejected and receipted, and which units are
   const watch = startProc([
     'fleet', 'watch', '--broker', broker.url, '--trust', join(pki.root.dir, 'trust.json'), '--registry', registry,
     '--state', join(tmp, 'ingest'), '--receipt-key', pki.platform.dir, '--metrics', '127.0.0.1:0', '--client-id', 'metrics-ingest', '--json',
+    // A list that does not exist yet (a new platform's index state): empty until it appears.
+    '--revocations', join(tmp, 'later.json'),
   ]);
   await until(() => watch.lines().some((l) => /metrics on http:\/\/127\.0\.0\.1:\d+\/metrics/.test(l)), 'the metrics address', 20_000);
   const url = /(http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(watch.lines().find((l) => l.includes('metrics on'))!)![1]!;
@@ -62,6 +64,7 @@ it('counts what the ingest verified, rejected and receipted, and which units are
   };
   expect((await fetch(url.replace('/metrics', '/other'))).status).toBe(404);
   await ingestListening(broker.url, () => watch.lines());
+  expect(watch.lines().some((l) => l.includes('does not exist yet'))).toBe(true);
 
   agent = await startAgent(unit.config({ brokerUrl: broker.url, heartbeatIntervalMs: 300, reconnectMinMs: 50, reconnectMaxMs: 400, resendIntervalMs: 300 }), { logger: quietLogger() });
   for (let i = 0; i < 3; i++) await agent.submitEvent({ kind: 'maintenance', note: `job ${i}` });
@@ -83,6 +86,11 @@ it('counts what the ingest verified, rejected and receipted, and which units are
   expect(sample(text, 'robot_id_ingest_units{state="online"}')).toBe(1);
   expect(sample(text, 'robot_id_ingest_units{state="offline"}')).toBe(0);
   expect(text).toContain('robot_id_ingest_process_resident_memory_bytes');
+
+  // The list appears, revoking the unit: the ingest reads it and counts the unit revoked.
+  expect(sample(text, 'robot_id_ingest_units{state="revoked"}')).toBe(0);
+  writeFileSync(join(tmp, 'later.json'), JSON.stringify({ keys: [], codes: [unit.code] }));
+  await eventually(async () => sample(await scrape(), 'robot_id_ingest_units{state="revoked"}') === 1, 'the unit counted revoked');
 
   // The unit stops: its death message takes it offline.
   await agent.close();
