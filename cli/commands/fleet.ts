@@ -13,6 +13,7 @@ import { EXIT, UsageError, optionalString, requireString, type Command, type Io 
 import { passphraseOption, readPassphrase } from '../passphrase.js';
 import { brokerOptions, requireBrokerUrl } from '../platform/broker.js';
 import { ingestMetrics, serveMetrics, type MetricsServer } from '../../platform/ingest-metrics.js';
+import { writePresenceSnapshot } from '../../platform/presence-snapshot.js';
 import { loadRevocations } from '../revocations.js';
 
 type Line = { code?: string; kind: string; seq?: number; verified: boolean; reason?: string } & Record<string, unknown>;
@@ -179,6 +180,17 @@ export const fleetWatchCommand: Command = {
         void p.finally(() => revoking.delete(p));
       });
     }
+    // Which units are online, beside the store, for `fleet units` (every 5 s and at exit).
+    const snapshot = (): void => {
+      if (!stateDir) return;
+      try {
+        writePresenceSnapshot(stateDir, conn.ingest);
+      } catch (err) {
+        io.err(`note: presence snapshot not written: ${(err as Error).message}`);
+      }
+    };
+    const snapshots = stateDir ? setInterval(snapshot, 5_000) : undefined;
+    snapshots?.unref();
     const out = batchedLines(io);
     let printed = 0;
     let finish!: (status: number) => void;
@@ -219,10 +231,13 @@ export const fleetWatchCommand: Command = {
       if (json) io.out(JSON.stringify({ error: body }));
       else io.err(`error ${body.code}: ${body.message}`);
       conn.client.end(true);
+      clearInterval(snapshots);
       await metrics?.close();
       return status;
     }
     await conn.close();
+    clearInterval(snapshots);
+    snapshot();
     await Promise.all(revoking);
     await metrics?.close();
     out.flush();

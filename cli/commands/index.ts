@@ -23,6 +23,7 @@ import { policySignCommand, recallCosignCommand, recallSignCommand, recallVerify
 import { recallPublishCommand, recallRepublishCommand, revokeCommand, policyPublishCommand } from './recall-publish.js';
 import { recallReportCommand, recallStatusCommand } from './recall-status.js';
 import { fleetWatchCommand } from './fleet.js';
+import { fleetUnitsCommand } from './fleet-units.js';
 import { fleetHistoryCommand, fleetRecycledCommand, recycleConfirmCommand } from './history.js';
 import { brokerAclCommand, brokerImportCommand, brokerUserCommand } from './broker.js';
 
@@ -63,6 +64,7 @@ export const commands: readonly Command[] = [
   recallVerifyCommand,
   policySignCommand,
   fleetWatchCommand,
+  fleetUnitsCommand,
   brokerUserCommand,
   brokerAclCommand,
   brokerImportCommand,

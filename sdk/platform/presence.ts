@@ -15,6 +15,8 @@ export interface UnitPresence {
   deadline?: number;
   /** Offline because its heartbeat deadline passed, not by a death or offline message. */
   silent?: boolean;
+  /** The signed time (seconds) of the newest birth or heartbeat accepted. */
+  seenAt?: number;
 }
 
 export type PresenceVerdict = 'ok' | 'replayed' | 'stale';
@@ -45,6 +47,7 @@ export class PresenceTracker {
     const u = this.unit(code);
     if (u.birth && compareBirthSeq(seq, u.birth) <= 0) return 'replayed';
     u.birth = { boot: seq.boot, session: seq.session };
+    u.seenAt = Math.max(u.seenAt ?? 0, seq.time);
     u.online = true;
     u.silent = false;
     u.deadline = Math.max(u.deadline ?? 0, (seq.time + seq.heartbeatIntervalS) * 1000 + this.graceMs);
@@ -63,13 +66,19 @@ export class PresenceTracker {
   }
 
   /** 'replayed' for (boot, counter) not newer than the last heartbeat. */
-  heartbeat(code: string, seq: { boot: number; counter: number }, nextDueByS: number): PresenceVerdict {
+  heartbeat(code: string, seq: { boot: number; counter: number; time?: number }, nextDueByS: number): PresenceVerdict {
     const u = this.unit(code);
     if (u.hb && (seq.boot < u.hb.boot || (seq.boot === u.hb.boot && seq.counter <= u.hb.counter))) return 'replayed';
     if (u.birth && seq.boot < u.birth.boot) return 'stale';
     u.hb = { boot: seq.boot, counter: seq.counter };
+    if (seq.time !== undefined) u.seenAt = Math.max(u.seenAt ?? 0, seq.time);
     u.deadline = nextDueByS * 1000 + this.graceMs;
     return 'ok';
+  }
+
+  /** Every unit's presence, for a snapshot (fleet watch writes one beside its store). */
+  entries(): IterableIterator<[string, Readonly<UnitPresence>]> {
+    return this.units.entries();
   }
 
   /**

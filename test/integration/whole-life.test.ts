@@ -99,6 +99,15 @@ it('manufacture to recycling: every step enforced on the unit and verified on th
   expect(report.slice(1)).toHaveLength(1);
   expect(report[1]).toMatch(new RegExp(`^${unit.code},R-LIFE-1,1,yes,yes,(yes|no),(applied|verified),,1,\\d{4}-`));
 
+  // The operator's list: the unit online (the ingest's presence snapshot) and recalled (its ack).
+  const units = (...args: string[]) => cli(['fleet', 'units', '--ingest', ingestDir, '--registry', registry, '--trust', trust, ...args]);
+  await until(() => {
+    const r = units('--state', 'recalled', '--json');
+    return r.status === 0 && (JSON.parse(r.stdout) as { code: string; presence: string; recalls: string[] }[]).some((u) => u.code === unit.code && u.presence === 'online' && u.recalls.includes('R-LIFE-1'));
+  }, 'fleet units: the unit online and recalled', 20_000);
+  expect(JSON.parse(ok(units('--state', 'revoked', '--json')))).toEqual([]);
+  expect(ok(units('--csv')).split('\n')[0]).toBe('code,presence,revoked,recalls,last_seen');
+
   // A technician's check of the label, with what the platform traced: in service, and where.
   await until(() => a.outbox.depth() === 0, 'everything the unit logged confirmed', 30_000);
   const label = encodeQrPayload(unit.identity.bytes);
@@ -126,6 +135,7 @@ it('manufacture to recycling: every step enforced on the unit and verified on th
   expect(v.status).toBe(1);
   expect(JSON.parse(v.stdout)).toMatchObject({ valid: false, error: { code: 'TRUST_REVOKED' } });
   expect(JSON.parse(v.stdout).error.message).toMatch(/scrapped: it may not be sold or operated/);
+  expect(JSON.parse(ok(units('--revocations', stateFile, '--state', 'revoked', '--json')))).toMatchObject([{ code: unit.code, revoked: true }]);
 
   // Recycled: refused for a unit not scrapped, recorded for this one.
   const other = await pki.provision();

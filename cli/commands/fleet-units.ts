@@ -1,0 +1,90 @@
+/**
+ * `robot-id fleet units`: every unit of the registry with what the platform knows of it now:
+ * presence (the ingest's snapshot beside its store), revoked (the platform's list), and the
+ * recalls it acknowledged (the stored, verified acks). For an operator's list, or a
+ * spreadsheet (--csv).
+ */
+import { RobotIdError, Revocations, TrustStore, openSign1, readRegistry, recallAckKind, verifyIdentityRecord } from '../../sdk/index.js';
+import { readPresenceSnapshot } from '../../platform/presence-snapshot.js';
+import { EXIT, UsageError, optionalString, requireString, type Command, type Io } from '../command.js';
+import { acksFromIngest } from '../platform/campaign-sources.js';
+import { loadRevocations } from '../revocations.js';
+
+const PRESENCE = ['online', 'offline', 'stale', 'unknown'] as const;
+const FILTERS = [...PRESENCE, 'revoked', 'recalled'] as const;
+type Presence = (typeof PRESENCE)[number];
+
+export interface UnitRow {
+  code: string;
+  /** online; offline (it said goodbye); stale (it missed a heartbeat deadline); unknown (never seen). */
+  presence: Presence;
+  revoked: boolean;
+  /** Recalls the unit acknowledged as applied or verified. */
+  recalls: string[];
+  /** Its newest signed birth or heartbeat, ISO time. */
+  lastSeen?: string;
+}
+
+const csvField = (v: string): string => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+
+function print(io: Io, rows: UnitRow[], format: 'text' | 'json' | 'csv'): void {
+  if (format === 'json') return io.out(JSON.stringify(rows));
+  if (format === 'csv') {
+    io.out(['code,presence,revoked,recalls,last_seen', ...rows.map((r) => [r.code, r.presence, r.revoked ? 'yes' : 'no', r.recalls.join(' '), r.lastSeen ?? ''].map(csvField).join(','))].join('\n'));
+    return;
+  }
+  for (const r of rows) io.out(`${r.code}  ${r.presence.padEnd(7)}  ${r.revoked ? 'REVOKED ' : ''}${r.recalls.length ? `recalls ${r.recalls.join(',')}  ` : ''}${r.lastSeen ? `seen ${r.lastSeen}` : ''}`.trimEnd());
+}
+
+export const fleetUnitsCommand: Command = {
+  path: ['fleet', 'units'],
+  summary: 'every registered unit with its presence, revocation and acknowledged recalls, optionally one state only',
+  usage: 'fleet units --ingest <ingest-dir> --registry <file> --trust <file> [--revocations <file>] [--state online|offline|stale|unknown|revoked|recalled] [--json | --csv]',
+  options: { ingest: { type: 'string' }, registry: { type: 'string' }, trust: { type: 'string' }, revocations: { type: 'string' }, state: { type: 'string' }, json: { type: 'boolean' }, csv: { type: 'boolean' } },
+  async run(values, _p, io) {
+    const filter = optionalString(values, 'state');
+    if (filter !== undefined && !(FILTERS as readonly string[]).includes(filter)) throw new UsageError(`--state: expected one of ${FILTERS.join(', ')}, got ${filter}`);
+    if (values.json && values.csv) throw new UsageError('--json and --csv: expected one output format');
+    const ingestDir = requireString(values, 'ingest');
+    const trust = TrustStore.load(requireString(values, 'trust'));
+    const registry = readRegistry(requireString(values, 'registry'));
+    for (const p of registry.problems) io.err(`note: registry ${p}`);
+    const revocations = loadRevocations(optionalString(values, 'revocations'));
+    const snapshot = readPresenceSnapshot(ingestDir);
+    if (!snapshot) io.err(`note: ${ingestDir} holds no presence snapshot (fleet watch --state writes one): every unit's presence is unknown`);
+    const recalled = new Map<string, Set<string>>();
+    for (const a of acksFromIngest(ingestDir)) {
+      // The store holds acks the ingest verified; the recall id and status are read back.
+      const ack = openSign1(recallAckKind, a.bytes).value;
+      if (ack.status !== 'applied' && ack.status !== 'verified') continue;
+      let set = recalled.get(a.code);
+      if (!set) recalled.set(a.code, (set = new Set()));
+      set.add(ack.recallId);
+    }
+    const rows: UnitRow[] = [];
+    for (const e of registry.entries) {
+      let revoked = revocations.isCodeRevoked(e.code);
+      try {
+        // Its device key (and enterprise key) against the list: a record that no longer verifies under it is revoked.
+        const v = verifyIdentityRecord(e.identity, trust, { revocations: Revocations.none });
+        revoked ||= revocations.isKeyRevoked(v.deviceKid);
+      } catch (err) {
+        if (!(err instanceof RobotIdError)) throw err;
+        io.err(`note: registry unit ${e.code}: identity record refused (${err.code})`);
+        continue;
+      }
+      const p = snapshot?.units[e.code];
+      const presence: Presence = !p ? 'unknown' : p.online ? 'online' : p.silent ? 'stale' : 'offline';
+      rows.push({
+        code: e.code,
+        presence,
+        revoked,
+        recalls: [...(recalled.get(e.code) ?? [])].sort(),
+        ...(p?.seenAt ? { lastSeen: new Date(p.seenAt * 1000).toISOString() } : {}),
+      });
+    }
+    const shown = rows.filter((r) => filter === undefined || (filter === 'revoked' ? r.revoked : filter === 'recalled' ? r.recalls.length > 0 : r.presence === filter));
+    print(io, shown, values.json ? 'json' : values.csv ? 'csv' : 'text');
+    return EXIT.OK;
+  },
+};
