@@ -15,7 +15,7 @@ import { applyTexts, has, setLang, t } from './i18n.js';
 import { describeError, judge, type Judgement } from './judge.js';
 import { readImageFile, startCamera, type CameraScan } from './scan.js';
 
-const STORE = { bundle: 'robot-id.bundle', bundleSource: 'robot-id.bundle-source', lang: 'robot-id.lang', agentUrl: 'robot-id.agent-url' } as const;
+const STORE = { bundle: 'robot-id.bundle', bundleSource: 'robot-id.bundle-source', embeddedSeen: 'robot-id.embedded-seen', lang: 'robot-id.lang', agentUrl: 'robot-id.agent-url' } as const;
 const KINDS = ['maintenance', 'part-replaced', 'fault', 'software-update', 'maintenance-started', 'maintenance-finished'] as const;
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -37,20 +37,35 @@ function storage(): Storage | undefined {
 
 // ---- trust bundle ----
 
+/** A short fingerprint of a text (FNV-1a, 32 bits): enough to tell one embedded bundle from another. */
+function fingerprint(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return `${text.length}:${h.toString(16)}`;
+}
+
+/**
+ * The bundle in use: the one this browser holds, unless this page carries a bundle it has not
+ * seen before (a page written for another world, or a newer one), which then takes over; a file
+ * the technician picks later replaces it as before.
+ */
 function loadBundle(): void {
   const stored = storage()?.getItem(STORE.bundle);
-  const embedded = $('rid-bundle').textContent?.trim();
-  for (const text of [stored, embedded && embedded !== 'null' ? embedded : undefined]) {
+  const raw = $('rid-bundle').textContent?.trim();
+  const embedded = raw && raw !== 'null' ? raw : undefined;
+  const fresh = embedded !== undefined && storage()?.getItem(STORE.embeddedSeen) !== fingerprint(embedded);
+  for (const text of fresh ? [embedded, stored] : [stored, embedded]) {
     if (!text) continue;
     try {
       bundle = parseTrustBundleText(text);
-      if (!stored) {
+      if (text === embedded && (fresh || !stored)) {
         storage()?.setItem(STORE.bundle, text);
         storage()?.setItem(STORE.bundleSource, 'embedded');
+        storage()?.setItem(STORE.embeddedSeen, fingerprint(text));
       }
       return;
     } catch {
-      // A stored bundle that no longer parses is ignored; the user loads a new one.
+      // A bundle that does not parse is passed over; the user loads a new one.
     }
   }
 }

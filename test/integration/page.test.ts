@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { callAgent, startAgent, type Agent } from '../../agent/index.js';
-import { STATE_FILES, encodeLabelPayload, encodeQrPayload, makeTrustBundleJson, signOrder } from '../../sdk/index.js';
+import { COSE_ALG_SM2_SM3, STATE_FILES, encodeLabelPayload, encodeQrPayload, makeTrustBundleJson, signOrder } from '../../sdk/index.js';
 import { randomBytes } from 'node:crypto';
 import { PNG } from 'pngjs';
 import { chromiumAvailable, launchBrowser, pngToY4m, type Browser } from '../helpers/browser.js';
@@ -152,6 +152,30 @@ describe.skipIf(!chromiumAvailable())('the technician page in Chromium', () => {
     // A phone screen: one column, nothing wider than 360 px.
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
     await page.screenshot({ path: join(ARTIFACTS, 'page-360.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('an SM2 world: the label of a unit whose keys are all SM2 with SM3 verifies in the browser, a tampered one does not', async () => {
+    const sm2 = await makePki(join(dir, 'pki-sm2'), { alg: COSE_ALG_SM2_SM3 });
+    const unit = await sm2.provision();
+    const sm2Bundle = join(dir, 'bundle-sm2.json');
+    writeFileSync(sm2Bundle, JSON.stringify(makeTrustBundleJson({ trust: sm2.root.trust, certificates: [sm2.enterprise.certificate!] })));
+    const html = join(dir, 'robot-id-sm2.html');
+    expect((await robotId(['page', '--out', html, '--trust', sm2Bundle])).status).toBe(0);
+    const page = await browser.context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    // The first test left its (Ed25519) bundle in this origin's storage: a page carrying a bundle
+    // the browser has not seen uses its own.
+    await page.goto(`file://${html}`);
+    expect(await paste(page, labelOf(unit))).toMatchObject({ state: 'valid', title: en.verdictValid });
+    expect((await paste(page, encodeQrPayload(unit.identity.bytes))).state).toBe('valid');
+    const tampered = new Uint8Array(readFileSync(join(unit.stateDir, STATE_FILES.label)));
+    tampered[tampered.length - 5]! ^= 0x01;
+    expect(await paste(page, encodeLabelPayload(tampered))).toMatchObject({ state: 'invalid', reason: en['reason.TRUST_BAD_SIGNATURE'] });
+    // An Ed25519 world's label is unknown to this bundle.
+    expect((await paste(page, labelOf(a))).state).toBe('invalid');
     expect(errors).toEqual([]);
     await page.close();
   });
