@@ -76,6 +76,11 @@ export class PresenceTracker {
     return 'ok';
   }
 
+  /** How many units the tracker knows. */
+  get size(): number {
+    return this.units.size;
+  }
+
   /** Every unit's presence, for a snapshot (fleet watch writes one beside its store). */
   entries(): IterableIterator<[string, Readonly<UnitPresence>]> {
     return this.units.entries();
