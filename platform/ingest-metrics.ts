@@ -16,7 +16,7 @@ export interface MetricsServer {
 }
 
 /** Registers the ingest's metrics on a fresh registry and keeps them current from its events. */
-export function ingestMetrics(ingest: FleetIngest, opts: { revokedUnits?: () => number } = {}): Registry {
+export function ingestMetrics(ingest: FleetIngest): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'robot_id_ingest_' });
   const verified = new Counter({ name: 'robot_id_ingest_messages_verified_total', help: 'Messages whose signature and checks passed, by kind', labelNames: ['kind'], registers: [registry] });
@@ -56,7 +56,8 @@ export function ingestMetrics(ingest: FleetIngest, opts: { revokedUnits?: () => 
       this.set({ state: 'online' }, c.online);
       this.set({ state: 'offline' }, c.offline);
       this.set({ state: 'silent' }, c.silent);
-      this.set({ state: 'revoked' }, opts.revokedUnits?.() ?? 0);
+      // Units with stored entries whose code the ingest's current list revokes.
+      this.set({ state: 'revoked' }, ingest.units().filter((c) => ingest.revocations.isCodeRevoked(c)).length);
     },
   });
   new Gauge({

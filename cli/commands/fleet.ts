@@ -152,11 +152,10 @@ export const fleetWatchCommand: Command = {
         password: pwFile ? readFileSync(pwFile, 'utf8').split(/\r?\n/)[0] : undefined,
       },
     );
-    let revocationsNow = revocations;
     let metrics: MetricsServer | undefined;
     const metricsAt = optionalString(values, 'metrics');
     if (metricsAt !== undefined) {
-      const registry = ingestMetrics(conn.ingest, { revokedUnits: () => conn.ingest.units().filter((c) => revocationsNow.isCodeRevoked(c)).length });
+      const registry = ingestMetrics(conn.ingest);
       try {
         metrics = await serveMetrics(registry, metricsAt);
       } catch (err) {
@@ -216,16 +215,7 @@ export const fleetWatchCommand: Command = {
     process.once('SIGTERM', onSignal);
     // The platform's revocations change while the ingest runs (`robot-id revoke` writes the
     // index state): read the file again whenever it changes.
-    const stopWatching = revocationsFile
-      ? watchRevocations(
-          revocationsFile,
-          (r) => {
-            revocationsNow = r;
-            conn.ingest.setRevocations(r);
-          },
-          io,
-        )
-      : () => undefined;
+    const stopWatching = revocationsFile ? watchRevocations(revocationsFile, (r) => conn.ingest.setRevocations(r), io) : () => undefined;
     const status = await done;
     out.flush();
     stopWatching();

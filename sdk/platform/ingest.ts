@@ -18,7 +18,7 @@ import type { Signer } from '../crypto/signer.js';
 import { bytesEqual } from '../cbor/index.js';
 import { isRobotIdError, MessageError } from '../errors.js';
 import { parseUnitTopic, unitTopic } from '../topics.js';
-import type { Revocations } from '../trust/revocation.js';
+import { Revocations } from '../trust/revocation.js';
 import type { TrustStore } from '../trust/trust-store.js';
 import type { VerifiedIdentity } from '../trust/verify-identity.js';
 import { verifyUnitMessage } from '../messages/unit-message.js';
@@ -89,14 +89,14 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
   private closed = false;
   /** Scrapped events accepted and not yet durable (reported by the next flush). */
   private scrappedPending: IngestScrapped[] = [];
-  private revocations: Revocations | undefined;
+  private revocationList: Revocations | undefined;
 
   constructor(private readonly options: IngestOptions) {
     super();
     if (options.receipts && !options.dir) throw new RangeError('ingest: receipts need a state dir (they name only what is durably stored)');
     this.now = options.now ?? Date.now;
     this.backend = options.backend ?? nodeEd25519;
-    this.revocations = options.revocations;
+    this.revocationList = options.revocations;
     this.identities = new IdentityDirectory(options.trust, { revocations: options.revocations?.withoutScrapped(), backend: this.backend });
     for (const e of options.registry ?? []) this.identities.add(e.code, e.identity);
     this.presence = new PresenceTracker(options.heartbeatGraceMs ?? 5000);
@@ -118,7 +118,7 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
    * (docs/protocol.md §"Revocation").
    */
   setRevocations(revocations: Revocations): void {
-    this.revocations = revocations;
+    this.revocationList = revocations;
     this.identities.setRevocations(revocations.withoutScrapped());
   }
 
@@ -128,7 +128,12 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
    * its final `scrapped` event, after which it destroys its key.
    */
   private refuseScrapped(code: string): void {
-    if (this.revocations?.isCodeScrapped(code)) throw new MessageError('MSG_REVOKED', `${code} is scrapped: it may not be sold or operated`);
+    if (this.revocationList?.isCodeScrapped(code)) throw new MessageError('MSG_REVOKED', `${code} is scrapped: it may not be sold or operated`);
+  }
+
+  /** The platform's revocations now in force (none when it was given none). */
+  get revocations(): Revocations {
+    return this.revocationList ?? Revocations.none;
   }
 
   /** Highest contiguous seq stored per stream, and the event chain head. */
