@@ -8,6 +8,7 @@ import { RobotIdError, Revocations, TrustStore, openSign1, readRegistry, recallA
 import { readPresenceSnapshot } from '../../platform/presence-snapshot.js';
 import { EXIT, UsageError, optionalString, requireString, type Command, type Io } from '../command.js';
 import { acksFromIngest } from '../platform/campaign-sources.js';
+import { csvRow } from '../csv.js';
 import { loadRevocations } from '../revocations.js';
 
 const PRESENCE = ['online', 'offline', 'stale', 'unknown'] as const;
@@ -25,12 +26,11 @@ export interface UnitRow {
   lastSeen?: string;
 }
 
-const csvField = (v: string): string => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
 function print(io: Io, rows: UnitRow[], format: 'text' | 'json' | 'csv'): void {
   if (format === 'json') return io.out(JSON.stringify(rows));
   if (format === 'csv') {
-    io.out(['code,presence,revoked,recalls,last_seen', ...rows.map((r) => [r.code, r.presence, r.revoked ? 'yes' : 'no', r.recalls.join(' '), r.lastSeen ?? ''].map(csvField).join(','))].join('\n'));
+    io.out(['code,presence,revoked,recalls,last_seen', ...rows.map((r) => csvRow([r.code, r.presence, r.revoked ? 'yes' : 'no', r.recalls.join(' '), r.lastSeen]))].join('\n'));
     return;
   }
   for (const r of rows) io.out(`${r.code}  ${r.presence.padEnd(7)}  ${r.revoked ? 'REVOKED ' : ''}${r.recalls.length ? `recalls ${r.recalls.join(',')}  ` : ''}${r.lastSeen ? `seen ${r.lastSeen}` : ''}`.trimEnd());

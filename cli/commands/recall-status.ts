@@ -12,6 +12,7 @@ import { readRegistry } from '../../sdk/platform/index.js';
 import { EXIT, UsageError, optionalString, requirePositional, requireString, type Command, type Io, type Values } from '../command.js';
 import { brokerOptions, connectBroker, unreachableAs3 } from '../platform/broker.js';
 import { acksFromIngest, brokerLacks, collectFromBroker, noticesFromState } from '../platform/campaign-sources.js';
+import { csvRow } from '../csv.js';
 import { loadRevocations } from '../revocations.js';
 
 function printText(io: Io, s: CampaignStatus, notes: string[]): void {
@@ -116,11 +117,6 @@ function notFound(io: Io, json: boolean, campaignId: string, stateDir: string | 
   return EXIT.REJECTED;
 }
 
-/** A CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break. */
-const csv = (v: string | number | undefined): string => {
-  const t = v === undefined ? '' : String(v);
-  return /[",\r\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
-};
 
 /**
  * The regulator's report: one CSV row per targeted unit and recall of the campaign, from the
@@ -132,9 +128,7 @@ export function campaignCsv(s: CampaignStatus): string[] {
     for (const r of u.recalls) {
       const acked = r.ackSeq !== undefined;
       rows.push(
-        [u.code, r.recallId, r.revision, 'yes', acked ? 'yes' : 'no', r.state === 'applied' ? 'yes' : 'no', u.state === 'revoked' ? 'revoked' : r.state, r.reason, r.ackSeq, r.ackTime === undefined ? undefined : new Date(r.ackTime * 1000).toISOString()]
-          .map(csv)
-          .join(','),
+        csvRow([u.code, r.recallId, r.revision, 'yes', acked ? 'yes' : 'no', r.state === 'applied' ? 'yes' : 'no', u.state === 'revoked' ? 'revoked' : r.state, r.reason, r.ackSeq, r.ackTime === undefined ? undefined : new Date(r.ackTime * 1000).toISOString()]),
       );
     }
   }
