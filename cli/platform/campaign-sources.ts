@@ -7,7 +7,7 @@
  *     stores an ack (fdatasync) before its receipt lets the unit drop it, so every ack a unit
  *     ever delivered is there, however long ago; plus acks arriving live while it listens.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import {
@@ -110,10 +110,7 @@ export interface StoredNotice {
  * does not exist is an error, never an empty campaign.
  */
 export function noticesFromState(dir: string, trust: TrustStore, campaignId: string): StoredNotice[] {
-  const file = join(dir, 'state.json');
-  if (!existsSync(file)) throw new RobotIdError('INDEX_STATE_MISSING', `${dir}: expected the platform's publisher state with state.json (recall publish --state)`);
-  const country = (JSON.parse(readFileSync(file, 'utf8')) as { country?: string }).country ?? '';
-  const state = IndexState.open(dir, country);
+  const state = IndexState.openExisting(dir);
   const now = Math.floor(Date.now() / 1000);
   return state
     .recalls()

@@ -89,15 +89,19 @@ export class IndexState {
     if (!existsSync(file)) {
       return new IndexState(dir, { format: INDEX_STATE_FORMAT, country, recalls: {}, scopes: {}, revocations: { keys: [], codes: [] } });
     }
-    let json: IndexStateJson;
-    try {
-      json = JSON.parse(readFileSync(file, 'utf8')) as IndexStateJson;
-    } catch (err) {
-      throw new IndexError('INDEX_STATE_INVALID', `${file}: expected JSON (${(err as Error).message})`, { cause: err });
-    }
-    if (json.format !== INDEX_STATE_FORMAT) throw new IndexError('INDEX_STATE_INVALID', `${file}: expected format ${INDEX_STATE_FORMAT}, got ${String(json.format)}`);
+    const json = readStateFile(file);
     if (json.country !== country) throw new IndexError('INDEX_STATE_INVALID', `${file}: state of country ${json.country}, key of ${country}`);
     return new IndexState(dir, json);
+  }
+
+  /**
+   * An index state that exists, for its readers (`recall status --state`): of the country it
+   * records. INDEX_STATE_MISSING when the directory holds none.
+   */
+  static openExisting(dir: string): IndexState {
+    const file = join(dir, 'state.json');
+    if (!existsSync(file)) throw new IndexError('INDEX_STATE_MISSING', `${dir}: expected the platform's publisher state with state.json (recall publish --state)`);
+    return new IndexState(dir, readStateFile(file));
   }
 
   get country(): string {
@@ -280,4 +284,15 @@ export class IndexState {
   private save(): void {
     writeFileAtomicSync(join(this.dir, 'state.json'), JSON.stringify(this.json, null, 2) + '\n', { mode: 0o600 });
   }
+}
+
+function readStateFile(file: string): IndexStateJson {
+  let json: IndexStateJson;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8')) as IndexStateJson;
+  } catch (err) {
+    throw new IndexError('INDEX_STATE_INVALID', `${file}: expected JSON (${(err as Error).message})`, { cause: err });
+  }
+  if (json.format !== INDEX_STATE_FORMAT) throw new IndexError('INDEX_STATE_INVALID', `${file}: expected format ${INDEX_STATE_FORMAT}, got ${String(json.format)}`);
+  return json;
 }
