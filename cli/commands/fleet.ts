@@ -8,7 +8,9 @@
  * code to the revocations there, as scrapped. With --metrics, Prometheus metrics on GET /metrics.
  */
 import { existsSync, readFileSync, unwatchFile, watchFile } from 'node:fs';
-import { Revocations, TrustStore, connectIngest, loadAuthority, readRegistry, revokeScrapped, ROLES, type IngestConnection } from '../../sdk/index.js';
+import { Revocations, TrustStore, loadAuthority, readRegistry, revokeScrapped, ROLES } from '../../sdk/index.js';
+import { connectIngest, type IngestConnection } from '../../platform/ingest/mqtt.js';
+import { openFilesStore } from '../../platform/store/files/files-store.js';
 import { EXIT, UsageError, optionalString, requireString, type Command, type Io } from '../command.js';
 import { passphraseOption, readPassphrase } from '../passphrase.js';
 import { brokerOptions, requireBrokerUrl } from '../platform/broker.js';
@@ -144,7 +146,7 @@ export const fleetWatchCommand: Command = {
     const revocations = revocationsFile && !existsSync(revocationsFile) ? Revocations.none : loadRevocations(revocationsFile);
     if (revocationsFile && !existsSync(revocationsFile)) io.err(`note: --revocations ${revocationsFile} does not exist yet: no revocations until it does`);
     const conn = connectIngest(
-      { trust, dir: stateDir, registry: registry.entries, receipts, revocations },
+      { trust, store: stateDir ? openFilesStore(stateDir) : undefined, registry: registry.entries, receipts, revocations },
       {
         url,
         clientId: optionalString(values, 'client-id') ?? `platform-ingest-${process.pid}`,

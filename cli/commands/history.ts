@@ -4,10 +4,8 @@
  * and `robot-id recycle confirm` (the recycler signs that record).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   ROLES,
-  STORE_FILE,
   TrustStore,
   appendRecyclingRecord,
   loadAuthority,
@@ -24,13 +22,14 @@ import {
 import { EXIT, UsageError, optionalString, printError, requirePositional, requireString, type Command, type Io, type Values } from '../command.js';
 import { passphraseOption, readPassphrase } from '../passphrase.js';
 import { historyHtml } from '../platform/history-html.js';
+import { readStoredRecords } from '../../platform/store/files/read-records.js';
 
 function historyOf(values: Values, code: string): UnitHistory {
   const state = requireString(values, 'state');
   const trust = TrustStore.load(requireString(values, 'trust'));
   const registry = readRegistry(requireString(values, 'registry'));
   const identity = registry.entries.find((e) => e.code === code)?.identity;
-  return unitHistory({ code, storeFile: join(state, STORE_FILE), identity, trust, recycling: recyclingRecordsOf(state, code) });
+  return unitHistory({ code, stored: readStoredRecords(state), identity, trust, recycling: recyclingRecordsOf(state, code) });
 }
 
 function text(h: UnitHistory, io: Io): void {

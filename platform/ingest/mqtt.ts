@@ -6,8 +6,7 @@
  * MQTT.js's own reconnect (`reconnectPeriod`) is enough here; units use the jittered backoff.
  */
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
-import { fleetFilter, type UnitChannel } from '../topics.js';
-import { FleetIngest, type IngestOptions } from './ingest.js';
+import { FleetIngest, fleetFilter, type IngestOptions, type UnitChannel } from '../../sdk/index.js';
 
 export const INGEST_CHANNELS: readonly UnitChannel[] = ['identity', 'birth', 'death', 'offline', 'hb', 'evt', 'ack'];
 
