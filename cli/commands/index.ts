@@ -24,6 +24,7 @@ import { recallPublishCommand, recallRepublishCommand, revokeCommand, policyPubl
 import { recallReportCommand, recallStatusCommand } from './recall-status.js';
 import { fleetWatchCommand } from './fleet.js';
 import { fleetUnitsCommand } from './fleet-units.js';
+import { platformMigrateCommand } from './platform.js';
 import { fleetHistoryCommand, fleetRecycledCommand, recycleConfirmCommand } from './history.js';
 import { brokerAclCommand, brokerImportCommand, brokerUserCommand } from './broker.js';
 
@@ -65,6 +66,7 @@ export const commands: readonly Command[] = [
   policySignCommand,
   fleetWatchCommand,
   fleetUnitsCommand,
+  platformMigrateCommand,
   brokerUserCommand,
   brokerAclCommand,
   brokerImportCommand,

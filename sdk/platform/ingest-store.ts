@@ -46,9 +46,11 @@ export interface IngestStore {
   /**
    * Makes every queued entry durable in one transaction (files: one write and fdatasync).
    * An entry whose (code, stream, seq) is already stored is not stored again. Resolves with
-   * the number of entries newly stored.
+   * the number of entries newly stored. `owed`: units about to be named in receipts, whose
+   * committed marks a shared store reads again. When it rejects, nothing of the batch is
+   * committed and the entries stay queued for the next commit.
    */
-  commit(): Promise<number>;
+  commit(owed?: ReadonlySet<string>): Promise<number>;
   /** The marks a receipt may name for `code`, as of the last commit. */
   committed(code: string): CommittedMarks | undefined;
   /** Commits what is queued and releases the store. */

@@ -287,7 +287,17 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
     const dupWanted = new Set(this.dupWanted);
     this.dirty.clear();
     this.dupWanted.clear();
-    const written = (await this.store?.commit()) ?? 0;
+    let written = 0;
+    try {
+      written = (await this.store?.commit(new Set([...dirty, ...dupWanted]))) ?? 0;
+    } catch (err) {
+      // Nothing is committed: no receipt goes out, the store keeps the batch for the next commit.
+      this.scrappedPending.unshift(...scrapped);
+      for (const c of dirty) this.dirty.add(c);
+      for (const c of dupWanted) this.dupWanted.add(c);
+      this.emit('failure', err instanceof Error ? err : new Error(String(err)));
+      return 0;
+    }
     // Durable now: the platform may revoke the scrapped units' codes.
     for (const s of scrapped) this.emit('scrapped', s);
     const rs = this.options.receipts;

@@ -29,7 +29,9 @@ export class FilesIngestStore implements IngestStore {
     this.snapshotAt = st.store.offset;
   }
 
+  /** Passes over an entry the marks already hold (stored or queued): each (code, stream, seq) once. */
   append(record: StoredRecord): void {
+    if (this.marks.get(record.code)?.[record.stream].isDuplicate(record.seq)) return;
     this.log.append(record);
   }
 

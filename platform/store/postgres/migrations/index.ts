@@ -1,0 +1,12 @@
+/** Every migration, in order. A published migration is never edited: a change is a new one. */
+import { migration0001 } from './0001-ingest.js';
+import { migration0002 } from './0002-presence.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002];
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
