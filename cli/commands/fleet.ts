@@ -18,9 +18,9 @@ import { ingestMetrics, serveMetrics, type MetricsServer } from '../../platform/
 import { writePresenceSnapshot } from '../../platform/presence-snapshot.js';
 import { loadRevocations } from '../revocations.js';
 
-type Line = { code?: string; kind: string; seq?: number; verified: boolean; reason?: string } & Record<string, unknown>;
+export type Line = { code?: string; kind: string; seq?: number; verified: boolean; reason?: string } & Record<string, unknown>;
 
-function text(l: Line): string {
+export function text(l: Line): string {
   const extra = Object.entries(l)
     .filter(([k]) => !['code', 'kind', 'seq', 'verified', 'reason', 'message'].includes(k))
     .map(([k, v]) => `${k}=${String(v)}`)
@@ -35,7 +35,7 @@ function ackFields(value: unknown): Record<string, string> {
   return { ...(a.recallId ? { recallId: a.recallId } : {}), ...(a.status ? { status: a.status } : {}), ...(a.reason ? { ackReason: a.reason } : {}) };
 }
 
-function watch(conn: IngestConnection, emit: (l: Line) => void): void {
+export function watch(conn: IngestConnection, emit: (l: Line) => void): void {
   const i = conn.ingest;
   i.on('message', (m) =>
     emit({
@@ -62,7 +62,7 @@ function watch(conn: IngestConnection, emit: (l: Line) => void): void {
  * Lines written together once per turn of the event loop (or every 64 KiB): one write per
  * batch of messages instead of one per message, which was a tenth of the ingest's CPU.
  */
-function batchedLines(io: Io): { line(l: string): void; flush(): void } {
+export function batchedLines(io: Io): { line(l: string): void; flush(): void } {
   let held: string[] = [];
   let bytes = 0;
   let scheduled = false;
@@ -89,7 +89,7 @@ function batchedLines(io: Io): { line(l: string): void; flush(): void } {
 }
 
 /** Calls `apply` with the list each time `file` changes (polled every second); a bad read keeps the last good list. */
-function watchRevocations(file: string, apply: (r: Revocations) => void, io: Io): () => void {
+export function watchRevocations(file: string, apply: (r: Revocations) => void, io: Io): () => void {
   const listener = (): void => {
     try {
       apply(loadRevocations(file));

@@ -24,6 +24,7 @@ import { recallPublishCommand, recallRepublishCommand, revokeCommand, policyPubl
 import { recallReportCommand, recallStatusCommand } from './recall-status.js';
 import { fleetWatchCommand } from './fleet.js';
 import { fleetUnitsCommand } from './fleet-units.js';
+import { fleetIngestCommand } from './fleet-ingest.js';
 import { platformMigrateCommand } from './platform.js';
 import { fleetHistoryCommand, fleetRecycledCommand, recycleConfirmCommand } from './history.js';
 import { brokerAclCommand, brokerImportCommand, brokerUserCommand } from './broker.js';
@@ -66,6 +67,7 @@ export const commands: readonly Command[] = [
   policySignCommand,
   fleetWatchCommand,
   fleetUnitsCommand,
+  fleetIngestCommand,
   platformMigrateCommand,
   brokerUserCommand,
   brokerAclCommand,
