@@ -17,6 +17,8 @@ interface Beat {
 
 export class SharedPresence {
   private held = new Map<string, Beat>();
+  /** Units that said goodbye (death or offline message), with the boot they ended. */
+  private ended = new Map<string, number>();
 
   constructor(
     private readonly db: Db,
@@ -32,10 +34,14 @@ export class SharedPresence {
       const had = this.held.get(m.code);
       if (!had || hb.boot > had.boot || (hb.boot === had.boot && hb.counter > had.counter)) this.held.set(m.code, { boot: hb.boot, counter: hb.counter, time: hb.time, nextDueBy: hb.nextDueBy });
     });
+    ingest.on('offline', (p) => {
+      if ((p.via === 'death' || p.via === 'offline') && p.boot !== undefined) this.ended.set(p.code, Math.max(p.boot, this.ended.get(p.code) ?? 0));
+    });
   }
 
   /** Writes the heartbeats held since the last write, in one statement. */
   async flush(): Promise<void> {
+    await this.flushEnded();
     if (this.held.size === 0) return;
     const batch = [...this.held].sort(([a], [b]) => (a < b ? -1 : 1));
     this.held = new Map();
@@ -44,7 +50,7 @@ export class SharedPresence {
         `INSERT INTO unit_presence (code, hb_boot, hb_counter, seen_at, next_due_by)
          SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[])
          ON CONFLICT (code) DO UPDATE SET hb_boot = EXCLUDED.hb_boot, hb_counter = EXCLUDED.hb_counter,
-           seen_at = EXCLUDED.seen_at, next_due_by = EXCLUDED.next_due_by, ended = false, updated_at = now()
+           seen_at = EXCLUDED.seen_at, next_due_by = EXCLUDED.next_due_by, updated_at = now()
          WHERE unit_presence.hb_boot IS NULL
             OR (unit_presence.hb_boot, unit_presence.hb_counter) < (EXCLUDED.hb_boot, EXCLUDED.hb_counter)`,
         [batch.map(([c]) => c), batch.map(([, b]) => b.boot), batch.map(([, b]) => b.counter), batch.map(([, b]) => b.time), batch.map(([, b]) => b.nextDueBy)],
@@ -52,6 +58,22 @@ export class SharedPresence {
     } catch (err) {
       // Kept for the next write, unless a newer heartbeat of the unit arrived meanwhile.
       for (const [code, b] of batch) if (!this.held.has(code)) this.held.set(code, b);
+      throw dbError(err, this.db.url);
+    }
+  }
+
+  private async flushEnded(): Promise<void> {
+    if (this.ended.size === 0) return;
+    const batch = [...this.ended].sort(([a], [b]) => (a < b ? -1 : 1));
+    this.ended = new Map();
+    try {
+      await this.db.pool.query(
+        `INSERT INTO unit_presence (code, ended_boot) SELECT * FROM unnest($1::text[], $2::bigint[])
+         ON CONFLICT (code) DO UPDATE SET ended_boot = GREATEST(unit_presence.ended_boot, EXCLUDED.ended_boot), updated_at = now()`,
+        [batch.map(([c]) => c), batch.map(([, b]) => b)],
+      );
+    } catch (err) {
+      for (const [code, b] of batch) this.ended.set(code, Math.max(b, this.ended.get(code) ?? 0));
       throw dbError(err, this.db.url);
     }
   }

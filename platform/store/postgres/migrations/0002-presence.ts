@@ -14,8 +14,8 @@ CREATE TABLE unit_presence (
   next_due_by   bigint,
   birth_boot    bigint,
   birth_session bigint,
-  -- a death or offline message of the newest birth sequence
-  ended         boolean NOT NULL DEFAULT false,
+  -- the boot a death or offline message ended (a goodbye); a heartbeat of a later boot outranks it
+  ended_boot    bigint,
   updated_at    timestamptz NOT NULL DEFAULT now()
 );
 
