@@ -17,6 +17,7 @@ import { loadRevocations } from '../revocations.js';
 import { batchedLines, text, watch, watchRevocations, type Line } from './fleet.js';
 import { connectIngest } from '../../platform/ingest/mqtt.js';
 import { SharedPresence } from '../../platform/ingest/shared-presence.js';
+import { ReceiptsIssued } from '../../platform/ingest/receipts-issued.js';
 import { ingestMetrics, serveMetrics, type MetricsServer } from '../../platform/ingest-metrics.js';
 import { openDb } from '../../platform/store/postgres/connect.js';
 import { PostgresIngestStore } from '../../platform/store/postgres/pg-store.js';
@@ -89,8 +90,11 @@ export const fleetIngestCommand: Command = {
       },
     );
     presence.follow(conn.ingest);
+    const issued = new ReceiptsIssued(db);
+    issued.follow(conn.ingest);
     conn.ingest.on('failure', (err) => io.err(`note: ${err instanceof Error ? err.message : String(err)}`));
     const ticking = setInterval(() => {
+      issued.flush().catch((err: Error) => io.err(`note: receipts issued not recorded this round: ${err.message}`));
       presence.beforeTick(conn.ingest, Date.now()).then(
         () => conn.ingest.tick(),
         (err: Error) => io.err(`note: presence not shared this round: ${err.message}`),
@@ -103,6 +107,7 @@ export const fleetIngestCommand: Command = {
       clearInterval(ticking);
       await conn.close();
       await presence.flush().catch((err: Error) => io.err(`note: presence not written at exit: ${err.message}`));
+      await issued.flush().catch((err: Error) => io.err(`note: receipts issued not recorded at exit: ${err.message}`));
       await metrics?.close();
       await db.close();
     };

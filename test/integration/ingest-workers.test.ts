@@ -76,6 +76,11 @@ describe.skipIf(!available)('robot-id fleet ingest: two workers, one killed', ()
         expect(Number(mark?.contiguous)).toBe(EVENTS);
       }
       expect(await storedCount()).toBe(UNITS * EVENTS);
+      // What the platform told each unit it holds: all of it (written about once a second).
+      const issuedAll = Date.now() + 5_000;
+      const issued = async (): Promise<number[]> => (await db.pool.query<{ event: string }>('SELECT event FROM receipts_issued ORDER BY code')).rows.map((r) => Number(r.event));
+      while ((await issued()).join() !== units.map(() => EVENTS).join() && Date.now() < issuedAll) await new Promise((r) => setTimeout(r, 100));
+      expect(await issued()).toEqual(units.map(() => EVENTS));
       // The survivor stored what the dead worker never confirmed.
       expect(events(workers[1]!)).toBeGreaterThan(0);
       // The survivor reported no unit offline while every unit kept its heartbeats going.
