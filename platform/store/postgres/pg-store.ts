@@ -37,7 +37,7 @@ export class PostgresIngestStore implements IngestStore {
       const rows = await db.pool.query<{ code: string; stream: number; mark: MarkJson }>('SELECT code, stream, mark FROM ingest_marks');
       for (const r of rows.rows) s.setCommitted(r.code, STREAM_OF[r.stream]!, r.mark);
       for (const [code, m] of s.marks) s.committedMarks.set(code, committedOf(m));
-      s.opened.replayed = rows.rowCount ?? 0;
+      // Nothing is replayed or cut: the marks are read as the last transaction saved them.
     } catch (err) {
       throw dbError(err, db.url);
     }
