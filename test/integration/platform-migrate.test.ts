@@ -53,6 +53,16 @@ describe.skipIf(!available)('robot-id platform migrate', () => {
       expect(again.json).toMatchObject({ applied: [], version: 2 });
       const store = await PostgresIngestStore.open(db);
       expect(store.marks.size).toBe(0);
+      // A database a newer robot-id migrated: this one neither migrates nor uses it.
+      await db.pool.query("INSERT INTO schema_migrations (version, name) VALUES (99, 'from the future')");
+      const newer = cli(['platform', 'migrate', '--db', t.url, '--json']);
+      expect(newer.status).toBe(4);
+      expect(newer.json?.error?.code).toBe('DB_TOO_NEW');
+      const tooNew = await PostgresIngestStore.open(db).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect((tooNew as PlatformDbError).code).toBe('DB_TOO_NEW');
     } finally {
       await db.close();
     }
