@@ -80,6 +80,14 @@ describe.skipIf(!available)('recall status and fleet units from PostgreSQL', () 
     expect(rows.map((r) => r.code).sort()).toEqual(units.map((u) => u.code).sort());
     for (const r of rows) expect(r).toMatchObject({ presence: 'online', recalls: ['R-DB-1'] });
 
+    // The unit's traced life from the database: its record and its acks, each verified again.
+    const history = cli(['fleet', 'history', units[0]!.code, '--db', database.url, '--trust', trust, '--registry', registry, '--json']);
+    expect(history.status, history.stderr + history.stdout).toBe(0);
+    const life = JSON.parse(history.stdout) as { problems: number; entries: { what: string; verified: boolean; recall?: { recallId: string } }[] };
+    expect(life.problems).toBe(0);
+    expect(life.entries[0]).toMatchObject({ what: 'manufactured', verified: true });
+    expect(life.entries.some((e) => e.recall?.recallId === 'R-DB-1' && e.verified)).toBe(true);
+
     // The broker forgets everything; the database and the publisher state do not.
     await broker.kill('SIGKILL');
     await broker.start();
