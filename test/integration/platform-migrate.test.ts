@@ -5,6 +5,8 @@
  * without the migrations.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers/binary.js';
@@ -13,6 +15,7 @@ import { createTestDatabase, postgresAvailable, type TestDatabase } from '../hel
 import { openDb } from '../../platform/store/postgres/connect.js';
 import { PostgresIngestStore } from '../../platform/store/postgres/pg-store.js';
 import { PlatformDbError } from '../../platform/store/postgres/errors.js';
+import { makePki } from '../helpers/pki.js';
 
 const available = await postgresAvailable();
 const dbs: TestDatabase[] = [];
@@ -83,6 +86,24 @@ describe.skipIf(!available)('robot-id platform migrate', () => {
     expect(missing.json?.error?.code).toBe('DB_UNREACHABLE');
     const none = cli(['platform', 'migrate']);
     expect(none.status).toBe(2);
+    // A worker checks its database before it touches the broker: the same codes and statuses.
+    const tmp = mkdtempSync(join(tmpdir(), 'rid-migrate-'));
+    try {
+      const pki = await makePki(join(tmp, 'pki'));
+      const worker = (db: string): ReturnType<typeof cli> => cli(['fleet', 'ingest', '--broker', 'mqtt://127.0.0.1:1', '--trust', join(pki.root.dir, 'trust.json'), '--db', db, '--json']);
+      const unmigrated = await createTestDatabase();
+      dbs.push(unmigrated);
+      const notMigrated = worker(withPassword(unmigrated.url, secret));
+      expect(notMigrated.status).toBe(4);
+      expect(notMigrated.json?.error?.code).toBe('DB_NOT_MIGRATED');
+      expect(notMigrated.json?.error?.message).toMatch(/run `robot-id platform migrate/);
+      const badWorkerUrl = worker('postgres://');
+      expect(badWorkerUrl.status).toBe(2);
+      expect(badWorkerUrl.json?.error?.code).toBe('DB_URL');
+      for (const r of [notMigrated, badWorkerUrl]) expect(r.out + r.err).not.toContain(secret);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
     for (const r of [badUrl, nowhere, missing, none]) {
       expect(r.out + r.err).not.toContain(secret);
       expect(r.out + r.err).not.toMatch(/\n\s+at /); // no stack trace
