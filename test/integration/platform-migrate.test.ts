@@ -77,6 +77,9 @@ describe.skipIf(!available)('robot-id platform migrate', () => {
     expect(badUrl.status).toBe(2);
     expect(badUrl.json?.error?.code).toBe('DB_URL');
     const nowhere = cli(['platform', 'migrate', '--db', `postgres://postgres:${secret}@127.0.0.1:${await freePort()}/x`]);
+    const inQuery = cli(['platform', 'migrate', '--db', `postgres://postgres@127.0.0.1:${await freePort()}/x?password=${secret}`]);
+    expect(inQuery.status).toBe(3);
+    expect(inQuery.err).toMatch(/password=\*\*\*/);
     expect(nowhere.status).toBe(3);
     expect(nowhere.err).toMatch(/^error DB_UNREACHABLE: postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/x: not reachable/);
     const t = await createTestDatabase();
@@ -104,7 +107,7 @@ describe.skipIf(!available)('robot-id platform migrate', () => {
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
-    for (const r of [badUrl, nowhere, missing, none]) {
+    for (const r of [badUrl, nowhere, inQuery, missing, none]) {
       expect(r.out + r.err).not.toContain(secret);
       expect(r.out + r.err).not.toMatch(/\n\s+at /); // no stack trace
     }

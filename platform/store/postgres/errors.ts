@@ -34,11 +34,15 @@ export class PlatformDbError extends RobotIdError {
   }
 }
 
-/** The URL with its password replaced by `***` (or the words "a URL" when it does not parse). */
+/**
+ * The URL with its password replaced by `***`, in the user part and in any query parameter
+ * that can carry one (`?password=`, `?sslpassword=`), or "the URL given" when it does not parse.
+ */
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
+    for (const key of [...u.searchParams.keys()]) if (/pass/i.test(key)) u.searchParams.set(key, '***');
     return u.toString();
   } catch {
     // Not a URL at all: nothing of it is shown, it might be a password pasted by mistake.
