@@ -133,10 +133,18 @@ export const fleetIngestCommand: Command = {
     }
     const out = batchedLines(io);
     const quiet = !!values.quiet;
-    watch(conn, (l: Line) => {
+    const print = (l: Line): void => {
       if (quiet && l.verified && !PROBLEMS.has(l.kind)) return;
       out.line(json ? JSON.stringify(l) : text(l));
+    };
+    // Gaps and broken links between events as the store's transactions judge them, against
+    // what every worker committed; this worker's own view of the marks may lag behind.
+    watch(conn, (l: Line) => {
+      if (l.kind === 'gap' || (l.kind === 'chain-break' && l.source === 'event')) return;
+      print(l);
     });
+    store.on('gap', (g) => print({ code: g.code, kind: 'gap', verified: true, stream: g.stream, from: g.from, to: g.to }));
+    store.on('chain', (c) => print({ code: c.code, kind: 'chain-break', seq: c.seq, verified: true, source: c.source, expected: c.expected, got: c.got }));
     let finish!: (status: number) => void;
     const done = new Promise<number>((resolve) => (finish = resolve));
     const timer = setTimeout(() => finish(EXIT.UNREACHABLE), 10_000);

@@ -6,7 +6,8 @@
  * advances the marks by the entries that were new and saves them. Only then are receipts
  * signed, naming the marks that transaction committed.
  */
-import { StreamMark, newUnitMarks, storedLost, type CommittedMarks, type IngestStore, type MarkJson, type StoredRecord, type StoredStream, type UnitMarks } from '../../../sdk/index.js';
+import { EventEmitter } from 'node:events';
+import { StreamMark, newUnitMarks, storedLost, toHex, type CommittedMarks, type IngestChainBreak, type IngestGap, type IngestStore, type MarkJson, type StoredRecord, type StoredStream, type UnitMarks } from '../../../sdk/index.js';
 import type { Db } from './connect.js';
 import { dbError } from './connect.js';
 import { requireSchema } from './migrate.js';
@@ -20,14 +21,25 @@ function committedOf(m: UnitMarks): CommittedMarks {
   return { event: m.event.contiguous, ack: m.ack.contiguous, ...(m.event.contiguous > 0 ? { head: m.event.head } : {}) };
 }
 
-export class PostgresIngestStore implements IngestStore {
+/**
+ * What a commit found, judged against the marks as committed by every worker (a worker's own
+ * `gap` and `chain` events are judged against the marks it knows, which may lag).
+ */
+export interface StoreEvents {
+  gap: [IngestGap];
+  chain: [IngestChainBreak];
+}
+
+export class PostgresIngestStore extends EventEmitter<StoreEvents> implements IngestStore {
   readonly marks = new Map<string, UnitMarks>();
   readonly opened = { replayed: 0, truncated: 0 };
   readonly stats = { commits: 0, retries: 0, stored: 0, alreadyStored: 0 };
   private readonly committedMarks = new Map<string, CommittedMarks>();
   private pending: StoredRecord[] = [];
 
-  private constructor(readonly db: Db) {}
+  private constructor(readonly db: Db) {
+    super();
+  }
 
   /** Checks the schema, then loads every unit's committed marks. */
   static async open(db: Db): Promise<PostgresIngestStore> {
@@ -84,6 +96,8 @@ export class PostgresIngestStore implements IngestStore {
     }
     this.stats.commits++;
     this.stats.stored += result.stored;
+    for (const g of result.gaps) this.emit('gap', g);
+    for (const c of result.breaks) this.emit('chain', c);
     this.stats.alreadyStored += batch.length - result.stored;
     // The marks as committed (other workers' entries included), then what was appended since.
     for (const [key, mark] of result.marks) {
@@ -102,7 +116,7 @@ export class PostgresIngestStore implements IngestStore {
   }
 
   /** One batch in one transaction; returns how many entries were new and the marks after it. */
-  private async transaction(batch: StoredRecord[], owed?: ReadonlySet<string>): Promise<{ stored: number; marks: Map<string, MarkJson> }> {
+  private async transaction(batch: StoredRecord[], owed?: ReadonlySet<string>): Promise<{ stored: number; marks: Map<string, MarkJson>; gaps: IngestGap[]; breaks: IngestChainBreak[] }> {
     // One entry per key, in key order: the order every worker takes its locks in.
     const byKey = new Map<string, StoredRecord>();
     for (const r of batch) byKey.set(`${r.code}\u0000${STREAM_ID[r.stream]}\u0000${String(r.seq).padStart(16, '0')}`, r);
@@ -114,6 +128,8 @@ export class PostgresIngestStore implements IngestStore {
     try {
       await c.query('BEGIN');
       const marks = new Map<string, MarkJson>();
+      const gaps: IngestGap[] = [];
+      const breaks: IngestChainBreak[] = [];
       let stored = 0;
       if (rows.length > 0) {
         await c.query(
@@ -138,10 +154,14 @@ export class PostgresIngestStore implements IngestStore {
         );
         const isNew = new Set(inserted.rows.map((r) => `${r.code}\u0000${r.stream}\u0000${String(r.seq).padStart(16, '0')}`));
         stored = isNew.size;
-        for (const [key, r] of byKey) {
-          if (!isNew.has(key)) continue;
+        for (const r of rows) {
+          if (!isNew.has(`${r.code}\u0000${STREAM_ID[r.stream]}\u0000${String(r.seq).padStart(16, '0')}`)) continue;
           const mark = current.get(`${r.code}\u0000${STREAM_ID[r.stream]}`)!;
-          if (!mark.isDuplicate(r.seq)) mark.record(r.seq, r, false, r.stream === 'event' ? storedLost(r.bytes) : undefined);
+          if (mark.isDuplicate(r.seq)) continue;
+          // In seq order per stream (the batch is sorted): events are checked as they join the run.
+          const adv = mark.record(r.seq, r, r.stream === 'event', r.stream === 'event' ? storedLost(r.bytes) : undefined);
+          if (adv.gap) gaps.push({ code: r.code, stream: r.stream, ...adv.gap });
+          for (const b of adv.breaks) breaks.push({ code: r.code, seq: b.seq, source: 'event', expected: toHex(b.expected), got: toHex(b.got) });
         }
         const keys = [...current.keys()];
         const json = keys.map((k) => current.get(k)!.toJSON());
@@ -160,7 +180,7 @@ export class PostgresIngestStore implements IngestStore {
         for (const row of r.rows) marks.set(`${row.code}:${row.stream}`, row.mark);
       }
       await c.query('COMMIT');
-      return { stored, marks };
+      return { stored, marks, gaps, breaks };
     } catch (err) {
       await c.query('ROLLBACK').catch(() => undefined);
       throw err;
