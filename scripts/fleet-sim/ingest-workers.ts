@@ -1,6 +1,6 @@
 /**
  * Ingest workers on PostgreSQL: `npm run fleet-sim -- --db postgres://postgres@127.0.0.1:5432/postgres
- * --ingest-workers 1,2 [--robots 10000] [--events 3]`.
+ * --ingest-workers 1,2 [--robots 10000] [--events 3] [--json] [--no-build]`.
  *
  * For each worker count: a fresh database on the server of --db (robot_id_bench_<random>,
  * migrated with `robot-id platform migrate`, dropped at the end), N `robot-id fleet ingest`
@@ -79,9 +79,10 @@ async function until(cond: () => boolean, what: string, timeoutMs: number): Prom
   }
 }
 
-export async function runIngestWorkers(o: { server: string; workerCounts: number[]; robots: number; events: number; quiet: boolean }): Promise<{ raw: number; runs: WorkersRun[] }> {
+export async function runIngestWorkers(o: { server: string; workerCounts: number[]; robots: number; events: number; quiet: boolean; build?: boolean }): Promise<{ raw: number; runs: WorkersRun[] }> {
   const say = (s: string): void => void (o.quiet || console.log(s));
-  spawnSync(process.execPath, ['scripts/bundle.mjs'], { stdio: 'inherit' });
+  // The workers are the bundle the product ships, built from this checkout (--no-build: as it is).
+  if (o.build !== false) spawnSync(process.execPath, ['scripts/bundle.mjs'], { stdio: 'inherit' });
   say(`preparing ${o.robots} robots x ${o.events} signed events ...`);
   const input = await prepare(o.robots, o.events);
   const registry = join(input.dir, 'registry.jsonl');
