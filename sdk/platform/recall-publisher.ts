@@ -16,6 +16,8 @@ import type { TrustStore } from '../trust/trust-store.js';
 import type { RevocationInput, Revocations } from '../trust/revocation.js';
 import { parseScopePath } from '../recall-index/scope.js';
 import { IndexState } from './index-state.js';
+import { checkRotationChain } from './rotations.js';
+import { openRotation, type RotationStatement } from '../trust/rotation.js';
 import { withStateLock } from './state-lock.js';
 import { scopesOfTarget } from './recall-scopes.js';
 
@@ -183,6 +185,24 @@ export class RecallPublisher {
   /** The policy as a unit of this platform's country would verify it (RECALL_POLICY otherwise). */
   checkPolicy(bytes: Uint8Array): VerifiedPolicy {
     return policyForUnit(bytes, this.opts.trust, this.opts.country);
+  }
+
+  /**
+   * Carries a root rotation statement in the country index (docs/protocol.md §"Root rotation"):
+   * only the next link of the chain the index already carries (RotationError otherwise), so a
+   * unit that was offline can walk from its provisioned root to the newest.
+   */
+  async publishRotation(bytes: Uint8Array, transport: RetainedTransport): Promise<{ version: number; changed: boolean; indexes: string[] }> {
+    const statement = this.checkRotation(bytes);
+    const r = await this.mutate((state) => state.addRotation(bytes));
+    await this.send(transport, this.indexItems(r.indexes.length ? r.indexes : [this.countryScope()]));
+    return { version: statement?.version ?? openRotation(bytes).value.version, ...r };
+  }
+
+  /** The statement as the next link after those published; undefined when it is already published. */
+  checkRotation(bytes: Uint8Array): RotationStatement | undefined {
+    const state = IndexState.open(this.opts.stateDir, this.opts.country);
+    return checkRotationChain(this.opts.trust, this.opts.country, state.rotations(), bytes);
   }
 
   /** Re-signs indexes that near expiry or lost an expired recall; publishes those. Run on a timer. */

@@ -83,3 +83,32 @@ it('a store written before rotation existed keeps its bytes', () => {
   expect(JSON.stringify(TrustStore.fromJSON(JSON.parse(text)).toJSON(), null, 2) + '\n').toBe(text);
   expect(rootVersion(v1.trust.roots[0]!)).toBe(1);
 });
+
+describe('the platform carries the chain in the country index', () => {
+  it('only the next link is accepted; the signed country index carries every statement (label 9)', async () => {
+    const { IndexState, checkRotationChain, indexRotations, verifyIndex, ROLES: R, countryScope } = await import('../../sdk/index.js');
+    const base = join(dir, 'platform');
+    const v1 = initRoot({ dir: join(base, 'v1'), country: '86' });
+    const r2 = await rotateRoot({ root: v1, dir: join(base, 'v2') });
+    const r3 = await rotateRoot({ root: r2.authority, dir: join(base, 'v3') });
+    const trust = r3.authority.trust;
+    expect(() => checkRotationChain(trust, '86', [], r3.bytes)).toThrow(expect.objectContaining({ code: 'ROTATION_SKIPPED' }));
+    expect(checkRotationChain(trust, '86', [], r2.bytes)?.version).toBe(2);
+    expect(checkRotationChain(trust, '86', [r2.bytes], r3.bytes)?.version).toBe(3);
+    expect(checkRotationChain(trust, '86', [r2.bytes, r3.bytes], r3.bytes)).toBeUndefined();
+
+    const platform = await certify({ root: r3.authority, dir: join(base, 'platform'), subjectKind: 'platform', subject: 'p', name: 'p', roles: [R.indexSign] });
+    const state = IndexState.open(join(base, 'state'), '86');
+    expect(state.addRotation(r2.bytes)).toBe(true);
+    expect(state.addRotation(r3.bytes)).toBe(true);
+    expect(state.addRotation(r3.bytes)).toBe(false);
+    const now = Math.floor(Date.now() / 1000);
+    await state.signDue({ signer: platform.signer, certificate: platform.certificate!, now, lifetimeSeconds: 3600 });
+    const bytes = state.indexBytes(countryScope('86'));
+    expect(indexRotations(bytes).map((b) => Buffer.from(b).toString('hex'))).toEqual([r2.bytes, r3.bytes].map((b) => Buffer.from(b).toString('hex')));
+    // A unit holding v1 walks the chain, then verifies the index signed under v3.
+    expect(() => verifyIndex(bytes, v1.trust, { now, scope: 'c/86' })).toThrow(expect.objectContaining({ code: 'INDEX_UNTRUSTED' }));
+    const walked = applyRotations(indexRotations(bytes), v1.trust, { country: '86' }).trust;
+    expect(verifyIndex(bytes, walked, { now, scope: 'c/86' }).index.rotations).toHaveLength(2);
+  });
+});
