@@ -15,6 +15,9 @@ import {
   applyRotation,
   applyRotations,
   encodeCbor,
+  encodePayload,
+  rotationKind,
+  signMulti,
   initRoot,
   rotateRoot,
   signPolicy,
@@ -131,9 +134,24 @@ describe('refused with a typed reason', () => {
     refused(policy, v1.trust, 'ROTATION_MALFORMED');
   });
 
+  it('another COSE_Sign kind (a recall-typed body) signed by both keys: ROTATION_WRONG_KIND', async () => {
+    const next = freshSigner();
+    const statement = statementFor(rootEntry(v1), next);
+    let bytes = await signMulti(encodePayload(rotationKind, statement), v1.signer, { contentType: CONTENT_TYPES.recall });
+    bytes = await addSignature(bytes, next, { maxBytes: 2048 });
+    refused(bytes, v1.trust, 'ROTATION_WRONG_KIND');
+  });
+
+  it("an SM2 root's signature labelled EdDSA (algorithm substitution): ROTATION_SIGNATURE before any cryptography", async () => {
+    const sm2 = initRoot({ dir: join(dir, 'sm2-root'), country: '86', alg: COSE_ALG_SM2_SM3 });
+    const next = freshSigner(COSE_ALG_SM2_SM3);
+    const posing = { alg: -8, kid: sm2.signer.kid, publicKey: sm2.signer.publicKey, sign: (m: Uint8Array) => sm2.signer.sign(m) };
+    refused(await signStatement(statementFor(rootEntry(sm2), next), [posing, next]), sm2.trust, 'ROTATION_SIGNATURE', undefined, /pinned to SM2/);
+  });
+
   it('random bytes and a flipped byte anywhere: a typed refusal, never a store change', () => {
     refused(encodeCbor(new Map([[1, 2]])), v1.trust, 'ROTATION_MALFORMED');
-    for (let i = 0; i < r2.bytes.length; i += 7) {
+    for (let i = 0; i < r2.bytes.length; i++) {
       const bad = new Uint8Array(r2.bytes);
       bad[i] ^= 0x01;
       let err: unknown;
