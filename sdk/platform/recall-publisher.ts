@@ -5,7 +5,9 @@
  * restores a broker that lost its memory. State lives in an IndexState directory; the MQTT
  * connection is passed in (anything with a publish that resolves on the broker's PUBACK).
  */
-import { IndexError, RecallRejectedError } from '../errors.js';
+import { IndexError, RecallRejectedError, TrustError } from '../errors.js';
+import { verifyCertificate } from '../trust/verify-certificate.js';
+import { ROLES } from '../trust/roles.js';
 import type { Signer } from '../crypto/signer.js';
 import { encodePayload } from '../cose/object.js';
 import { recallKind } from '../recall/notice.js';
@@ -199,10 +201,22 @@ export class RecallPublisher {
     return { version: statement?.version ?? openRotation(bytes).value.version, ...r };
   }
 
-  /** The statement as the next link after those published; undefined when it is already published. */
+  /**
+   * The statement as the next link after those published (undefined when it is already
+   * published). The index key must chain to the store units will hold from the hand-over on,
+   * or every index it signs after it would be INDEX_UNTRUSTED on a unit that applied it.
+   */
   checkRotation(bytes: Uint8Array): RotationStatement | undefined {
     const state = IndexState.open(this.opts.stateDir, this.opts.country);
-    return checkRotationChain(this.opts.trust, this.opts.country, state.rotations(), bytes);
+    const r = checkRotationChain(this.opts.trust, this.opts.country, state.rotations(), bytes);
+    const s = r.statement ?? openRotation(bytes).value;
+    try {
+      verifyCertificate(this.opts.certificate, r.trust, { at: Math.max(this.now(), s.notBefore), role: ROLES.indexSign, subjectKinds: ['platform'] });
+    } catch (err) {
+      if (!(err instanceof TrustError)) throw err;
+      throw new IndexError('INDEX_UNTRUSTED', `root rotation to version ${s.version}: the index key's certificate would not verify on a unit that applied it (${err.message}); certify the index key under the new root first`, { cause: err });
+    }
+    return r.statement;
   }
 
   /** Re-signs indexes that near expiry or lost an expired recall; publishes those. Run on a timer. */

@@ -16,12 +16,15 @@ function provisionedRoots(trust: TrustStore, country: string): TrustStore {
   return new TrustStore(roots.map(({ supersededAt: _superseded, ...r }): Root => r));
 }
 
-/** Verifies that `next` extends `held`; returns its statement, or undefined when already held. */
-export function checkRotationChain(trust: TrustStore, country: string, held: readonly Uint8Array[], next: Uint8Array): RotationStatement | undefined {
+/**
+ * Verifies that `next` extends `held`. Returns its statement (undefined when already held) and
+ * the store a unit ends with, which the caller's own signing key must chain to.
+ */
+export function checkRotationChain(trust: TrustStore, country: string, held: readonly Uint8Array[], next: Uint8Array): { statement: RotationStatement | undefined; trust: TrustStore } {
   const base = provisionedRoots(trust, country);
   const before = applyRotations(held, base, { country });
   if (before.refused.length > 0) throw before.refused[0]!;
   const after = applyRotations([next], before.trust, { country });
   if (after.refused.length > 0) throw after.refused[0]!;
-  return after.applied[0];
+  return { statement: after.applied[0], trust: after.trust };
 }

@@ -86,15 +86,20 @@ describe.each(['ed25519', 'sm2'])('roots in %s', (alg) => {
     expect(v2).toMatchObject({ country: '86', version: 2, alg });
     const v3 = json(cli(['root', 'rotate', '--root', p('root-v2'), '--out', p('root-v3'), '--json']));
     expect(v3).toMatchObject({ version: 3, previousKid: v2.kid });
+    // Each hand-over: the index key certified under the new root, then the statement published.
+    ok(cli(['platform', 'certify', '--root', p('root-v2'), '--role', 'index', '--name', 'platform-v2', '--out', p('plat2'), '--alg', alg]));
     ok(cli(['platform', 'certify', '--root', p('root-v3'), '--role', 'recall,index,receipt', '--name', 'platform-v3', '--out', p('plat3'), '--alg', alg]));
     const state = p('index-state');
-    const publish = (file: string) => cli(['rotation', 'publish', file, '--broker', broker.url, '--key', p('plat3'), '--state', state, '--json']);
-    // The platform refuses a gap before anything reaches the broker.
-    const skipped = publish(p('root-v3/rotation.cose'));
-    expect(skipped.status).toBe(1);
-    expect(JSON.parse(skipped.stdout).error.code).toBe('ROTATION_SKIPPED');
-    expect(JSON.parse(ok(publish(p('root-v2/rotation.cose'))))).toMatchObject({ version: 2, changed: true });
-    expect(JSON.parse(ok(publish(p('root-v3/rotation.cose'))))).toMatchObject({ version: 3, changed: true });
+    const publish = (file: string, key: string) => cli(['rotation', 'publish', file, '--broker', broker.url, '--key', p(key), '--state', state, '--json']);
+    const refusedWith = (r: Run) => {
+      expect(r.status, r.stdout + r.stderr).toBe(1);
+      return (JSON.parse(r.stdout) as { error: { code: string } }).error.code;
+    };
+    // The platform refuses a gap, and an index key units would no longer trust, before anything reaches the broker.
+    expect(refusedWith(publish(p('root-v3/rotation.cose'), 'plat3'))).toBe('ROTATION_SKIPPED');
+    expect(refusedWith(publish(p('root-v2/rotation.cose'), 'plat3'))).toBe('INDEX_UNTRUSTED');
+    expect(JSON.parse(ok(publish(p('root-v2/rotation.cose'), 'plat2')))).toMatchObject({ version: 2, changed: true });
+    expect(JSON.parse(ok(publish(p('root-v3/rotation.cose'), 'plat3')))).toMatchObject({ version: 3, changed: true });
 
     writeFileSync(p('notice.json'), JSON.stringify({
       recallId: `R-ROT-${alg}`, revision: 1, campaignId: 'C-ROT', notAfter: Math.floor(Date.now() / 1000) + 30 * 86400, action: 'notify',

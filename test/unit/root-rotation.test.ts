@@ -93,9 +93,9 @@ describe('the platform carries the chain in the country index', () => {
     const r3 = await rotateRoot({ root: r2.authority, dir: join(base, 'v3') });
     const trust = r3.authority.trust;
     expect(() => checkRotationChain(trust, '86', [], r3.bytes)).toThrow(expect.objectContaining({ code: 'ROTATION_SKIPPED' }));
-    expect(checkRotationChain(trust, '86', [], r2.bytes)?.version).toBe(2);
-    expect(checkRotationChain(trust, '86', [r2.bytes], r3.bytes)?.version).toBe(3);
-    expect(checkRotationChain(trust, '86', [r2.bytes, r3.bytes], r3.bytes)).toBeUndefined();
+    expect(checkRotationChain(trust, '86', [], r2.bytes).statement?.version).toBe(2);
+    expect(checkRotationChain(trust, '86', [r2.bytes], r3.bytes).statement?.version).toBe(3);
+    expect(checkRotationChain(trust, '86', [r2.bytes, r3.bytes], r3.bytes).statement).toBeUndefined();
 
     const platform = await certify({ root: r3.authority, dir: join(base, 'platform'), subjectKind: 'platform', subject: 'p', name: 'p', roles: [R.indexSign] });
     const state = IndexState.open(join(base, 'state'), '86');
@@ -111,4 +111,16 @@ describe('the platform carries the chain in the country index', () => {
     const walked = applyRotations(indexRotations(bytes), v1.trust, { country: '86' }).trust;
     expect(verifyIndex(bytes, walked, { now, scope: 'c/86' }).index.rotations).toHaveLength(2);
   });
+});
+
+it('the platform refuses to publish a rotation its own index key would not survive', async () => {
+  const { RecallPublisher } = await import('../../sdk/index.js');
+  const base = join(dir, 'publisher');
+  const v1 = initRoot({ dir: join(base, 'v1'), country: '86' });
+  const old = await certify({ root: v1, dir: join(base, 'plat1'), subjectKind: 'platform', subject: 'p1', name: 'p1', roles: [ROLES.indexSign] });
+  const r2 = await rotateRoot({ root: v1, dir: join(base, 'v2') });
+  const fresh = await certify({ root: r2.authority, dir: join(base, 'plat2'), subjectKind: 'platform', subject: 'p2', name: 'p2', roles: [ROLES.indexSign] });
+  const publisher = (a: typeof old) => new RecallPublisher({ stateDir: join(base, 'state'), signer: a.signer, certificate: a.certificate!, country: '86', trust: a.trust });
+  expect(() => publisher(old).checkRotation(r2.bytes)).toThrow(expect.objectContaining({ code: 'INDEX_UNTRUSTED' }));
+  expect(publisher(fresh).checkRotation(r2.bytes)?.version).toBe(2);
 });
