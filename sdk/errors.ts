@@ -110,7 +110,9 @@ export type RotationErrorCode =
   | 'ROTATION_SKIPPED'
   | 'ROTATION_ROLLBACK'
   | 'ROTATION_SIGNATURE'
-  | 'ROTATION_KEY';
+  | 'ROTATION_KEY'
+  // the unit's own identity record would no longer verify under the store it leads to
+  | 'ROTATION_IDENTITY';
 
 /** Why a recall notice (or the recall policy) was refused: docs/protocol.md §"Recall verification order". */
 export type RecallErrorCode =

@@ -21,6 +21,7 @@ export function rootTrustOf(agent: Agent): RootTrust {
       trust: agent.trust,
       path: agent.config.trustStore,
       country: agent.code.country,
+      identity: agent.identity.bytes,
       log: agent.log.child({ module: 'trust' }),
       now: () => agent.time.nowMs(),
       // A new root version goes out at once rather than with the next heartbeat.

@@ -6,7 +6,7 @@
  * taken by the agent's one TrustStore object, which every verifier holds. A refused statement
  * is counted and logged with its reason; it never stops the rest of the index being processed.
  */
-import { applyRotations, keyIdFor, kidHex, rootVersion, type RotationError, type TrustStore } from '../../sdk/index.js';
+import { RotationError, TrustError, applyRotations, keyIdFor, kidHex, rootVersion, verifyIdentityRecord, type RotationStatement, type TrustStore } from '../../sdk/index.js';
 
 export interface RootTrustLog {
   info(obj: object, msg: string): void;
@@ -26,6 +26,11 @@ export interface RootTrustDeps {
   now?: () => number;
   /** Called after a rotation was applied and persisted. */
   onChange?: () => void;
+  /**
+   * The unit's identity record as on disk: a statement after which it would no longer verify
+   * (a hand-over dated before the record was issued) is refused, ROTATION_IDENTITY.
+   */
+  identity?: Uint8Array;
 }
 
 export interface RotationRejection {
@@ -60,7 +65,14 @@ export class RootTrust {
   /** Applies what extends the held chain; returns the number of statements applied. */
   offer(statements: readonly Uint8Array[]): number {
     if (statements.length === 0) return 0;
-    const r = applyRotations(statements, this.deps.trust, { country: this.deps.country });
+    // A rotation never takes away the unit's own identity: a statement after which the record
+    // would not verify (a hand-over dated before it was issued) is refused, and the chain stops there.
+    const record = this.deps.identity;
+    const guard = (next: TrustStore, s: RotationStatement) =>
+      record && !this.verifies(record, next)
+        ? new RotationError('ROTATION_IDENTITY', `root rotation of ${s.country} to version ${s.version}: this unit's identity record would no longer verify under it (the hand-over precedes the record's issue time)`)
+        : undefined;
+    const r = applyRotations(statements, this.deps.trust, { country: this.deps.country }, guard);
     for (const err of r.refused) this.refuse(err);
     if (r.applied.length === 0) return 0;
     // Persist before acting: the file first, then every verifier sees the new roots.
@@ -77,6 +89,16 @@ export class RootTrust {
     }
     this.deps.onChange?.();
     return r.applied.length;
+  }
+
+  private verifies(record: Uint8Array, trust: TrustStore): boolean {
+    try {
+      verifyIdentityRecord(record, trust);
+      return true;
+    } catch (err) {
+      if (err instanceof TrustError) return false;
+      throw err;
+    }
   }
 
   private refuse(err: RotationError): void {

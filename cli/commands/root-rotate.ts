@@ -43,6 +43,9 @@ export const rootRotateCommand: Command = {
     const n = days === undefined ? undefined : Number(days);
     if (n !== undefined && (!Number.isInteger(n) || n <= 0)) throw new UsageError(`--valid-days: expected a positive whole number, got ${days}`);
     const notBefore = notBeforeOf(optionalString(values, 'not-before'));
+    if (notBefore !== undefined && notBefore < Math.floor(Date.now() / 1000)) {
+      throw new UsageError('--not-before: expected now or later; a hand-over in the past would invalidate what the old root issued since (units refuse such a rotation, ROTATION_IDENTITY)');
+    }
     const root = loadAuthority(requireString(values, 'root'), { passphrase: readPassphrase({ 'passphrase-file': optionalString(values, 'root-passphrase-file') }) });
     if (root.meta.kind !== 'root') throw new UsageError(`--root ${root.dir}: expected a root authority (robot-id root init), got ${root.meta.kind}`);
     const r = await rotateRoot({

@@ -238,7 +238,13 @@ function checkSignatures(opened: OpenedMulti<RotationStatement>, tag: string, ex
  * Applies statements in order (a unit that was offline walks the chain). Each refusal is
  * returned beside the store, not thrown: one bad statement does not undo the ones before it.
  */
-export function applyRotations(list: readonly Uint8Array[], trust: TrustStore, check: RotationCheck = {}): { trust: TrustStore; applied: RotationStatement[]; refused: RotationError[] } {
+export function applyRotations(
+  list: readonly Uint8Array[],
+  trust: TrustStore,
+  check: RotationCheck = {},
+  /** A caller's own last word on each new store (the unit: its identity must still verify). */
+  guard?: (next: TrustStore, statement: RotationStatement) => RotationError | undefined,
+): { trust: TrustStore; applied: RotationStatement[]; refused: RotationError[] } {
   let store = trust;
   const applied: RotationStatement[] = [];
   const refused: RotationError[] = [];
@@ -246,7 +252,10 @@ export function applyRotations(list: readonly Uint8Array[], trust: TrustStore, c
   for (const { bytes } of ordered) {
     try {
       const r = applyRotation(bytes, store, check);
-      if (!r.duplicate) applied.push(r.statement);
+      if (r.duplicate) continue;
+      const veto = guard?.(r.trust, r.statement);
+      if (veto) throw veto;
+      applied.push(r.statement);
       store = r.trust;
     } catch (err) {
       if (!(err instanceof RotationError)) throw err;

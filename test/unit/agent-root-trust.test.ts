@@ -69,3 +69,23 @@ it('a refused statement is counted and logged once, with its reason, however oft
   expect(lines.filter((l) => l.msg === 'root rotation refused')).toEqual([{ level: 'warn', obj: { reason: 'ROTATION_SIGNATURE' }, msg: 'root rotation refused' }]);
   expect(rt.rootVersion()).toBe(1);
 });
+
+it("a rotation dated before the unit's own record was issued is refused: it never strands the unit's identity", async () => {
+  const { makePki } = await import('../helpers/pki.js');
+  const pki = await makePki(join(dir, 'pki'));
+  const unit = await pki.provision();
+  const issuedAt = unit.identity.record.issuedAt;
+  const early = await rotateRoot({ root: pki.root, dir: join(dir, 'pki-early'), notBefore: issuedAt - 3600, now: issuedAt });
+  const path = join(dir, 'unit-trust-3.json');
+  pki.root.trust.save(path);
+  const { log } = recorder();
+  const rt = new RootTrust({ trust: TrustStore.load(path), path, country: '86', log, identity: unit.identity.bytes });
+  expect(rt.offer([early.bytes])).toBe(0);
+  expect(rt.status().rejected.byCode).toEqual({ ROTATION_IDENTITY: 1 });
+  expect(rt.rootVersion()).toBe(1);
+  expect(JSON.parse(readFileSync(path, 'utf8')).roots).toHaveLength(1);
+  // Without the guard the same statement would have applied, and the record would fail.
+  const unguarded = new RootTrust({ trust: TrustStore.load(path), path: join(dir, 'unit-trust-4.json'), country: '86', log });
+  expect(unguarded.offer([early.bytes])).toBe(1);
+});
+
