@@ -104,6 +104,8 @@ export class RootTrust {
   private refuse(err: RotationError): void {
     const key = `${err.code}:${err.message}`;
     if (this.seenRefusals.has(key)) return;
+    // Bounded: an index topic that keeps changing its bad statements costs a counter, not memory.
+    if (this.seenRefusals.size >= 256) this.seenRefusals.clear();
     this.seenRefusals.add(key);
     this.rejected.total++;
     this.rejected.byCode[err.code] = (this.rejected.byCode[err.code] ?? 0) + 1;

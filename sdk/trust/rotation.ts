@@ -17,7 +17,7 @@ import { algMismatch } from '../cose/pinned.js';
 import type { Ed25519Backend } from '../crypto/backend.js';
 import { nodeEd25519 } from '../crypto/ed25519-node.js';
 import { describeAlg, isSupportedAlg, keyIdFor, publicKeyBytes, publicKeyProblem } from '../crypto/alg.js';
-import { kidHex, type Signer } from '../crypto/signer.js';
+import { COSE_ALG_EDDSA, kidHex, type Signer } from '../crypto/signer.js';
 import { codeScheme, type CodeSchemeInput } from '../code/index.js';
 import { RobotIdError, RotationError } from '../errors.js';
 import { PROTOCOL_VERSION } from '../version.js';
@@ -203,7 +203,7 @@ export function applyRotation(bytes: Uint8Array, trust: TrustStore, check: Rotat
     notAfter: s.notAfter,
     rotation: bytes,
   };
-  if (s.alg !== rootAlg({})) next.alg = s.alg;
+  if (s.alg !== COSE_ALG_EDDSA) next.alg = s.alg;
   const roots = trust.roots.map((r) => (r === current ? { ...r, supersededAt: s.notBefore } : r));
   return { trust: new TrustStore([...roots, next]), statement: s, duplicate: false };
 }
