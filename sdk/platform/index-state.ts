@@ -19,7 +19,7 @@ import { signIndex } from '../recall-index/sign.js';
 import { revocationsFromLists } from '../recall-index/verify.js';
 import type { KeyRevocation, Revocations } from '../trust/revocation.js';
 import { countryScope } from '../recall-index/scope.js';
-import type { IndexEntry, IndexRevocations, ScopeVersion } from '../recall-index/kind.js';
+import { INDEX_LIMITS, type IndexEntry, type IndexRevocations, type ScopeVersion } from '../recall-index/kind.js';
 
 export const INDEX_STATE_FORMAT = 'robot-id-index-state/1';
 
@@ -161,6 +161,9 @@ export class IndexState {
   addRotation(bytes: Uint8Array): boolean {
     const b64 = Buffer.from(bytes).toString('base64');
     if (this.json.rotations?.includes(b64)) return false;
+    if ((this.json.rotations?.length ?? 0) >= INDEX_LIMITS.rotations) {
+      throw new IndexError('INDEX_STATE_INVALID', `root rotation: the country index carries at most ${INDEX_LIMITS.rotations} statements`);
+    }
     this.json.rotations = [...(this.json.rotations ?? []), b64];
     this.save();
     return true;
