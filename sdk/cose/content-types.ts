@@ -21,6 +21,7 @@ export const CONTENT_TYPES = {
   time: 'application/vnd.robot-id.time+cbor',
   recycling: 'application/vnd.robot-id.recycling+cbor',
   label: 'application/vnd.robot-id.label+cbor',
+  rotation: 'application/vnd.robot-id.rotation+cbor',
 } as const;
 
 export type ObjectKindName = keyof typeof CONTENT_TYPES;
