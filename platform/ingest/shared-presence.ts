@@ -13,6 +13,8 @@ interface Beat {
   counter: number;
   time: number;
   nextDueBy: number;
+  rootVersion?: number;
+  certExpiry?: { kind: string; notAfter: number };
 }
 
 export class SharedPresence {
@@ -32,7 +34,7 @@ export class SharedPresence {
       if (m.kind !== 'heartbeat') return;
       const hb = m.value as Beat;
       const had = this.held.get(m.code);
-      if (!had || hb.boot > had.boot || (hb.boot === had.boot && hb.counter > had.counter)) this.held.set(m.code, { boot: hb.boot, counter: hb.counter, time: hb.time, nextDueBy: hb.nextDueBy });
+      if (!had || hb.boot > had.boot || (hb.boot === had.boot && hb.counter > had.counter)) this.held.set(m.code, { boot: hb.boot, counter: hb.counter, time: hb.time, nextDueBy: hb.nextDueBy, rootVersion: hb.rootVersion, certExpiry: hb.certExpiry });
     });
     ingest.on('offline', (p) => {
       if ((p.via === 'death' || p.via === 'offline') && p.boot !== undefined) this.ended.set(p.code, Math.max(p.boot, this.ended.get(p.code) ?? 0));
@@ -47,13 +49,26 @@ export class SharedPresence {
     this.held = new Map();
     try {
       await this.db.pool.query(
-        `INSERT INTO unit_presence (code, hb_boot, hb_counter, seen_at, next_due_by)
-         SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[])
+        `INSERT INTO unit_presence (code, hb_boot, hb_counter, seen_at, next_due_by, root_version, cert_expiry_kind, cert_expiry_not_after)
+         SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[], $8::bigint[])
          ON CONFLICT (code) DO UPDATE SET hb_boot = EXCLUDED.hb_boot, hb_counter = EXCLUDED.hb_counter,
-           seen_at = EXCLUDED.seen_at, next_due_by = EXCLUDED.next_due_by, updated_at = now()
+           seen_at = EXCLUDED.seen_at, next_due_by = EXCLUDED.next_due_by,
+           root_version = COALESCE(EXCLUDED.root_version, unit_presence.root_version),
+           cert_expiry_kind = COALESCE(EXCLUDED.cert_expiry_kind, unit_presence.cert_expiry_kind),
+           cert_expiry_not_after = COALESCE(EXCLUDED.cert_expiry_not_after, unit_presence.cert_expiry_not_after),
+           updated_at = now()
          WHERE unit_presence.hb_boot IS NULL
             OR (unit_presence.hb_boot, unit_presence.hb_counter) < (EXCLUDED.hb_boot, EXCLUDED.hb_counter)`,
-        [batch.map(([c]) => c), batch.map(([, b]) => b.boot), batch.map(([, b]) => b.counter), batch.map(([, b]) => b.time), batch.map(([, b]) => b.nextDueBy)],
+        [
+          batch.map(([c]) => c),
+          batch.map(([, b]) => b.boot),
+          batch.map(([, b]) => b.counter),
+          batch.map(([, b]) => b.time),
+          batch.map(([, b]) => b.nextDueBy),
+          batch.map(([, b]) => b.rootVersion ?? null),
+          batch.map(([, b]) => b.certExpiry?.kind ?? null),
+          batch.map(([, b]) => b.certExpiry?.notAfter ?? null),
+        ],
       );
     } catch (err) {
       // Kept for the next write, unless a newer heartbeat of the unit arrived meanwhile.

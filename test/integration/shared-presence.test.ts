@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FleetIngest, loadSigner, signHeartbeat, unitTopic } from '../../sdk/index.js';
 import { SharedPresence } from '../../platform/ingest/shared-presence.js';
+import { presenceFromDb } from '../../platform/store/postgres/fleet-view.js';
 import { openDb } from '../../platform/store/postgres/connect.js';
 import { migrate } from '../../platform/store/postgres/migrate.js';
 import { makePki } from '../helpers/pki.js';
@@ -44,15 +45,16 @@ describe.skipIf(!available)('shared presence', () => {
       lone.on('offline', (p) => offline.push(`lone:${p.via}`));
       a.on('rejected', (r) => offline.push(`rejected:${r.reason}`));
       b.on('rejected', (r) => offline.push(`rejected:${r.reason}`));
-      const hb = (counter: number, time: number) =>
-        signHeartbeat(device, { code: unit.code, boot: 1, counter, time, uptimeS: 1, state: 'in_service', agentVersion: 'x', firmwareVersion: 'y', outboxDepth: 0, logSeq: 0, logHash: new Uint8Array(32), nextDueBy: time + 10 });
+      const expiry = { kind: 'enterprise' as const, notAfter: T + 20 * 86400, daysLeft: 20 };
+      const hb = (counter: number, time: number, trust: { rootVersion?: number; certExpiry?: typeof expiry } = {}) =>
+        signHeartbeat(device, { code: unit.code, boot: 1, counter, time, uptimeS: 1, state: 'in_service', agentVersion: 'x', firmwareVersion: 'y', outboxDepth: 0, logSeq: 0, logHash: new Uint8Array(32), nextDueBy: time + 10, ...trust });
       const topic = unitTopic(unit.code, 'hb');
       // The first heartbeat reaches worker a (and the lone one), the next one only worker b.
       const first = await hb(1, T);
       a.handle(topic, first);
       lone.handle(topic, first);
       clock = (T + 8) * 1000;
-      b.handle(topic, await hb(2, T + 8));
+      b.handle(topic, await hb(2, T + 8, { rootVersion: 2, certExpiry: expiry }));
       await pb.flush();
       // Past the first heartbeat's deadline (T + 10 s + 1 s grace), before the second's.
       clock = (T + 12) * 1000;
@@ -67,6 +69,9 @@ describe.skipIf(!available)('shared presence', () => {
       expect(offline).toEqual(['lone:deadline', 'a:deadline']);
       const row = (await db.pool.query<{ hb_counter: string; next_due_by: string }>('SELECT hb_counter, next_due_by FROM unit_presence WHERE code = $1', [unit.code])).rows[0];
       expect(row).toEqual({ hb_counter: '2', next_due_by: String(T + 18) });
+      // What `fleet units --db` reads: the newest heartbeat's root version and certificate expiry.
+      const view = await presenceFromDb(db, clock, 1000);
+      expect(view[unit.code]).toEqual({ online: false, silent: true, seenAt: T + 8, rootVersion: 2, certExpiry: { kind: 'enterprise', notAfter: T + 20 * 86400 } });
     } finally {
       await db.close();
     }
