@@ -1,0 +1,49 @@
+/**
+ * Which record an entry of a unit is verified under, across its rekeys (docs/protocol.md
+ * §"Device rekey", step R4 on the platform): an event under the record in force at its seq; a
+ * `rekeyed` event signed by another key than that record's is the announcement, verified
+ * against that record (new record, new key's signature, old key's handover); an ack under the
+ * current record or an earlier one whose key signed it (acks made before a rekey are resent
+ * after it).
+ */
+import { bytesEqual } from '../cbor/index.js';
+import type { Ed25519Backend } from '../crypto/backend.js';
+import type { Opened } from '../cose/object.js';
+import { eventKind, type EventPayload } from '../messages/event.js';
+import { openUnitMessage, verifyUnitMessage } from '../messages/unit-message.js';
+import { recallAckKind, type RecallAck } from '../recall/ack.js';
+import { verifyRekeyedEvent, type VerifiedRekey } from '../rekey/announce.js';
+import type { Revocations } from '../trust/revocation.js';
+import type { TrustStore } from '../trust/trust-store.js';
+import type { VerifiedIdentity } from '../trust/verify-identity.js';
+import type { KeyEpochs } from './rekeys.js';
+
+export interface EntryCheck {
+  trust: TrustStore;
+  epochs: KeyEpochs;
+  backend: Ed25519Backend;
+  revocations?: Revocations;
+}
+
+export interface VerifiedEvent {
+  opened: Opened<EventPayload>;
+  /** The record it was verified under (for an announcement: the one before it). */
+  under: VerifiedIdentity;
+  rekey?: VerifiedRekey;
+}
+
+export function verifyEventEntry(code: string, current: VerifiedIdentity, bytes: Uint8Array, c: EntryCheck): VerifiedEvent {
+  const peek = openUnitMessage(eventKind, bytes);
+  const under = c.epochs.forEvent(code, peek.value.seq) ?? current;
+  if (peek.value.kind === 'rekeyed' && !bytesEqual(peek.cose.protected.kid!, under.deviceKid)) {
+    const rekey = verifyRekeyedEvent(bytes, under, c.trust, { revocations: c.revocations, backend: c.backend });
+    return { opened: rekey.event, under, rekey };
+  }
+  return { opened: verifyUnitMessage(eventKind, bytes, under, c.backend), under };
+}
+
+export function verifyAckEntry(code: string, current: VerifiedIdentity, bytes: Uint8Array, c: EntryCheck): Opened<RecallAck> {
+  const kid = openUnitMessage(recallAckKind, bytes).cose.protected.kid!;
+  const under = bytesEqual(kid, current.deviceKid) ? current : (c.epochs.byKid(code, kid) ?? current);
+  return verifyUnitMessage(recallAckKind, bytes, under, c.backend);
+}
