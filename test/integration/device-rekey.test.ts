@@ -145,3 +145,34 @@ it('rekey while events are in flight: none lost, one chain, the new key only aft
   for (const n of notes.filter((n, i) => notes.indexOf(n) !== i)) expect(unanswered.has(n)).toBe(true);
   expect(readFileSync(join(unit.stateDir, 'identity.cose'))).toEqual(readFileSync(p('record.cose')));
 }, 180_000);
+
+it('while the agent is stopped: request, issue and install --offline; typed refusals and exit statuses', async () => {
+  const unit = await pki.provision(undefined, { alg: -70000 });
+  const cfg = p(`offline-${unit.code}.json`);
+  writeFileSync(cfg, JSON.stringify({ ...unit.config() }));
+  // Another unit's record: refused with its reason, exit 1.
+  const other = await pki.provision();
+  const otherCfg = p(`offline-${other.code}.json`);
+  writeFileSync(otherCfg, JSON.stringify({ ...other.config() }));
+  ok(cli(['rekey', 'request', '--offline', '--config', otherCfg, '--out', p('other-request.cose')]));
+  ok(cli(['rekey', 'issue', '--enterprise', pki.enterprise.dir, '--request', p('other-request.cose'), '--out', p('other-unit-record.cose')]));
+  const early = cli(['rekey', 'install', '--offline', '--config', cfg, '--record', p('other-unit-record.cose'), '--json']);
+  expect(early.status, early.stdout + early.stderr).toBe(1);
+  expect(JSON.parse(early.stdout)).toMatchObject({ error: { code: 'REKEY_WRONG_UNIT' } });
+  const req = JSON.parse(ok(cli(['rekey', 'request', '--offline', '--config', cfg, '--out', p('offline-request.cose'), '--json']))) as { newKid: string; created: boolean };
+  expect(req.created).toBe(true);
+  const issued = JSON.parse(ok(cli(['rekey', 'issue', '--enterprise', pki.enterprise.dir, '--request', p('offline-request.cose'), '--out', p('offline-record.cose'), '--json']))) as { recordVersion: number; deviceKid: string };
+  expect(issued).toMatchObject({ recordVersion: 2, deviceKid: req.newKid });
+  const done = JSON.parse(ok(cli(['rekey', 'install', '--offline', '--config', cfg, '--record', p('offline-record.cose'), '--json']))) as { recordVersion: number; announcedSeq: number };
+  expect(done).toEqual({ recordVersion: 2, announcedSeq: 1 });
+  expect(readFileSync(join(unit.stateDir, 'identity.cose'))).toEqual(readFileSync(p('offline-record.cose')));
+  // Installed once: the same record again is stale; a tampered request is refused by the enterprise.
+  expect(JSON.parse(cli(['rekey', 'install', '--offline', '--config', cfg, '--record', p('offline-record.cose'), '--json']).stdout)).toMatchObject({ error: { code: 'REKEY_STALE' } });
+  const bad = readFileSync(p('offline-request.cose'));
+  bad[bad.length - 3]! ^= 1;
+  writeFileSync(p('bad-request.cose'), bad);
+  const refused = cli(['rekey', 'issue', '--enterprise', pki.enterprise.dir, '--request', p('bad-request.cose'), '--out', p('never.cose'), '--json']);
+  expect(refused.status).toBe(1);
+  expect(JSON.parse(refused.stdout)).toMatchObject({ error: { code: 'REKEY_BAD_SIGNATURE' } });
+  expect(cli(['rekey', 'install', '--offline', '--config', cfg]).status).toBe(2);
+}, 120_000);
