@@ -4,13 +4,15 @@
  *   device.key.next      the new key (0600), made by the request step, kept until installed
  *   identity.next.cose   the new record, staged by the install step: the commit point
  *   device.key.prev      the old key, kept only until the `rekeyed` event it co-signs is durable
+ *   identity.v<N>.cose   each record replaced (N its recordVersion), so the unit can still check
+ *                        the entries its earlier keys signed (GET /v1/events)
  *
  * Every step is an atomic write or a rename followed by a directory fsync, and `rollForward`
  * (run at every start before the identity check) finishes whatever a crash interrupted, so
  * the directory always holds a record and the key it certifies: the old pair before the commit
  * point, the new pair after it.
  */
-import { existsSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   STATE_FILES,
@@ -23,7 +25,10 @@ import {
   readAlgPrivateKeyFile,
   writeAlgPrivateKeyFile,
   writeFileAtomicSync,
+  verifyIdentityRecord,
   type Signer,
+  type TrustStore,
+  type VerifiedIdentity,
 } from '../../sdk/index.js';
 
 export const REKEY_FILES = {
@@ -103,10 +108,26 @@ export function rollForward(stateDir: string, faults: RekeyFaults = {}): boolean
   } else if (existsSync(nextPath)) {
     unlinkSync(nextPath);
   }
-  // 3. The record that certifies it.
-  writeFileAtomicSync(join(stateDir, STATE_FILES.identity), record);
+  // 3. The record that certifies it; the one it replaces is kept under its version.
+  const identityPath = join(stateDir, STATE_FILES.identity);
+  const held = new Uint8Array(readFileSync(identityPath));
+  if (!bytesEqual(held, record)) writeFileAtomicSync(join(stateDir, `identity.v${openSign1(identityKind, held).value.recordVersion}.cose`), held);
+  writeFileAtomicSync(identityPath, record);
   faults.afterRecord?.();
   unlinkSync(staged);
   fsyncDirectory(stateDir);
   return true;
+}
+
+/** The records the unit held before its rekeys, those that still verify (oldest first). */
+export function previousRecords(stateDir: string, trust: TrustStore): VerifiedIdentity[] {
+  const out: VerifiedIdentity[] = [];
+  for (const f of readdirSync(stateDir).filter((n) => /^identity\.v\d+\.cose$/.test(n))) {
+    try {
+      out.push(verifyIdentityRecord(new Uint8Array(readFileSync(join(stateDir, f))), trust));
+    } catch {
+      // A record that no longer verifies (its enterprise key revoked): entries under it show unverified.
+    }
+  }
+  return out.sort((a, b) => a.record.recordVersion - b.record.recordVersion);
 }

@@ -72,6 +72,11 @@ describe.each([
       expect(agent.signer.alg).toBe(alg);
       await agent.submitEvent({ kind: 'maintenance', note: 'after' });
       expect(checkChain(agent, unit.identity).rekeyedAt).toEqual([4]);
+      // The technician's view of the log checks every entry, those of the old key included.
+      const page = await callAgent<{ chain: { verified: boolean; problem?: string }; events: { kind: string }[] }>({ socketPath: agent.config.socketPath }, 'GET', '/v1/events?after=0');
+      expect(page.body.chain).toEqual({ verified: true });
+      expect(page.body.events.map((e) => e.kind)).toEqual(['maintenance', 'maintenance', 'maintenance', 'rekeyed', 'maintenance']);
+      expect(existsSync(join(unit.stateDir, 'identity.v1.cose'))).toBe(true);
       expect(existsSync(join(unit.stateDir, 'device.key.prev'))).toBe(false);
       expect(existsSync(join(unit.stateDir, 'device.key.next'))).toBe(false);
       // A second install of the same record is stale now.
