@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { DEFAULT_OVERLAP_S, DEFAULT_THRESHOLDS, Revocations, kidHex, loadAuthority, overlapOf, signPolicy, type Authority } from '../../sdk/index.js';
+import { DEFAULT_OVERLAP_S, DEFAULT_THRESHOLDS, IndexError, Revocations, kidHex, loadAuthority, overlapOf, signIndex, signPolicy, verifyIndex, type Authority } from '../../sdk/index.js';
 import { cli } from '../helpers/agent-process.js';
 import { MODEL_A, ENT, makeRecallPki, noticeInput, signWith, startRobot, type RecallPki, type Robot } from '../helpers/recall-fixtures.js';
 
@@ -87,4 +87,32 @@ it('a policy without label 6 gives the documented default window', () => {
   expect(r.withOverlap(60).isKeyRevoked(pki.ent.signer.kid, t + 60)).toBe(true);
   expect(new Revocations({ keys: [{ kid, reason: 'retired', at: t }] }).withOverlap(60).isKeyRevoked(pki.ent.signer.kid, t + 1)).toBe(true);
   expect(new Revocations({ keys: [{ kid, reason: 'keyCompromise', at: t }] }).withOverlap(60).isKeyRevoked(pki.ent.signer.kid, t - 1)).toBe(true);
+});
+
+it('an index signer renewed with platform certify --renew switches without a gap', async () => {
+  const out = join(pki.dir, 'index-renewed');
+  expect(cli(['platform', 'certify', '--root', pki.root.dir, '--renew', pki.indexOnly.dir, '--role', 'index', '--out', out]).status).toBe(2);
+  const r = cli(['platform', 'certify', '--root', pki.root.dir, '--renew', pki.indexOnly.dir, '--out', out, '--json']);
+  expect(r.status, r.stderr + r.stdout).toBe(0);
+  const answer = JSON.parse(r.stdout) as { subject: string; roles: string[]; supersedes: string };
+  expect(answer).toMatchObject({ subject: pki.indexOnly.meta.subject, roles: pki.indexOnly.meta.roles, supersedes: kidHex(pki.indexOnly.signer.kid) });
+  const next = loadAuthority(out);
+  const T = pki.now + 100;
+  // What the unit's index verifier is handed: the held revocations with the policy's window.
+  const held = new Revocations({ keys: [{ kid: answer.supersedes, reason: 'superseded', at: T }] }).withOverlap(OVERLAP_S);
+  const index = (by: Authority, issuedAt: number) =>
+    signIndex({ scope: 'm/1234/567890', version: issuedAt, issuedAt, expiresAt: issuedAt + 3600, entries: [], revocations: { keys: [], codes: [] } }, by.signer, by.certificate!);
+  const judge = async (by: Authority, at: number): Promise<string> => {
+    try {
+      verifyIndex(await index(by, at), pki.root.trust, { now: at, scope: 'm/1234/567890', country: '86', revocations: held });
+      return 'accepted';
+    } catch (err) {
+      if (err instanceof IndexError) return err.code;
+      throw err;
+    }
+  };
+  expect(await judge(pki.indexOnly, T + 10)).toBe('accepted');
+  expect(await judge(next, T + 10)).toBe('accepted');
+  expect(await judge(pki.indexOnly, T + OVERLAP_S)).toBe('INDEX_UNTRUSTED');
+  expect(await judge(next, T + OVERLAP_S)).toBe('accepted');
 });
