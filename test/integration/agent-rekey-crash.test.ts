@@ -4,7 +4,7 @@
  * old key before the commit point and the new one after it; the `rekeyed` event is appended
  * once, co-signed by the old key, whose file is then destroyed; Ed25519 and SM2 device keys.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -98,10 +98,13 @@ describe.each([
     } finally {
       await agent.close();
     }
-    // The announcement is not repeated by a later start.
+    // A crash after the announcement was durable and before the old key was destroyed: the
+    // next start sees the announcement at the head, does not repeat it, and destroys the key.
+    copyFileSync(join(unit.stateDir, 'device.key'), join(unit.stateDir, 'device.key.prev'));
     const again = await open(unit);
     try {
       expect(checkChain(again, unit.identity).rekeyedAt).toEqual([3]);
+      expect(existsSync(join(unit.stateDir, 'device.key.prev'))).toBe(false);
     } finally {
       await again.close();
     }
