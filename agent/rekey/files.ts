@@ -3,6 +3,7 @@
  * provisioned ones:
  *   device.key.next      the new key (0600), made by the request step, kept until installed
  *   identity.next.cose   the new record, staged by the install step: the commit point
+ *   label.next.cose      the new label, when one came with it (staged just before the record)
  *   device.key.prev      the old key, kept only until the `rekeyed` event it co-signs is durable
  *   identity.v<N>.cose   each record replaced (N its recordVersion), so the unit can still check
  *                        the entries its earlier keys signed (GET /v1/events)
@@ -35,6 +36,7 @@ export const REKEY_FILES = {
   nextKey: 'device.key.next',
   nextRecord: 'identity.next.cose',
   prevKey: 'device.key.prev',
+  nextLabel: 'label.next.cose',
 } as const;
 
 export const rekeyPath = (stateDir: string, f: keyof typeof REKEY_FILES): string => join(stateDir, REKEY_FILES[f]);
@@ -68,8 +70,9 @@ export function readPrevKey(stateDir: string): Signer | undefined {
   return existsSync(path) ? algSigner(readAlgPrivateKeyFile(path)) : undefined;
 }
 
-/** The commit point: the verified new record, written atomically. */
-export function stageRecord(stateDir: string, record: Uint8Array): void {
+/** The commit point: the verified new record (and label, written first), atomically. */
+export function stageRecord(stateDir: string, record: Uint8Array, label?: Uint8Array): void {
+  if (label) writeFileAtomicSync(rekeyPath(stateDir, 'nextLabel'), label);
   writeFileAtomicSync(rekeyPath(stateDir, 'nextRecord'), record);
 }
 
@@ -113,6 +116,11 @@ export function rollForward(stateDir: string, faults: RekeyFaults = {}): boolean
   const held = new Uint8Array(readFileSync(identityPath));
   if (!bytesEqual(held, record)) writeFileAtomicSync(join(stateDir, `identity.v${openSign1(identityKind, held).value.recordVersion}.cose`), held);
   writeFileAtomicSync(identityPath, record);
+  const label = rekeyPath(stateDir, 'nextLabel');
+  if (existsSync(label)) {
+    writeFileAtomicSync(join(stateDir, STATE_FILES.label), new Uint8Array(readFileSync(label)));
+    unlinkSync(label);
+  }
   faults.afterRecord?.();
   unlinkSync(staged);
   fsyncDirectory(stateDir);

@@ -5,7 +5,7 @@
  *   install: verify the enterprise's new record against the current one and the new key, then
  *            stage it (the commit point). The next start installs it and announces it.
  */
-import { RekeyError, bytesEqual, isTerminal, kidHex, signRekeyRequest, verifyNextRecord, type VerifiedIdentity } from '../../sdk/index.js';
+import { RekeyError, bytesEqual, checkLabelFor, isTerminal, kidHex, signRekeyRequest, verifyNextRecord, type VerifiedIdentity } from '../../sdk/index.js';
 import type { Agent } from '../agent.js';
 import { nextKey, readNextKey, readPrevKey, stageRecord } from './files.js';
 
@@ -26,7 +26,7 @@ export async function requestRekey(agent: Agent, alg?: number): Promise<RekeyReq
   return { request, newKid: kidHex(signer.kid), created };
 }
 
-export function stageRekey(agent: Agent, record: Uint8Array): VerifiedIdentity {
+export function stageRekey(agent: Agent, record: Uint8Array, label?: Uint8Array): VerifiedIdentity {
   const dir = agent.config.stateDir;
   if (isTerminal(agent.lifecycle.state)) throw new RekeyError('REKEY_NOT_PENDING', `unit is ${agent.lifecycle.state}: its key is not replaced`);
   if (readPrevKey(dir)) throw new RekeyError('REKEY_NOT_PENDING', 'the previous rekey is not announced yet; restart the agent first');
@@ -36,6 +36,7 @@ export function stageRekey(agent: Agent, record: Uint8Array): VerifiedIdentity {
   if (!bytesEqual(key.publicKey, next.record.devicePublicKey) || key.alg !== next.deviceAlg) {
     throw new RekeyError('REKEY_NOT_PENDING', `the new record binds key ${kidHex(next.deviceKid)}, not the waiting key ${kidHex(key.kid)}`);
   }
-  stageRecord(dir, record);
+  if (label) checkLabelFor(next, label);
+  stageRecord(dir, record, label);
   return next;
 }

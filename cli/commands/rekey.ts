@@ -64,8 +64,8 @@ export const rekeyRequestCommand: Command = {
 export const rekeyIssueCommand: Command = {
   path: ['rekey', 'issue'],
   summary: 'enterprise: verify a rekey request and issue the new identity record (same code and hardware, recordVersion + 1)',
-  usage: 'rekey issue --enterprise <dir> --request <file> --out <file> [--json]',
-  options: { enterprise: { type: 'string' }, request: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, ...passphraseOption },
+  usage: 'rekey issue --enterprise <dir> --request <file> --out <file> [--label-out <file>] [--json]',
+  options: { enterprise: { type: 'string' }, request: { type: 'string' }, out: { type: 'string' }, 'label-out': { type: 'string' }, json: { type: 'boolean' }, ...passphraseOption },
   async run(values, _p, io) {
     const enterprise = loadAuthority(requireString(values, 'enterprise'), { passphrase: readPassphrase(values) });
     const request = new Uint8Array(readFileSync(requireString(values, 'request')));
@@ -77,6 +77,8 @@ export const rekeyIssueCommand: Command = {
       return refused(io, values, err);
     }
     writeFileSync(out, issued.bytes);
+    const labelOut = optionalString(values, 'label-out');
+    if (labelOut) writeFileSync(labelOut, issued.label);
     const code = issued.identity.code.code;
     const v = issued.identity.record.recordVersion;
     io.out(values.json ? JSON.stringify({ out, code, recordVersion: v, deviceKid: kidHex(issued.identity.deviceKid) }) : `identity record ${v} of ${code} written to ${out} (device key ${kidHex(issued.identity.deviceKid)})`);
@@ -87,17 +89,19 @@ export const rekeyIssueCommand: Command = {
 export const rekeyInstallCommand: Command = {
   path: ['rekey', 'install'],
   summary: 'on the unit: install the new identity record; the agent restarts with the new key and announces it',
-  usage: `rekey install --record <file> ${TARGET_USAGE} [--json]`,
-  options: { ...agentTargetOptions, record: { type: 'string' }, offline: { type: 'boolean' }, json: { type: 'boolean' } },
+  usage: `rekey install --record <file> [--label <file>] ${TARGET_USAGE} [--json]`,
+  options: { ...agentTargetOptions, record: { type: 'string' }, label: { type: 'string' }, offline: { type: 'boolean' }, json: { type: 'boolean' } },
   async run(values, _p, io) {
     const record = new Uint8Array(readFileSync(requireString(values, 'record')));
+    const labelFile = optionalString(values, 'label');
+    const label = labelFile ? new Uint8Array(readFileSync(labelFile)) : undefined;
     let recordVersion: number;
     let announced: number | undefined;
     try {
       if (values.offline) {
         const agent = await offlineAgent(values);
         try {
-          recordVersion = stageRekey(agent, record).record.recordVersion;
+          recordVersion = stageRekey(agent, record, label).record.recordVersion;
         } finally {
           await agent.close();
         }
@@ -106,7 +110,7 @@ export const rekeyInstallCommand: Command = {
         announced = again.eventLog.head.seq;
         await again.close();
       } else {
-        recordVersion = (await callAgentOk<{ recordVersion: number }>(agentTarget(values), 'POST', '/v1/rekey/install', { record: Buffer.from(record).toString('base64') })).recordVersion;
+        recordVersion = (await callAgentOk<{ recordVersion: number }>(agentTarget(values), 'POST', '/v1/rekey/install', { record: Buffer.from(record).toString('base64'), ...(label ? { label: Buffer.from(label).toString('base64') } : {}) })).recordVersion;
       }
     } catch (err) {
       return refused(io, values, err);

@@ -21,6 +21,7 @@ import type { Revocations } from '../trust/revocation.js';
 import type { TrustStore } from '../trust/trust-store.js';
 import { verifyIdentityRecord, type VerifiedIdentity } from '../trust/verify-identity.js';
 import { PROTOCOL_VERSION } from '../version.js';
+import { labelKind, type LabelClaims } from '../label/claims.js';
 
 export interface RekeyHandover {
   v: number;
@@ -97,6 +98,27 @@ export function verifyNextRecord(current: VerifiedIdentity, record: Uint8Array, 
   }
   if (bytesEqual(next.deviceKid, current.deviceKid)) throw new RekeyError('REKEY_SAME_KEY', `new identity record of ${code} binds the current device key`);
   return next;
+}
+
+/**
+ * A label for the unit `next` describes: its code and device key, signed by the enterprise key
+ * that signed the record (REKEY_RECORD_INVALID otherwise).
+ */
+export function checkLabelFor(next: VerifiedIdentity, label: Uint8Array, backend: Ed25519Backend = nodeEd25519): void {
+  let opened: Opened<LabelClaims>;
+  try {
+    opened = openSign1(labelKind, label);
+  } catch (err) {
+    throw new RekeyError('REKEY_RECORD_INVALID', `new label: ${(err as Error).message}`, { cause: err });
+  }
+  const ent = next.enterprise;
+  const ok =
+    opened.value.code === next.code.code &&
+    bytesEqual(opened.value.deviceKid, next.deviceKid) &&
+    bytesEqual(opened.cose.protected.kid!, ent.kid) &&
+    algMismatch(opened.cose.protected.alg, ent.alg) === undefined &&
+    verifyOpened(opened, ent.certificate.publicKey, backend, ent.alg);
+  if (!ok) throw new RekeyError('REKEY_RECORD_INVALID', `new label: expected ${next.code.code}'s new device key, signed by the key that signed its new record`);
 }
 
 export interface VerifiedRekey {

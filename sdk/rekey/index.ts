@@ -4,6 +4,7 @@ export {
   signHandover,
   verifyRekeyedEvent,
   verifyNextRecord,
+  checkLabelFor,
   encodeRekeyedData,
   decodeRekeyedData,
   rekeyHandoverKind,

@@ -9,6 +9,7 @@ import type { Authority } from '../authority/authority.js';
 import type { Revocations } from '../trust/revocation.js';
 import { signIdentityRecord } from '../trust/identity.js';
 import { verifyIdentityRecord, type VerifiedIdentity } from '../trust/verify-identity.js';
+import { signLabel } from '../label/sign.js';
 import { verifyRekeyRequest } from './request.js';
 
 export interface RekeyIssueInput {
@@ -23,6 +24,8 @@ export interface RekeyIssued {
   bytes: Uint8Array;
   identity: VerifiedIdentity;
   previousVersion: number;
+  /** The unit's new label (the printed one names the old key), signed with the same key, at the same time. */
+  label: Uint8Array;
 }
 
 export async function issueRekeyedRecord(input: RekeyIssueInput): Promise<RekeyIssued> {
@@ -34,6 +37,7 @@ export async function issueRekeyedRecord(input: RekeyIssueInput): Promise<RekeyI
     throw new TrustError('TRUST_ENTERPRISE_MISMATCH', `code ${old.code} belongs to enterprise ${v.current.code.enterprise}, not ${ent.meta.subject}`);
   }
   const now = input.now ?? Math.floor(Date.now() / 1000);
+  const issuedAt = Math.max(now, old.issuedAt);
   const bytes = await signIdentityRecord(ent.signer, {
     code: old.code,
     devicePublicKey: v.request.newPublicKey,
@@ -41,9 +45,10 @@ export async function issueRekeyedRecord(input: RekeyIssueInput): Promise<RekeyI
     modelName: old.modelName,
     manufactureDate: old.manufactureDate,
     hardwareBinding: old.hardwareBinding,
-    issuedAt: Math.max(now, old.issuedAt),
+    issuedAt,
     recordVersion: old.recordVersion + 1,
     enterpriseCert: ent.certificate,
   });
-  return { bytes, identity: verifyIdentityRecord(bytes, ent.trust, { revocations: input.revocations }), previousVersion: old.recordVersion };
+  const label = await signLabel(ent.signer, { code: old.code, modelName: old.modelName, devicePublicKey: v.request.newPublicKey, deviceAlg: v.newAlg, issuedAt });
+  return { bytes, identity: verifyIdentityRecord(bytes, ent.trust, { revocations: input.revocations }), previousVersion: old.recordVersion, label };
 }

@@ -24,13 +24,14 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const open = (unit: TestUnit): Promise<Agent> => startAgent(unit.config(), { logger: quietLogger(), modules: [] });
 
 /** Records a few events, asks for a rekey and has the enterprise issue the record. */
-async function prepared(alg: number): Promise<{ unit: TestUnit; record: Uint8Array }> {
+async function prepared(alg: number): Promise<{ unit: TestUnit; record: Uint8Array; label: Uint8Array }> {
   const unit = await pki.provision(undefined, { alg });
   const agent = await open(unit);
   try {
     for (const note of ['a', 'b']) await agent.submitEvent({ kind: 'maintenance', note });
     const { request } = await requestRekey(agent);
-    return { unit, record: (await issueRekeyedRecord({ enterprise: pki.enterprise, request })).bytes };
+    const issued = await issueRekeyedRecord({ enterprise: pki.enterprise, request });
+    return { unit, record: issued.bytes, label: issued.label };
   } finally {
     await agent.close();
   }
@@ -131,6 +132,10 @@ describe.each([
     try {
       const post = (rec: Uint8Array) => callAgent<{ error: { code: string } }>({ socketPath: agent.config.socketPath }, 'POST', '/v1/rekey/install', { record: Buffer.from(rec).toString('base64') });
       expect((await post(other.record)).body.error.code).toBe('REKEY_WRONG_UNIT');
+      // A label of another unit (or key) with the right record: refused, nothing staged.
+      const withLabel = await callAgent<{ error: { code: string } }>({ socketPath: agent.config.socketPath }, 'POST', '/v1/rekey/install', { record: Buffer.from(record).toString('base64'), label: Buffer.from(other.label).toString('base64') });
+      expect(withLabel.body.error.code).toBe('REKEY_RECORD_INVALID');
+      expect(existsSync(join(unit.stateDir, 'identity.next.cose'))).toBe(false);
       rmSync(join(unit.stateDir, 'device.key.next'));
       expect((await post(record)).body.error.code).toBe('REKEY_NOT_PENDING');
       expect((await callAgent<{ error: { code: string } }>({ socketPath: agent.config.socketPath }, 'POST', '/v1/rekey/install', { record: 'not base64!' })).status).toBe(400);

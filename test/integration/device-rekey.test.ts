@@ -84,8 +84,8 @@ it('rekey while events are in flight: none lost, one chain, the new key only aft
   // The unit asks, the enterprise issues, the unit installs: the agent stops with 18.
   const exited = new Promise<number | null>((r) => agent.child.once('exit', (code) => r(code)));
   ok(cli(['rekey', 'request', '--socket', socketPath, '--out', p('request.cose')]));
-  ok(cli(['rekey', 'issue', '--enterprise', pki.enterprise.dir, '--request', p('request.cose'), '--out', p('record.cose'), '--json']));
-  ok(cli(['rekey', 'install', '--socket', socketPath, '--record', p('record.cose')]));
+  ok(cli(['rekey', 'issue', '--enterprise', pki.enterprise.dir, '--request', p('request.cose'), '--out', p('record.cose'), '--label-out', p('label.cose'), '--json']));
+  ok(cli(['rekey', 'install', '--socket', socketPath, '--record', p('record.cose'), '--label', p('label.cose')]));
   expect(await exited).toBe(18);
 
   // Before the announcement: a message signed by the new key is refused by the platform.
@@ -144,6 +144,8 @@ it('rekey while events are in flight: none lost, one chain, the new key only aft
   const notes = events.filter((e) => e.what === 'maintenance').map((e) => e.note!);
   for (const n of notes.filter((n, i) => notes.indexOf(n) !== i)) expect(unanswered.has(n)).toBe(true);
   expect(readFileSync(join(unit.stateDir, 'identity.cose'))).toEqual(readFileSync(p('record.cose')));
+  // The label the unit serves (and a technician prints) names the new key.
+  expect(readFileSync(join(unit.stateDir, 'label.cose'))).toEqual(readFileSync(p('label.cose')));
 }, 180_000);
 
 it('while the agent is stopped: request, issue and install --offline; typed refusals and exit statuses', async () => {

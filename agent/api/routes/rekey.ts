@@ -2,7 +2,7 @@
  * The device rekey over the local API (docs/local-api.md §"Rekey"; the running agent holds the
  * state directory, so the unit's steps go through it):
  * POST /v1/rekey/request {alg?: "ed25519"|"sm2"}: 201 {request: base64, newKid, created}.
- * POST /v1/rekey/install {record: base64}: 202 {recordVersion, deviceKid, restarting: true} once
+ * POST /v1/rekey/install {record: base64, label?: base64}: 202 {recordVersion, deviceKid, restarting: true} once
  *   the new record is verified and staged; the agent then stops with exit status 18 and its
  *   next start installs the new key and record and appends the `rekeyed` event.
  */
@@ -38,11 +38,12 @@ export function rekeyRoutes(router: Router, agent: Agent): void {
   });
 
   router.add('POST', '/v1/rekey/install', ({ body }) => {
-    const b = fields(body, ['record'], '{record: base64 of the new identity record}');
-    if (typeof b.record !== 'string' || b.record.length === 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(b.record)) {
-      throw new ApiError('BAD_REQUEST', 'record: expected base64 of the new identity record');
-    }
-    const next = stageRekey(agent, new Uint8Array(Buffer.from(b.record, 'base64')));
+    const b = fields(body, ['record', 'label'], '{record: base64 of the new identity record, label?: base64 of its label}');
+    const base64 = (v: unknown, what: string): Uint8Array => {
+      if (typeof v !== 'string' || v.length === 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) throw new ApiError('BAD_REQUEST', `${what}: expected base64 of the new ${what === 'record' ? 'identity record' : 'label'}`);
+      return new Uint8Array(Buffer.from(v, 'base64'));
+    };
+    const next = stageRekey(agent, base64(b.record, 'record'), b.label === undefined ? undefined : base64(b.label, 'label'));
     agent.log.warn({ recordVersion: next.record.recordVersion, deviceKid: kidHex(next.deviceKid) }, 'rekey staged; restarting to install it');
     setTimeout(() => agent.requestStop({ exitStatus: EXIT_STATUS.rekeyed, reason: 'new device key staged; start again to install it' }), STOP_AFTER_MS);
     return { status: 202, body: { recordVersion: next.record.recordVersion, deviceKid: toHex(next.deviceKid), restarting: true } };
