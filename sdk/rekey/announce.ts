@@ -134,7 +134,12 @@ export interface VerifiedRekey {
 export function verifyRekeyedEvent(bytes: Uint8Array, current: VerifiedIdentity, trust: TrustStore, check: RekeyCheck = {}): VerifiedRekey {
   const backend = check.backend ?? nodeEd25519;
   // R4.1: an event of kind rekeyed, with its data.
-  const peek = openSign1(eventKind, bytes).value;
+  let peek: EventPayload;
+  try {
+    peek = openSign1(eventKind, bytes).value;
+  } catch (err) {
+    throw new RekeyError('REKEY_MALFORMED', `rekeyed event: ${(err as Error).message}`, { cause: err });
+  }
   if (peek.kind !== 'rekeyed' || !peek.data) throw new RekeyError('REKEY_MALFORMED', `expected a rekeyed event with data, got ${peek.kind}`);
   const data = decodeRekeyedData(peek.data);
   // R4.2: the new record, judged against the current one.

@@ -104,6 +104,18 @@ describe.each([
     expect(reason(() => verifyRekeyRequest(flipped, trust))).toBe('REKEY_BAD_SIGNATURE');
   });
 
+  it('a flipped byte anywhere in the request is refused with a typed reason, never accepted', () => {
+    const codes = new Set<string>();
+    for (let i = 0; i < request.length; i += Math.max(1, Math.floor(request.length / 97))) {
+      const bad = Uint8Array.from(request);
+      bad[i]! ^= 0x40;
+      const why = reason(() => verifyRekeyRequest(bad, pki.enterprise.trust));
+      expect(why, `byte ${i}`).toMatch(/^REKEY_/);
+      codes.add(why);
+    }
+    expect(codes.has('REKEY_BAD_SIGNATURE')).toBe(true);
+  });
+
   let requestOnlyNew: Uint8Array;
   let swapped: Uint8Array;
   let byStranger: Uint8Array;
@@ -160,6 +172,13 @@ describe.each([
       expect(check(await announce({ eventBy: stranger }))).toBe('MSG_BAD_SIGNATURE');
       // An ordinary event is not an announcement.
       expect(check(last)).toBe('REKEY_MALFORMED');
+      // A flipped byte anywhere: a typed refusal, never accepted.
+      const good = await announce();
+      for (let i = 0; i < good.length; i += Math.max(1, Math.floor(good.length / 97))) {
+        const bad = Uint8Array.from(good);
+        bad[i]! ^= 0x40;
+        expect(check(bad), `byte ${i}`).toMatch(/^(REKEY_|MSG_)/);
+      }
     });
 
     it('refuses a new record that does not count up, binds other hardware, or does not verify', async () => {
