@@ -6,5 +6,6 @@
 import type { AgentModule } from './agent.js';
 import { linkModule } from './link/module.js';
 import { recallsModule } from './recall-sync/module.js';
+import { trustModule } from './trust/module.js';
 
-export const defaultModules: readonly AgentModule[] = [linkModule, recallsModule];
+export const defaultModules: readonly AgentModule[] = [linkModule, trustModule, recallsModule];

@@ -17,6 +17,9 @@ export interface PresenceEntry {
   silent: boolean;
   /** The newest signed birth or heartbeat time, seconds. */
   seenAt?: number;
+  /** From the newest heartbeat: the unit's root version, and its nearest certificate expiry. */
+  rootVersion?: number;
+  certExpiry?: { kind: string; notAfter: number };
 }
 
 export interface PresenceSnapshot {
@@ -28,7 +31,15 @@ export interface PresenceSnapshot {
 
 export function writePresenceSnapshot(dir: string, ingest: FleetIngest, nowMs = Date.now()): void {
   const units: Record<string, PresenceEntry> = {};
-  for (const [code, u] of ingest.presence.entries()) units[code] = { online: u.online, silent: u.silent === true, ...(u.seenAt !== undefined ? { seenAt: u.seenAt } : {}) };
+  for (const [code, u] of ingest.presence.entries()) {
+    units[code] = {
+      online: u.online,
+      silent: u.silent === true,
+      ...(u.seenAt !== undefined ? { seenAt: u.seenAt } : {}),
+      ...(u.rootVersion !== undefined ? { rootVersion: u.rootVersion } : {}),
+      ...(u.certExpiry ? { certExpiry: u.certExpiry } : {}),
+    };
+  }
   const snap: PresenceSnapshot = { format: PRESENCE_FORMAT, writtenAt: nowMs, units };
   writeFileAtomicSync(join(dir, PRESENCE_FILE), JSON.stringify(snap) + '\n', { mode: 0o640 });
 }

@@ -102,6 +102,18 @@ export type IndexErrorCode =
   | 'INDEX_NOTICE_STALE'
   | 'INDEX_NOTICE_CONFLICT';
 
+/** Why a root rotation statement was refused: docs/protocol.md §"Root rotation". */
+export type RotationErrorCode =
+  | 'ROTATION_MALFORMED'
+  | 'ROTATION_WRONG_KIND'
+  | 'ROTATION_COUNTRY'
+  | 'ROTATION_SKIPPED'
+  | 'ROTATION_ROLLBACK'
+  | 'ROTATION_SIGNATURE'
+  | 'ROTATION_KEY'
+  // the unit's own identity record would no longer verify under the store it leads to
+  | 'ROTATION_IDENTITY';
+
 /** Why a recall notice (or the recall policy) was refused: docs/protocol.md §"Recall verification order". */
 export type RecallErrorCode =
   | 'RECALL_TOO_LARGE'
@@ -138,6 +150,7 @@ export type RobotIdErrorCode =
   | RekeyErrorCode
   | RecallErrorCode
   | IndexErrorCode
+  | RotationErrorCode
   | AttestationErrorCode
   | EncodingErrorCode
   | CoseErrorCode
@@ -209,6 +222,17 @@ export class RekeyError extends RobotIdError {
 
 /** A platform recall index was rejected; `code` names the one reason. */
 export class IndexError extends RobotIdError {}
+
+/** A root rotation statement was refused; `code` names the one reason. */
+export class RotationError extends RobotIdError {
+  constructor(
+    override readonly code: RotationErrorCode,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(code, message, options);
+  }
+}
 
 /** A recall notice or recall policy was refused; `code` names the one reason. */
 export class RecallRejectedError extends RobotIdError {

@@ -30,3 +30,4 @@ export { scopesOfTarget } from './platform/recall-scopes.js';
 export { revokeScrapped } from './platform/scrapped.js';
 export * from './platform/index.js';
 export { campaignStatus, UNIT_STATES, type UnitState, type UnitStatus, type CampaignStatus, type CampaignInput } from './platform/campaign-status.js';
+export { checkRotationChain } from './platform/rotations.js';

@@ -8,7 +8,7 @@
  * per heartbeat. `nextDueBy` tells the platform when to consider the unit silent.
  */
 import type { Logger } from 'pino';
-import { signHeartbeat, unitTopic, type Signer } from '../../sdk/index.js';
+import { signHeartbeat, unitTopic, type CertExpiry, type Signer } from '../../sdk/index.js';
 import type { MqttLink } from '../link/link.js';
 
 export interface HeartbeatStatus {
@@ -22,6 +22,8 @@ export interface HeartbeatStatus {
   storage?: 'full';
   registration?: 'held' | 'none' | 'waived';
   region?: string;
+  rootVersion?: number;
+  certExpiry?: CertExpiry;
 }
 
 export interface HeartbeatDeps {
@@ -97,6 +99,8 @@ export class HeartbeatPublisher {
       ...(s.storage ? { storage: s.storage } : {}),
       ...(s.registration ? { registration: s.registration } : {}),
       ...(s.region ? { region: s.region } : {}),
+      ...(s.rootVersion !== undefined ? { rootVersion: s.rootVersion } : {}),
+      ...(s.certExpiry ? { certExpiry: s.certExpiry } : {}),
     });
     try {
       await link.publish(unitTopic(this.deps.code, 'hb'), bytes, { qos: 1 });

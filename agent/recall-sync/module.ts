@@ -14,6 +14,7 @@ import { RecallHandler } from '../recall/index.js';
 import { agentPath } from '../state-files.js';
 import { certificateCacheOf } from '../cert-cache.js';
 import { RecallSync } from './sync.js';
+import { rootTrustOf } from '../trust/module.js';
 
 export const recallsModule: AgentModule = {
   name: 'recalls',
@@ -50,6 +51,7 @@ export const recallsModule: AgentModule = {
       dir: agentPath(agent.config.stateDir, 'recallIndex'),
       notices: handler,
       certCache: certificateCacheOf(agent),
+      rotations: rootTrustOf(agent),
       maxAgeMs: agent.config.recallIndexMaxAgeMs,
       log: agent.log.child({ module: 'recall-sync' }),
       now: () => agent.time.nowMs(),

@@ -14,6 +14,7 @@ import {
   IndexError,
   Revocations,
   countryScope,
+  indexRotations,
   kidHex,
   missingRecalls,
   recallFilter,
@@ -62,6 +63,11 @@ export interface RecallSyncDeps {
   onChange?: (status: RecallSyncStatus) => void;
   /** The agent's own certificate cache (one per agent, never shared across robots); a private one by default. */
   certCache?: CertificateCache;
+  /**
+   * Takes the root rotation statements a country index carries (agent/trust RootTrust fits):
+   * applied, persisted and adopted into `trust` before the index itself is verified.
+   */
+  rotations?: { offer(statements: readonly Uint8Array[]): number };
 }
 
 export class RecallSync {
@@ -141,6 +147,9 @@ export class RecallSync {
 
   private async onIndex(scope: string, bytes: Uint8Array): Promise<void> {
     if (bytes.length === 0) return;
+    // Root rotation, "On the unit": the statements prove themselves (both keys signed each), so
+    // they are applied before the index's own signature, which may be under the newest root.
+    if (scope === this.country && this.deps.rotations) this.deps.rotations.offer(indexRotations(bytes));
     // I1-I6 with one reference time, against the held mark and the held revocations.
     const nowMs = this.now();
     let v;

@@ -12,7 +12,9 @@ import { csvRow } from '../csv.js';
 import { loadRevocations } from '../revocations.js';
 
 const PRESENCE = ['online', 'offline', 'stale', 'unknown'] as const;
-const FILTERS = [...PRESENCE, 'revoked', 'recalled'] as const;
+const FILTERS = [...PRESENCE, 'revoked', 'recalled', 'expiring'] as const;
+/** `--state expiring` without `--days`: a reported certificate expiry within 30 days. */
+const DEFAULT_EXPIRING_DAYS = 30;
 type Presence = (typeof PRESENCE)[number];
 
 export interface UnitRow {
@@ -24,6 +26,10 @@ export interface UnitRow {
   recalls: string[];
   /** Its newest signed birth or heartbeat, ISO time. */
   lastSeen?: string;
+  /** From its newest heartbeat: the root version it holds. */
+  rootVersion?: number;
+  /** From its newest heartbeat: the certificate it depends on that expires first, and days left by the platform's clock. */
+  certExpiry?: { kind: string; notAfter: string; daysLeft: number };
 }
 
 
@@ -33,18 +39,26 @@ function print(io: Io, rows: UnitRow[], format: 'text' | 'json' | 'csv'): void {
     io.out(['code,presence,revoked,recalls,last_seen', ...rows.map((r) => csvRow([r.code, r.presence, r.revoked ? 'yes' : 'no', r.recalls.join(' '), r.lastSeen]))].join('\n'));
     return;
   }
-  for (const r of rows) io.out(`${r.code}  ${r.presence.padEnd(7)}  ${r.revoked ? 'REVOKED ' : ''}${r.recalls.length ? `recalls ${r.recalls.join(',')}  ` : ''}${r.lastSeen ? `seen ${r.lastSeen}` : ''}`.trimEnd());
+  for (const r of rows) {
+    const expiry = r.certExpiry ? `  ${r.certExpiry.kind} certificate ${r.certExpiry.daysLeft < 0 ? 'EXPIRED' : `expires in ${r.certExpiry.daysLeft} days`}` : '';
+    io.out(`${r.code}  ${r.presence.padEnd(7)}  ${r.revoked ? 'REVOKED ' : ''}${r.recalls.length ? `recalls ${r.recalls.join(',')}  ` : ''}${r.lastSeen ? `seen ${r.lastSeen}` : ''}${expiry}`.trimEnd());
+  }
 }
 
 export const fleetUnitsCommand: Command = {
   path: ['fleet', 'units'],
-  summary: 'every registered unit with its presence, revocation and acknowledged recalls, optionally one state only',
-  usage: 'fleet units --ingest <ingest-dir> --registry <file> --trust <file> [--revocations <file>] [--state online|offline|stale|unknown|revoked|recalled] [--json | --csv]',
-  options: { ingest: { type: 'string' }, registry: { type: 'string' }, trust: { type: 'string' }, revocations: { type: 'string' }, state: { type: 'string' }, json: { type: 'boolean' }, csv: { type: 'boolean' } },
+  summary: 'every registered unit with its presence, revocation, acknowledged recalls and nearest certificate expiry, optionally one state only',
+  usage: 'fleet units --ingest <ingest-dir> --registry <file> --trust <file> [--revocations <file>] [--state online|offline|stale|unknown|revoked|recalled|expiring [--days <n>]] [--json | --csv]',
+  options: { ingest: { type: 'string' }, registry: { type: 'string' }, trust: { type: 'string' }, revocations: { type: 'string' }, state: { type: 'string' }, days: { type: 'string' }, json: { type: 'boolean' }, csv: { type: 'boolean' } },
   async run(values, _p, io) {
     const filter = optionalString(values, 'state');
     if (filter !== undefined && !(FILTERS as readonly string[]).includes(filter)) throw new UsageError(`--state: expected one of ${FILTERS.join(', ')}, got ${filter}`);
     if (values.json && values.csv) throw new UsageError('--json and --csv: expected one output format');
+    const daysText = optionalString(values, 'days');
+    if (daysText !== undefined && filter !== 'expiring') throw new UsageError('--days: only with --state expiring');
+    const days = daysText === undefined ? DEFAULT_EXPIRING_DAYS : Number(daysText);
+    if (!Number.isInteger(days) || days < 0) throw new UsageError(`--days: expected a whole number of days >= 0, got ${daysText}`);
+    const nowS = Math.floor(Date.now() / 1000);
     const ingestDir = requireString(values, 'ingest');
     const trust = TrustStore.load(requireString(values, 'trust'));
     const registry = readRegistry(requireString(values, 'registry'));
@@ -81,9 +95,12 @@ export const fleetUnitsCommand: Command = {
         revoked,
         recalls: [...(recalled.get(e.code) ?? [])].sort(),
         ...(p?.seenAt ? { lastSeen: new Date(p.seenAt * 1000).toISOString() } : {}),
+        ...(p?.rootVersion !== undefined ? { rootVersion: p.rootVersion } : {}),
+        ...(p?.certExpiry ? { certExpiry: { kind: p.certExpiry.kind, notAfter: new Date(p.certExpiry.notAfter * 1000).toISOString(), daysLeft: Math.floor((p.certExpiry.notAfter - nowS) / 86400) } } : {}),
       });
     }
-    const shown = rows.filter((r) => filter === undefined || (filter === 'revoked' ? r.revoked : filter === 'recalled' ? r.recalls.length > 0 : r.presence === filter));
+    const expiring = (r: UnitRow) => r.certExpiry !== undefined && r.certExpiry.daysLeft <= days;
+    const shown = rows.filter((r) => filter === undefined || (filter === 'revoked' ? r.revoked : filter === 'recalled' ? r.recalls.length > 0 : filter === 'expiring' ? expiring(r) : r.presence === filter));
     print(io, shown, values.json ? 'json' : values.csv ? 'csv' : 'text');
     return EXIT.OK;
   },

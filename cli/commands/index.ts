@@ -2,6 +2,7 @@
 import type { Command } from '../command.js';
 import { versionCommand } from './version.js';
 import { rootInitCommand } from './root.js';
+import { rootRotateCommand, rotationPublishCommand } from './root-rotate.js';
 import { enterpriseCertifyCommand, platformCertifyCommand } from './certify.js';
 import { provisionCommand } from './provision.js';
 import { verifyCommand } from './verify.js';
@@ -31,6 +32,7 @@ import { brokerAclCommand, brokerImportCommand, brokerUserCommand } from './brok
 export const commands: readonly Command[] = [
   versionCommand,
   rootInitCommand,
+  rootRotateCommand,
   enterpriseCertifyCommand,
   platformCertifyCommand,
   provisionCommand,
@@ -58,6 +60,7 @@ export const commands: readonly Command[] = [
   recallRepublishCommand,
   revokeCommand,
   policyPublishCommand,
+  rotationPublishCommand,
   fleetHistoryCommand,
   fleetRecycledCommand,
   recycleConfirmCommand,

@@ -36,6 +36,11 @@ export function when(ms: number | undefined, nowMs: number): string {
   return ago >= 0 ? `${local} (${duration(ago)} ago)` : local;
 }
 
+function daysLeft(days: number | undefined): string {
+  if (days === undefined) return '-';
+  return days < 0 ? `EXPIRED ${-days} days ago` : `${days} days left`;
+}
+
 function section(title: string, rows: [string, string][]): string[] {
   const width = Math.max(...rows.map(([k]) => k.length));
   return [title, ...rows.map(([k, v]) => `  ${(k + ':').padEnd(width + 1)} ${v}`)];
@@ -85,6 +90,18 @@ export function statusText(s: Obj, nowMs = Date.now()): string[] {
       ['last start', `${String(recovery.entriesScanned ?? 0)} entries checked, ${String(recovery.chainBreaks ?? 0)} chain breaks, ${String(recovery.tornTailBytes ?? 0)} torn bytes cut`],
     ]),
   );
+  const trust = obj(s.trust);
+  if (Object.keys(trust).length > 0) {
+    const items = Array.isArray(obj(trust.expiry).items) ? (obj(trust.expiry).items as Obj[]) : [];
+    const rejected = obj(trust.rejected);
+    lines.push(
+      ...section('Trust', [
+        ['root', `country ${String(trust.country ?? '-')}, version ${String(trust.rootVersion ?? '-')}`],
+        ...items.map((i): [string, string] => [`${String(i.kind)} expires`, `${String(i.subject)}: ${daysLeft(num(i.daysLeft))}`]),
+        ['rotations refused', String(rejected.total ?? 0) + (obj(rejected.last).code ? ` (last: ${String(obj(rejected.last).code)})` : '')],
+      ]),
+    );
+  }
   if (Object.keys(recalls).length > 0) {
     const t = obj(policy.thresholds);
     lines.push(

@@ -155,7 +155,9 @@ export async function certify(input: CertifyInput): Promise<Authority> {
   if (!isSupportedAlg(alg)) throw new RangeError(`key algorithm: expected EdDSA (-8) or SM2-SM3 (-70000), got ${alg}`);
   prepareDir(input.dir);
   const pair = generateAlgKeyPair(alg);
-  const notBefore = input.notBefore ?? Math.floor(Date.now() / 1000) - 60;
+  // A root made by a rotation counts only from its own notBefore: a default start never precedes it.
+  const rootNotBefore = input.root.trust.rootByKid(input.root.signer.kid)?.notBefore ?? 0;
+  const notBefore = input.notBefore ?? Math.max(Math.floor(Date.now() / 1000) - 60, rootNotBefore);
   const notAfter = notBefore + (input.validitySeconds ?? 5 * 365 * 86400);
   const certificate = await issueCertificate(input.root.signer, {
     subjectKind: input.subjectKind,

@@ -23,6 +23,7 @@ export const CONTENT_TYPES = {
   label: 'application/vnd.robot-id.label+cbor',
   rekeyRequest: 'application/vnd.robot-id.rekey-request+cbor',
   rekeyHandover: 'application/vnd.robot-id.rekey-handover+cbor',
+  rotation: 'application/vnd.robot-id.rotation+cbor',
 } as const;
 
 export type ObjectKindName = keyof typeof CONTENT_TYPES;

@@ -47,7 +47,25 @@ export interface Heartbeat {
   registration?: string;
   /** The region of operation its registration names (6 digits). */
   region?: string;
+  /** The version of the unit's country root it holds (absent from older agents: 1). */
+  rootVersion?: number;
+  /** The certificate the unit depends on that expires first (its enterprise's, or its root's). */
+  certExpiry?: CertExpiry;
 }
+
+export interface CertExpiry {
+  kind: 'enterprise' | 'root';
+  /** Seconds since the epoch. */
+  notAfter: number;
+  /** Whole days left by the unit's clock when signed (negative once past). */
+  daysLeft: number;
+}
+
+const certExpirySchema = defineSchema<CertExpiry>('certificate expiry', {
+  kind: { l: 1, t: { oneOf: ['enterprise', 'root'] } },
+  notAfter: { l: 2, t: 'uint' },
+  daysLeft: { l: 3, t: 'int' },
+});
 
 export const heartbeatSchema = defineSchema<Heartbeat>('heartbeat', {
   v: { l: 0, t: 'uint' },
@@ -69,6 +87,8 @@ export const heartbeatSchema = defineSchema<Heartbeat>('heartbeat', {
   storage: { l: 16, t: 'tstr', max: 16, optional: true },
   registration: { l: 17, t: { oneOf: ['held', 'none', 'waived'] }, optional: true },
   region: { l: 18, t: 'tstr', max: 6, optional: true },
+  rootVersion: { l: 19, t: 'uint', optional: true },
+  certExpiry: { l: 20, t: { schema: certExpirySchema }, optional: true },
 });
 
 export const heartbeatKind = defineKind<Heartbeat>({

@@ -25,7 +25,7 @@ export {
 } from './event.js';
 export { EventSigningThread, type PreparedEvent } from './event-chain.js';
 export { orderKind, orderSchema, signOrder, verifyOrder, orderRole, ORDER_MAX_BYTES, OPERATOR_ID_BYTES, type Order, type OrderCheck, type VerifiedOrder } from './order.js';
-export { heartbeatKind, heartbeatSchema, signHeartbeat, compareHeartbeatSeq, type Heartbeat } from './heartbeat.js';
+export { heartbeatKind, heartbeatSchema, signHeartbeat, compareHeartbeatSeq, type Heartbeat, type CertExpiry } from './heartbeat.js';
 export { birthKind, birthSchema, signBirth, compareBirthSeq, type Birth, type BirthSeq } from './birth.js';
 export { deathKind, deathSchema, signDeath, type Death } from './death.js';
 export { offlineKind, offlineSchema, signOffline, OFFLINE_REASONS, type Offline, type OfflineReason } from './offline.js';

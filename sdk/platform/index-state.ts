@@ -19,7 +19,7 @@ import { signIndex } from '../recall-index/sign.js';
 import { revocationsFromLists } from '../recall-index/verify.js';
 import type { KeyRevocation, Revocations } from '../trust/revocation.js';
 import { countryScope } from '../recall-index/scope.js';
-import type { IndexEntry, IndexRevocations, ScopeVersion } from '../recall-index/kind.js';
+import { INDEX_LIMITS, type IndexEntry, type IndexRevocations, type ScopeVersion } from '../recall-index/kind.js';
 
 export const INDEX_STATE_FORMAT = 'robot-id-index-state/1';
 
@@ -53,6 +53,8 @@ export interface IndexStateJson {
   revocations: IndexRevocations;
   /** The country's root-signed recall policy carried by the country index (base64), and its version. */
   policy?: { version: number; bytes: string };
+  /** The country's root rotation statements the country index carries (base64), in version order. */
+  rotations?: string[];
 }
 
 export interface NoticeFacts {
@@ -143,6 +145,26 @@ export class IndexState {
       throw new IndexError('INDEX_POLICY_VERSION', `recall policy version ${version}: expected a version above the published ${held.version}`);
     }
     this.json.policy = { version, bytes: Buffer.from(bytes).toString('base64') };
+    this.save();
+    return true;
+  }
+
+  /** The root rotation statements the country index carries, in the order added (version order). */
+  rotations(): Uint8Array[] {
+    return (this.json.rotations ?? []).map((b) => new Uint8Array(Buffer.from(b, 'base64')));
+  }
+
+  /**
+   * Appends a root rotation statement to the country index (verified by the caller as the next
+   * link of the chain, sdk/platform/rotations.ts). Statements are only ever added. True when it changed.
+   */
+  addRotation(bytes: Uint8Array): boolean {
+    const b64 = Buffer.from(bytes).toString('base64');
+    if (this.json.rotations?.includes(b64)) return false;
+    if ((this.json.rotations?.length ?? 0) >= INDEX_LIMITS.rotations) {
+      throw new IndexError('INDEX_STATE_INVALID', `root rotation: the country index carries at most ${INDEX_LIMITS.rotations} statements`);
+    }
+    this.json.rotations = [...(this.json.rotations ?? []), b64];
     this.save();
     return true;
   }
@@ -252,18 +274,20 @@ export class IndexState {
     for (const s of Object.keys(this.json.scopes)) if (!byScope.has(s)) byScope.set(s, []);
     byScope.delete(country);
     const signed: string[] = [];
-    const sign = async (scope: string, entries: IndexEntry[], revocations: IndexRevocations, scopes?: ScopeVersion[], policy?: Uint8Array) => {
+    const sign = async (scope: string, entries: IndexEntry[], revocations: IndexRevocations, scopes?: ScopeVersion[], policy?: Uint8Array, rotations?: Uint8Array[]) => {
       const content = JSON.stringify({
         entries: entries.map((e) => [e.recallId, e.revision, toHex(e.sha256)]).sort(),
         revocations,
         scopes: scopes?.map((s) => [s.scope, s.version]).sort(),
         ...(policy ? { policy: toHex(policy) } : {}),
+        ...(rotations?.length ? { rotations: rotations.map(toHex) } : {}),
       });
       const held = this.json.scopes[scope];
       if (held && held.content === content && held.expiresAt - opts.now > refresh) return;
       const version = (held?.version ?? 0) + 1;
       const expiresAt = opts.now + opts.lifetimeSeconds;
-      const bytes = await signIndex({ scope, version, issuedAt: opts.now, expiresAt, entries, revocations, scopes, ...(policy ? { policy } : {}) }, opts.signer, opts.certificate);
+      const extra = { ...(policy ? { policy } : {}), ...(rotations?.length ? { rotations } : {}) };
+      const bytes = await signIndex({ scope, version, issuedAt: opts.now, expiresAt, entries, revocations, scopes, ...extra }, opts.signer, opts.certificate);
       writeFileAtomicSync(join(this.dir, 'indexes', fileOfScope(scope)), bytes);
       this.json.scopes[scope] = { version, issuedAt: opts.now, expiresAt, content };
       signed.push(scope);
@@ -276,7 +300,7 @@ export class IndexState {
     const countryEntries = Object.values(this.json.recalls)
       .filter((r) => r.notAfter > opts.now && r.scopes.includes(country))
       .map((r) => ({ recallId: r.recallId, revision: r.revision, sha256: Buffer.from(r.sha256, 'hex') }));
-    await sign(country, countryEntries, this.revocations(), narrower, this.policy()?.bytes);
+    await sign(country, countryEntries, this.revocations(), narrower, this.policy()?.bytes, this.rotations());
     if (signed.length > 0) this.save();
     return signed;
   }

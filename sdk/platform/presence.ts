@@ -17,6 +17,10 @@ export interface UnitPresence {
   silent?: boolean;
   /** The signed time (seconds) of the newest birth or heartbeat accepted. */
   seenAt?: number;
+  /** What the newest heartbeat reported: the unit's root version (label 19). */
+  rootVersion?: number;
+  /** And the certificate it depends on that expires first (label 20). */
+  certExpiry?: { kind: string; notAfter: number };
 }
 
 export type PresenceVerdict = 'ok' | 'replayed' | 'stale';
@@ -66,12 +70,14 @@ export class PresenceTracker {
   }
 
   /** 'replayed' for (boot, counter) not newer than the last heartbeat. */
-  heartbeat(code: string, seq: { boot: number; counter: number; time?: number }, nextDueByS: number): PresenceVerdict {
+  heartbeat(code: string, seq: { boot: number; counter: number; time?: number; rootVersion?: number; certExpiry?: { kind: string; notAfter: number } }, nextDueByS: number): PresenceVerdict {
     const u = this.unit(code);
     if (u.hb && (seq.boot < u.hb.boot || (seq.boot === u.hb.boot && seq.counter <= u.hb.counter))) return 'replayed';
     if (u.birth && seq.boot < u.birth.boot) return 'stale';
     u.hb = { boot: seq.boot, counter: seq.counter };
     if (seq.time !== undefined) u.seenAt = Math.max(u.seenAt ?? 0, seq.time);
+    if (seq.rootVersion !== undefined) u.rootVersion = seq.rootVersion;
+    if (seq.certExpiry) u.certExpiry = { kind: seq.certExpiry.kind, notAfter: seq.certExpiry.notAfter };
     u.deadline = nextDueByS * 1000 + this.graceMs;
     return 'ok';
   }

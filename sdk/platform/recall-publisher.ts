@@ -5,7 +5,9 @@
  * restores a broker that lost its memory. State lives in an IndexState directory; the MQTT
  * connection is passed in (anything with a publish that resolves on the broker's PUBACK).
  */
-import { IndexError, RecallRejectedError } from '../errors.js';
+import { IndexError, RecallRejectedError, TrustError } from '../errors.js';
+import { verifyCertificate } from '../trust/verify-certificate.js';
+import { ROLES } from '../trust/roles.js';
 import type { Signer } from '../crypto/signer.js';
 import { encodePayload } from '../cose/object.js';
 import { recallKind } from '../recall/notice.js';
@@ -16,6 +18,8 @@ import type { TrustStore } from '../trust/trust-store.js';
 import type { RevocationInput, Revocations } from '../trust/revocation.js';
 import { parseScopePath } from '../recall-index/scope.js';
 import { IndexState } from './index-state.js';
+import { checkRotationChain } from './rotations.js';
+import { openRotation, type RotationStatement } from '../trust/rotation.js';
 import { withStateLock } from './state-lock.js';
 import { scopesOfTarget } from './recall-scopes.js';
 
@@ -183,6 +187,36 @@ export class RecallPublisher {
   /** The policy as a unit of this platform's country would verify it (RECALL_POLICY otherwise). */
   checkPolicy(bytes: Uint8Array): VerifiedPolicy {
     return policyForUnit(bytes, this.opts.trust, this.opts.country);
+  }
+
+  /**
+   * Carries a root rotation statement in the country index (docs/protocol.md §"Root rotation"):
+   * only the next link of the chain the index already carries (RotationError otherwise), so a
+   * unit that was offline can walk from its provisioned root to the newest.
+   */
+  async publishRotation(bytes: Uint8Array, transport: RetainedTransport): Promise<{ version: number; changed: boolean; indexes: string[] }> {
+    const statement = this.checkRotation(bytes);
+    const r = await this.mutate((state) => state.addRotation(bytes));
+    await this.send(transport, this.indexItems(r.indexes.length ? r.indexes : [this.countryScope()]));
+    return { version: statement?.version ?? openRotation(bytes).value.version, ...r };
+  }
+
+  /**
+   * The statement as the next link after those published (undefined when it is already
+   * published). The index key must chain to the store units will hold from the hand-over on,
+   * or every index it signs after it would be INDEX_UNTRUSTED on a unit that applied it.
+   */
+  checkRotation(bytes: Uint8Array): RotationStatement | undefined {
+    const state = IndexState.open(this.opts.stateDir, this.opts.country);
+    const r = checkRotationChain(this.opts.trust, this.opts.country, state.rotations(), bytes);
+    const s = r.statement ?? openRotation(bytes).value;
+    try {
+      verifyCertificate(this.opts.certificate, r.trust, { at: Math.max(this.now(), s.notBefore), role: ROLES.indexSign, subjectKinds: ['platform'] });
+    } catch (err) {
+      if (!(err instanceof TrustError)) throw err;
+      throw new IndexError('INDEX_UNTRUSTED', `root rotation to version ${s.version}: the index key's certificate would not verify on a unit that applied it (${err.message}); certify the index key under the new root first`, { cause: err });
+    }
+    return r.statement;
   }
 
   /** Re-signs indexes that near expiry or lost an expired recall; publishes those. Run on a timer. */

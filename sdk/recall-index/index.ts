@@ -4,3 +4,4 @@ export { signIndex, canonicalIndex, type IndexInput } from './sign.js';
 export { verifyIndex, revocationsOf, revocationsFromLists, DEFAULT_INDEX_MAX_LIFETIME_SECONDS, type IndexCheck, type HeldIndex, type VerifiedIndex } from './verify.js';
 export { parseScopePath, scopeOfTopic, countryScope } from './scope.js';
 export { missingRecalls, requiredScopes, type Missing, type HeldRecall } from './reconcile.js';
+export { indexRotations } from './rotations.js';

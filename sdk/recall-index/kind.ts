@@ -61,6 +61,12 @@ export interface RecallIndex {
   scopes?: ScopeVersion[];
   /** Country index only: the country's root-signed recall policy, exactly as the root signed it. */
   policy?: Uint8Array;
+  /**
+   * Country index only: the country's root rotation statements (sdk/trust/rotation.ts), each
+   * exactly as both keys signed it, in version order from version 2, retained for units that
+   * were offline.
+   */
+  rotations?: Uint8Array[];
 }
 
 export const INDEX_LIMITS = {
@@ -70,6 +76,9 @@ export const INDEX_LIMITS = {
   scopes: 4096,
   /** A recall policy's own cap (POLICY_MAX_BYTES). */
   policyBytes: 1024,
+  /** Root rotation statements a country index carries, and each one's cap (ROTATION_MAX_BYTES). */
+  rotations: 64,
+  rotationBytes: 2048,
   maxBytes: 512 * 1024,
 } as const;
 
@@ -107,6 +116,7 @@ export const indexSchema = defineSchema<RecallIndex>('recall index', {
   revocations: { l: 6, t: { schema: revocationsSchema } },
   scopes: { l: 7, t: { arrayOf: { schema: scopeVersionSchema }, max: INDEX_LIMITS.scopes }, optional: true },
   policy: { l: 8, t: 'bstr', max: INDEX_LIMITS.policyBytes, optional: true },
+  rotations: { l: 9, t: { arrayOf: 'bstr', max: INDEX_LIMITS.rotations }, max: INDEX_LIMITS.rotationBytes, optional: true },
 });
 
 export const indexKind = defineKind<RecallIndex>({

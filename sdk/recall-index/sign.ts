@@ -23,6 +23,7 @@ export function canonicalIndex(input: IndexInput): RecallIndex {
   if (input.revocations.scrapped?.length) value.revocations.scrapped = [...new Set(input.revocations.scrapped)].sort();
   if (input.revocations.details?.length) value.revocations.details = [...input.revocations.details].sort((a, b) => (a.kid < b.kid ? -1 : a.kid > b.kid ? 1 : 0));
   if (input.policy) value.policy = input.policy;
+  if (input.rotations?.length) value.rotations = [...input.rotations];
   if (input.scopes) value.scopes = [...input.scopes].sort((a, b) => (a.scope < b.scope ? -1 : a.scope > b.scope ? 1 : 0));
   return value;
 }

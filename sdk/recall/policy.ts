@@ -13,7 +13,7 @@ import type { Ed25519Backend } from '../crypto/backend.js';
 import { nodeEd25519 } from '../crypto/ed25519-node.js';
 import type { Signer } from '../crypto/signer.js';
 import { RecallRejectedError, RobotIdError, TrustError } from '../errors.js';
-import { rootAlg, type TrustStore } from '../trust/trust-store.js';
+import { rootAlg, rootProblemAt, type TrustStore } from '../trust/trust-store.js';
 import { PROTOCOL_VERSION } from '../version.js';
 import type { RecallAction } from './notice.js';
 import { DEFAULT_TRANSFER_RULE, TRANSFER_RULES, type TransferRule } from '../lifecycle/index.js';
@@ -124,6 +124,9 @@ export function verifyPolicy(bytes: Uint8Array, trust: TrustStore, backend: Ed25
   if (wrongAlg) throw new RecallRejectedError('RECALL_POLICY', `recall policy: ${wrongAlg}`, { cause: new TrustError('TRUST_ALG_MISMATCH', wrongAlg) });
   if (!verifyOpened(opened, root.publicKey, backend, rootAlg(root))) throw new RecallRejectedError('RECALL_POLICY', 'recall policy: root signature does not verify');
   const policy = opened.value;
+  // A root counts only within its validity and before a rotation superseded it (§"Root rotation").
+  const notNow = rootProblemAt(root, policy.issuedAt);
+  if (notNow) throw new RecallRejectedError('RECALL_POLICY', `recall policy: ${notNow}`);
   if (policy.country !== root.country) {
     throw new RecallRejectedError('RECALL_POLICY', `recall policy: for country ${policy.country}, signed by the root of ${root.country}`);
   }

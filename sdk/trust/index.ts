@@ -1,6 +1,6 @@
 export { ROLES, ALL_ROLES, ENTERPRISE_DEFAULT_ROLES, PLATFORM_ROLE_NAMES, isRole, type Role } from './roles.js';
 export { certificateKind, certificateSchema, issueCertificate, certificateAlg, CERTIFICATE_MAX_BYTES, type Certificate, type CertificateInput, type SubjectKind } from './certificate.js';
-export { TrustStore, TRUST_STORE_FORMAT, rootAlg, type Root, type TrustStoreJson } from './trust-store.js';
+export { TrustStore, TRUST_STORE_FORMAT, rootAlg, rootVersion, rootProblemAt, type Root, type TrustStoreJson } from './trust-store.js';
 export { Revocations, REVOCATION_REASONS, type RevocationInput, type RevocationReason, type KeyRevocation } from './revocation.js';
 export { asTrustError } from './errors.js';
 export { verifyCertificate, iso, type VerifiedCertificate, type CertificateCheck } from './verify-certificate.js';
@@ -8,3 +8,4 @@ export { identityKind, identitySchema, deviceAlgOf, hardwareBinding, signIdentit
 export { verifyIdentityRecord, summarizeIdentity, type VerifiedIdentity, type IdentityCheck, type IdentitySummary } from './verify-identity.js';
 export { verifySign1Issuer, verifyMultiIssuer } from './verify-issuer.js';
 export { CertificateCache, DEFAULT_CERTIFICATE_CACHE_ENTRIES, type CachedCertificate } from './cert-cache.js';
+export { applyRotation, applyRotations, openRotation, signRotation, rotationKind, rotationSchema, ROTATION_MAX_BYTES, type RotationStatement, type RotationInput, type AppliedRotation, type RotationCheck } from './rotation.js';

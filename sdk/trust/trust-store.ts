@@ -8,6 +8,11 @@
  * a root's signatures count only in its algorithm, so one store may hold roots of both kinds.
  * A root carries the code scheme of its country so codes under it are parsed the same way
  * everywhere.
+ *
+ * Root rotation (docs/protocol.md §"Root rotation", sdk/trust/rotation.ts) adds, per root:
+ * `version` (absent: 1), `notBefore`/`notAfter` (absent: unbounded), `supersededAt` (from this
+ * time on the root no longer counts: its successor's notBefore) and `rotation` (base64 of the
+ * statement that introduced it). A store written before rotation existed keeps its bytes.
  */
 import { ALG_NAMES, algFromName, algName, keyIdFor, publicKeyBytes, publicKeyProblem, type AlgName } from '../crypto/alg.js';
 import { readFileSync } from 'node:fs';
@@ -26,6 +31,39 @@ export interface Root {
   codeScheme: CodeScheme;
   /** COSE alg of the root key (absent: EdDSA). Certificates it signs must carry this alg. */
   alg?: number;
+  /** The root's version in its country's chain of rotations (absent: 1). */
+  version?: number;
+  /** Seconds since the epoch: the root counts for reference times in [notBefore, notAfter]. */
+  notBefore?: number;
+  notAfter?: number;
+  /** Seconds since the epoch: a rotation replaced this root; it counts only for times before this. */
+  supersededAt?: number;
+  /** The rotation statement that introduced this root, exactly as received. */
+  rotation?: Uint8Array;
+}
+
+/** A root's version (absent: 1). */
+export function rootVersion(root: Pick<Root, 'version'>): number {
+  return root.version ?? 1;
+}
+
+/**
+ * Why a root's signature does not count for something judged at `at` (seconds), or undefined
+ * when it does: outside the root's own validity, or at or after a rotation superseded it.
+ */
+export function rootProblemAt(root: Root, at: number): string | undefined {
+  if (root.supersededAt !== undefined && at >= root.supersededAt) {
+    return `root ${root.country} version ${rootVersion(root)} was superseded at ${iso(root.supersededAt)}, judged at ${iso(at)}`;
+  }
+  if ((root.notBefore !== undefined && at < root.notBefore) || (root.notAfter !== undefined && at > root.notAfter)) {
+    return `root ${root.country} version ${rootVersion(root)} is valid ${iso(root.notBefore ?? 0)}..${root.notAfter === undefined ? 'open' : iso(root.notAfter)}, judged at ${iso(at)}`;
+  }
+  return undefined;
+}
+
+function iso(seconds: number): string {
+  const d = new Date(seconds * 1000);
+  return Number.isNaN(d.getTime()) ? String(seconds) : d.toISOString().replace('.000Z', 'Z');
 }
 
 /** The algorithm a root's signatures must be in. */
@@ -35,19 +73,63 @@ export function rootAlg(root: Pick<Root, 'alg'>): number {
 
 export interface TrustStoreJson {
   format: string;
-  roots: { country: string; name: string; publicKey: string; alg?: AlgName; codeScheme?: CodeSchemeInput }[];
+  roots: {
+    country: string;
+    name: string;
+    publicKey: string;
+    alg?: AlgName;
+    codeScheme?: CodeSchemeInput;
+    version?: number;
+    notBefore?: number;
+    notAfter?: number;
+    supersededAt?: number;
+    rotation?: string;
+  }[];
 }
 
-export class TrustStore {
-  private readonly byKid = new Map<string, Root>();
+const ROOT_TIMES = ['version', 'notBefore', 'notAfter', 'supersededAt'] as const;
 
-  constructor(readonly roots: readonly Root[]) {
+export class TrustStore {
+  private byKid = new Map<string, Root>();
+  private current: readonly Root[];
+
+  constructor(roots: readonly Root[]) {
+    this.current = roots;
+    this.byKid = TrustStore.index(roots);
+  }
+
+  private static index(roots: readonly Root[]): Map<string, Root> {
     if (roots.length === 0) throw new TrustError('TRUST_STORE_INVALID', 'trust store: expected at least one root');
+    const byKid = new Map<string, Root>();
     for (const r of roots) {
       const problem = publicKeyProblem(rootAlg(r), r.publicKey);
       if (problem) throw new TrustError('TRUST_STORE_INVALID', `trust store: root ${r.country} ${r.name}: ${problem}`);
-      this.byKid.set(kidHex(r.kid), r);
+      byKid.set(kidHex(r.kid), r);
     }
+    return byKid;
+  }
+
+  get roots(): readonly Root[] {
+    return this.current;
+  }
+
+  /**
+   * Takes the roots of `next` in place (a unit that applied a root rotation): every verifier
+   * holding this store sees them from the next check on. Only the agent's one store does this.
+   */
+  adopt(next: TrustStore): void {
+    this.byKid = TrustStore.index(next.roots);
+    this.current = next.roots;
+  }
+
+  /** The newest root of a country that is not superseded (highest version), if any. */
+  currentRoot(country: string): Root | undefined {
+    let best: Root | undefined;
+    for (const r of this.rootsForCountry(country)) {
+      if (r.supersededAt !== undefined) continue;
+      if (!best || rootVersion(r) > rootVersion(best)) best = r;
+    }
+    return best;
   }
 
   rootByKid(kid: Uint8Array): Root | undefined {
@@ -67,6 +149,11 @@ export class TrustStore {
         publicKey: Buffer.from(r.publicKey).toString('base64'),
         ...(rootAlg(r) === COSE_ALG_EDDSA ? {} : { alg: algName(rootAlg(r)) }),
         codeScheme: { charset: r.codeScheme.charset, check: r.codeScheme.check },
+        ...(r.version !== undefined ? { version: r.version } : {}),
+        ...(r.notBefore !== undefined ? { notBefore: r.notBefore } : {}),
+        ...(r.notAfter !== undefined ? { notAfter: r.notAfter } : {}),
+        ...(r.supersededAt !== undefined ? { supersededAt: r.supersededAt } : {}),
+        ...(r.rotation !== undefined ? { rotation: Buffer.from(r.rotation).toString('base64') } : {}),
       })),
     };
   }
@@ -101,6 +188,16 @@ export class TrustStore {
       }
       const root: Root = { country: r.country.toUpperCase(), name: r.name, publicKey, kid: keyIdFor(alg, publicKey), codeScheme: scheme };
       if (alg !== COSE_ALG_EDDSA) root.alg = alg;
+      for (const k of ROOT_TIMES) {
+        const v = r[k];
+        if (v === undefined) continue;
+        if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < (k === 'version' ? 1 : 0)) bad(`roots[${i}].${k}: expected a whole number${k === 'version' ? ' >= 1' : ' of seconds'}, got ${JSON.stringify(v)}`);
+        root[k] = v;
+      }
+      if (r.rotation !== undefined) {
+        if (typeof r.rotation !== 'string') bad(`roots[${i}].rotation: expected base64 text`);
+        root.rotation = new Uint8Array(Buffer.from(r.rotation, 'base64'));
+      }
       return root;
     });
     return new TrustStore(roots);

@@ -14,7 +14,7 @@ import { certificateAlg, certificateKind, type Certificate } from './certificate
 import { asTrustError } from './errors.js';
 import { Revocations } from './revocation.js';
 import type { Role } from './roles.js';
-import { rootAlg, type Root, type TrustStore } from './trust-store.js';
+import { rootAlg, rootProblemAt, type Root, type TrustStore } from './trust-store.js';
 import { bytesEqual } from '../cbor/index.js';
 import type { CertificateCache } from './cert-cache.js';
 
@@ -87,6 +87,10 @@ function checkUse(cert: Certificate, root: Root, kid: Uint8Array, check: Certifi
   if (cert.country !== root.country) {
     throw new TrustError('TRUST_COUNTRY_MISMATCH', `certificate of ${cert.subject}: names country ${cert.country} but its root is for ${root.country}`);
   }
+  // A root counts only for reference times inside its own validity and before a rotation
+  // superseded it (§"Root rotation"): what it issued stays valid when judged at issue time.
+  const rootProblem = rootProblemAt(root, check.at);
+  if (rootProblem) throw new TrustError('TRUST_NOT_VALID_AT_TIME', `certificate of ${cert.subjectKind} ${cert.subject}: ${rootProblem}`);
   if (check.at < cert.notBefore || check.at > cert.notAfter) {
     throw new TrustError(
       'TRUST_NOT_VALID_AT_TIME',
