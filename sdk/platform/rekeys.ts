@@ -49,6 +49,11 @@ export class KeyEpochs {
 
   constructor(private readonly dir: string | undefined) {}
 
+  /** Whether `code` was ever rekeyed (otherwise every entry is judged under its one record). */
+  rekeyed(code: string): boolean {
+    return this.epochs.has(code);
+  }
+
   /** Whether the rekey of `code` at `seq` is known. */
   has(code: string, seq: number): boolean {
     return (this.epochs.get(code) ?? []).some((e) => e.untilSeq === seq);
