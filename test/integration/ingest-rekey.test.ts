@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { requestRekey, startAgent, type Agent } from '../../agent/index.js';
 import { stageRecord } from '../../agent/rekey/files.js';
-import { FleetIngest, REKEYS_FILE, issueRekeyedRecord, unitTopic, type IngestRejection } from '../../sdk/index.js';
+import { FleetIngest, REKEYS_FILE, algSigner, generateAlgKeyPair, issueRekeyedRecord, readAlgPrivateKeyFile, signRecallAck, unitTopic, type IngestRejection, type Signer } from '../../sdk/index.js';
 import { makePki, quietLogger, type Pki, type TestUnit } from '../helpers/pki.js';
 
 let tmp: string;
@@ -19,11 +19,14 @@ let pki: Pki;
 let unit: TestUnit;
 let entries: Uint8Array[];
 let rekeyedSeq: number;
+let oldKey: Signer;
+let newKey: Signer;
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'rid-ingest-rekey-'));
   pki = await makePki(tmp);
   unit = await pki.provision();
   const open = (): Promise<Agent> => startAgent(unit.config(), { logger: quietLogger(), modules: [] });
+  oldKey = algSigner(readAlgPrivateKeyFile(join(unit.stateDir, 'device.key')));
   let agent = await open();
   for (const note of ['a', 'b', 'c']) await agent.submitEvent({ kind: 'maintenance', note });
   const { request } = await requestRekey(agent);
@@ -32,6 +35,7 @@ beforeAll(async () => {
   agent = await open();
   for (const note of ['d', 'e']) await agent.submitEvent({ kind: 'maintenance', note });
   entries = agent.eventLog.read(0, 100).map((e) => e.bytes);
+  newKey = agent.signer;
   rekeyedSeq = 4;
   await agent.close();
 }, 60_000);
@@ -88,4 +92,22 @@ it('learns the rekey again from a resend when the rekeys line was lost in a cras
   send(again.ingest, 6);
   expect(again.stored).toEqual([5, 6]);
   await again.ingest.close();
+});
+
+it('acks: those of the old key, resent after the rekey, still count; the new key only after the announcement; a stranger never', async () => {
+  const { ingest, rejected } = ingestAt(join(tmp, 'ingest-3'));
+  const acks: number[] = [];
+  ingest.on('message', (m) => m.kind === 'ack' && acks.push(m.seq));
+  const ack = (by: Signer, seq: number) =>
+    signRecallAck(by, { code: unit.code, seq, recallId: 'R-1', revision: 1, campaignId: 'C-1', status: 'verified', time: Math.floor(Date.now() / 1000) });
+  const sendAck = async (by: Signer, seq: number) => ingest.handle(unitTopic(unit.code, 'ack'), await ack(by, seq));
+  await sendAck(newKey, 2);
+  expect(rejected.map((r) => r.reason)).toEqual(['MSG_BAD_SIGNATURE']);
+  for (let s = 1; s <= rekeyedSeq; s++) send(ingest, s);
+  await sendAck(newKey, 2);
+  await sendAck(oldKey, 1);
+  await sendAck(algSigner(generateAlgKeyPair()), 3);
+  expect(acks).toEqual([2, 1]);
+  expect(rejected.map((r) => r.reason)).toEqual(['MSG_BAD_SIGNATURE', 'MSG_BAD_SIGNATURE']);
+  await ingest.close();
 });
