@@ -197,7 +197,7 @@ export async function startAgent(config: Readonly<AgentConfig>, options: StartOp
       logLog.error({ reason: err.code }, 'chain breaks not recorded yet: the state directory is full');
     }
     // The announcement of an installed rekey, co-signed by the old key, before anything else is signed.
-    const announced = await announceRekey({ stateDir: config.stateDir, eventLog, identity, now: () => time.nowSeconds() });
+    const announced = await announceRekey({ stateDir: config.stateDir, eventLog, identity, now: () => time.nowSeconds(), ackHead: ackLog.head });
     if (announced) logLog.warn({ seq: announced.seq, recordVersion: identity.record.recordVersion }, 'device key replaced: rekeyed event recorded, old key destroyed');
     storage.addSignal(() => eventLog.storageFull);
     storage.addSignal(() => ackLog.full);

@@ -17,6 +17,8 @@ export interface AnnounceDeps {
   identity: VerifiedIdentity;
   /** Seconds, time floor applied. */
   now(): number;
+  /** The ack log's head: every ack up to it was signed by the old key. */
+  ackHead: number;
 }
 
 /** Whether the log's newest entry is the announcement of `identity`'s record. */
@@ -38,7 +40,7 @@ export async function announceRekey(deps: AnnounceDeps): Promise<LoggedEvent | u
     const head = deps.eventLog.head;
     const handover = await signHandover(prev, { code: deps.identity.code.code, prevHash: head.hash, record: deps.identity.bytes, time: deps.now() });
     logged = await deps.eventLog.append(
-      { kind: 'rekeyed', data: encodeRekeyedData({ record: deps.identity.bytes, handover }) },
+      { kind: 'rekeyed', data: encodeRekeyedData({ record: deps.identity.bytes, handover, ackSeq: deps.ackHead }) },
       {
         // The handover names the head it was signed over; nothing may have joined since.
         check: () => {

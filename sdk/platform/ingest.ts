@@ -107,7 +107,7 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
     for (const r of options.dir ? KeyEpochs.read(options.dir) : []) {
       try {
         const previous = this.identities.check(r.code, new Uint8Array(Buffer.from(r.previous, 'base64')));
-        this.epochs.add(r.code, r.seq, previous, this.identities.replace(r.code, new Uint8Array(Buffer.from(r.record, 'base64'))), false);
+        this.epochs.add(r.code, r.seq, previous, this.identities.replace(r.code, new Uint8Array(Buffer.from(r.record, 'base64'))), r.ackSeq, false);
       } catch {
         // A record that no longer verifies (revoked since): the unit's messages are judged by the registry's.
       }
@@ -214,7 +214,7 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
       this.dupWanted.add(code);
       this.emit('duplicate', { code, kind: stream, seq: value.seq });
       // Stored before a crash that lost the rekeys file's line: learned again from the resend.
-      if (ev?.rekey && !this.epochs.has(code, value.seq)) this.adoptRekey(code, value.seq, ev.under, ev.rekey.next.bytes);
+      if (ev?.rekey && !this.epochs.has(code, value.seq)) this.adoptRekey(code, value.seq, ev.under, ev.rekey.next.bytes, ev.rekey.ackSeq);
       return;
     }
     this.refuseScrapped(code);
@@ -235,16 +235,16 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
       value,
     });
     if (lost) this.emit('lost', { code, seq: value.seq, ...lost, stored: storedBefore });
-    if (ev?.rekey) this.adoptRekey(code, value.seq, ev.under, ev.rekey.next.bytes);
+    if (ev?.rekey) this.adoptRekey(code, value.seq, ev.under, ev.rekey.next.bytes, ev.rekey.ackSeq);
     if ('kind' in value && value.kind === 'scrapped' && this.scrapOrdered(identity, value.order, value.time)) this.scrappedPending.push({ code, seq: value.seq, time: value.time });
     if (adv.gap) this.emit('gap', { code, stream, ...adv.gap });
     for (const b of adv.breaks) this.emit('chain', { code, seq: b.seq, source: 'event', expected: toHex(b.expected), got: toHex(b.got) });
   }
 
   /** The announcement is stored: from its seq on, the unit's messages are verified under the new record. */
-  private adoptRekey(code: string, seq: number, previous: VerifiedIdentity, record: Uint8Array): void {
+  private adoptRekey(code: string, seq: number, previous: VerifiedIdentity, record: Uint8Array, ackSeq: number): void {
     const next = this.identities.replace(code, record);
-    this.epochs.add(code, seq, previous, next);
+    this.epochs.add(code, seq, previous, next, ackSeq);
     this.emit('rekeyed', { code, seq, recordVersion: next.record.recordVersion, deviceKid: toHex(next.deviceKid) });
   }
 

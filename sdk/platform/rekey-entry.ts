@@ -3,8 +3,8 @@
  * §"Device rekey", step R4 on the platform): an event under the record in force at its seq; a
  * `rekeyed` event signed by another key than that record's is the announcement, verified
  * against that record (new record, new key's signature, old key's handover); an ack under the
- * current record or an earlier one whose key signed it (acks made before a rekey are resent
- * after it).
+ * current record, or an earlier one whose key signed it when its seq is at most the highest ack
+ * that key signed (acks made before a rekey are resent after it).
  */
 import { bytesEqual } from '../cbor/index.js';
 import { MessageError } from '../errors.js';
@@ -59,7 +59,8 @@ export function verifyEventEntry(code: string, current: VerifiedIdentity, bytes:
 
 export function verifyAckEntry(code: string, current: VerifiedIdentity, bytes: Uint8Array, c: EntryCheck): Opened<RecallAck> {
   if (!c.epochs.rekeyed(code)) return verifyUnitMessage(recallAckKind, bytes, current, c.backend);
-  const kid = openUnitMessage(recallAckKind, bytes).cose.protected.kid!;
-  const under = bytesEqual(kid, current.deviceKid) ? current : (c.epochs.byKid(code, kid) ?? current);
+  const peek = openUnitMessage(recallAckKind, bytes);
+  const kid = peek.cose.protected.kid!;
+  const under = bytesEqual(kid, current.deviceKid) ? current : (c.epochs.forAck(code, kid, peek.value.seq) ?? current);
   return verifyUnitMessage(recallAckKind, bytes, under, c.backend);
 }

@@ -19,11 +19,14 @@ export interface RekeyLine {
   /** Base64 of the record in force before it, and of the new one. */
   previous: string;
   record: string;
+  /** The highest ack seq the previous key signed. */
+  ackSeq: number;
 }
 
 interface Epoch {
   untilSeq: number;
   identity: VerifiedIdentity;
+  ackSeq: number;
 }
 
 export class KeyEpochs {
@@ -60,13 +63,13 @@ export class KeyEpochs {
   }
 
   /** Records a rekey: `previous` verifies entries of `code` below `seq`. */
-  add(code: string, seq: number, previous: VerifiedIdentity, next: VerifiedIdentity, persist = true): void {
+  add(code: string, seq: number, previous: VerifiedIdentity, next: VerifiedIdentity, ackSeq: number, persist = true): void {
     if (this.has(code, seq)) return;
     const list = this.epochs.get(code) ?? [];
-    list.push({ untilSeq: seq, identity: previous });
+    list.push({ untilSeq: seq, identity: previous, ackSeq });
     list.sort((a, b) => a.untilSeq - b.untilSeq);
     this.epochs.set(code, list);
-    if (persist) this.pending.push({ code, seq, previous: Buffer.from(previous.bytes).toString('base64'), record: Buffer.from(next.bytes).toString('base64') });
+    if (persist) this.pending.push({ code, seq, previous: Buffer.from(previous.bytes).toString('base64'), record: Buffer.from(next.bytes).toString('base64'), ackSeq });
   }
 
   /** The record an event of `code` at `seq` is verified under, or undefined for the current one. */
@@ -74,9 +77,13 @@ export class KeyEpochs {
     return this.epochs.get(code)?.find((e) => seq < e.untilSeq)?.identity;
   }
 
-  /** An earlier record of `code` whose device key is `kid` (an ack signed before a rekey). */
-  byKid(code: string, kid: Uint8Array): VerifiedIdentity | undefined {
-    return this.epochs.get(code)?.find((e) => bytesEqual(e.identity.deviceKid, kid))?.identity;
+  /**
+   * An earlier record of `code` whose device key is `kid`, for an ack of `ackSeq`: only acks up to
+   * the highest one that key signed (the announcement says which) count under it.
+   */
+  forAck(code: string, kid: Uint8Array, ackSeq: number): VerifiedIdentity | undefined {
+    const e = this.epochs.get(code)?.find((x) => bytesEqual(x.identity.deviceKid, kid));
+    return e && ackSeq <= e.ackSeq ? e.identity : undefined;
   }
 
   /** Appends the rekeys learned since the last call, durably. */

@@ -50,11 +50,14 @@ export const rekeyHandoverKind = defineKind<RekeyHandover>({
 export interface RekeyedData {
   record: Uint8Array;
   handover: Uint8Array;
+  /** The highest ack seq the old key signed: acks above it must be signed by the new key. */
+  ackSeq: number;
 }
 
 const rekeyedDataSchema = defineSchema<RekeyedData>('rekeyed', {
   record: { l: 1, t: 'bstr', max: 4096 },
   handover: { l: 2, t: 'bstr', max: 512 },
+  ackSeq: { l: 3, t: 'uint' },
 });
 
 export function encodeRekeyedData(d: RekeyedData): Uint8Array {
@@ -125,6 +128,8 @@ export interface VerifiedRekey {
   event: Opened<EventPayload>;
   next: VerifiedIdentity;
   handover: RekeyHandover;
+  /** The highest ack seq the old key signed. */
+  ackSeq: number;
 }
 
 /**
@@ -163,5 +168,5 @@ export function verifyRekeyedEvent(bytes: Uint8Array, current: VerifiedIdentity,
   if (h.code !== code) throw new RekeyError('REKEY_HANDOVER_MISMATCH', `rekey handover names ${h.code}, not ${code}`);
   if (!bytesEqual(h.prevHash, event.value.prevHash)) throw new RekeyError('REKEY_HANDOVER_MISMATCH', `rekey handover of ${code} names another place in the chain than the event's prevHash`);
   if (!bytesEqual(h.recordHash, sha256(data.record))) throw new RekeyError('REKEY_HANDOVER_MISMATCH', `rekey handover of ${code} names another record than the event carries`);
-  return { event, next, handover: h };
+  return { event, next, handover: h, ackSeq: data.ackSeq };
 }

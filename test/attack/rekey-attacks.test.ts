@@ -149,7 +149,7 @@ describe.each([
     async function announce(o: { record?: Uint8Array; handoverBy?: Signer; handoverHead?: Uint8Array; handoverRecord?: Uint8Array; eventBy?: Signer } = {}): Promise<Uint8Array> {
       const rec = o.record ?? record;
       const handover = await signHandover(o.handoverBy ?? oldKey, { code: unit.code, prevHash: o.handoverHead ?? handoverHead, record: o.handoverRecord ?? rec, time: now });
-      return signEvent(o.eventBy ?? newKey, { code: unit.code, seq: 2, prevHash: handoverHead, time: now, kind: 'rekeyed', data: encodeRekeyedData({ record: rec, handover }) });
+      return signEvent(o.eventBy ?? newKey, { code: unit.code, seq: 2, prevHash: handoverHead, time: now, kind: 'rekeyed', data: encodeRekeyedData({ record: rec, handover, ackSeq: 0 }) });
     }
 
     it('issues a record one version up, same code and hardware, binding the new key', async () => {

@@ -21,6 +21,9 @@ let entries: Uint8Array[];
 let rekeyedSeq: number;
 let oldKey: Signer;
 let newKey: Signer;
+let oldAck: Uint8Array;
+const ackOf = (by: Signer, seq: number): Promise<Uint8Array> =>
+  signRecallAck(by, { code: unit.code, seq, recallId: 'R-1', revision: 1, campaignId: 'C-1', status: 'verified', time: Math.floor(Date.now() / 1000) });
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'rid-ingest-rekey-'));
   pki = await makePki(tmp);
@@ -29,6 +32,8 @@ beforeAll(async () => {
   oldKey = algSigner(readAlgPrivateKeyFile(join(unit.stateDir, 'device.key')));
   let agent = await open();
   for (const note of ['a', 'b', 'c']) await agent.submitEvent({ kind: 'maintenance', note });
+  // One ack the old key signed: the announcement says acks up to 1 are the old key's.
+  oldAck = (await agent.outbox.appendAck((seq) => ackOf(oldKey, seq)), agent.outbox.pending('ack', 0, 1)[0]!.bytes);
   const { request } = await requestRekey(agent);
   await agent.close();
   stageRecord(unit.stateDir, (await issueRekeyedRecord({ enterprise: pki.enterprise, request })).bytes);
@@ -94,20 +99,20 @@ it('learns the rekey again from a resend when the rekeys line was lost in a cras
   await again.ingest.close();
 });
 
-it('acks: those of the old key, resent after the rekey, still count; the new key only after the announcement; a stranger never', async () => {
+it('acks: those the old key signed before the rekey still count when resent; the new key only after the announcement; the old key beyond them and a stranger never', async () => {
   const { ingest, rejected } = ingestAt(join(tmp, 'ingest-3'));
   const acks: number[] = [];
   ingest.on('message', (m) => m.kind === 'ack' && acks.push(m.seq));
-  const ack = (by: Signer, seq: number) =>
-    signRecallAck(by, { code: unit.code, seq, recallId: 'R-1', revision: 1, campaignId: 'C-1', status: 'verified', time: Math.floor(Date.now() / 1000) });
-  const sendAck = async (by: Signer, seq: number) => ingest.handle(unitTopic(unit.code, 'ack'), await ack(by, seq));
+  const sendAck = async (by: Signer, seq: number) => ingest.handle(unitTopic(unit.code, 'ack'), await ackOf(by, seq));
   await sendAck(newKey, 2);
   expect(rejected.map((r) => r.reason)).toEqual(['MSG_BAD_SIGNATURE']);
   for (let s = 1; s <= rekeyedSeq; s++) send(ingest, s);
   await sendAck(newKey, 2);
-  await sendAck(oldKey, 1);
+  ingest.handle(unitTopic(unit.code, 'ack'), oldAck);
+  // The old key beyond the acks it signed (a copy of it in other hands), and a stranger: refused.
+  await sendAck(oldKey, 3);
   await sendAck(algSigner(generateAlgKeyPair()), 3);
   expect(acks).toEqual([2, 1]);
-  expect(rejected.map((r) => r.reason)).toEqual(['MSG_BAD_SIGNATURE', 'MSG_BAD_SIGNATURE']);
+  expect(rejected.map((r) => r.reason)).toEqual(['MSG_BAD_SIGNATURE', 'MSG_BAD_SIGNATURE', 'MSG_BAD_SIGNATURE']);
   await ingest.close();
 });
