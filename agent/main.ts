@@ -26,6 +26,8 @@ import { defaultModules } from './modules.js';
 import { DurableOutbox, readCursor } from './outbox/durable-outbox.js';
 import { nextBootCount } from './startup/boot-count.js';
 import { checkIdentity } from './startup/identity.js';
+import { rollForward } from './rekey/files.js';
+import { announceRekey } from './rekey/announce.js';
 import { StorageHealth } from './storage-health/storage-health.js';
 import { StateLockedError, lockStateDir, type StateLock } from './startup/state-lock.js';
 import { agentPath } from './state-files.js';
@@ -96,9 +98,12 @@ export async function startAgent(config: Readonly<AgentConfig>, options: StartOp
     if (markedState(agentPath(config.stateDir, 'lifecycle')) === 'scrapped' && !existsSync(deviceKeyPath(config.stateDir))) {
       throw new AgentStartError('START_SCRAPPED', EXIT_STATUS.scrapped, `the unit of ${config.stateDir} is scrapped and its device key destroyed; it never returns to service`);
     }
+    // A rekey staged before the last stop (or interrupted by a crash) is installed first.
+    const rekeyInstalled = rollForward(config.stateDir);
     const { identity, signer, trust } = checkIdentity(config);
     const code = identity.code;
     const log = root.child({ code: code.code });
+    if (rekeyInstalled) log.warn({ recordVersion: identity.record.recordVersion }, 'new device key and identity record installed');
     mkdirSync(agentPath(config.stateDir, 'quarantine'), { recursive: true, mode: 0o750 });
     const storage = new StorageHealth(log.child({ module: 'storage' }));
     const boot = nextBootCount(agentPath(config.stateDir, 'bootCount'));
@@ -191,6 +196,9 @@ export async function startAgent(config: Readonly<AgentConfig>, options: StartOp
       if (!(isRobotIdError(err) && err.code === 'EVENT_LOG_FULL')) throw err;
       logLog.error({ reason: err.code }, 'chain breaks not recorded yet: the state directory is full');
     }
+    // The announcement of an installed rekey, co-signed by the old key, before anything else is signed.
+    const announced = await announceRekey({ stateDir: config.stateDir, eventLog, identity, now: () => time.nowSeconds(), ackHead: ackLog.head });
+    if (announced) logLog.warn({ seq: announced.seq, recordVersion: identity.record.recordVersion }, 'device key replaced: rekeyed event recorded, old key destroyed');
     storage.addSignal(() => eventLog.storageFull);
     storage.addSignal(() => ackLog.full);
     storage.addPendingWrite({ name: 'chain breaks', pending: () => eventLog.breaksUnrecorded > 0, retry: recordBreaks });
@@ -241,6 +249,7 @@ export async function startAgent(config: Readonly<AgentConfig>, options: StartOp
       storage,
       uptimeMs,
       stopRequested,
+      requestStop: (r) => requestStop(r),
       submitEvent: async (req) => {
         try {
           return await submitEvent(

@@ -26,6 +26,7 @@ import { recallReportCommand, recallStatusCommand } from './recall-status.js';
 import { fleetWatchCommand } from './fleet.js';
 import { fleetUnitsCommand } from './fleet-units.js';
 import { fleetHistoryCommand, fleetRecycledCommand, recycleConfirmCommand } from './history.js';
+import { rekeyInstallCommand, rekeyIssueCommand, rekeyRequestCommand } from './rekey.js';
 import { brokerAclCommand, brokerImportCommand, brokerUserCommand } from './broker.js';
 
 export const commands: readonly Command[] = [
@@ -42,6 +43,9 @@ export const commands: readonly Command[] = [
   eventAddCommand,
   orderSignCommand,
   orderApplyCommand,
+  rekeyRequestCommand,
+  rekeyIssueCommand,
+  rekeyInstallCommand,
   showCommand,
   statusCommand,
   eventsCommand,

@@ -9,3 +9,5 @@ export { openIngestState, STORE_FILE, MARKS_FILE } from './ingest-state.js';
 export type { IngestEvents, IngestMessage, IngestRejection, IngestGap, IngestLost, IngestChainBreak, IngestPresence, IngestReceipt, IngestScrapped, WireKind } from './events.js';
 export { unitHistory, type UnitHistory, type HistoryEntry, type HistoryOrder, type HistoryInput } from './history.js';
 export { appendRecyclingRecord, recyclingRecordsOf, RECYCLING_FILE } from './recycling-records.js';
+export { REKEYS_FILE, KeyEpochs, type RekeyLine } from './rekeys.js';
+export type { IngestRekeyed } from './events.js';
