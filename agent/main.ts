@@ -16,7 +16,7 @@ import { Router } from './api/router.js';
 import { startApiServer } from './api/server.js';
 import type { AgentConfig } from './config/index.js';
 import { AgentStartError } from './errors.js';
-import { EventLog, headHex } from './eventlog/index.js';
+import { EventLog, headHex, threadPays } from './eventlog/index.js';
 import { EXIT_STATUS } from './exit-status.js';
 import { Lifecycle, markedState, submitEvent } from './lifecycle/index.js';
 import { destroyKeyFile, deviceKeyPath } from './startup/destroy-key.js';
@@ -119,7 +119,7 @@ export async function startAgent(config: Readonly<AgentConfig>, options: StartOp
       reserveBytes: config.logReserveBytes,
       now: () => time.nowSeconds(),
       faults: options.faults,
-      signingThread: config.signingThread === 'off' ? false : { backlog: config.signingThread === 'always' ? 0 : undefined },
+      signingThread: config.signingThread === 'off' ? false : config.signingThread === 'always' ? { backlog: 0 } : { pays: threadPays() },
       checkpointPath: agentPath(config.stateDir, 'eventCheckpoint'),
       knownSeq: confirmedOnDisk.event,
     });

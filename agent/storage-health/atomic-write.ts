@@ -1,0 +1,42 @@
+/**
+ * sdk's writeFileAtomicSync (write `<path>.new`, fsync it, rename over `path`, fsync the
+ * directory) with every step in the thread pool: for a small file rewritten while the event
+ * loop serves requests (the outbox cursor at each receipt), where three fsyncs on the loop
+ * stalled every request for as long as the disk took. After a failure the file is the old one
+ * and no `.new` is left.
+ */
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+export async function writeFileAtomic(path: string, data: Uint8Array | string, options: { mode?: number } = {}): Promise<void> {
+  const tmp = `${path}.new`;
+  const mode = options.mode ?? 0o644;
+  try {
+    let fh: FileHandle;
+    try {
+      fh = await open(tmp, 'w', mode);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      await mkdir(dirname(tmp), { recursive: true });
+      fh = await open(tmp, 'w', mode);
+    }
+    try {
+      // A `.new` left by a crash keeps its old mode when reopened: set the mode explicitly.
+      await fh.chmod(mode);
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  const dir = await open(dirname(path), 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+}
