@@ -8,7 +8,32 @@
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
-export async function writeFileAtomic(path: string, data: Uint8Array | string, options: { mode?: number } = {}): Promise<void> {
+/**
+ * Writes in progress at once, per process. Each holds two descriptors for its whole course; a
+ * process that runs many agents (the fleet simulation: thousands per worker, each confirming
+ * its own cursor at a receipt) would otherwise open thousands at once and run out of
+ * descriptors. The thread pool has four threads anyway.
+ */
+const MAX_CONCURRENT = 4;
+let running = 0;
+const queued: (() => void)[] = [];
+
+async function slot<T>(work: () => Promise<T>): Promise<T> {
+  if (running >= MAX_CONCURRENT) await new Promise<void>((resolve) => queued.push(resolve));
+  running++;
+  try {
+    return await work();
+  } finally {
+    running--;
+    queued.shift()?.();
+  }
+}
+
+export function writeFileAtomic(path: string, data: Uint8Array | string, options: { mode?: number } = {}): Promise<void> {
+  return slot(() => write(path, data, options));
+}
+
+async function write(path: string, data: Uint8Array | string, options: { mode?: number }): Promise<void> {
   const tmp = `${path}.new`;
   const mode = options.mode ?? 0o644;
   try {
