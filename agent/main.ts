@@ -171,6 +171,8 @@ export async function startAgent(config: Readonly<AgentConfig>, options: StartOp
     }
     if (ackLog.recovery.tornTail || ackLog.recovery.damaged.length) logLog.warn({ recovery: ackLog.recovery }, 'ack log recovered');
     const outbox = new DurableOutbox({ event: eventLog.store, ack: ackLog }, agentPath(config.stateDir, 'outboxCursor'), { ...confirmedOnDisk });
+    // The cursor is written off the event loop: an orderly stop leaves the last one on disk.
+    cleanups.push(() => outbox.settled());
 
     const lifecycle = Lifecycle.replay(eventLog.lifecycleEntries, agentPath(config.stateDir, 'lifecycle'));
     if (isTerminal(lifecycle.state) && outbox.depth() === 0 && !(options.offline && lifecycle.state === 'decommissioned')) {

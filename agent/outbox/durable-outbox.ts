@@ -65,6 +65,11 @@ export class DurableOutbox implements Outbox {
     return run;
   }
 
+  /** Resolves once every confirmation made so far is written (or held in memory, unsaved). */
+  settled(): Promise<void> {
+    return this.serial.then(() => undefined);
+  }
+
   /** True while the cursor in memory is ahead of the one on disk. */
   get unsaved(): boolean {
     return this.file.unsaved;
