@@ -16,7 +16,7 @@ import { Router } from './api/router.js';
 import { startApiServer } from './api/server.js';
 import type { AgentConfig } from './config/index.js';
 import { AgentStartError } from './errors.js';
-import { EventLog, headHex } from './eventlog/index.js';
+import { EventLog, headHex, threadPays } from './eventlog/index.js';
 import { EXIT_STATUS } from './exit-status.js';
 import { Lifecycle, markedState, submitEvent } from './lifecycle/index.js';
 import { destroyKeyFile, deviceKeyPath } from './startup/destroy-key.js';
@@ -124,7 +124,7 @@ export async function startAgent(config: Readonly<AgentConfig>, options: StartOp
       reserveBytes: config.logReserveBytes,
       now: () => time.nowSeconds(),
       faults: options.faults,
-      signingThread: config.signingThread === 'off' ? false : { backlog: config.signingThread === 'always' ? 0 : undefined },
+      signingThread: config.signingThread === 'off' ? false : config.signingThread === 'always' ? { backlog: 0 } : { pays: threadPays() },
       checkpointPath: agentPath(config.stateDir, 'eventCheckpoint'),
       knownSeq: confirmedOnDisk.event,
     });
@@ -176,6 +176,8 @@ export async function startAgent(config: Readonly<AgentConfig>, options: StartOp
     }
     if (ackLog.recovery.tornTail || ackLog.recovery.damaged.length) logLog.warn({ recovery: ackLog.recovery }, 'ack log recovered');
     const outbox = new DurableOutbox({ event: eventLog.store, ack: ackLog }, agentPath(config.stateDir, 'outboxCursor'), { ...confirmedOnDisk });
+    // The cursor is written off the event loop: an orderly stop leaves the last one on disk.
+    cleanups.push(() => outbox.settled());
 
     const lifecycle = Lifecycle.replay(eventLog.lifecycleEntries, agentPath(config.stateDir, 'lifecycle'));
     if (isTerminal(lifecycle.state) && outbox.depth() === 0 && !(options.offline && lifecycle.state === 'decommissioned')) {
