@@ -81,8 +81,10 @@ export interface Agent {
   addStatusSection(name: string, provider: () => unknown): void;
   /** Registers cleanup run by close(), in reverse order of registration. */
   onClose(fn: () => void | Promise<void>): void;
-  /** Resolves when the agent asks to stop on its own (drained terminal state, fatal log failure). */
+  /** Resolves when the agent asks to stop on its own (drained terminal state, fatal log failure, a staged rekey). */
   readonly stopRequested: Promise<StopRequest>;
+  /** Asks the process to stop with `r` (the first request wins). */
+  requestStop(r: StopRequest): void;
   close(): Promise<void>;
 }
 

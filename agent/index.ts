@@ -1,5 +1,6 @@
 /** The agent's public surface for the CLI, the demo and tests. */
 export { startAgent, type StartOptions } from './main.js';
+export { requestRekey, stageRekey, type RekeyRequested } from './rekey/steps.js';
 export type { Agent, AgentModule, AgentStatus, StopRequest } from './agent.js';
 export { loadConfig, defaultConfig, envName, type AgentConfig, type LoadConfigOptions } from './config/index.js';
 export { AgentStartError, ConfigError, EventLogError, EventRejectedError } from './errors.js';

@@ -16,7 +16,7 @@ import { Router } from './api/router.js';
 import { startApiServer } from './api/server.js';
 import type { AgentConfig } from './config/index.js';
 import { AgentStartError } from './errors.js';
-import { EventLog, headHex } from './eventlog/index.js';
+import { EventLog, headHex, threadPays } from './eventlog/index.js';
 import { EXIT_STATUS } from './exit-status.js';
 import { Lifecycle, markedState, submitEvent } from './lifecycle/index.js';
 import { destroyKeyFile, deviceKeyPath } from './startup/destroy-key.js';
@@ -26,6 +26,8 @@ import { defaultModules } from './modules.js';
 import { DurableOutbox, readCursor } from './outbox/durable-outbox.js';
 import { nextBootCount } from './startup/boot-count.js';
 import { checkIdentity } from './startup/identity.js';
+import { rollForward } from './rekey/files.js';
+import { announceRekey } from './rekey/announce.js';
 import { StorageHealth } from './storage-health/storage-health.js';
 import { StateLockedError, lockStateDir, type StateLock } from './startup/state-lock.js';
 import { agentPath } from './state-files.js';
@@ -96,9 +98,12 @@ export async function startAgent(config: Readonly<AgentConfig>, options: StartOp
     if (markedState(agentPath(config.stateDir, 'lifecycle')) === 'scrapped' && !existsSync(deviceKeyPath(config.stateDir))) {
       throw new AgentStartError('START_SCRAPPED', EXIT_STATUS.scrapped, `the unit of ${config.stateDir} is scrapped and its device key destroyed; it never returns to service`);
     }
+    // A rekey staged before the last stop (or interrupted by a crash) is installed first.
+    const rekeyInstalled = rollForward(config.stateDir);
     const { identity, signer, trust } = checkIdentity(config);
     const code = identity.code;
     const log = root.child({ code: code.code });
+    if (rekeyInstalled) log.warn({ recordVersion: identity.record.recordVersion }, 'new device key and identity record installed');
     mkdirSync(agentPath(config.stateDir, 'quarantine'), { recursive: true, mode: 0o750 });
     const storage = new StorageHealth(log.child({ module: 'storage' }));
     const boot = nextBootCount(agentPath(config.stateDir, 'bootCount'));
@@ -119,7 +124,7 @@ export async function startAgent(config: Readonly<AgentConfig>, options: StartOp
       reserveBytes: config.logReserveBytes,
       now: () => time.nowSeconds(),
       faults: options.faults,
-      signingThread: config.signingThread === 'off' ? false : { backlog: config.signingThread === 'always' ? 0 : undefined },
+      signingThread: config.signingThread === 'off' ? false : config.signingThread === 'always' ? { backlog: 0 } : { pays: threadPays() },
       checkpointPath: agentPath(config.stateDir, 'eventCheckpoint'),
       knownSeq: confirmedOnDisk.event,
     });
@@ -171,6 +176,8 @@ export async function startAgent(config: Readonly<AgentConfig>, options: StartOp
     }
     if (ackLog.recovery.tornTail || ackLog.recovery.damaged.length) logLog.warn({ recovery: ackLog.recovery }, 'ack log recovered');
     const outbox = new DurableOutbox({ event: eventLog.store, ack: ackLog }, agentPath(config.stateDir, 'outboxCursor'), { ...confirmedOnDisk });
+    // The cursor is written off the event loop: an orderly stop leaves the last one on disk.
+    cleanups.push(() => outbox.settled());
 
     const lifecycle = Lifecycle.replay(eventLog.lifecycleEntries, agentPath(config.stateDir, 'lifecycle'));
     if (isTerminal(lifecycle.state) && outbox.depth() === 0 && !(options.offline && lifecycle.state === 'decommissioned')) {
@@ -191,6 +198,9 @@ export async function startAgent(config: Readonly<AgentConfig>, options: StartOp
       if (!(isRobotIdError(err) && err.code === 'EVENT_LOG_FULL')) throw err;
       logLog.error({ reason: err.code }, 'chain breaks not recorded yet: the state directory is full');
     }
+    // The announcement of an installed rekey, co-signed by the old key, before anything else is signed.
+    const announced = await announceRekey({ stateDir: config.stateDir, eventLog, identity, now: () => time.nowSeconds(), ackHead: ackLog.head });
+    if (announced) logLog.warn({ seq: announced.seq, recordVersion: identity.record.recordVersion }, 'device key replaced: rekeyed event recorded, old key destroyed');
     storage.addSignal(() => eventLog.storageFull);
     storage.addSignal(() => ackLog.full);
     storage.addPendingWrite({ name: 'chain breaks', pending: () => eventLog.breaksUnrecorded > 0, retry: recordBreaks });
@@ -241,6 +251,7 @@ export async function startAgent(config: Readonly<AgentConfig>, options: StartOp
       storage,
       uptimeMs,
       stopRequested,
+      requestStop: (r) => requestStop(r),
       submitEvent: async (req) => {
         try {
           return await submitEvent(

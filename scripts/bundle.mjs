@@ -1,7 +1,7 @@
 // Bundles the whole CLI and agent into one CommonJS script (dist/robot-id.cjs).
 // The single-executable build and the CLI tests both run this exact artifact.
 import { build } from 'esbuild';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { buildPage } from '../page/build.mjs';
 
@@ -22,6 +22,45 @@ const noNativeAddons = {
   },
 };
 
+// MQTT.js loads every transport it has when a client first connects (WebSocket with ws, and the
+// SOCKS proxy client with ip-address, even for mqtt:// without a proxy) and a browser timer
+// library with its client: all on the way to the agent's birth message. Here each is required
+// where it is used instead, so an agent on mqtt:// or mqtts:// never loads them; what runs when
+// it is used is unchanged. Each rewrite must match, or the build stops (an MQTT.js upgrade is
+// then looked at again rather than silently losing it).
+const MQTT_LAZY = [
+  {
+    file: /mqtt[\\/]build[\\/]lib[\\/]connect[\\/]index\.js$/,
+    from: ["protocols.ws = require('./ws').streamBuilder;", "protocols.wss = require('./ws').streamBuilder;"],
+    to: ["protocols.ws = (c, o) => require('./ws').streamBuilder(c, o);", "protocols.wss = (c, o) => require('./ws').streamBuilder(c, o);"],
+  },
+  {
+    file: /mqtt[\\/]build[\\/]lib[\\/]connect[\\/]tcp\.js$/,
+    from: ['const socks_1 = __importDefault(require("./socks"));', 'return (0, socks_1.default)('],
+    to: ['', 'return (0, __importDefault(require("./socks")).default)('],
+  },
+  {
+    file: /mqtt[\\/]build[\\/]lib[\\/]get-timer\.js$/,
+    from: ['const worker_timers_1 = require("worker-timers");', 'set: worker_timers_1.setInterval,', 'clear: worker_timers_1.clearInterval,'],
+    to: ['', 'set: (f, t) => require("worker-timers").setInterval(f, t),', 'clear: (id) => require("worker-timers").clearInterval(id),'],
+  },
+];
+const mqttLazyTransports = {
+  name: 'mqtt-lazy-transports',
+  setup(b) {
+    b.onLoad({ filter: /mqtt[\\/]build[\\/]lib[\\/](connect[\\/](index|tcp)|get-timer)\.js$/ }, async (args) => {
+      const rule = MQTT_LAZY.find((r) => r.file.test(args.path));
+      if (!rule) return undefined;
+      let text = await readFile(args.path, 'utf8');
+      rule.from.forEach((from, i) => {
+        if (!text.includes(from)) throw new Error(`${args.path}: expected ${JSON.stringify(from)} (MQTT.js changed: look at the lazy transports in scripts/bundle.mjs again)`);
+        text = text.replace(from, rule.to[i]);
+      });
+      return { contents: text, loader: 'js' };
+    });
+  },
+};
+
 // The technician's page (page/build.mjs) is built first and carried as a constant, so the
 // agent serves it at GET / and `robot-id page` writes it from this one file.
 const page = await buildPage();
@@ -39,7 +78,7 @@ const result = await build({
   legalComments: 'none',
   banner: { js: '#!/usr/bin/env node' },
   logLevel: 'warning',
-  plugins: [noNativeAddons],
+  plugins: [noNativeAddons, mqttLazyTransports],
   define: { __ROBOT_ID_PAGE_HTML__: JSON.stringify(page.html), 'import.meta.url': 'undefined' },
   write: false,
 });

@@ -133,8 +133,21 @@ export type RecallErrorCode =
   | 'RECALL_ROLLBACK'
   | 'RECALL_POLICY';
 
+/** A device rekey request, the record issued for it, or its announcement was refused (docs/protocol.md §"Device rekey"). */
+export type RekeyErrorCode =
+  | 'REKEY_MALFORMED'
+  | 'REKEY_BAD_SIGNATURE'
+  | 'REKEY_WRONG_UNIT'
+  | 'REKEY_HARDWARE_MISMATCH'
+  | 'REKEY_STALE'
+  | 'REKEY_SAME_KEY'
+  | 'REKEY_RECORD_INVALID'
+  | 'REKEY_HANDOVER_MISMATCH'
+  | 'REKEY_NOT_PENDING';
+
 export type RobotIdErrorCode =
   | CodeErrorCode
+  | RekeyErrorCode
   | RecallErrorCode
   | IndexErrorCode
   | RotationErrorCode
@@ -192,6 +205,17 @@ export class MessageError extends RobotIdError {}
 /** An attestation or a QR identity payload was rejected; `code` names the one reason. */
 export class AttestationError extends RobotIdError {
   constructor(code: AttestationErrorCode, message: string, options?: ErrorOptions) {
+    super(code, message, options);
+  }
+}
+
+/** A device rekey step was refused; `code` names the one reason. */
+export class RekeyError extends RobotIdError {
+  constructor(
+    override readonly code: RekeyErrorCode,
+    message: string,
+    options?: ErrorOptions,
+  ) {
     super(code, message, options);
   }
 }

@@ -26,6 +26,7 @@ export * from './label/index.js';
 export * from './broker/index.js';
 export * from './recall-index/index.js';
 export * from './recall/index.js';
+export * from './rekey/index.js';
 export { RecallPublisher, DEFAULT_INDEX_LIFETIME_SECONDS, type RetainedTransport, type PublisherOptions, type PublishResult, type WeakenedRecall } from './platform/recall-publisher.js';
 export { IndexState, INDEX_STATE_FORMAT, type RecallRecord, type ScopeRecord, type IndexStateJson } from './platform/index-state.js';
 export { scopesOfTarget } from './platform/recall-scopes.js';

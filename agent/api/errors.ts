@@ -16,6 +16,9 @@ const STATUS_BY_CODE: Record<string, number> = {
   EVENT_LOG_IO: 503,
   EVENT_LOG_CLOSED: 503,
   UNAUTHORIZED: 401,
+  REKEY_NOT_PENDING: 409,
+  REKEY_STALE: 409,
+  REKEY_MALFORMED: 400,
 };
 
 export class ApiError extends RobotIdError {}

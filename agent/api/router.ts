@@ -29,17 +29,29 @@ interface Route {
   handler: Handler;
 }
 
+/** Params of a route without `:name` segments: shared, never written. */
+const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 export class Router {
   private readonly routes: Route[] = [];
+  /** Routes without captures by "METHOD /path": one lookup for the common requests. */
+  private readonly exact = new Map<string, Handler>();
 
   add(method: 'GET' | 'POST' | 'PUT' | 'DELETE', pattern: string, handler: Handler): this {
     if (!pattern.startsWith('/v1/')) throw new Error(`route ${pattern}: expected a path under /v1/`);
-    this.routes.push({ method, segments: pattern.split('/').filter(Boolean), handler });
+    const segments = pattern.split('/').filter(Boolean);
+    this.routes.push({ method, segments, handler });
+    // A static route goes in the map unless a route added before it would win the scan in match().
+    const key = `${method} ${pattern}`;
+    const earlier = this.routes.slice(0, -1).some((r) => r.method === method && matchSegments(r.segments, segments));
+    if (!segments.some((p) => p.startsWith(':')) && !earlier) this.exact.set(key, handler);
     return this;
   }
 
   /** The handler for a request, or why there is none (404 / 405). */
   match(method: string, path: string): { handler: Handler; params: Record<string, string> } | { status: 404 | 405 } {
+    const hit = this.exact.get(`${method} ${path}`);
+    if (hit) return { handler: hit, params: NO_PARAMS };
     const parts = path.split('/').filter(Boolean);
     let pathMatched = false;
     for (const r of this.routes) {

@@ -64,9 +64,10 @@ export interface EventLogOptions {
    * at least `backlog` appends are waiting behind one, it and the rest of the burst are signed
    * on the thread, which stops after `idleMs` without work. `false`: always on the event loop.
    * Default { backlog: 4, idleMs: 10000 }; signers whose key is not an in-memory node key
-   * always sign on the event loop.
+   * always sign on the event loop. `pays`, when given, is asked before a burst starts on the
+   * thread (thread-pays.ts: only while the event loop is saturated and a core is idle).
    */
-  signingThread?: false | { backlog?: number; idleMs?: number };
+  signingThread?: false | { backlog?: number; idleMs?: number; pays?: () => boolean };
   /**
    * Where to keep the boot scan's checkpoint (checkpoint.ts), so that a start decodes only the
    * entries appended since; without it every open scans the whole chain.
@@ -110,6 +111,7 @@ export class EventLog {
   private threadSeq = 0;
   private readonly thread: EventSigningThread | undefined;
   private readonly threadBacklog: number;
+  private readonly threadPays: () => boolean;
   /** Lifecycle entries found on open and queued since, in seq order (some not durable yet). */
   private readonly lifecycle: LifecycleEntry[];
   /** Keys of the breaks chain-break entries record: found on open, and queued since (by seq). */
@@ -145,6 +147,7 @@ export class EventLog {
     const t = options.signingThread ?? {};
     this.thread = t === false ? undefined : EventSigningThread.for(options.signer, { idleMs: t.idleMs });
     this.threadBacklog = t === false ? Infinity : (t.backlog ?? DEFAULT_THREAD_BACKLOG);
+    this.threadPays = (t !== false && t.pays) || (() => true);
     // A batch refused for lack of space: its seqs are given again, so the chain rewinds to the
     // durable head before the next entry is signed (append's make).
     framed.onRefused(() => {
@@ -299,7 +302,7 @@ export class EventLog {
           const thread = this.thread;
           // A burst: others are waiting behind this append, or the thread is still busy (then
           // everything goes to it, so the chain never forks between the two ways of signing).
-          if (thread && (thread.inFlight > 0 || this.waiting >= this.threadBacklog)) {
+          if (thread && (thread.inFlight > 0 || (this.waiting >= this.threadBacklog && this.threadPays()))) {
             if (thread.inFlight === 0) thread.begin(this.chainHead().hash);
             const prepared = thread.prepare({ code: this.options.code, seq, time, ...input });
             logged = { seq, hash: GENESIS_HASH, time, kind: input.kind, bytes: new Uint8Array(0) };

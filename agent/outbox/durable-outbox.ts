@@ -50,17 +50,24 @@ export class DurableOutbox implements Outbox {
 
   /** Monotonic; a receipt beyond the head is clamped to it (nothing unsent can be confirmed). */
   confirm(stream: StreamName, seq: number): Promise<void> {
-    const run = this.serial.then(() => {
-      const target = Math.min(Math.floor(seq), this.logs[stream].head);
-      if (!(target > this.cursor[stream])) return;
-      // The cursor moves in memory even when it cannot be written (a full disk): it only saves
-      // resends, and the platform removes duplicates. It is written again by retrySave().
-      this.cursor = { ...this.cursor, [stream]: target };
-      this.file.save();
+    const target = Math.min(Math.floor(seq), this.logs[stream].head);
+    if (!(target > this.cursor[stream])) return this.serial.then(() => undefined);
+    // The cursor moves in memory at once, even when it cannot be written (a full disk): it only
+    // saves resends, and the platform removes duplicates. It is written again by retrySave().
+    // Written off the event loop; confirmations that arrive during a write share the next one.
+    this.cursor = { ...this.cursor, [stream]: target };
+    const saved = this.file.saveAsync();
+    const run = this.serial.then(async () => {
+      await saved;
       for (const l of this.confirmListeners) l(stream, target);
     });
     this.serial = run.catch(() => undefined);
     return run;
+  }
+
+  /** Resolves once every confirmation made so far is written (or held in memory, unsaved). */
+  settled(): Promise<void> {
+    return this.serial.then(() => undefined);
   }
 
   /** True while the cursor in memory is ahead of the one on disk. */

@@ -55,6 +55,7 @@ export const recallsModule: AgentModule = {
       maxAgeMs: agent.config.recallIndexMaxAgeMs,
       log: agent.log.child({ module: 'recall-sync' }),
       now: () => agent.time.nowMs(),
+      overlapS: () => handler.overlapS(),
       // A change of stale or revoked goes out at once rather than with the next heartbeat.
       onChange: () => void wire.heartbeat.beat(),
     });

@@ -57,6 +57,8 @@ export interface RecallSyncDeps {
   now?: () => number;
   /** How often freshness is re-evaluated (default min(maxAgeMs / 4, 60 s), at least 100 ms). */
   checkIntervalMs?: number;
+  /** The held policy's renewal overlap (seconds) by which superseded index signers are judged; 0 when absent. */
+  overlapS?: () => number;
   /** Called when stale or revoked changes (e.g. to send a heartbeat at once). */
   onChange?: (status: RecallSyncStatus) => void;
   /** The agent's own certificate cache (one per agent, never shared across robots); a private one by default. */
@@ -130,7 +132,7 @@ export class RecallSync {
 
   /** The union of revocations of the held indexes: pass to every verifier. */
   revocations(): Revocations {
-    return this.revs;
+    return this.revs.withOverlap(this.deps.overlapS?.() ?? 0);
   }
 
   private async onNotice(topic: string, scope: string, bytes: Uint8Array): Promise<void> {
@@ -157,7 +159,7 @@ export class RecallSync {
         scope,
         country: this.deps.code.country,
         held: this.marks.heldFor(scope),
-        revocations: this.revs,
+        revocations: this.revocations(),
         certCache: this.certCache,
       });
     } catch (err) {

@@ -15,6 +15,7 @@ import {
   RecallRejectedError,
   actionRank,
   checkRecall,
+  overlapOf,
   noticeToJson,
   openRecall,
   resolvesFor,
@@ -24,7 +25,7 @@ import {
   type OpenedMulti,
   type RecallAction,
   type RecallNotice,
-  type Revocations,
+  Revocations,
   type Signer,
   type Thresholds,
   type TrustStore,
@@ -161,7 +162,7 @@ export class RecallHandler {
         now,
         unit: this.deps.identity.code,
         thresholds: this.thresholds().thresholds,
-        revocations: this.deps.revocations?.(),
+        revocations: (this.deps.revocations?.() ?? Revocations.none).withOverlap(this.overlapS()),
         certCache: this.certCache,
         clockSkewSeconds: this.deps.clockSkewSeconds,
         previous: held && { revision: held.revision, issuer: held.issuer, action: held.action },
@@ -325,6 +326,11 @@ export class RecallHandler {
     const installed = this.store.installPolicy(bytes, this.deps.trust, this.deps.identity.code.country);
     if (installed) this.deps.log.info({ version: this.store.policy()!.policy.version, thresholds: this.store.policy()!.policy.thresholds }, 'recall policy installed');
     return installed;
+  }
+
+  /** The renewal overlap window of the held policy (docs/protocol.md §"Key renewal"; default when none). */
+  overlapS(): number {
+    return overlapOf(this.store.policy()?.policy);
   }
 
   thresholds(): RecallStatusReport['policy'] {

@@ -6,9 +6,14 @@
  * running ahead of the disk costs resends or a longer scan, never an accepted event.
  */
 import { writeFileAtomicSync } from '../../sdk/index.js';
+import { writeFileAtomic } from './atomic-write.js';
 
 export class RetriedFile {
   private failed = false;
+  /** A saveAsync in progress (retry() waits for it rather than race it for the `.new` file). */
+  private saving: Promise<void> | undefined;
+  /** Another saveAsync was asked for while one ran: it runs next, with the content then. */
+  private again: Promise<void> | undefined;
 
   constructor(
     private readonly path: string,
@@ -30,9 +35,36 @@ export class RetriedFile {
     }
   }
 
+  /**
+   * save() off the event loop (writeFileAtomic). Saves asked for while one runs are made as one
+   * more, with the content at that time; resolves once a write that began after the call ended.
+   */
+  saveAsync(): Promise<void> {
+    if (this.saving) {
+      this.again ??= this.saving.then(() => {
+        this.again = undefined;
+        return this.saveAsync();
+      });
+      return this.again;
+    }
+    const run = writeFileAtomic(this.path, this.content(), { mode: 0o640 }).then(
+      () => {
+        this.failed = false;
+      },
+      () => {
+        // Held in memory; retry() writes it once the disk takes it.
+        this.failed = true;
+      },
+    );
+    this.saving = run.finally(() => {
+      this.saving = undefined;
+    });
+    return this.saving;
+  }
+
   /** Writes it if the last write failed; throws while it still cannot. */
   retry(): void {
-    if (this.failed) this.write();
+    if (this.failed && !this.saving) this.write();
   }
 
   private write(): void {

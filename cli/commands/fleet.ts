@@ -54,6 +54,7 @@ export function watch(conn: IngestConnection, emit: (l: Line) => void): void {
   i.on('lost', (l) => emit({ code: l.code, kind: 'lost-on-robot', seq: l.seq, verified: true, from: l.from, to: l.to, stored: l.stored }));
   i.on('chain', (c) => emit({ code: c.code, kind: 'chain-break', seq: c.seq, verified: true, source: c.source, expected: c.expected, got: c.got }));
   i.on('scrapped', (s) => emit({ code: s.code, kind: 'scrapped', seq: s.seq, verified: true, time: s.time }));
+  i.on('rekeyed', (r) => emit({ code: r.code, kind: 'rekeyed', seq: r.seq, verified: true, recordVersion: r.recordVersion, deviceKid: r.deviceKid }));
   i.on('online', (p) => emit({ code: p.code, kind: 'online', verified: true, via: p.via, ...(p.boot !== undefined ? { boot: p.boot } : {}) }));
   i.on('offline', (p) => emit({ code: p.code, kind: 'offline', verified: true, via: p.via, ...(p.boot !== undefined ? { boot: p.boot } : {}) }));
 }
@@ -146,7 +147,7 @@ export const fleetWatchCommand: Command = {
     const revocations = revocationsFile && !existsSync(revocationsFile) ? Revocations.none : loadRevocations(revocationsFile);
     if (revocationsFile && !existsSync(revocationsFile)) io.err(`note: --revocations ${revocationsFile} does not exist yet: no revocations until it does`);
     const conn = connectIngest(
-      { trust, store: stateDir ? openFilesStore(stateDir) : undefined, registry: registry.entries, receipts, revocations },
+      { trust, store: stateDir ? openFilesStore(stateDir) : undefined, dir: stateDir, registry: registry.entries, receipts, revocations },
       {
         url,
         clientId: optionalString(values, 'client-id') ?? `platform-ingest-${process.pid}`,

@@ -28,6 +28,7 @@ import { fleetUnitsCommand } from './fleet-units.js';
 import { fleetIngestCommand } from './fleet-ingest.js';
 import { platformMigrateCommand } from './platform.js';
 import { fleetHistoryCommand, fleetRecycledCommand, recycleConfirmCommand } from './history.js';
+import { rekeyInstallCommand, rekeyIssueCommand, rekeyRequestCommand } from './rekey.js';
 import { brokerAclCommand, brokerImportCommand, brokerUserCommand } from './broker.js';
 
 export const commands: readonly Command[] = [
@@ -44,6 +45,9 @@ export const commands: readonly Command[] = [
   eventAddCommand,
   orderSignCommand,
   orderApplyCommand,
+  rekeyRequestCommand,
+  rekeyIssueCommand,
+  rekeyInstallCommand,
   showCommand,
   statusCommand,
   eventsCommand,

@@ -11,6 +11,7 @@ import {
   DEFAULT_CODE_SCHEME,
   DEFAULT_THRESHOLDS,
   DEFAULT_TRANSFER_RULE,
+  DEFAULT_OVERLAP_S,
   TRANSFER_RULES,
   ROLES,
   RecallRejectedError,
@@ -172,10 +173,11 @@ function count(values: Values, name: string, fallback: number): number {
 export const policySignCommand: Command = {
   path: ['policy', 'sign'],
   summary: 'sign the recall policy (signatures each action needs, whether used units may change operator) with a root key',
-  usage: 'policy sign --root <dir> --version <n> --stop <n> [--restrict <n>] [--notify <n>] [--transfers forbidden|platform-only] --out <file> [--json]',
+  usage: 'policy sign --root <dir> --version <n> --stop <n> [--restrict <n>] [--notify <n>] [--transfers forbidden|platform-only] [--overlap <seconds>] --out <file> [--json]',
   options: {
     root: { type: 'string' },
     transfers: { type: 'string' },
+    overlap: { type: 'string' },
     version: { type: 'string' },
     stop: { type: 'string' },
     restrict: { type: 'string' },
@@ -191,15 +193,18 @@ export const policySignCommand: Command = {
     const thresholds = { notify: count(values, 'notify', 1), restrict: count(values, 'restrict', 1), stop: count(values, 'stop', NaN) };
     const transfers = optionalString(values, 'transfers') ?? DEFAULT_TRANSFER_RULE;
     if (!(TRANSFER_RULES as readonly string[]).includes(transfers)) throw new UsageError(`--transfers: expected one of ${TRANSFER_RULES.join(', ')}, got ${transfers}`);
+    const overlapText = optionalString(values, 'overlap');
+    if (overlapText !== undefined && !/^\d{1,10}$/.test(overlapText)) throw new UsageError(`--overlap: expected a whole number of seconds, got ${overlapText}`);
+    const overlapS = overlapText === undefined ? undefined : Number(overlapText);
     const out = requireString(values, 'out');
     try {
-      const bytes = await signPolicy(root.signer, { country: root.meta.country, version, issuedAt: Math.floor(Date.now() / 1000), thresholds, transfers: transfers as TransferRule });
+      const bytes = await signPolicy(root.signer, { country: root.meta.country, version, issuedAt: Math.floor(Date.now() / 1000), thresholds, transfers: transfers as TransferRule, ...(overlapS === undefined ? {} : { overlapS }) });
       writeFileAtomicSync(out, bytes);
       return report(
         io,
         values,
-        { file: out, country: root.meta.country, version, thresholds, transfers },
-        `recall policy ${root.meta.country} version ${version} (stop ${thresholds.stop}, restrict ${thresholds.restrict}, notify ${thresholds.notify}; transfers ${transfers}) written to ${out}`,
+        { file: out, country: root.meta.country, version, thresholds, transfers, overlapS: overlapS ?? DEFAULT_OVERLAP_S },
+        `recall policy ${root.meta.country} version ${version} (stop ${thresholds.stop}, restrict ${thresholds.restrict}, notify ${thresholds.notify}; transfers ${transfers}; renewal overlap ${overlapS ?? DEFAULT_OVERLAP_S} s) written to ${out}`,
       );
     } catch (err) {
       return rejected(io, values, err);

@@ -10,7 +10,12 @@
  * The agent's CPU per event comes from /proc/<pid>/stat (user + system, all threads).
  * With --batch K, a third path: the same submitters POST /v1/events/batch with K events each.
  *
- * Run: npx tsx scripts/bench/api-events.ts [events=10000] [--rounds 5] [--submitters 128] [--batch 16]
+ * Run: npx tsx scripts/bench/api-events.ts [events=10000] [--rounds 5] [--submitters 128] [--batch 16] [--profile <dir>]
+ * --agent '<json>': settings added to the agent's config file (e.g. '{"signingThread":"off"}').
+ * --agent-node '<flags>': node flags for the agent process (e.g. '--max-semi-space-size=32').
+ * --ab <bundle>: a second agent from another bundle (its own unit, same broker and ingest), its
+ *   paths ("B: ...") interleaved with the others: an A/B of two builds in one run.
+ * --profile: the agent runs under `node --cpu-prof` and writes its profile into <dir> when it stops.
  * Needs the node bundle (npm run build:bundle) and mosquitto.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -34,6 +39,10 @@ const ROUNDS = arg('rounds', 5);
 const SUBMITTERS = arg('submitters', 128);
 const BATCH = arg('batch', 0);
 const NOTE = 'x'.repeat(40);
+const AGENT_EXTRA = process.argv.includes('--agent') ? (JSON.parse(process.argv[process.argv.indexOf('--agent') + 1]!) as Record<string, unknown>) : {};
+const AGENT_NODE = process.argv.includes('--agent-node') ? process.argv[process.argv.indexOf('--agent-node') + 1]!.split(' ').filter(Boolean) : [];
+const AB_BUNDLE = process.argv.includes('--ab') ? process.argv[process.argv.indexOf('--ab') + 1] : undefined;
+const PROFILE_DIR = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1] : undefined;
 const CLK_TCK = 100;
 
 function client(url: string, clientId: string): Promise<MqttClient> {
@@ -134,21 +143,36 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   try {
     const pki = await makePki(join(dir, 'pki'));
-    const code = unitCode(1);
-    const stateDir = join(dir, 'unit');
-    writeFileSync(join(dir, 'hw'), 'bench-hw-1\n');
-    await provisionUnit({ enterprise: pki.enterprise, code, modelName: 'Bench H1', hardwareId: 'bench-hw-1', stateDir, registryFile: join(dir, 'registry.jsonl') });
-    const configFile = join(dir, 'agent.json');
-    // Default settings but for where things are and the log level.
-    writeFileSync(configFile, JSON.stringify({ stateDir, hardwareIdSource: { file: join(dir, 'hw') }, brokerUrl: broker.url, logLevel: 'warn' }));
+    /** A unit of its own for each agent, in the registry the ingest reads; `n` numbers it. */
+    const provision = async (n: number): Promise<void> => {
+      await provisionUnit({ enterprise: pki.enterprise, code: unitCode(n), modelName: 'Bench H1', hardwareId: `bench-hw-${n}`, stateDir: join(dir, `unit-${n}`), registryFile: join(dir, 'registry.jsonl') });
+    };
+    await provision(1);
+    if (AB_BUNDLE) await provision(2);
     const ingest = spawn(process.execPath, [BUNDLE, 'fleet', 'watch', '--broker', broker.url, '--trust', join(pki.root.dir, 'trust.json'), '--registry', join(dir, 'registry.jsonl'), '--state', join(dir, 'ingest'), '--receipt-key', pki.platform.dir, '--json'], { stdio: ['ignore', 'ignore', 'inherit'] });
     children.push(ingest);
-    const agentProc = spawn(process.execPath, [BUNDLE, 'agent', '--config', configFile], { stdio: ['ignore', 'ignore', 'inherit'] });
-    children.push(agentProc);
-    const socketPath = join(stateDir, 'agent.sock');
-    await waitForFile(socketPath, 15_000);
+    /** One agent process (bundle `bundle`) for unit `n`. */
+    const startAgent = async (n: number, bundle: string): Promise<{ code: string; socketPath: string; pid: number | undefined }> => {
+      const code = unitCode(n);
+      const stateDir = join(dir, `unit-${n}`);
+      writeFileSync(join(dir, `hw-${n}`), `bench-hw-${n}\n`);
+      const configFile = join(dir, `agent-${n}.json`);
+      // Default settings but for where things are and the log level.
+      writeFileSync(configFile, JSON.stringify({ stateDir, hardwareIdSource: { file: join(dir, `hw-${n}`) }, brokerUrl: broker.url, logLevel: 'warn', ...AGENT_EXTRA }));
+      const profile = [...AGENT_NODE, ...(PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : [])];
+      const proc = spawn(process.execPath, [...profile, bundle, 'agent', '--config', configFile], { stdio: ['ignore', 'ignore', 'inherit'] });
+      children.push(proc);
+      const socketPath = join(stateDir, 'agent.sock');
+      await waitForFile(socketPath, 15_000);
+      return { code, socketPath, pid: proc.pid };
+    };
+    const main = await startAgent(1, BUNDLE);
+    const other = AB_BUNDLE ? await startAgent(2, AB_BUNDLE) : undefined;
+    const { code, socketPath } = main;
+    const agentProc = { pid: main.pid };
     const topic = unitTopic(code, 'evt');
     const count = await counter(broker.url, topic);
+    const otherCount = other ? await counter(broker.url, unitTopic(other.code, 'evt')) : undefined;
     const pub = await client(broker.url, `bench-raw-${process.pid}`);
     const rawTopic = `bench/raw/${process.pid}`;
     const rawCount = await counter(broker.url, rawTopic);
@@ -165,6 +189,14 @@ async function main(): Promise<void> {
       { name: `local API, ${SUBMITTERS} submitters`, run: async (n) => void (await Promise.all([count.arm(n), viaApi(socketPath, n, 0)])), pid: agentProc.pid },
       ...(BATCH > 0
         ? [{ name: `local API batch of ${BATCH}, ${SUBMITTERS} submitters`, run: async (n: number) => void (await Promise.all([count.arm(Math.ceil(n / BATCH) * BATCH), viaApi(socketPath, n, BATCH)])), pid: agentProc.pid }]
+        : []),
+      ...(other && otherCount
+        ? [
+            { name: `B: local API, ${SUBMITTERS} submitters`, run: async (n: number) => void (await Promise.all([otherCount.arm(n), viaApi(other.socketPath, n, 0)])), pid: other.pid },
+            ...(BATCH > 0
+              ? [{ name: `B: local API batch of ${BATCH}`, run: async (n: number) => void (await Promise.all([otherCount.arm(Math.ceil(n / BATCH) * BATCH), viaApi(other.socketPath, n, BATCH)])), pid: other.pid }]
+              : []),
+          ]
         : []),
     ];
     // Warm-up: each path runs once (compiles both sides' hot paths), then interleaved rounds.
@@ -199,6 +231,7 @@ async function main(): Promise<void> {
       console.log(`${p.name}: ${verdict(ratio >= 0.3, '>= 0.3x raw')}; ${verdict(us <= 150, '<= 150 µs agent CPU per event')}`);
     }
     await count.close();
+    await otherCount?.close();
     await rawCount.close();
     await pub.endAsync();
   } finally {

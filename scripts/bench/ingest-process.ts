@@ -7,7 +7,9 @@
  * record verified then: "first seen"), then two more per unit ("steady"). Baseline, measured
  * in the same run between the phases: raw node:crypto verification of the same messages in
  * this process, keys imported beforehand (the floor for checking one signature). Memory: the
- * ingest's resident size before the first unit and after the last, per unit.
+ * ingest's resident size before the first unit and after the last, per unit; and between the end
+ * of the first half of the rounds and the last (the cost of one more unit, without the heap's
+ * one-off growth when the load starts).
  * Run: npx tsx scripts/bench/ingest-process.ts [units-per-round=2500] [--rounds 4] [--profile <dir>]
  */
 import { spawn } from 'node:child_process';
@@ -98,6 +100,7 @@ async function main(): Promise<void> {
     };
     rawRate(20_000); // warm-up
     const rates = { raw: [] as number[], first: [] as number[], steady: [] as number[] };
+    const rssAfter: number[] = [];
     // Messages are ordered counter-major in `prepare`: counter 1 of every unit, then 2, then 3.
     for (let r = 0; r < ROUNDS; r++) {
       const units = new Set(input.units.slice(r * PER_ROUND, (r + 1) * PER_ROUND).map((u) => u.code));
@@ -106,9 +109,14 @@ async function main(): Promise<void> {
       rates.first.push(await phase(mine.slice(0, PER_ROUND)));
       rates.raw.push(rawRate(PER_ROUND * 2));
       rates.steady.push(await phase(mine.slice(PER_ROUND)));
+      await sleep(1000);
+      rssAfter.push(rssOf(ingest.pid!));
     }
-    await sleep(1000);
-    const rss1 = rssOf(ingest.pid!);
+    const rss1 = rssAfter.at(-1)!;
+    // The growth from the first half of the units to the last: what one more unit costs, without
+    // the heap's one-off growth (young generation and old-space reserve) under the first load.
+    const half = Math.floor(ROUNDS / 2) - 1;
+    const marginal = half >= 0 && half < ROUNDS - 1 ? (rss1 - rssAfter[half]!) / ((ROUNDS - 1 - half) * PER_ROUND) : undefined;
     const base = median(rates.raw);
     const row = (name: string, xs: number[]) => ({
       name,
@@ -120,6 +128,9 @@ async function main(): Promise<void> {
       row('ingest, first heartbeat of each unit (identity verified)', rates.first),
       row('ingest, steady heartbeats', rates.steady),
       { name: 'ingest resident memory per unit', value: `${fmt((rss1 - rss0) / total)} bytes (${fmt(rss0 / 2 ** 20)} -> ${fmt(rss1 / 2 ** 20)} MiB for ${fmt(total)} units)` },
+      ...(marginal !== undefined
+        ? [{ name: 'the same, second half of the units only', value: `${fmt(marginal)} bytes (${fmt(rssAfter[half]! / 2 ** 20)} -> ${fmt(rss1 / 2 ** 20)} MiB for the last ${fmt((ROUNDS - 1 - half) * PER_ROUND)} units)` }]
+        : []),
     ]);
     console.log(`steady: ${verdict(median(rates.steady) / base >= 0.8, '>= 0.8x raw')}; first seen: ${verdict(median(rates.first) / base >= 0.5, '>= 0.5x raw')}; memory: ${verdict((rss1 - rss0) / total <= 2048, '<= 2 KiB per unit')}`);
     await pub.endAsync();

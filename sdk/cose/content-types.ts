@@ -21,6 +21,8 @@ export const CONTENT_TYPES = {
   time: 'application/vnd.robot-id.time+cbor',
   recycling: 'application/vnd.robot-id.recycling+cbor',
   label: 'application/vnd.robot-id.label+cbor',
+  rekeyRequest: 'application/vnd.robot-id.rekey-request+cbor',
+  rekeyHandover: 'application/vnd.robot-id.rekey-handover+cbor',
   rotation: 'application/vnd.robot-id.rotation+cbor',
 } as const;
 

@@ -18,10 +18,10 @@ import { PROTOCOL_VERSION } from '../version.js';
 export const RECORD_EVENT_KINDS = ['maintenance', 'part-replaced', 'fault', 'software-update', 'ownership-change', 'site-change', 'registered'] as const;
 /**
  * Written by the agent itself, never submitted: a damaged stretch of the log was quarantined
- * (chain-break), or a registration the root's policy forbids was refused (registration-refused,
- * carrying the refused order).
+ * (chain-break), a registration the root's policy forbids was refused (registration-refused,
+ * carrying the refused order), or the device key was replaced (rekeyed, sdk/rekey/announce.ts).
  */
-export const SYSTEM_EVENT_KINDS = ['chain-break', 'registration-refused'] as const;
+export const SYSTEM_EVENT_KINDS = ['chain-break', 'registration-refused', 'rekeyed'] as const;
 
 export const EVENT_KINDS = [...RECORD_EVENT_KINDS, ...(Object.keys(TRANSITION_EVENTS) as (keyof typeof TRANSITION_EVENTS)[]), ...SYSTEM_EVENT_KINDS] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
@@ -59,7 +59,8 @@ export const eventSchema = defineSchema<EventPayload>('event', {
   note: { l: 6, t: 'tstr', max: EVENT_NOTE_MAX, optional: true },
   technician: { l: 7, t: 'tstr', max: EVENT_TECHNICIAN_MAX, optional: true },
   order: { l: 8, t: 'bstr', max: 4096, optional: true },
-  data: { l: 9, t: 'bstr', max: 2048, optional: true },
+  // 6144: a rekeyed event carries a whole identity record (<= 4096) and the old key's handover.
+  data: { l: 9, t: 'bstr', max: 6144, optional: true },
 });
 
 export const eventKind = defineKind<EventPayload>({

@@ -73,6 +73,15 @@ export interface IngestScrapped {
   time: number;
 }
 
+/** A unit's `rekeyed` event verified and stored: its messages are now checked under the new record. */
+export interface IngestRekeyed {
+  code: string;
+  seq: number;
+  recordVersion: number;
+  /** Hex kid of the new device key. */
+  deviceKid: string;
+}
+
 export interface IngestReceipt {
   code: string;
   event: number;
@@ -90,6 +99,7 @@ export interface IngestEvents {
   offline: [IngestPresence];
   receipt: [IngestReceipt];
   scrapped: [IngestScrapped];
+  rekeyed: [IngestRekeyed];
   /** Receipt signing or publishing failed (the unit resends; nothing is lost). */
   failure: [Error];
 }

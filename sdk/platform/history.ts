@@ -19,6 +19,7 @@ import { recallAckKind } from '../recall/ack.js';
 import { Revocations } from '../trust/revocation.js';
 import type { TrustStore } from '../trust/trust-store.js';
 import { verifyIdentityRecord, type VerifiedIdentity } from '../trust/verify-identity.js';
+import { verifyRekeyedEvent } from '../rekey/announce.js';
 import type { StoredRecord } from './ingest-store.js';
 
 export interface HistoryOrder {
@@ -156,17 +157,15 @@ export function unitHistory(input: HistoryInput): UnitHistory {
     body.push(e);
   };
   const stored = storedOf(input.stored, code);
-  for (const r of stored.filter((x) => x.stream === 'ack')) {
-    const e = ackEntry(r, identity);
-    arrival.set(e, r.pos);
-    place(e);
-  }
-  const acks = body.splice(0);
+  // Every record the unit had: the registry's, then each one a verified rekeyed event installed.
+  const records: VerifiedIdentity[] = identity ? [identity] : [];
+  let current = identity;
   for (const r of stored.filter((x) => x.stream === 'event')) {
-    const e = eventEntry(r, identity, trust, prev);
+    const e = eventEntry(r, current, trust, prev);
     prev = r;
     arrival.set(e.entry, r.pos);
     place(e.entry);
+    if (e.next) records.push((current = e.next));
     if (!e.entry.verified || !e.value) continue;
     const kind = e.value.kind;
     if (isTransitionEvent(kind) && state !== 'scrapped') state = TRANSITION_EVENTS[kind];
@@ -174,7 +173,13 @@ export function unitHistory(input: HistoryInput): UnitHistory {
       registration = { operator: e.entry.order.operator, region: e.entry.order.region };
     }
   }
-  entries.push(...mergeByTime(body, acks, arrival));
+  const events = body.splice(0);
+  for (const r of stored.filter((x) => x.stream === 'ack')) {
+    const e = ackEntry(r, records);
+    arrival.set(e, r.pos);
+    place(e);
+  }
+  entries.push(...mergeByTime(events, body.splice(0), arrival));
   let recycled = false;
   for (const bytes of input.recycling ?? []) {
     try {
@@ -223,12 +228,21 @@ function mergeByTime(events: HistoryEntry[], acks: HistoryEntry[], arrival: Map<
   return out;
 }
 
-function eventEntry(r: StoredRecord, identity: VerifiedIdentity | undefined, trust: TrustStore, prev: StoredRecord | undefined): { entry: HistoryEntry; value?: EventPayload } {
+function eventEntry(r: StoredRecord, identity: VerifiedIdentity | undefined, trust: TrustStore, prev: StoredRecord | undefined): { entry: HistoryEntry; value?: EventPayload; next?: VerifiedIdentity } {
   const chain: HistoryEntry['chain'] = r.seq === 1 ? 'first' : prev?.seq !== r.seq - 1 ? 'after-missing' : bytesEqual(prev.hash, r.prevHash) ? 'linked' : 'broken';
   if (!identity) return { entry: { time: 0, what: 'event', source: 'event', seq: r.seq, signedBy: 'unknown', verified: false, problem: 'no verified identity record for the unit', chain } };
   let value: EventPayload;
+  let next: VerifiedIdentity | undefined;
   try {
-    value = verifyUnitMessage(eventKind, r.bytes, identity).value;
+    const peek = openSign1(eventKind, r.bytes);
+    if (peek.value.kind === 'rekeyed' && !bytesEqual(peek.cose.protected.kid!, identity.deviceKid)) {
+      // The announcement: the new key's signature, the old key's handover, the new record.
+      const v = verifyRekeyedEvent(r.bytes, identity, trust, { revocations: Revocations.none });
+      value = v.event.value;
+      next = v.next;
+    } else {
+      value = verifyUnitMessage(eventKind, r.bytes, identity).value;
+    }
   } catch (err) {
     return { entry: { time: 0, what: 'event', source: 'event', seq: r.seq, signedBy: `device ${toHex(identity.deviceKid)}`, verified: false, problem: why(err), chain } };
   }
@@ -237,21 +251,29 @@ function eventEntry(r: StoredRecord, identity: VerifiedIdentity | undefined, tru
     what: value.kind,
     source: 'event',
     seq: value.seq,
-    signedBy: `device ${toHex(identity.deviceKid)}`,
+    signedBy: next ? `device ${toHex(next.deviceKid)}, handed over by ${toHex(identity.deviceKid)}` : `device ${toHex(identity.deviceKid)}`,
     verified: chain !== 'broken',
     ...(chain === 'broken' ? { problem: 'does not link to the entry before it (prevHash)' } : {}),
     chain,
     ...(value.technician ? { technician: value.technician } : {}),
     ...(value.note ? { note: value.note } : {}),
+    ...(next ? { note: `record version ${next.record.recordVersion}` } : {}),
   };
   if (value.order) {
     const expected: OrderSubject = isRegistrationEvent(value.kind) || value.kind === 'registration-refused' ? 'registered' : (value.kind as OrderSubject);
     entry.order = orderOf(value.order, trust, identity, value.time, expected);
   }
-  return { entry, value };
+  return { entry, value, ...(next ? { next } : {}) };
 }
 
-function ackEntry(r: StoredRecord, identity: VerifiedIdentity | undefined): HistoryEntry {
+function ackEntry(r: StoredRecord, records: readonly VerifiedIdentity[]): HistoryEntry {
+  let identity = records.at(-1);
+  try {
+    const kid = openSign1(recallAckKind, r.bytes).cose.protected.kid!;
+    identity = records.find((i) => bytesEqual(i.deviceKid, kid)) ?? identity;
+  } catch {
+    // Undecodable: verifyUnitMessage below names the reason.
+  }
   if (!identity) return { time: 0, what: 'recall-ack', source: 'ack', seq: r.seq, signedBy: 'unknown', verified: false, problem: 'no verified identity record for the unit' };
   try {
     const a = verifyUnitMessage(recallAckKind, r.bytes, identity).value;

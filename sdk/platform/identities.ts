@@ -109,6 +109,9 @@ export class IdentityDirectory {
         known = undefined;
       }
     }
+    // A record binding another device key is adopted only through the unit's `rekeyed` event,
+    // which the old key co-signs (docs/protocol.md §"Device rekey"): never from the wire alone.
+    if (known && !bytesEqual(v.deviceKid, known.deviceKid)) return false;
     if (known && v.record.recordVersion <= known.record.recordVersion) {
       if (!bytesEqual(known.bytes, bytes) && v.record.recordVersion < known.record.recordVersion) {
         throw new MessageError('MSG_REPLAYED', `identity record of ${code}: version ${v.record.recordVersion} is older than ${known.record.recordVersion}`);
@@ -117,6 +120,22 @@ export class IdentityDirectory {
     }
     this.verified.set(code, v);
     return true;
+  }
+
+  /**
+   * The record of a verified rekey (or one restored from the ingest's rekeys file): from now on
+   * the one in use. Returns it verified; throws MessageError like `get`.
+   */
+  replace(code: string, bytes: Uint8Array): VerifiedIdentity {
+    const v = this.verify(code, bytes);
+    this.raw.set(code, bytes);
+    this.verified.set(code, v);
+    return v;
+  }
+
+  /** Verifies a record of `code` as `get` would, without keeping it. */
+  check(code: string, bytes: Uint8Array): VerifiedIdentity {
+    return this.verify(code, bytes);
   }
 
   private verify(code: string, bytes: Uint8Array): VerifiedIdentity {

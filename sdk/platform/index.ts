@@ -8,3 +8,5 @@ export { newUnitMarks, type IngestStore, type CommittedMarks, type StoredRecord,
 export type { IngestEvents, IngestMessage, IngestRejection, IngestGap, IngestLost, IngestChainBreak, IngestPresence, IngestReceipt, IngestScrapped, WireKind } from './events.js';
 export { unitHistory, type UnitHistory, type HistoryEntry, type HistoryOrder, type HistoryInput } from './history.js';
 export { appendRecyclingRecord, recyclingRecordsOf, RECYCLING_FILE } from './recycling-records.js';
+export { REKEYS_FILE, KeyEpochs, type RekeyLine } from './rekeys.js';
+export type { IngestRekeyed } from './events.js';

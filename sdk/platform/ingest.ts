@@ -22,19 +22,20 @@ import { Revocations } from '../trust/revocation.js';
 import type { TrustStore } from '../trust/trust-store.js';
 import type { VerifiedIdentity } from '../trust/verify-identity.js';
 import { verifyUnitMessage } from '../messages/unit-message.js';
-import { entryHash, eventKind } from '../messages/event.js';
+import { entryHash } from '../messages/event.js';
 import { heartbeatKind } from '../messages/heartbeat.js';
 import { birthKind } from '../messages/birth.js';
 import { deathKind } from '../messages/death.js';
 import { offlineKind } from '../messages/offline.js';
 import { signReceipt } from '../messages/receipt.js';
 import { verifyOrder } from '../messages/order.js';
-import { recallAckKind } from '../recall/ack.js';
 import { IdentityDirectory, type RegistryEntry } from './identities.js';
 import { PresenceTracker } from './presence.js';
 import { countStored, declaredLost } from './lost.js';
 import { newUnitMarks, type IngestStore, type StoredStream, type UnitMarks } from './ingest-store.js';
 import type { IngestEvents, IngestScrapped, WireKind } from './events.js';
+import { KeyEpochs } from './rekeys.js';
+import { verifyAckEntry, verifyEventEntry, type EntryCheck } from './rekey-entry.js';
 
 export interface ReceiptSigner {
   signer: Signer;
@@ -46,6 +47,8 @@ export interface IngestOptions {
   trust: TrustStore;
   /** Where entries and marks are kept (platform/store). Without it the ingest keeps marks in memory and issues no receipts. */
   store?: IngestStore;
+  /** A state directory for the device rekeys the ingest learns (rekeys.jsonl); without it they are kept in memory. */
+  dir?: string;
   registry?: readonly RegistryEntry[];
   /** Issues receipts when set (requires `store`: a receipt names only what is durably stored). */
   receipts?: ReceiptSigner;
@@ -86,6 +89,8 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
   /** Scrapped events accepted and not yet durable (reported by the next flush). */
   private scrappedPending: IngestScrapped[] = [];
   private revocationList: Revocations | undefined;
+  /** The records each unit had before its rekeys (docs/protocol.md §"Device rekey"). */
+  private readonly epochs: KeyEpochs;
 
   constructor(private readonly options: IngestOptions) {
     super();
@@ -96,6 +101,15 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
     this.identities = new IdentityDirectory(options.trust, { revocations: options.revocations?.withoutScrapped(), backend: this.backend });
     for (const e of options.registry ?? []) this.identities.add(e.code, e.identity);
     this.presence = new PresenceTracker(options.heartbeatGraceMs ?? 5000);
+    this.epochs = new KeyEpochs(options.dir);
+    for (const r of options.dir ? KeyEpochs.read(options.dir) : []) {
+      try {
+        const previous = this.identities.check(r.code, new Uint8Array(Buffer.from(r.previous, 'base64')));
+        this.epochs.add(r.code, r.seq, previous, this.identities.replace(r.code, new Uint8Array(Buffer.from(r.record, 'base64'))), r.ackSeq, false);
+      } catch {
+        // A record that no longer verifies (revoked since): the unit's messages are judged by the registry's.
+      }
+    }
     if (options.store) {
       this.store = options.store;
       this.marks = options.store.marks;
@@ -182,7 +196,9 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
   }
 
   private onEntry(code: string, stream: StoredStream, identity: VerifiedIdentity, bytes: Uint8Array): void {
-    const opened = stream === 'event' ? verifyUnitMessage(eventKind, bytes, identity, this.backend) : verifyUnitMessage(recallAckKind, bytes, identity, this.backend);
+    const check: EntryCheck = { trust: this.options.trust, epochs: this.epochs, backend: this.backend, revocations: this.revocationList?.withoutScrapped() };
+    const ev = stream === 'event' ? verifyEventEntry(code, identity, bytes, check) : undefined;
+    const opened = ev ? ev.opened : verifyAckEntry(code, identity, bytes, check);
     this.stats.verified++;
     const value = opened.value;
     let m = this.marks.get(code);
@@ -193,6 +209,8 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
       this.stats.duplicates++;
       this.dupWanted.add(code);
       this.emit('duplicate', { code, kind: stream, seq: value.seq });
+      // Stored before a crash that lost the rekeys file's line: learned again from the resend.
+      if (ev?.rekey && !this.epochs.has(code, value.seq)) this.adoptRekey(code, value.seq, ev.under, ev.rekey.next.bytes, ev.rekey.ackSeq);
       return;
     }
     this.refuseScrapped(code);
@@ -213,9 +231,17 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
       value,
     });
     if (lost) this.emit('lost', { code, seq: value.seq, ...lost, stored: storedBefore });
+    if (ev?.rekey) this.adoptRekey(code, value.seq, ev.under, ev.rekey.next.bytes, ev.rekey.ackSeq);
     if ('kind' in value && value.kind === 'scrapped' && this.scrapOrdered(identity, value.order, value.time)) this.scrappedPending.push({ code, seq: value.seq, time: value.time });
     if (adv.gap) this.emit('gap', { code, stream, ...adv.gap });
     for (const b of adv.breaks) this.emit('chain', { code, seq: b.seq, source: 'event', expected: toHex(b.expected), got: toHex(b.got) });
+  }
+
+  /** The announcement is stored: from its seq on, the unit's messages are verified under the new record. */
+  private adoptRekey(code: string, seq: number, previous: VerifiedIdentity, record: Uint8Array, ackSeq: number): void {
+    const next = this.identities.replace(code, record);
+    this.epochs.add(code, seq, previous, next, ackSeq);
+    this.emit('rekeyed', { code, seq, recordVersion: next.record.recordVersion, deviceKid: toHex(next.deviceKid) });
   }
 
   private fresh(kind: string, time: number, nowMs: number): void {
@@ -298,6 +324,8 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
       this.emit('failure', err instanceof Error ? err : new Error(String(err)));
       return 0;
     }
+    // The rekeys learned, durable after the events announcing them and before any receipt names those.
+    this.epochs.persist();
     // Durable now: the platform may revoke the scrapped units' codes.
     for (const s of scrapped) this.emit('scrapped', s);
     const rs = this.options.receipts;

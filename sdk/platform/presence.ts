@@ -37,7 +37,9 @@ export class PresenceTracker {
   private unit(code: string): UnitPresence {
     let u = this.units.get(code);
     if (!u) {
-      u = { online: false };
+      // Every field from the start: one shape for every unit, all its fields in the object
+      // itself (added one by one later, they went to a separate property array per unit).
+      u = { online: false, birth: undefined, hb: undefined, deadline: undefined, silent: undefined, seenAt: undefined };
       this.units.set(code, u);
     }
     return u;
@@ -74,7 +76,11 @@ export class PresenceTracker {
     const u = this.unit(code);
     if (u.hb && (seq.boot < u.hb.boot || (seq.boot === u.hb.boot && seq.counter <= u.hb.counter))) return 'replayed';
     if (u.birth && seq.boot < u.birth.boot) return 'stale';
-    u.hb = { boot: seq.boot, counter: seq.counter };
+    // Updated in place: a heartbeat a minute per unit need not leave an object behind each time.
+    if (u.hb) {
+      u.hb.boot = seq.boot;
+      u.hb.counter = seq.counter;
+    } else u.hb = { boot: seq.boot, counter: seq.counter };
     if (seq.time !== undefined) u.seenAt = Math.max(u.seenAt ?? 0, seq.time);
     if (seq.rootVersion !== undefined) u.rootVersion = seq.rootVersion;
     if (seq.certExpiry) u.certExpiry = { kind: seq.certExpiry.kind, notAfter: seq.certExpiry.notAfter };

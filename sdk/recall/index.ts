@@ -22,6 +22,8 @@ export {
   verifyPolicy,
   policyForUnit,
   transferRuleOf,
+  overlapOf,
+  DEFAULT_OVERLAP_S,
   checkThresholds,
   thresholdFor,
   DEFAULT_THRESHOLDS,

@@ -32,6 +32,20 @@ export interface RecallPolicy {
   thresholds: Thresholds;
   /** Whether a unit that has been in service may be registered again (absent: DEFAULT_TRANSFER_RULE). */
   transfers?: TransferRule;
+  /**
+   * Seconds after a key's `superseded` time during which its new signatures still count
+   * (docs/protocol.md §"Key renewal"): units accept both the renewed and the new key that long.
+   * Absent: DEFAULT_OVERLAP_S.
+   */
+  overlapS?: number;
+}
+
+/** The overlap a policy without label 6 (or no policy) gives a renewed key: 7 days. */
+export const DEFAULT_OVERLAP_S = 7 * 86400;
+
+/** The overlap window a policy sets (the default when it sets none or there is none). */
+export function overlapOf(policy: RecallPolicy | undefined): number {
+  return policy?.overlapS ?? DEFAULT_OVERLAP_S;
 }
 
 /** The built-in policy of a robot that holds none: one signer, two for stop-operation. */
@@ -53,6 +67,7 @@ export const policySchema = defineSchema<RecallPolicy>('recall policy', {
   issuedAt: { l: 3, t: 'uint' },
   thresholds: { l: 4, t: { schema: thresholdsSchema } },
   transfers: { l: 5, t: { oneOf: TRANSFER_RULES }, optional: true },
+  overlapS: { l: 6, t: 'uint', optional: true },
 });
 
 /** The transfer rule a policy sets (the scheme's default when it sets none or there is none). */

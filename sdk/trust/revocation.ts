@@ -9,6 +9,11 @@
  *   - `superseded` (a renewed key) and `retired`: signatures made before `at` keep counting, so
  *     a recall a retired key co-signed stays in force; signatures claiming `at` or later do not.
  * A key listed without details is treated as compromised (the rule before reasons existed).
+ *
+ * Renewal overlap (docs/protocol.md §"Key renewal"): a `superseded` key's signatures keep
+ * counting for `overlapS` seconds after `at` (the root policy's window, label 6), so a signer
+ * switch has no gap; from `at + overlapS` on, only the new key's count. 0 unless set with
+ * `withOverlap` (the list alone knows no policy).
  */
 import { kidHex } from '../crypto/signer.js';
 
@@ -39,8 +44,12 @@ export class Revocations {
   /** Codes revoked because their unit was scrapped: it may not be sold or operated again. */
   readonly scrapped: ReadonlySet<string>;
   private readonly details = new Map<string, KeyRevocation>();
+  /** Seconds a superseded key's signatures count after its time (the policy's overlap window). */
+  readonly overlapS: number;
 
-  constructor(input: RevocationInput = {}) {
+  constructor(input: RevocationInput = {}, overlapS = 0) {
+    if (!Number.isInteger(overlapS) || overlapS < 0) throw new RangeError(`overlapS: expected a whole number of seconds >= 0, got ${overlapS}`);
+    this.overlapS = overlapS;
     const keys = new Set<string>();
     for (const k of input.keys ?? []) {
       const r: KeyRevocation = typeof k === 'string' ? { kid: k.toLowerCase(), reason: 'keyCompromise', at: 0 } : { ...k, kid: k.kid.toLowerCase() };
@@ -63,7 +72,13 @@ export class Revocations {
     const r = this.details.get(kidHex(kid));
     if (!r) return false;
     if (r.reason === 'keyCompromise' || signedAt === undefined) return true;
-    return signedAt >= r.at;
+    return signedAt >= r.at + (r.reason === 'superseded' ? this.overlapS : 0);
+  }
+
+  /** This list judging superseded keys with an overlap window of `overlapS` seconds. */
+  withOverlap(overlapS: number): Revocations {
+    if (overlapS === this.overlapS) return this;
+    return new Revocations({ keys: this.keyRevocations(), codes: this.codes, scrapped: this.scrapped }, overlapS);
   }
 
   /** The revocation of a key, if any. */
@@ -90,7 +105,7 @@ export class Revocations {
    */
   withoutScrapped(): Revocations {
     if (this.scrapped.size === 0) return this;
-    return new Revocations({ keys: this.keyRevocations(), codes: [...this.codes].filter((c) => !this.scrapped.has(c)) });
+    return new Revocations({ keys: this.keyRevocations(), codes: [...this.codes].filter((c) => !this.scrapped.has(c)) }, this.overlapS);
   }
 
   /** This list with `more` added. */
@@ -99,7 +114,7 @@ export class Revocations {
       keys: [...this.details.values(), ...(more.keys ?? [])],
       codes: [...this.codes, ...(more.codes ?? [])],
       scrapped: [...this.scrapped, ...(more.scrapped ?? [])],
-    });
+    }, this.overlapS);
   }
 
   static readonly none = new Revocations();

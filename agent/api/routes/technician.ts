@@ -3,6 +3,7 @@
  * mounted on the agent's router, plus a `health` section and the confirmation time in
  * status(). Errors that carry their own HTTP status (technician ApiError) answer with it.
  */
+import { previousRecords } from '../../rekey/files.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { STATE_FILES, VERSION } from '../../../sdk/index.js';
@@ -27,6 +28,7 @@ export function technicianDeps(agent: Agent): TechnicianDeps {
   agent.onClose(() => progress.close());
   return {
     identity: agent.identity,
+    previousIdentities: previousRecords(agent.config.stateDir, agent.trust),
     label: readLabel(agent.config.stateDir),
     signer: agent.signer,
     bootCount: agent.bootCount,

@@ -4,7 +4,7 @@
  * device key and the hash chain; the verdict is in `chain`. Entries go out as their signed
  * bytes too, so the reader can check them again.
  */
-import { GENESIS_HASH, RobotIdError, bytesEqual, entryHash, eventKind, toHex, verifyUnitMessage, type EventPayload } from '../../../sdk/index.js';
+import { GENESIS_HASH, RobotIdError, bytesEqual, entryHash, eventKind, openSign1, toHex, verifyUnitMessage, type EventPayload } from '../../../sdk/index.js';
 import { ApiError, type Route, type StoredEntry, type TechnicianDeps } from './types.js';
 
 export const EVENTS_PAGE_MAX = 500;
@@ -37,7 +37,10 @@ export function eventsRoute(deps: TechnicianDeps): Route {
       const events = page.map((e) => {
         let ev: EventPayload | undefined;
         try {
-          ev = verifyUnitMessage(eventKind, e.bytes, deps.identity).value;
+          // An entry an earlier device key signed (before a rekey) is checked under that key's record.
+          const kid = openSign1(eventKind, e.bytes).cose.protected.kid!;
+          const under = deps.previousIdentities?.find((p) => bytesEqual(p.deviceKid, kid)) ?? deps.identity;
+          ev = verifyUnitMessage(eventKind, e.bytes, under).value;
         } catch (err) {
           problem ??= `entry ${e.seq}: ${err instanceof RobotIdError ? err.code : 'unreadable'}`;
         }

@@ -52,6 +52,8 @@ export interface AppendedEvent {
 export interface TechnicianDeps {
   /** The unit's identity, verified at start-up. */
   identity: VerifiedIdentity;
+  /** The records it held before its device rekeys: entries their keys signed are checked under them. */
+  previousIdentities?: readonly VerifiedIdentity[];
   /** The signed label printed on the unit (label.cose), when it was provisioned with one. */
   label?: Uint8Array;
   /** The device key. */

@@ -1,0 +1,119 @@
+/**
+ * The ingest across a device rekey (docs/protocol.md §"Device rekey", on the platform), with a
+ * real agent's log and a real ingest store on disk: entries arrive in any order; the new key
+ * counts only once the announcement is stored, entries before it stay verified under the old
+ * record, and what the ingest learned survives a restart, or is learned again from a resend
+ * when its line was lost in a crash.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { requestRekey, startAgent, type Agent } from '../../agent/index.js';
+import { stageRecord } from '../../agent/rekey/files.js';
+import { FleetIngest, REKEYS_FILE, algSigner, generateAlgKeyPair, issueRekeyedRecord, readAlgPrivateKeyFile, signRecallAck, unitTopic, type IngestRejection, type Signer } from '../../sdk/index.js';
+import { makePki, quietLogger, type Pki, type TestUnit } from '../helpers/pki.js';
+import { openFilesStore } from '../../platform/index.js';
+
+let tmp: string;
+let pki: Pki;
+let unit: TestUnit;
+let entries: Uint8Array[];
+let rekeyedSeq: number;
+let oldKey: Signer;
+let newKey: Signer;
+let oldAck: Uint8Array;
+const ackOf = (by: Signer, seq: number): Promise<Uint8Array> =>
+  signRecallAck(by, { code: unit.code, seq, recallId: 'R-1', revision: 1, campaignId: 'C-1', status: 'verified', time: Math.floor(Date.now() / 1000) });
+beforeAll(async () => {
+  tmp = mkdtempSync(join(tmpdir(), 'rid-ingest-rekey-'));
+  pki = await makePki(tmp);
+  unit = await pki.provision();
+  const open = (): Promise<Agent> => startAgent(unit.config(), { logger: quietLogger(), modules: [] });
+  oldKey = algSigner(readAlgPrivateKeyFile(join(unit.stateDir, 'device.key')));
+  let agent = await open();
+  for (const note of ['a', 'b', 'c']) await agent.submitEvent({ kind: 'maintenance', note });
+  // One ack the old key signed: the announcement says acks up to 1 are the old key's.
+  oldAck = (await agent.outbox.appendAck((seq) => ackOf(oldKey, seq)), agent.outbox.pending('ack', 0, 1)[0]!.bytes);
+  const { request } = await requestRekey(agent);
+  await agent.close();
+  stageRecord(unit.stateDir, (await issueRekeyedRecord({ enterprise: pki.enterprise, request })).bytes);
+  agent = await open();
+  for (const note of ['d', 'e']) await agent.submitEvent({ kind: 'maintenance', note });
+  entries = agent.eventLog.read(0, 100).map((e) => e.bytes);
+  newKey = agent.signer;
+  rekeyedSeq = 4;
+  await agent.close();
+}, 60_000);
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function ingestAt(dir: string): { ingest: FleetIngest; rejected: IngestRejection[]; stored: number[] } {
+  const ingest = new FleetIngest({ trust: pki.root.trust, store: openFilesStore(dir), dir, registry: [{ code: unit.code, identity: unit.identity.bytes }] });
+  const rejected: IngestRejection[] = [];
+  const stored: number[] = [];
+  ingest.on('rejected', (r) => rejected.push(r));
+  ingest.on('message', (m) => m.kind === 'event' && stored.push(m.seq));
+  return { ingest, rejected, stored };
+}
+const send = (i: FleetIngest, seq: number): void => i.handle(unitTopic(unit.code, 'evt'), entries[seq - 1]!);
+
+it('refuses the new key before the announcement, takes it after, and keeps older entries under the old record', async () => {
+  expect(entries).toHaveLength(6);
+  const { ingest, rejected, stored } = ingestAt(join(tmp, 'ingest-1'));
+  send(ingest, 1);
+  send(ingest, 5); // the new key, before its announcement
+  expect(rejected.map((r) => [r.seq, r.reason])).toEqual([[undefined, 'MSG_BAD_SIGNATURE']]);
+  send(ingest, rekeyedSeq); // the announcement, with entries 2 and 3 still missing
+  send(ingest, 5);
+  send(ingest, 3); // old-key entries arriving after the switch
+  send(ingest, 2);
+  send(ingest, 6);
+  expect(stored).toEqual([1, 4, 5, 3, 2, 6]);
+  expect(rejected).toHaveLength(1);
+  expect(ingest.marksOf(unit.code).event).toBe(6);
+  await ingest.close();
+
+  // After a restart: duplicates quiet, the new key still the one in use.
+  const again = ingestAt(join(tmp, 'ingest-1'));
+  const dups: number[] = [];
+  again.ingest.on('duplicate', (d) => dups.push(d.seq));
+  for (let s = 1; s <= 6; s++) send(again.ingest, s);
+  expect(dups).toEqual([1, 2, 3, 4, 5, 6]);
+  expect(again.rejected).toEqual([]);
+  expect(again.ingest.identities.get(unit.code).record.recordVersion).toBe(2);
+  await again.ingest.close();
+});
+
+it('learns the rekey again from a resend when the rekeys line was lost in a crash', async () => {
+  const dir = join(tmp, 'ingest-2');
+  const first = ingestAt(dir);
+  for (let s = 1; s <= 4; s++) send(first.ingest, s);
+  await first.ingest.close();
+  rmSync(join(dir, REKEYS_FILE));
+  const again = ingestAt(dir);
+  send(again.ingest, 5);
+  expect(again.rejected.map((r) => r.reason)).toEqual(['MSG_BAD_SIGNATURE']);
+  send(again.ingest, rekeyedSeq); // the unit resends what no receipt confirmed
+  send(again.ingest, 5);
+  send(again.ingest, 6);
+  expect(again.stored).toEqual([5, 6]);
+  await again.ingest.close();
+});
+
+it('acks: those the old key signed before the rekey still count when resent; the new key only after the announcement; the old key beyond them and a stranger never', async () => {
+  const { ingest, rejected } = ingestAt(join(tmp, 'ingest-3'));
+  const acks: number[] = [];
+  ingest.on('message', (m) => m.kind === 'ack' && acks.push(m.seq));
+  const sendAck = async (by: Signer, seq: number) => ingest.handle(unitTopic(unit.code, 'ack'), await ackOf(by, seq));
+  await sendAck(newKey, 2);
+  expect(rejected.map((r) => r.reason)).toEqual(['MSG_BAD_SIGNATURE']);
+  for (let s = 1; s <= rekeyedSeq; s++) send(ingest, s);
+  await sendAck(newKey, 2);
+  ingest.handle(unitTopic(unit.code, 'ack'), oldAck);
+  // The old key beyond the acks it signed (a copy of it in other hands), and a stranger: refused.
+  await sendAck(oldKey, 3);
+  await sendAck(algSigner(generateAlgKeyPair()), 3);
+  expect(acks).toEqual([2, 1]);
+  expect(rejected.map((r) => r.reason)).toEqual(['MSG_BAD_SIGNATURE', 'MSG_BAD_SIGNATURE', 'MSG_BAD_SIGNATURE']);
+  await ingest.close();
+});
