@@ -29,6 +29,8 @@ export async function runCommand(cmd: Command, rest: string[], io: Io): Promise<
       return EXIT.USAGE;
     }
     printError(io, json, err);
-    return EXIT.FAILURE;
+    // Typed errors that say their own status (the platform database's: docs/cli.md).
+    const status = (err as { exitStatus?: unknown })?.exitStatus;
+    return typeof status === 'number' ? status : EXIT.FAILURE;
   }
 }

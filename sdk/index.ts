@@ -1,3 +1,6 @@
+/// <reference types="node" preserve="true" />
+// The SDK's declarations name Node's types (Buffer, node:crypto): a consumer type-checks
+// against them without listing "node" in its own `types`.
 /**
  * The public entry point of the robot-id SDK. Exports only; no side effects at import time.
  * The agent and the CLI import the SDK through this file alone.

@@ -7,7 +7,9 @@
 import { RobotIdError, Revocations, TrustStore, openSign1, readRegistry, recallAckKind, verifyIdentityRecord } from '../../sdk/index.js';
 import { readPresenceSnapshot } from '../../platform/presence-snapshot.js';
 import { EXIT, UsageError, optionalString, requireString, type Command, type Io } from '../command.js';
-import { acksFromIngest } from '../platform/campaign-sources.js';
+import { dbOption } from '../platform/db.js';
+import { storeChoice, storedAcks, withDb } from '../platform/stored-acks.js';
+import { presenceFromDb } from '../../platform/store/postgres/fleet-view.js';
 import { csvRow } from '../csv.js';
 import { loadRevocations } from '../revocations.js';
 
@@ -48,8 +50,8 @@ function print(io: Io, rows: UnitRow[], format: 'text' | 'json' | 'csv'): void {
 export const fleetUnitsCommand: Command = {
   path: ['fleet', 'units'],
   summary: 'every registered unit with its presence, revocation, acknowledged recalls and nearest certificate expiry, optionally one state only',
-  usage: 'fleet units --ingest <ingest-dir> --registry <file> --trust <file> [--revocations <file>] [--state online|offline|stale|unknown|revoked|recalled|expiring [--days <n>]] [--json | --csv]',
-  options: { ingest: { type: 'string' }, registry: { type: 'string' }, trust: { type: 'string' }, revocations: { type: 'string' }, state: { type: 'string' }, days: { type: 'string' }, json: { type: 'boolean' }, csv: { type: 'boolean' } },
+  usage: 'fleet units (--ingest <ingest-dir> | --db <postgres-url>) --registry <file> --trust <file> [--revocations <file>] [--state online|offline|stale|unknown|revoked|recalled|expiring [--days <n>]] [--json | --csv]',
+  options: { ingest: { type: 'string' }, ...dbOption, registry: { type: 'string' }, trust: { type: 'string' }, revocations: { type: 'string' }, state: { type: 'string' }, days: { type: 'string' }, json: { type: 'boolean' }, csv: { type: 'boolean' } },
   async run(values, _p, io) {
     const filter = optionalString(values, 'state');
     if (filter !== undefined && !(FILTERS as readonly string[]).includes(filter)) throw new UsageError(`--state: expected one of ${FILTERS.join(', ')}, got ${filter}`);
@@ -59,15 +61,17 @@ export const fleetUnitsCommand: Command = {
     const days = daysText === undefined ? DEFAULT_EXPIRING_DAYS : Number(daysText);
     if (!Number.isInteger(days) || days < 0) throw new UsageError(`--days: expected a whole number of days >= 0, got ${daysText}`);
     const nowS = Math.floor(Date.now() / 1000);
-    const ingestDir = requireString(values, 'ingest');
+    const store = storeChoice(values);
+    if (!store) throw new UsageError('missing --ingest <ingest-dir> or --db <postgres-url> (or ROBOT_ID_PLATFORM_DB)');
     const trust = TrustStore.load(requireString(values, 'trust'));
     const registry = readRegistry(requireString(values, 'registry'));
     for (const p of registry.problems) io.err(`note: registry ${p}`);
     const revocations = loadRevocations(optionalString(values, 'revocations'));
-    const snapshot = readPresenceSnapshot(ingestDir);
-    if (!snapshot) io.err(`note: ${ingestDir} holds no presence snapshot (fleet watch --state writes one): every unit's presence is unknown`);
+    // The files ingest's snapshot, or what the workers wrote to the database.
+    const snapshot = store.kind === 'files' ? readPresenceSnapshot(store.dir) : { units: await withDb(store.url, (db) => presenceFromDb(db, Date.now())) };
+    if (!snapshot && store.kind === 'files') io.err(`note: ${store.dir} holds no presence snapshot (fleet watch --state writes one): every unit's presence is unknown`);
     const recalled = new Map<string, Set<string>>();
-    for (const a of acksFromIngest(ingestDir)) {
+    for (const a of await storedAcks(store)) {
       // The store holds acks the ingest verified; the recall id and status are read back.
       const ack = openSign1(recallAckKind, a.bytes).value;
       if (ack.status !== 'applied' && ack.status !== 'verified') continue;

@@ -8,7 +8,9 @@
  * code to the revocations there, as scrapped. With --metrics, Prometheus metrics on GET /metrics.
  */
 import { existsSync, readFileSync, unwatchFile, watchFile } from 'node:fs';
-import { Revocations, TrustStore, connectIngest, loadAuthority, readRegistry, revokeScrapped, ROLES, type IngestConnection } from '../../sdk/index.js';
+import { Revocations, TrustStore, loadAuthority, readRegistry, revokeScrapped, ROLES } from '../../sdk/index.js';
+import { connectIngest, type IngestConnection } from '../../platform/ingest/mqtt.js';
+import { openFilesStore } from '../../platform/store/files/files-store.js';
 import { EXIT, UsageError, optionalString, requireString, type Command, type Io } from '../command.js';
 import { passphraseOption, readPassphrase } from '../passphrase.js';
 import { brokerOptions, requireBrokerUrl } from '../platform/broker.js';
@@ -16,9 +18,9 @@ import { ingestMetrics, serveMetrics, type MetricsServer } from '../../platform/
 import { writePresenceSnapshot } from '../../platform/presence-snapshot.js';
 import { loadRevocations } from '../revocations.js';
 
-type Line = { code?: string; kind: string; seq?: number; verified: boolean; reason?: string } & Record<string, unknown>;
+export type Line = { code?: string; kind: string; seq?: number; verified: boolean; reason?: string } & Record<string, unknown>;
 
-function text(l: Line): string {
+export function text(l: Line): string {
   const extra = Object.entries(l)
     .filter(([k]) => !['code', 'kind', 'seq', 'verified', 'reason', 'message'].includes(k))
     .map(([k, v]) => `${k}=${String(v)}`)
@@ -33,7 +35,7 @@ function ackFields(value: unknown): Record<string, string> {
   return { ...(a.recallId ? { recallId: a.recallId } : {}), ...(a.status ? { status: a.status } : {}), ...(a.reason ? { ackReason: a.reason } : {}) };
 }
 
-function watch(conn: IngestConnection, emit: (l: Line) => void): void {
+export function watch(conn: IngestConnection, emit: (l: Line) => void): void {
   const i = conn.ingest;
   i.on('message', (m) =>
     emit({
@@ -61,7 +63,7 @@ function watch(conn: IngestConnection, emit: (l: Line) => void): void {
  * Lines written together once per turn of the event loop (or every 64 KiB): one write per
  * batch of messages instead of one per message, which was a tenth of the ingest's CPU.
  */
-function batchedLines(io: Io): { line(l: string): void; flush(): void } {
+export function batchedLines(io: Io): { line(l: string): void; flush(): void } {
   let held: string[] = [];
   let bytes = 0;
   let scheduled = false;
@@ -88,7 +90,7 @@ function batchedLines(io: Io): { line(l: string): void; flush(): void } {
 }
 
 /** Calls `apply` with the list each time `file` changes (polled every second); a bad read keeps the last good list. */
-function watchRevocations(file: string, apply: (r: Revocations) => void, io: Io): () => void {
+export function watchRevocations(file: string, apply: (r: Revocations) => void, io: Io): () => void {
   const listener = (): void => {
     try {
       apply(loadRevocations(file));
@@ -145,7 +147,7 @@ export const fleetWatchCommand: Command = {
     const revocations = revocationsFile && !existsSync(revocationsFile) ? Revocations.none : loadRevocations(revocationsFile);
     if (revocationsFile && !existsSync(revocationsFile)) io.err(`note: --revocations ${revocationsFile} does not exist yet: no revocations until it does`);
     const conn = connectIngest(
-      { trust, dir: stateDir, registry: registry.entries, receipts, revocations },
+      { trust, store: stateDir ? openFilesStore(stateDir) : undefined, dir: stateDir, registry: registry.entries, receipts, revocations },
       {
         url,
         clientId: optionalString(values, 'client-id') ?? `platform-ingest-${process.pid}`,

@@ -4,10 +4,8 @@
  * and `robot-id recycle confirm` (the recycler signs that record).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   ROLES,
-  STORE_FILE,
   TrustStore,
   appendRecyclingRecord,
   loadAuthority,
@@ -24,13 +22,31 @@ import {
 import { EXIT, UsageError, optionalString, printError, requirePositional, requireString, type Command, type Io, type Values } from '../command.js';
 import { passphraseOption, readPassphrase } from '../passphrase.js';
 import { historyHtml } from '../platform/history-html.js';
+import { readStoredRecords } from '../../platform/store/files/read-records.js';
+import { PostgresStoreReader } from '../../platform/store/postgres/pg-reader.js';
+import { dbOption } from '../platform/db.js';
+import { withDb } from '../platform/stored-acks.js';
 
 function historyOf(values: Values, code: string): UnitHistory {
   const state = requireString(values, 'state');
   const trust = TrustStore.load(requireString(values, 'trust'));
   const registry = readRegistry(requireString(values, 'registry'));
   const identity = registry.entries.find((e) => e.code === code)?.identity;
-  return unitHistory({ code, storeFile: join(state, STORE_FILE), identity, trust, recycling: recyclingRecordsOf(state, code) });
+  return unitHistory({ code, stored: readStoredRecords(state), identity, trust, recycling: recyclingRecordsOf(state, code) });
+}
+
+/**
+ * `fleet history` from the files store (--state) or from a worker group's database (--db, its
+ * entries in the order stored; recycling records then from --state when given).
+ */
+async function historyFrom(values: Values, code: string): Promise<UnitHistory> {
+  const url = optionalString(values, 'db');
+  if (url === undefined) return historyOf(values, code);
+  const state = optionalString(values, 'state');
+  const trust = TrustStore.load(requireString(values, 'trust'));
+  const identity = readRegistry(requireString(values, 'registry')).entries.find((e) => e.code === code)?.identity;
+  const stored = await withDb(url, (db) => new PostgresStoreReader(db).records({ code }));
+  return unitHistory({ code, stored, identity, trust, recycling: state ? recyclingRecordsOf(state, code) : [] });
 }
 
 function text(h: UnitHistory, io: Io): void {
@@ -52,11 +68,11 @@ function text(h: UnitHistory, io: Io): void {
 export const fleetHistoryCommand: Command = {
   path: ['fleet', 'history'],
   summary: "a unit's traced life as the platform verified it: manufacture, registration, maintenance, recalls, scrapping, recycling",
-  usage: 'fleet history <code> --state <ingest-dir> --trust <file> --registry <file> [--json | --html <file>]',
-  options: { state: { type: 'string' }, trust: { type: 'string' }, registry: { type: 'string' }, html: { type: 'string' }, json: { type: 'boolean' } },
+  usage: 'fleet history <code> (--state <ingest-dir> | --db <postgres-url> [--state <dir with recycling records>]) --trust <file> --registry <file> [--json | --html <file>]',
+  options: { state: { type: 'string' }, ...dbOption, trust: { type: 'string' }, registry: { type: 'string' }, html: { type: 'string' }, json: { type: 'boolean' } },
   async run(values, positionals, io) {
     const code = parseCode(requirePositional(positionals, 0, '<code>')).code;
-    const h = historyOf(values, code);
+    const h = await historyFrom(values, code);
     const html = optionalString(values, 'html');
     if (html) writeFileAtomicSync(html, historyHtml(h, new Date()));
     if (values.json) io.out(JSON.stringify(h));

@@ -25,6 +25,8 @@ import { recallPublishCommand, recallRepublishCommand, revokeCommand, policyPubl
 import { recallReportCommand, recallStatusCommand } from './recall-status.js';
 import { fleetWatchCommand } from './fleet.js';
 import { fleetUnitsCommand } from './fleet-units.js';
+import { fleetIngestCommand } from './fleet-ingest.js';
+import { platformMigrateCommand } from './platform.js';
 import { fleetHistoryCommand, fleetRecycledCommand, recycleConfirmCommand } from './history.js';
 import { rekeyInstallCommand, rekeyIssueCommand, rekeyRequestCommand } from './rekey.js';
 import { brokerAclCommand, brokerImportCommand, brokerUserCommand } from './broker.js';
@@ -72,6 +74,8 @@ export const commands: readonly Command[] = [
   policySignCommand,
   fleetWatchCommand,
   fleetUnitsCommand,
+  fleetIngestCommand,
+  platformMigrateCommand,
   brokerUserCommand,
   brokerAclCommand,
   brokerImportCommand,

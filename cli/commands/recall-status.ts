@@ -11,7 +11,9 @@ import { TrustStore, campaignStatus, verifyIdentityRecord, verifyRecallNotice, R
 import { readRegistry } from '../../sdk/platform/index.js';
 import { EXIT, UsageError, optionalString, requirePositional, requireString, type Command, type Io, type Values } from '../command.js';
 import { brokerOptions, connectBroker, unreachableAs3 } from '../platform/broker.js';
-import { acksFromIngest, brokerLacks, collectFromBroker, noticesFromState } from '../platform/campaign-sources.js';
+import { brokerLacks, collectFromBroker, noticesFromState } from '../platform/campaign-sources.js';
+import { dbOption } from '../platform/db.js';
+import { storeChoice, storedAcks } from '../platform/stored-acks.js';
 import { csvRow } from '../csv.js';
 import { loadRevocations } from '../revocations.js';
 
@@ -47,9 +49,9 @@ async function computeCampaign(values: Values, positionals: string[]): Promise<{
       notes.push(`registry unit ${e.code}: identity record refused (${err.code})`);
     }
   }
-  const ingest = optionalString(values, 'ingest');
-  const stored = ingest ? acksFromIngest(ingest) : [];
-  if (!ingest) notes.push('no --ingest: only acknowledgements arriving while listening are counted');
+  const store = storeChoice(values);
+  const stored = store ? await storedAcks(store) : [];
+  if (!store) notes.push('no --ingest or --db: only acknowledgements arriving while listening are counted');
   const stateDir = optionalString(values, 'state');
   let collected: { notices: VerifiedRecall[]; liveAcks: { code: string; bytes: Uint8Array }[] };
   if (stateDir) {
@@ -105,6 +107,7 @@ const statusOptions = {
   trust: { type: 'string' },
   registry: { type: 'string' },
   ingest: { type: 'string' },
+  ...dbOption,
   revocations: { type: 'string' },
   wait: { type: 'string' },
   json: { type: 'boolean' },
@@ -138,7 +141,7 @@ export function campaignCsv(s: CampaignStatus): string[] {
 export const recallReportCommand: Command = {
   path: ['recall', 'report'],
   summary: "the campaign as CSV for the regulator: per targeted unit and recall, acknowledged, applied, state and reason",
-  usage: 'recall report <campaign> --csv (--state <publisher-state-dir> [--broker <url>] | --broker <url>) --trust <file> --registry <file> [--ingest <dir>] [--revocations <file>] [--wait <s>]',
+  usage: 'recall report <campaign> --csv (--state <publisher-state-dir> [--broker <url>] | --broker <url>) --trust <file> --registry <file> [--ingest <dir> | --db <postgres-url>] [--revocations <file>] [--wait <s>]',
   options: { ...statusOptions, csv: { type: 'boolean' } },
   run: (values, positionals, io) =>
     unreachableAs3(io, values, async () => {
@@ -154,7 +157,7 @@ export const recallReportCommand: Command = {
 export const recallStatusCommand: Command = {
   path: ['recall', 'status'],
   summary: 'campaign status per targeted unit (pending, verified, applied, failed, rejected) from signed acknowledgements',
-  usage: 'recall status <campaign> (--state <publisher-state-dir> [--broker <url>] | --broker <url>) --trust <file> --registry <file> [--ingest <dir>] [--revocations <file>] [--wait <s>] [--json]',
+  usage: 'recall status <campaign> (--state <publisher-state-dir> [--broker <url>] | --broker <url>) --trust <file> --registry <file> [--ingest <dir> | --db <postgres-url>] [--revocations <file>] [--wait <s>] [--json]',
   options: statusOptions,
   run: (values, positionals, io) =>
     unreachableAs3(io, values, async () => {

@@ -4,7 +4,6 @@ import {
   CONTENT_TYPES,
   RobotIdError,
   STATE_FILES,
-  STORE_FILE,
   decodeLabelPayload,
   decodeQrPayload,
   decodeSign1,
@@ -19,6 +18,7 @@ import {
 import { EXIT, optionalString, requirePositional, requireString, type Command } from '../command.js';
 import { loadRevocations } from '../revocations.js';
 import { loadTrustInput, textHead } from '../trust-input.js';
+import { readStoredRecords } from '../../platform/store/files/read-records.js';
 
 /**
  * Reads what to verify: a QR payload given as text (`RL1:...` the label, `RID1:...` the full
@@ -72,7 +72,7 @@ export const verifyCommand: Command = {
       const record = input.bytes;
       const v = verifyIdentityRecord(record, trust, { revocations });
       // What the platform traced of the unit: its lifecycle state and where it is registered.
-      const traced = platformState ? unitHistory({ code: v.code.code, storeFile: join(platformState, STORE_FILE), identity: record, trust }) : undefined;
+      const traced = platformState ? unitHistory({ code: v.code.code, stored: readStoredRecords(platformState), identity: record, trust }) : undefined;
       const life = traced && { lifecycle: traced.state, ...(traced.registration ? { region: traced.registration.region } : {}) };
       if (values.json) {
         io.out(JSON.stringify({ valid: true, form: 'record', ...summarizeIdentity(v), ...life }));

@@ -27,7 +27,8 @@ import {
   type TrustStore,
   type VerifiedRecall,
 } from '../../sdk/index.js';
-import { STORE_FILE, scanStore } from '../../sdk/platform/index.js';
+import { STORE_FILE } from '../../platform/store/files/ingest-state.js';
+import { scanStore } from '../../platform/store/files/message-log.js';
 
 export interface Collected {
   notices: VerifiedRecall[];

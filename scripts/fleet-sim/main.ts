@@ -468,7 +468,37 @@ function cpuText(c: CpuWindow, robots: number): string {
   return `workers ${s(c.workers)}${perRobot}, platform ${s(c.platform)}, mosquitto ${s(c.broker)}${machine}`;
 }
 
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('fleet-sim/main.ts')) {
+if ((import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('fleet-sim/main.ts')) && process.argv.includes('--db')) {
+  // Ingest workers on PostgreSQL (ingest-workers.ts): another measurement, not the recall.
+  const argv = process.argv.slice(2);
+  const get = (name: string): string | undefined => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : undefined);
+  const { runIngestWorkers, machineNote } = await import('./ingest-workers.js');
+  runIngestWorkers({
+    server: get('db')!,
+    workerCounts: (get('ingest-workers') ?? '1,2').split(',').map(Number),
+    robots: Number(get('robots') ?? 10_000),
+    events: Number(get('events') ?? 3),
+    quiet: argv.includes('--quiet') || argv.includes('--json'),
+    build: !argv.includes('--no-build'),
+  }).then(
+    (r) => {
+      if (argv.includes('--json')) {
+        console.log(JSON.stringify(r));
+        process.exit(0);
+      }
+      const one = r.runs.find((x) => x.workers === 1);
+      const two = r.runs.find((x) => x.workers === 2);
+      console.log(`machine: ${machineNote()}`);
+      if (one) console.log(`1 worker: ${(one.msgsPerSec / r.raw).toFixed(2)}x raw node:crypto verification (target >= 0.70x)`);
+      if (one && two) console.log(`2 workers: ${(two.msgsPerSec / one.msgsPerSec).toFixed(2)}x 1 worker (target >= 1.6x when broker and database are not the limit)`);
+      process.exit(0);
+    },
+    (err: unknown) => {
+      console.error(`fleet-sim --db failed: ${err instanceof Error ? err.message : String(err)}`);
+      process.exit(1);
+    },
+  );
+} else if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('fleet-sim/main.ts')) {
   const options = parseArgs(process.argv.slice(2));
   runFleetSim(options).then(
     (r) => {

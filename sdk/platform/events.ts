@@ -1,5 +1,5 @@
 /** The fleet ingest's typed events (docs/protocol.md §"Fleet ingest"). */
-import type { StoredStream } from './store.js';
+import type { StoredStream } from './ingest-store.js';
 
 export type WireKind = 'identity' | 'birth' | 'death' | 'offline' | 'heartbeat' | 'event' | 'ack';
 

@@ -20,7 +20,7 @@ import { Revocations } from '../trust/revocation.js';
 import type { TrustStore } from '../trust/trust-store.js';
 import { verifyIdentityRecord, type VerifiedIdentity } from '../trust/verify-identity.js';
 import { verifyRekeyedEvent } from '../rekey/announce.js';
-import { scanStore, type StoredRecord } from './store.js';
+import type { StoredRecord } from './ingest-store.js';
 
 export interface HistoryOrder {
   transition: OrderSubject;
@@ -71,8 +71,8 @@ export interface UnitHistory {
 
 export interface HistoryInput {
   code: string;
-  /** The ingest's store file (ingest-state STORE_FILE). */
-  storeFile: string;
+  /** What the ingest stored, in the order it stored it (other units' entries are passed over). */
+  stored: Iterable<StoredRecord>;
   /** The unit's identity record (from the registry). Without it nothing of the unit's verifies. */
   identity?: Uint8Array;
   trust: TrustStore;
@@ -85,15 +85,15 @@ function why(err: unknown): string {
 }
 
 /** The stored records of one unit, one per (stream, seq), in seq order, each with its place in the store. */
-function storedOf(file: string, code: string): (StoredRecord & { pos: number })[] {
+function storedOf(records: Iterable<StoredRecord>, code: string): (StoredRecord & { pos: number })[] {
   const seen = new Map<string, StoredRecord & { pos: number }>();
   let pos = 0;
-  scanStore(file, 0, (r) => {
+  for (const r of records) {
     pos++;
-    if (r.code !== code) return;
+    if (r.code !== code) continue;
     const key = `${r.stream}:${r.seq}`;
     if (!seen.has(key)) seen.set(key, { ...r, pos });
-  });
+  }
   return [...seen.values()].sort((a, b) => a.seq - b.seq);
 }
 
@@ -156,7 +156,7 @@ export function unitHistory(input: HistoryInput): UnitHistory {
     if (e.time === 0) e.time = body.at(-1)?.time ?? 0;
     body.push(e);
   };
-  const stored = storedOf(input.storeFile, code);
+  const stored = storedOf(input.stored, code);
   // Every record the unit had: the registry's, then each one a verified rekeyed event installed.
   const records: VerifiedIdentity[] = identity ? [identity] : [];
   let current = identity;

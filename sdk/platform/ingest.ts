@@ -32,8 +32,7 @@ import { verifyOrder } from '../messages/order.js';
 import { IdentityDirectory, type RegistryEntry } from './identities.js';
 import { PresenceTracker } from './presence.js';
 import { countStored, declaredLost } from './lost.js';
-import { newUnitMarks, openIngestState, saveSnapshot, type UnitMarks } from './ingest-state.js';
-import type { MessageStore, StoredStream } from './store.js';
+import { newUnitMarks, type IngestStore, type StoredStream, type UnitMarks } from './ingest-store.js';
 import type { IngestEvents, IngestScrapped, WireKind } from './events.js';
 import { KeyEpochs } from './rekeys.js';
 import { verifyAckEntry, verifyEventEntry, type EntryCheck } from './rekey-entry.js';
@@ -46,10 +45,12 @@ export interface ReceiptSigner {
 
 export interface IngestOptions {
   trust: TrustStore;
-  /** State dir (store + marks). Without it the ingest keeps marks in memory and issues no receipts. */
+  /** Where entries and marks are kept (platform/store). Without it the ingest keeps marks in memory and issues no receipts. */
+  store?: IngestStore;
+  /** A state directory for the device rekeys the ingest learns (rekeys.jsonl); without it they are kept in memory. */
   dir?: string;
   registry?: readonly RegistryEntry[];
-  /** Issues receipts when set (requires `dir`: a receipt names only what is durably stored). */
+  /** Issues receipts when set (requires `store`: a receipt names only what is durably stored). */
   receipts?: ReceiptSigner;
   /** Where receipts go (mqtt.ts publishes them at QoS 1). */
   publish?: (topic: string, payload: Uint8Array) => void;
@@ -69,8 +70,6 @@ export interface IngestOptions {
    * the verification path. A unit that is due later stays pending for a later flush.
    */
   receiptMinIntervalMs?: number;
-  /** Snapshot the marks after this many new log bytes (default 64 MiB). */
-  snapshotBytes?: number;
 }
 
 const KIND_OF_CHANNEL = { hb: 'heartbeat', evt: 'event', ack: 'ack', birth: 'birth', death: 'death', offline: 'offline', identity: 'identity' } as const;
@@ -80,13 +79,12 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
   readonly presence: PresenceTracker;
   readonly stats = { verified: 0, rejected: 0, duplicates: 0, stored: 0, receipts: 0, replayed: 0, truncatedBytes: 0 };
   private readonly marks: Map<string, UnitMarks>;
-  private readonly store: MessageStore | undefined;
+  private readonly store: IngestStore | undefined;
   private readonly dirty = new Set<string>();
   private readonly dupWanted = new Set<string>();
   private readonly lastReceipt = new Map<string, number>();
   private readonly now: () => number;
   private readonly backend: Ed25519Backend;
-  private snapshotAt = 0;
   private closed = false;
   /** Scrapped events accepted and not yet durable (reported by the next flush). */
   private scrappedPending: IngestScrapped[] = [];
@@ -96,7 +94,7 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
 
   constructor(private readonly options: IngestOptions) {
     super();
-    if (options.receipts && !options.dir) throw new RangeError('ingest: receipts need a state dir (they name only what is durably stored)');
+    if (options.receipts && !options.store) throw new RangeError('ingest: receipts need a store (they name only what is durably stored)');
     this.now = options.now ?? Date.now;
     this.backend = options.backend ?? nodeEd25519;
     this.revocationList = options.revocations;
@@ -112,13 +110,11 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
         // A record that no longer verifies (revoked since): the unit's messages are judged by the registry's.
       }
     }
-    if (options.dir) {
-      const st = openIngestState(options.dir);
-      this.store = st.store;
-      this.marks = st.marks;
-      this.stats.replayed = st.replayed;
-      this.stats.truncatedBytes = st.truncated;
-      this.snapshotAt = st.store.offset;
+    if (options.store) {
+      this.store = options.store;
+      this.marks = options.store.marks;
+      this.stats.replayed = options.store.opened.replayed;
+      this.stats.truncatedBytes = options.store.opened.truncated;
     } else {
       this.marks = new Map();
     }
@@ -306,38 +302,48 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
   }
 
   /**
-   * Makes every accepted entry durable (one write + fdatasync), then issues receipts naming
-   * the marks as they stand right after the sync (nothing can be accepted in between: handle
-   * and the sync are synchronous). Resolves when the receipts have been handed to `publish`.
+   * Makes every accepted entry durable (one commit), then issues receipts naming the marks
+   * the store reports committed (entries accepted during an asynchronous commit wait for the
+   * next one). Resolves when the receipts have been handed to `publish`.
    */
   async flush(): Promise<number> {
-    const written = this.store?.flush() ?? 0;
+    // What this commit covers; entries accepted while it runs are owed by the next one.
+    const scrapped = this.scrappedPending.splice(0);
+    const dirty = new Set(this.dirty);
+    const dupWanted = new Set(this.dupWanted);
+    this.dirty.clear();
+    this.dupWanted.clear();
+    let written = 0;
+    try {
+      written = (await this.store?.commit(new Set([...dirty, ...dupWanted]))) ?? 0;
+    } catch (err) {
+      // Nothing is committed: no receipt goes out, the store keeps the batch for the next commit.
+      this.scrappedPending.unshift(...scrapped);
+      for (const c of dirty) this.dirty.add(c);
+      for (const c of dupWanted) this.dupWanted.add(c);
+      this.emit('failure', err instanceof Error ? err : new Error(String(err)));
+      return 0;
+    }
     // The rekeys learned, durable after the events announcing them and before any receipt names those.
     this.epochs.persist();
     // Durable now: the platform may revoke the scrapped units' codes.
-    for (const s of this.scrappedPending.splice(0)) this.emit('scrapped', s);
-    if (this.store && this.options.dir && this.store.offset - this.snapshotAt >= (this.options.snapshotBytes ?? 64 << 20)) {
-      saveSnapshot(this.options.dir, this.store.offset, this.marks);
-      this.snapshotAt = this.store.offset;
-    }
+    for (const s of scrapped) this.emit('scrapped', s);
     const rs = this.options.receipts;
-    if (!rs || !this.store) {
-      this.dirty.clear();
-      this.dupWanted.clear();
-      return written;
-    }
+    if (!rs || !this.store) return written;
     const nowMs = this.now();
     const due: { code: string; event: number; ack: number; head?: Uint8Array }[] = [];
     const repeat = this.options.receiptRepeatMs ?? 1000;
     const minInterval = this.options.receiptMinIntervalMs ?? 200;
-    for (const code of new Set([...this.dirty, ...this.dupWanted])) {
+    for (const code of new Set([...dirty, ...dupWanted])) {
       const since = nowMs - (this.lastReceipt.get(code) ?? -Infinity);
-      if (since < (this.dirty.has(code) ? minInterval : repeat)) continue;
-      const m = this.marks.get(code)!;
-      due.push({ code, event: m.event.contiguous, ack: m.ack.contiguous, head: m.event.contiguous > 0 ? m.event.head : undefined });
+      if (since < (dirty.has(code) ? minInterval : repeat)) {
+        (dirty.has(code) ? this.dirty : this.dupWanted).add(code);
+        continue;
+      }
+      const m = this.store.committed(code);
+      if (!m) continue;
+      due.push({ code, event: m.event, ack: m.ack, head: m.head });
       this.lastReceipt.set(code, nowMs);
-      this.dirty.delete(code);
-      this.dupWanted.delete(code);
     }
     const issuedAt = Math.floor(nowMs / 1000);
     await Promise.all(
@@ -365,9 +371,6 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
     if (this.closed) return;
     await this.flush();
     this.closed = true;
-    if (this.store && this.options.dir) {
-      saveSnapshot(this.options.dir, this.store.offset, this.marks);
-      this.store.close();
-    }
+    await this.store?.close();
   }
 }

@@ -116,6 +116,22 @@ export class PresenceTracker {
     return { online, offline, silent };
   }
 
+  /** Units whose deadline passed (what `expired` would take offline now), without changing them. */
+  due(nowMs: number): string[] {
+    const out: string[] = [];
+    for (const [code, u] of this.units) if (u.deadline !== undefined && u.deadline < nowMs) out.push(code);
+    return out;
+  }
+
+  /**
+   * A later deadline learned elsewhere (a heartbeat another ingest worker received): the unit
+   * stays online until then. An earlier one changes nothing.
+   */
+  extend(code: string, deadlineMs: number): void {
+    const u = this.units.get(code);
+    if (u && u.deadline !== undefined && deadlineMs > u.deadline) u.deadline = deadlineMs;
+  }
+
   /** Marks online units whose heartbeat deadline passed as offline and returns them. */
   expired(nowMs: number): string[] {
     const out: string[] = [];

@@ -4,7 +4,9 @@
  * chain breaks, presence changes and receipts.
  */
 import { join } from 'node:path';
-import { connectIngest, type IngestConnection, type IngestOptions, type IngestMessage, type IngestRejection, type IngestGap, type IngestLost, type IngestChainBreak, type IngestPresence, type IngestReceipt } from '../../sdk/index.js';
+import { connectIngest, type IngestConnection } from '../../platform/ingest/mqtt.js';
+import { openFilesStore } from '../../platform/store/files/files-store.js';
+import { type IngestOptions, type IngestMessage, type IngestRejection, type IngestGap, type IngestLost, type IngestChainBreak, type IngestPresence, type IngestReceipt } from '../../sdk/index.js';
 import type { Pki, TestUnit } from './pki.js';
 
 export interface Recorded {
@@ -48,6 +50,7 @@ export async function startIngest(
   const conn = connectIngest(
     {
       trust: pki.root.trust,
+      store: extra.store ?? openFilesStore(join(dir)),
       dir: join(dir),
       registry: units.map((u) => ({ code: u.code, identity: u.identity.bytes })),
       receipts: { signer: pki.platform.signer, certificate: pki.platform.certificate! },

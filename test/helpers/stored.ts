@@ -1,6 +1,7 @@
 /** Reads an ingest's store file and counts how often each (code, stream, seq) was stored. */
 import { join } from 'node:path';
-import { scanStore, STORE_FILE, type StoredStream } from '../../sdk/index.js';
+import type { StoredStream } from '../../sdk/index.js';
+import { scanStore, STORE_FILE } from '../../platform/index.js';
 
 export function storedCounts(ingestDir: string, code: string, stream: StoredStream): Map<number, number> {
   const counts = new Map<number, number>();

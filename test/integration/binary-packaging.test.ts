@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { DO_NOT_RUN_STATUSES } from '../../agent/index.js';
 import { repoRoot } from '../helpers/binary.js';
 import { fleetWatchCommand } from '../../cli/commands/fleet.js';
+import { fleetIngestCommand } from '../../cli/commands/fleet-ingest.js';
 import { recallRepublishCommand } from '../../cli/commands/recall-publish.js';
 
 const read = (p: string) => readFileSync(join(repoRoot, p), 'utf8');
@@ -132,8 +133,8 @@ describe('packaging/systemd/robot-id-agent.service', () => {
   });
 });
 
-describe('platform systemd units (robot-id-ingest@.service, robot-id-republisher.service)', () => {
-  const platformUnits = ['robot-id-ingest@.service', 'robot-id-republisher.service'] as const;
+describe('platform systemd units (robot-id-ingest@.service, robot-id-ingest-worker@.service, robot-id-republisher.service)', () => {
+  const platformUnits = ['robot-id-ingest@.service', 'robot-id-ingest-worker@.service', 'robot-id-republisher.service'] as const;
   const valuesOf = (text: string, key: string): string[] =>
     text
       .split('\n')
@@ -150,7 +151,7 @@ describe('platform systemd units (robot-id-ingest@.service, robot-id-republisher
       for (const [key, value] of [['ProtectSystem', 'strict'], ['NoNewPrivileges', 'yes'], ['CapabilityBoundingSet', '']] as const) expect({ name, key, values: valuesOf(text, key) }).toEqual({ name, key, values: [value] });
     }
     // Every option a unit passes is one its command takes (it would exit 2 on any other).
-    for (const [name, command] of [['robot-id-ingest@.service', fleetWatchCommand], ['robot-id-republisher.service', recallRepublishCommand]] as const) {
+    for (const [name, command] of [['robot-id-ingest@.service', fleetWatchCommand], ['robot-id-ingest-worker@.service', fleetIngestCommand], ['robot-id-republisher.service', recallRepublishCommand]] as const) {
       const exec = valuesOf(read(`packaging/systemd/${name}`), 'ExecStart')[0]!;
       expect(exec.startsWith(`/usr/local/bin/robot-id ${command.path.join(' ')} `)).toBe(true);
       const given = [...exec.matchAll(/ --([a-z-]+)/g)].map((m) => m[1]!);

@@ -22,12 +22,12 @@ import {
   signReceipt,
   receiptKind,
   unitTopic,
-  type IngestConnection,
   type Signer,
 } from '../../sdk/index.js';
 import { startBroker, type TestBroker } from '../helpers/broker.js';
 import { makePki, quietLogger, type Pki, type TestUnit } from '../helpers/pki.js';
 import { emptyRecord, startIngest, until, type Recorded } from '../helpers/ingest-recorder.js';
+import type { IngestConnection } from '../../platform/index.js';
 
 let tmp: string;
 let broker: TestBroker;

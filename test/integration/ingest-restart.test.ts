@@ -13,6 +13,7 @@ import { startBroker } from '../helpers/broker.js';
 import { makePki, quietLogger } from '../helpers/pki.js';
 import { emptyRecord, startIngest, until } from '../helpers/ingest-recorder.js';
 import { exactlyOnceProblems, storedCounts } from '../helpers/stored.js';
+import { openFilesStore } from '../../platform/index.js';
 
 let cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -48,7 +49,7 @@ describe('ingest restarted mid-stream', () => {
     // The unit keeps publishing (and resending, with no receipts) while the ingest is away.
     await until(() => agent.outbox.head('event') >= storedByFirst + 500, 'events published while the ingest is down');
     // What a restarted ingest starts from: the marks it persisted, nothing more, nothing less.
-    const probe = new FleetIngest({ trust: pki.root.trust, dir });
+    const probe = new FleetIngest({ trust: pki.root.trust, store: openFilesStore(dir), dir });
     expect(probe.marksOf(unit.code).event).toBe(storedByFirst);
     await probe.close();
     const second = await startIngest(pki, [unit], broker.url, dir, { into: seen });

@@ -24,6 +24,7 @@ import {
   type Signer,
 } from '../../sdk/index.js';
 import { makePki, type Pki, type TestUnit } from '../helpers/pki.js';
+import { openFilesStore } from '../../platform/index.js';
 
 let dir: string;
 let pki: Pki;
@@ -56,6 +57,7 @@ function ingestFor(units: TestUnit[], name: string) {
   const receipts: string[] = [];
   const ingest = new FleetIngest({
     trust: pki.root.trust,
+    store: openFilesStore(join(dir, name)),
     dir: join(dir, name),
     registry: units.map((u) => ({ code: u.code, identity: u.identity.bytes })),
     receipts: { signer: pki.platform.signer, certificate: pki.platform.certificate! },

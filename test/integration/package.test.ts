@@ -29,12 +29,17 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 it('asks an SDK user for what the SDK needs only: the agent\'s logger is an optional peer', () => {
   const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; peerDependenciesMeta?: Record<string, { optional?: boolean }> };
-  expect(Object.keys(pkg.dependencies).sort()).toEqual(['@noble/ed25519', 'cbor-x', 'mqtt']);
+  expect(Object.keys(pkg.dependencies).sort()).toEqual(['@noble/ed25519', 'cbor-x', 'mqtt', 'pg']);
   expect(pkg.peerDependenciesMeta?.pino?.optional).toBe(true);
+  // The SDK itself loads neither the broker client nor the database client: those are the
+  // agent's and the platform services' (robot-id/agent, robot-id/platform).
+  const sdkFiles = execFileSync('find', [join(repoRoot, 'dist/sdk'), '-name', '*.js'], { encoding: 'utf8' }).trim().split('\n');
+  const loads = sdkFiles.filter((f) => /from ['"](mqtt|pg)['"]/.test(readFileSync(f, 'utf8')));
+  expect(loads).toEqual([]);
 });
 
 it('ships the built SDK, agent and bin, and no tests or sources', () => {
-  for (const f of ['dist/sdk/index.js', 'dist/sdk/index.d.ts', 'dist/agent/index.js', 'dist/agent/index.d.ts', 'dist/robot-id.cjs', 'bin/robot-id.cjs', 'README.md']) expect(files).toContain(f);
+  for (const f of ['dist/sdk/index.js', 'dist/sdk/index.d.ts', 'dist/platform/index.js', 'dist/agent/index.js', 'dist/agent/index.d.ts', 'dist/robot-id.cjs', 'bin/robot-id.cjs', 'README.md']) expect(files).toContain(f);
   expect(files.filter((f) => f.startsWith('test/') || f.endsWith('.test.ts') || f.startsWith('sdk/') || f.startsWith('scripts/'))).toEqual([]);
 });
 

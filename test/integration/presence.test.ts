@@ -10,11 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { unitTopic, type IngestConnection } from '../../sdk/index.js';
+import { unitTopic } from '../../sdk/index.js';
 import { repoRoot } from '../helpers/binary.js';
 import { startBroker, type TestBroker } from '../helpers/broker.js';
 import { makePki, type Pki, type TestUnit } from '../helpers/pki.js';
 import { emptyRecord, startIngest, until, type Recorded } from '../helpers/ingest-recorder.js';
+import type { IngestConnection } from '../../platform/index.js';
 
 let tmp: string;
 let broker: TestBroker;

@@ -23,7 +23,6 @@ import {
   signIndex,
   signRecall,
   type Authority,
-  type IngestConnection,
   type RecallAck,
   type RecallInput,
 } from '../../sdk/index.js';
@@ -32,6 +31,7 @@ import { makePki, type Pki, type TestUnit } from '../helpers/pki.js';
 import { record, startIngest, type Recorded } from '../helpers/ingest-recorder.js';
 import { agentStatus, cli, startAgentProcess, startProc, stopAll, type Proc } from '../helpers/agent-process.js';
 import { until } from '../helpers/mqtt-collect.js';
+import type { IngestConnection } from '../../platform/index.js';
 
 let tmp: string;
 let broker: TestBroker;

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IngestConnection } from '../../sdk/index.js';
+import type { IngestConnection } from '../../platform/index.js';
 import { startAgentProcess, stopAll } from '../helpers/agent-process.js';
 import { freePort, startBroker, type TestBroker } from '../helpers/broker.js';
 import { record, startIngest, type Recorded } from '../helpers/ingest-recorder.js';

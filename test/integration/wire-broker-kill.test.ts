@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startAgent, type Agent } from '../../agent/index.js';
 import { wireOf } from '../../agent/link/module.js';
-import type { IngestConnection } from '../../sdk/index.js';
+import type { IngestConnection } from '../../platform/index.js';
 import { startBroker, type TestBroker } from '../helpers/broker.js';
 import { makePki, quietLogger } from '../helpers/pki.js';
 import { record, startIngest, until } from '../helpers/ingest-recorder.js';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type Agent } from '../../agent/index.js';
-import type { IngestConnection } from '../../sdk/index.js';
+import type { IngestConnection } from '../../platform/index.js';
 import { startBroker, type TestBroker } from '../helpers/broker.js';
 import { makePki, quietLogger, type Pki, type TestUnit } from '../helpers/pki.js';
 import { record, startIngest, until, type Recorded } from '../helpers/ingest-recorder.js';

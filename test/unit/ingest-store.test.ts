@@ -7,7 +7,8 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MARKS_FILE, STORE_FILE, StreamMark, openIngestState, scanStore, sha256, type StoredRecord } from '../../sdk/index.js';
+import { StreamMark, sha256, type StoredRecord } from '../../sdk/index.js';
+import { MARKS_FILE, STORE_FILE, openIngestState, scanStore } from '../../platform/index.js';
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -1,6 +1,8 @@
 /** Step: the platform's fleet ingest subscribes, verifies what units publish, and signs receipts. */
 import { join } from 'node:path';
-import { connectIngest, readRegistry, type IngestConnection, type IngestMessage, type IngestRejection } from '../../../sdk/index.js';
+import { readRegistry, type IngestMessage, type IngestRejection } from '../../../sdk/index.js';
+import { connectIngest, type IngestConnection } from '../../../platform/ingest/mqtt.js';
+import { openFilesStore } from '../../../platform/store/files/files-store.js';
 import type { DemoContext } from '../context.js';
 import { StepMissing, type Step } from '../story.js';
 import { waitFor } from '../wait.js';
@@ -26,6 +28,7 @@ export const ingestStep: Step<DemoContext> = {
     const conn = connectIngest(
       {
         trust: ctx.root.trust,
+        store: openFilesStore(join(ctx.dir, 'ingest')),
         dir: join(ctx.dir, 'ingest'),
         registry: readRegistry(join(ctx.dir, 'registry.jsonl')).entries,
         receipts: { signer: receipt.signer, certificate: receipt.certificate! },

@@ -8,22 +8,12 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomicSync } from '../util/atomic-file.js';
-import { StreamMark, type LostRange, type MarkJson } from './marks.js';
-import { declaredLost } from './lost.js';
-import { openSign1 } from '../cose/object.js';
-import { eventKind } from '../messages/event.js';
-import { MessageStore, scanStore, type StoredStream } from './store.js';
+import { StreamMark, newUnitMarks, storedLost, writeFileAtomicSync, type MarkJson, type UnitMarks } from '../../../sdk/index.js';
+import { MessageStore, scanStore } from './message-log.js';
 
 export const MARKS_FORMAT = 'robot-id-ingest-marks/1';
 export const STORE_FILE = 'messages.log';
 export const MARKS_FILE = 'marks.json';
-
-export type UnitMarks = Record<StoredStream, StreamMark>;
-
-export function newUnitMarks(): UnitMarks {
-  return { event: new StreamMark(), ack: new StreamMark() };
-}
 
 interface MarksSnapshot {
   format: string;
@@ -51,16 +41,6 @@ function loadSnapshot(file: string): MarksSnapshot | undefined {
   }
 }
 
-/** The range a stored event declares lost (it was verified when stored; decoded only here). */
-function lostIn(bytes: Uint8Array): LostRange | undefined {
-  try {
-    return declaredLost(openSign1(eventKind, bytes).value);
-  } catch {
-    // Stored bytes that no longer decode declare nothing; the run treats them as any entry.
-    return undefined;
-  }
-}
-
 export function openIngestState(dir: string): OpenedState {
   mkdirSync(dir, { recursive: true, mode: 0o750 });
   const storeFile = join(dir, STORE_FILE);
@@ -72,7 +52,7 @@ export function openIngestState(dir: string): OpenedState {
       let m = marks.get(r.code);
       if (!m) marks.set(r.code, (m = newUnitMarks()));
       const mark = m[r.stream];
-      if (!mark.isDuplicate(r.seq)) mark.record(r.seq, r, false, r.stream === 'event' ? lostIn(r.bytes) : undefined);
+      if (!mark.isDuplicate(r.seq)) mark.record(r.seq, r, false, r.stream === 'event' ? storedLost(r.bytes) : undefined);
       replayed++;
     });
   if (snap) {

@@ -7,19 +7,10 @@
  */
 import { closeSync, existsSync, fdatasyncSync, ftruncateSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
+import type { StoredRecord, StoredStream } from '../../../sdk/index.js';
 
-export type StoredStream = 'event' | 'ack';
 const STREAM_ID: Record<StoredStream, number> = { event: 0, ack: 1 };
 const STREAM_OF: readonly StoredStream[] = ['event', 'ack'];
-
-export interface StoredRecord {
-  code: string;
-  stream: StoredStream;
-  seq: number;
-  hash: Uint8Array;
-  prevHash: Uint8Array;
-  bytes: Uint8Array;
-}
 
 const HEADER = 8;
 const MAX_BODY = 1 << 20;

@@ -2,12 +2,14 @@
  * The ingest on a broker (docs/protocol.md §"Fleet ingest"). Subscribes to every unit channel
  * except receipts at QoS 1 under a persistent session (fixed client id, clean: false, so the
  * broker queues what arrives while the ingest restarts), feeds the ingest, group-commits every
- * `flushIntervalMs` and publishes receipts at QoS 1. The platform is one process, not a fleet:
- * MQTT.js's own reconnect (`reconnectPeriod`) is enough here; units use the jittered backoff.
+ * `flushIntervalMs` and publishes receipts at QoS 1. With `shareGroup` it is one of several
+ * workers on MQTT 5 shared subscriptions (`$share/<group>/...`): the broker hands each message
+ * to one worker of the group, under a clean session (a killed worker's share is not queued for
+ * it: the units resend what no receipt confirmed). MQTT.js's own reconnect (`reconnectPeriod`)
+ * is enough here; units use the jittered backoff.
  */
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
-import { fleetFilter, type UnitChannel } from '../topics.js';
-import { FleetIngest, type IngestOptions } from './ingest.js';
+import { FleetIngest, fleetFilter, type IngestOptions, type UnitChannel } from '../../sdk/index.js';
 
 export const INGEST_CHANNELS: readonly UnitChannel[] = ['identity', 'birth', 'death', 'offline', 'hb', 'evt', 'ack'];
 
@@ -23,9 +25,20 @@ export interface IngestMqttOptions {
   protocolVersion?: 4 | 5;
   /** Group commit period (default 20 ms). */
   flushIntervalMs?: number;
-  /** Deadline check period (default 1000 ms). */
+  /** Deadline check period (default 1000 ms; 0: the caller runs `ingest.tick()` itself). */
   tickIntervalMs?: number;
   reconnectPeriodMs?: number;
+  /** Subscribe as one worker of this shared-subscription group (MQTT 5, clean session). */
+  shareGroup?: string;
+}
+
+/**
+ * The filters the ingest subscribes to: each unit channel, under `$share/<group>/` for a worker
+ * group, except identities: every worker needs every unit's record (and a broker sends no
+ * retained message on a shared subscription), so each worker subscribes to them itself.
+ */
+export function ingestFilters(shareGroup?: string): string[] {
+  return INGEST_CHANNELS.map((ch) => (shareGroup && ch !== 'identity' ? `$share/${shareGroup}/${fleetFilter(ch)}` : fleetFilter(ch)));
 }
 
 export interface IngestConnection {
@@ -45,8 +58,8 @@ export function connectIngest(options: Omit<IngestOptions, 'publish'>, mqtt: Ing
   });
   const opts: IClientOptions = {
     clientId: mqtt.clientId ?? 'platform-ingest',
-    clean: false,
-    protocolVersion: mqtt.protocolVersion ?? 4,
+    clean: mqtt.shareGroup === undefined ? false : true,
+    protocolVersion: mqtt.shareGroup === undefined ? (mqtt.protocolVersion ?? 4) : 5,
     username: mqtt.username,
     password: mqtt.password,
     ca: mqtt.ca ? Buffer.from(mqtt.ca) : undefined,
@@ -73,9 +86,15 @@ export function connectIngest(options: Omit<IngestOptions, 'publish'>, mqtt: Ing
   const ready = new Promise<void>((resolve, reject) => {
     c.once('connect', () => {
       c.subscribe(
-        INGEST_CHANNELS.map((ch) => fleetFilter(ch)),
+        ingestFilters(mqtt.shareGroup),
         { qos: 1 },
-        (err) => (err ? reject(err) : resolve()),
+        (err, granted) => {
+          if (err) return reject(err);
+          // A refused filter (e.g. a broker without shared subscriptions) would ingest nothing.
+          const refused = (granted ?? []).filter((g) => g.qos >= 128);
+          if (refused.length > 0) return reject(new Error(`the broker refused the subscription to ${refused.map((g) => g.topic).join(', ')}`));
+          resolve();
+        },
       );
     });
     c.once('error', (err) => reject(err));
@@ -86,8 +105,8 @@ export function connectIngest(options: Omit<IngestOptions, 'publish'>, mqtt: Ing
     ingest.handle(topic, payload);
     flushTimer ??= setTimeout(flush, flushEvery);
   });
-  const tick = setInterval(() => ingest.tick(), mqtt.tickIntervalMs ?? 1000);
-  tick.unref();
+  const tick = mqtt.tickIntervalMs === 0 ? undefined : setInterval(() => ingest.tick(), mqtt.tickIntervalMs ?? 1000);
+  tick?.unref();
   return {
     ingest,
     client: c,

@@ -1,0 +1,184 @@
+/**
+ * `robot-id fleet ingest`: the fleet ingest as a service, one of N worker processes on MQTT 5
+ * shared subscriptions (`$share/<group>/...`) over one PostgreSQL store (docs/operations.md
+ * §"Ingest workers"). Any worker verifies, stores and receipts any message; a receipt names
+ * only what the worker's transaction committed; presence is judged from the store, so a unit
+ * whose heartbeats reach different workers is not reported offline. `fleet watch` stays the
+ * human view of one process over a state directory.
+ */
+import { hostname } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
+import { Revocations, TrustStore, loadAuthority, readRegistry, revokeScrapped, ROLES } from '../../sdk/index.js';
+import { EXIT, UsageError, optionalString, requireString, type Command, type Io } from '../command.js';
+import { passphraseOption, readPassphrase } from '../passphrase.js';
+import { brokerOptions, requireBrokerUrl } from '../platform/broker.js';
+import { dbOption, dbUrlOf } from '../platform/db.js';
+import { loadRevocations } from '../revocations.js';
+import { batchedLines, text, watch, watchRevocations, type Line } from './fleet.js';
+import { connectIngest } from '../../platform/ingest/mqtt.js';
+import { SharedPresence } from '../../platform/ingest/shared-presence.js';
+import { ReceiptsIssued } from '../../platform/ingest/receipts-issued.js';
+import { ingestMetrics, serveMetrics, type MetricsServer } from '../../platform/ingest-metrics.js';
+import { openDb } from '../../platform/store/postgres/connect.js';
+import { PostgresIngestStore } from '../../platform/store/postgres/pg-store.js';
+
+/** What --quiet still prints: what an operator must see, not every verified message. */
+const PROBLEMS = new Set(['gap', 'chain-break', 'lost-on-robot', 'scrapped', 'offline']);
+
+export const fleetIngestCommand: Command = {
+  path: ['fleet', 'ingest'],
+  summary: 'run one ingest worker: verify, store in PostgreSQL and receipt what units publish (several workers share the load)',
+  usage:
+    'fleet ingest --broker <url> --trust <file> --db <postgres://...> [--group <name>] [--registry <file>] [--receipt-key <platform-dir>] [--revocations <file>] [--recall-state <dir>] [--metrics <[host:]port>] [--broker-user <u> --broker-password-file <f>] [--client-id <id>] [--quiet] [--json]',
+  options: {
+    ...brokerOptions,
+    ...dbOption,
+    trust: { type: 'string' },
+    group: { type: 'string' },
+    registry: { type: 'string' },
+    revocations: { type: 'string' },
+    'recall-state': { type: 'string' },
+    metrics: { type: 'string' },
+    'receipt-key': { type: 'string' },
+    'client-id': { type: 'string' },
+    quiet: { type: 'boolean' },
+    json: { type: 'boolean' },
+    ...passphraseOption,
+  },
+  async run(values, _p, io: Io) {
+    const json = !!values.json;
+    const url = requireBrokerUrl(values);
+    const trust = TrustStore.load(requireString(values, 'trust'));
+    const dbUrl = dbUrlOf(values);
+    if (!dbUrl) throw new UsageError('missing --db (or ROBOT_ID_PLATFORM_DB): the PostgreSQL the workers share');
+    const group = optionalString(values, 'group') ?? 'robot-id-ingest';
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(group)) throw new UsageError(`--group: expected 1 to 64 letters, digits, '_', '.' or '-', got ${JSON.stringify(group)}`);
+    const registryFile = optionalString(values, 'registry');
+    const registry = registryFile ? readRegistry(registryFile) : { entries: [], problems: [] };
+    for (const p of registry.problems) io.err(`note: registry ${p}`);
+    let receipts;
+    const receiptKey = optionalString(values, 'receipt-key');
+    if (receiptKey) {
+      const a = loadAuthority(receiptKey, { passphrase: readPassphrase(values) });
+      if (!a.certificate || !a.meta.roles.includes(ROLES.receiptSign)) throw new UsageError(`--receipt-key ${receiptKey}: expected a platform authority with the ${ROLES.receiptSign} role`);
+      receipts = { signer: a.signer, certificate: a.certificate };
+    }
+    const revocationsFile = optionalString(values, 'revocations');
+    const revocations = revocationsFile && !existsSync(revocationsFile) ? Revocations.none : loadRevocations(revocationsFile);
+    const pwFile = optionalString(values, 'broker-password-file');
+
+    // The database first: a bad URL, an unreachable server or a schema without this version's
+    // migrations ends here with its typed error and exit status.
+    const db = await openDb(dbUrl, { max: 4, applicationName: `robot-id ingest ${group}` });
+    let store: PostgresIngestStore;
+    try {
+      store = await PostgresIngestStore.open(db);
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
+    const presence = new SharedPresence(db);
+    const conn = connectIngest(
+      { trust, store, registry: registry.entries, receipts, revocations },
+      {
+        url,
+        clientId: optionalString(values, 'client-id') ?? `robot-id-ingest-${group}-${hostname()}-${process.pid}`,
+        username: optionalString(values, 'broker-user'),
+        password: pwFile ? readFileSync(pwFile, 'utf8').split(/\r?\n/)[0] : undefined,
+        shareGroup: group,
+        tickIntervalMs: 0,
+      },
+    );
+    presence.follow(conn.ingest);
+    const issued = new ReceiptsIssued(db);
+    issued.follow(conn.ingest);
+    conn.ingest.on('failure', (err) => io.err(`note: ${err instanceof Error ? err.message : String(err)}`));
+    const ticking = setInterval(() => {
+      issued.flush().catch((err: Error) => io.err(`note: receipts issued not recorded this round: ${err.message}`));
+      presence.beforeTick(conn.ingest, Date.now()).then(
+        () => conn.ingest.tick(),
+        (err: Error) => io.err(`note: presence not shared this round: ${err.message}`),
+      );
+    }, 1000);
+    ticking.unref();
+    let metrics: MetricsServer | undefined;
+    const metricsAt = optionalString(values, 'metrics');
+    const shutdown = async (): Promise<void> => {
+      clearInterval(ticking);
+      await conn.close();
+      await presence.flush().catch((err: Error) => io.err(`note: presence not written at exit: ${err.message}`));
+      await issued.flush().catch((err: Error) => io.err(`note: receipts issued not recorded at exit: ${err.message}`));
+      await metrics?.close();
+      await db.close();
+    };
+    if (metricsAt !== undefined) {
+      try {
+        metrics = await serveMetrics(ingestMetrics(conn.ingest), metricsAt);
+      } catch (err) {
+        await shutdown();
+        throw new UsageError(`--metrics ${metricsAt}: ${(err as Error).message}`);
+      }
+    }
+    const recallState = optionalString(values, 'recall-state');
+    const revoking = new Set<Promise<void>>();
+    if (recallState) {
+      conn.ingest.on('scrapped', (s) => {
+        const p: Promise<void> = revokeScrapped(recallState, s.code.slice(0, 2), [s.code]).then(
+          () => undefined,
+          (err: Error) => io.err(`error: ${s.code} scrapped but not added to the revocations in ${recallState}: ${err.message}`),
+        );
+        revoking.add(p);
+        void p.finally(() => revoking.delete(p));
+      });
+    }
+    const out = batchedLines(io);
+    const quiet = !!values.quiet;
+    const print = (l: Line): void => {
+      if (quiet && l.verified && !PROBLEMS.has(l.kind)) return;
+      out.line(json ? JSON.stringify(l) : text(l));
+    };
+    // Gaps and broken links between events as the store's transactions judge them, against
+    // what every worker committed; this worker's own view of the marks may lag behind.
+    watch(conn, (l: Line) => {
+      if (l.kind === 'gap' || (l.kind === 'chain-break' && l.source === 'event')) return;
+      print(l);
+    });
+    store.on('gap', (g) => print({ code: g.code, kind: 'gap', verified: true, stream: g.stream, from: g.from, to: g.to }));
+    store.on('chain', (c) => print({ code: c.code, kind: 'chain-break', seq: c.seq, verified: true, source: c.source, expected: c.expected, got: c.got }));
+    let finish!: (status: number) => void;
+    const done = new Promise<number>((resolve) => (finish = resolve));
+    const timer = setTimeout(() => finish(EXIT.UNREACHABLE), 10_000);
+    conn.ready.then(
+      () => {
+        clearTimeout(timer);
+        io.err(`note: worker of group ${group} subscribed; store ${db.where}`);
+      },
+      () => finish(EXIT.UNREACHABLE),
+    );
+    const onSignal = (): void => finish(EXIT.OK);
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    const stopWatching = revocationsFile ? watchRevocations(revocationsFile, (r) => conn.ingest.setRevocations(r), io) : () => undefined;
+    const status = await done;
+    stopWatching();
+    clearTimeout(timer);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (status === EXIT.UNREACHABLE) {
+      const body = { code: 'BROKER_UNREACHABLE', message: `broker ${url}: not reachable, refused the login or the shared subscription` };
+      if (json) io.out(JSON.stringify({ error: body }));
+      else io.err(`error ${body.code}: ${body.message}`);
+      conn.client.end(true);
+      clearInterval(ticking);
+      await metrics?.close();
+      await db.close();
+      return status;
+    }
+    await shutdown();
+    await Promise.all(revoking);
+    const st = conn.ingest.stats;
+    io.err(`note: worker stopped: ${st.verified} verified, ${store.stats.stored} stored, ${store.stats.alreadyStored} already stored, ${st.duplicates} duplicates, ${st.receipts} receipts`);
+    out.flush();
+    return status;
+  },
+};

@@ -1,0 +1,6 @@
+/** The platform's services over the SDK: ingest stores (files, PostgreSQL) and the ingest on a broker. */
+export { connectIngest, INGEST_CHANNELS, type IngestConnection, type IngestMqttOptions } from './ingest/mqtt.js';
+export { FilesIngestStore, openFilesStore, type FilesStoreOptions } from './store/files/files-store.js';
+export { MessageStore, scanStore, encodeFrame } from './store/files/message-log.js';
+export { openIngestState, saveSnapshot, STORE_FILE, MARKS_FILE } from './store/files/ingest-state.js';
+export { readStoredRecords } from './store/files/read-records.js';

@@ -1,0 +1,13 @@
+/** Every migration, in order. A published migration is never edited: a change is a new one. */
+import { migration0001 } from './0001-ingest.js';
+import { migration0002 } from './0002-presence.js';
+import { migration0003 } from './0003-presence-trust.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003];
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,0 +1,144 @@
+/**
+ * The contract every IngestStore keeps (MQTT.js's abstractStoreTest habit): run against each
+ * backend by its own test file with a `build` that gives a fresh, empty backing store.
+ */
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { sha256, newUnitMarks, type IngestStore, type StoredRecord, type StoredStream } from '../../sdk/index.js';
+import type { StoreReader } from '../../platform/store/reader.js';
+
+export interface StoreBackend {
+  /** Opens the backing store (again): what a restarted or a second worker sees. */
+  open(): Promise<IngestStore>;
+  reader(): StoreReader;
+  /** Whether several processes may hold it open at once (PostgreSQL: yes; files: no). */
+  shared: boolean;
+  cleanup(): Promise<void>;
+}
+
+const CODE_A = 'CN-TEST-A';
+const CODE_B = 'CN-TEST-B';
+
+/** A chained run of entries of one stream (random bytes: a store keeps, it does not verify). */
+export function chain(code: string, stream: StoredStream, n: number, from = 1): StoredRecord[] {
+  const out: StoredRecord[] = [];
+  let prev: Uint8Array = new Uint8Array(32);
+  for (let seq = from; seq < from + n; seq++) {
+    const bytes = new Uint8Array(randomBytes(40 + (seq % 7)));
+    const hash = sha256(bytes);
+    out.push({ code, stream, seq, hash, prevHash: prev, bytes });
+    prev = hash;
+  }
+  return out;
+}
+
+/** What the ingest does with a verified entry: append it unless the marks hold it, then advance them. */
+export function put(store: IngestStore, r: StoredRecord): boolean {
+  const m = store.marks.get(r.code)?.[r.stream];
+  if (m?.isDuplicate(r.seq)) return false;
+  store.append(r);
+  let unit = store.marks.get(r.code);
+  if (!unit) store.marks.set(r.code, (unit = newUnitMarks()));
+  unit[r.stream].record(r.seq, r, r.stream === 'event');
+  return true;
+}
+
+export function ingestStoreContract(name: string, build: () => Promise<StoreBackend>): void {
+  describe(`IngestStore contract: ${name}`, () => {
+    const withBackend = (fn: (b: StoreBackend) => Promise<void>) => async () => {
+      const b = await build();
+      try {
+        await fn(b);
+      } finally {
+        await b.cleanup();
+      }
+    };
+
+    it(
+      'keeps nothing before commit, then every entry exactly as appended, in order',
+      withBackend(async (b) => {
+        const s = await b.open();
+        const rs = chain(CODE_A, 'event', 5);
+        for (const r of rs) put(s, r);
+        expect(s.pendingCount).toBe(5);
+        expect(await b.reader().records()).toEqual([]);
+        expect(await s.commit()).toBe(5);
+        expect(s.pendingCount).toBe(0);
+        const got = await b.reader().records({ code: CODE_A });
+        expect(got.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);
+        expect(got.map((r) => Buffer.from(r.bytes).toString('hex'))).toEqual(rs.map((r) => Buffer.from(r.bytes).toString('hex')));
+        expect(Buffer.from(got[4]!.hash).equals(Buffer.from(rs[4]!.hash))).toBe(true);
+        expect(s.committed(CODE_A)).toMatchObject({ event: 5, ack: 0 });
+        expect(Buffer.from(s.committed(CODE_A)!.head!).equals(Buffer.from(rs[4]!.hash))).toBe(true);
+        await s.close();
+      }),
+    );
+
+    it(
+      'stores an entry appended twice, or resent after its commit, once',
+      withBackend(async (b) => {
+        const s = await b.open();
+        const [r1, r2] = chain(CODE_A, 'ack', 2);
+        put(s, r1!);
+        s.append(r1!);
+        put(s, r2!);
+        expect(await s.commit()).toBe(2);
+        s.append(r1!);
+        s.append(r2!);
+        expect(await s.commit()).toBe(0);
+        expect((await b.reader().records()).map((r) => `${r.stream}:${r.seq}`)).toEqual(['ack:1', 'ack:2']);
+        await s.close();
+      }),
+    );
+
+    it(
+      'holds a hole open, fills it, keeps events and acks apart, and keeps it all across a reopen',
+      withBackend(async (b) => {
+        const s = await b.open();
+        const ev = chain(CODE_A, 'event', 4);
+        for (const r of [ev[0]!, ev[1]!, ev[3]!]) put(s, r);
+        for (const r of chain(CODE_A, 'ack', 3)) put(s, r);
+        for (const r of chain(CODE_B, 'event', 1)) put(s, r);
+        await s.commit();
+        expect(s.committed(CODE_A)).toMatchObject({ event: 2, ack: 3 });
+        expect(s.committed(CODE_B)).toMatchObject({ event: 1, ack: 0 });
+        await s.close();
+        const again = await b.open();
+        expect(again.committed(CODE_A)).toMatchObject({ event: 2, ack: 3 });
+        expect(again.marks.get(CODE_A)!.event.isDuplicate(4)).toBe(true);
+        expect(again.marks.get(CODE_A)!.event.isDuplicate(3)).toBe(false);
+        put(again, ev[2]!);
+        await again.commit();
+        expect(again.committed(CODE_A)).toMatchObject({ event: 4 });
+        expect(Buffer.from(again.committed(CODE_A)!.head!).equals(Buffer.from(ev[3]!.hash))).toBe(true);
+        await again.close();
+        expect((await b.reader().records({ code: CODE_A, stream: 'event' })).map((r) => r.seq).sort()).toEqual([1, 2, 3, 4]);
+      }),
+    );
+
+    it('lets two workers store one unit at once: each entry once, both see the union', async () => {
+      const b = await build();
+      try {
+        if (!b.shared) return;
+        const [w1, w2] = [await b.open(), await b.open()];
+        const rs = chain(CODE_A, 'event', 200);
+        // Every entry to one worker or the other, a third to both (a resend after a lost receipt).
+        rs.forEach((r, i) => {
+          if (i % 3 !== 1) put(w1, r);
+          if (i % 3 !== 0) put(w2, r);
+        });
+        const [n1, n2] = await Promise.all([w1.commit(), w2.commit()]);
+        expect(n1 + n2).toBe(200);
+        // A receipt owed by w1 alone names what both committed.
+        await w1.commit(new Set([CODE_A]));
+        expect(w1.committed(CODE_A)).toMatchObject({ event: 200 });
+        const stored = await b.reader().records({ code: CODE_A });
+        expect(stored.length).toBe(200);
+        expect(new Set(stored.map((r) => r.seq)).size).toBe(200);
+        await Promise.all([w1.close(), w2.close()]);
+      } finally {
+        await b.cleanup();
+      }
+    });
+  });
+}

@@ -1,0 +1,103 @@
+/**
+ * `recall status --db` and `fleet units --db`: a campaign's acks and the units' presence read
+ * from the PostgreSQL a `fleet ingest` worker stores into. Agents as processes take the recall
+ * and acknowledge it; after a broker wipe the answer is unchanged (the acks are in the
+ * database, the notices in the publisher state) and the broker is named as lacking the notice.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cli, startAgentProcess, startProc, stopAll } from '../helpers/agent-process.js';
+import { startBroker, type TestBroker } from '../helpers/broker.js';
+import { until } from '../helpers/ingest-recorder.js';
+import { makePki, TEST_ENTERPRISE, TEST_MODEL } from '../helpers/pki.js';
+import { createTestDatabase, postgresAvailable, type TestDatabase } from '../helpers/postgres.js';
+
+const available = await postgresAvailable();
+let tmp: string | undefined;
+let broker: TestBroker | undefined;
+let database: TestDatabase | undefined;
+afterAll(async () => {
+  await stopAll();
+  await broker?.stop();
+  await database?.drop();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+type Status = { counts: Record<string, number>; units: { code: string; state: string }[]; notes: string[] };
+type UnitRow = { code: string; presence: string; recalls: string[] };
+
+describe.skipIf(!available)('recall status and fleet units from PostgreSQL', () => {
+  it('answers from the stored acks, before and after a broker wipe', async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'rid-status-db-'));
+    broker = await startBroker();
+    database = await createTestDatabase();
+    expect(cli(['platform', 'migrate', '--db', database.url]).status).toBe(0);
+    const pki = await makePki(join(tmp, 'pki'));
+    const units = [await pki.provision(), await pki.provision()];
+    const registry = join(tmp, 'registry.jsonl');
+    writeFileSync(registry, units.map((u) => JSON.stringify({ code: u.code, identity: Buffer.from(u.identity.bytes).toString('base64') })).join('\n') + '\n');
+    const trust = join(pki.root.dir, 'trust.json');
+    const worker = startProc(['fleet', 'ingest', '--broker', broker.url, '--trust', trust, '--db', database.url, '--group', 'g', '--registry', registry, '--receipt-key', pki.platform.dir, '--quiet']);
+    await until(() => worker.lines().some((l) => l.includes('subscribed')), `the worker subscribed (${worker.lines().join(' | ')})`);
+    for (const u of units) {
+      startAgentProcess(tmp, {
+        stateDir: u.stateDir,
+        hardwareIdSource: { file: u.hardwareIdFile },
+        brokerUrl: broker.url,
+        heartbeatIntervalMs: 500,
+        reconnectMinMs: 50,
+        reconnectMaxMs: 400,
+        resendIntervalMs: 400,
+        recallIndexMaxAgeMs: 60_000,
+        recallAction: { command: process.execPath, args: ['-e', "process.stdin.resume();process.stdin.on('end',()=>process.exit(0))"], timeoutMs: 10_000 },
+      });
+    }
+    const now = Math.floor(Date.now() / 1000);
+    writeFileSync(
+      join(tmp, 'notice.json'),
+      JSON.stringify({ recallId: 'R-DB-1', revision: 1, campaignId: 'C-DB', issuedAt: now - 30, notBefore: now - 30, notAfter: now + 86400, action: 'notify', reason: 'r', remedy: 'm', target: { enterprise: TEST_ENTERPRISE, model: TEST_MODEL } }),
+    );
+    const state = join(tmp, 'publisher');
+    expect(cli(['recall', 'sign', '--notice', join(tmp, 'notice.json'), '--key', pki.enterprise.dir, '--out', join(tmp, 'r.cose')]).status).toBe(0);
+    const published = cli(['recall', 'publish', join(tmp, 'r.cose'), '--broker', broker.url, '--key', pki.platform.dir, '--state', state]);
+    expect(published.status, published.stderr).toBe(0);
+
+    const status = (...extra: string[]): Status => {
+      const r = cli(['recall', 'status', 'C-DB', '--state', state, '--trust', trust, '--registry', registry, '--db', database!.url, '--wait', '2', '--json', ...extra]);
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as Status;
+    };
+    let last: Status | undefined;
+    const acknowledged = (c: Record<string, number>): number => (c.applied ?? 0) + (c.verified ?? 0);
+    await until(() => acknowledged((last = status()).counts) === 2, `both units acknowledged, as stored (${JSON.stringify(last?.counts)})`, 60_000);
+    const before = last!.counts;
+
+    const units1 = cli(['fleet', 'units', '--db', database.url, '--registry', registry, '--trust', trust, '--json']);
+    expect(units1.status, units1.stderr).toBe(0);
+    const rows = JSON.parse(units1.stdout) as UnitRow[];
+    expect(rows.map((r) => r.code).sort()).toEqual(units.map((u) => u.code).sort());
+    for (const r of rows) expect(r).toMatchObject({ presence: 'online', recalls: ['R-DB-1'] });
+
+    // The unit's traced life from the database: its record and its acks, each verified again.
+    const history = cli(['fleet', 'history', units[0]!.code, '--db', database.url, '--trust', trust, '--registry', registry, '--json']);
+    expect(history.status, history.stderr + history.stdout).toBe(0);
+    const life = JSON.parse(history.stdout) as { problems: number; entries: { what: string; verified: boolean; recall?: { recallId: string } }[] };
+    expect(life.problems).toBe(0);
+    expect(life.entries[0]).toMatchObject({ what: 'manufactured', verified: true });
+    expect(life.entries.some((e) => e.recall?.recallId === 'R-DB-1' && e.verified)).toBe(true);
+
+    // The broker forgets everything; the database and the publisher state do not.
+    await broker.kill('SIGKILL');
+    await broker.start();
+    const after = status('--broker', broker.url);
+    expect(after.counts).toEqual(before);
+    expect(after.counts.pending).toBe(0);
+    expect(after.notes.join(' ')).toMatch(/broker lacks .*R-DB-1 \(not retained\)/);
+
+    // --ingest and --db together: one store only.
+    const both = cli(['fleet', 'units', '--db', database.url, '--ingest', tmp, '--registry', registry, '--trust', trust]);
+    expect(both.status).toBe(2);
+  }, 150_000);
+});
