@@ -33,7 +33,9 @@ it('keeps every acknowledged event through SIGKILL mid-burst', async () => {
   let failures = 0;
   let killed = false;
   const worker = async (w: number): Promise<void> => {
-    for (let i = 0; !killed; i++) {
+    // Submitters go on until the dead agent fails them: a group commit answers all of them in
+    // one tick, so stopping at the kill would leave no request in flight.
+    for (let i = 0; ; i++) {
       try {
         const r = await callAgent<{ seq: number; hash: string }>({ socketPath }, 'POST', '/v1/events', { kind: 'maintenance', note: `w${w} #${i}` }, 5000);
         if (r.status === 201) acked.set(r.body.seq, r.body.hash);
