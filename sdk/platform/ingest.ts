@@ -21,8 +21,9 @@ import { parseUnitTopic, unitTopic } from '../topics.js';
 import { Revocations } from '../trust/revocation.js';
 import type { TrustStore } from '../trust/trust-store.js';
 import type { VerifiedIdentity } from '../trust/verify-identity.js';
-import { verifyUnitMessage } from '../messages/unit-message.js';
-import { entryHash } from '../messages/event.js';
+import { openUnitMessage, verifyUnitMessage } from '../messages/unit-message.js';
+import { entryHash, eventKind } from '../messages/event.js';
+import { recallAckKind } from '../recall/ack.js';
 import { heartbeatKind } from '../messages/heartbeat.js';
 import { birthKind } from '../messages/birth.js';
 import { deathKind } from '../messages/death.js';
@@ -32,7 +33,7 @@ import { verifyOrder } from '../messages/order.js';
 import { IdentityDirectory, type RegistryEntry } from './identities.js';
 import { PresenceTracker } from './presence.js';
 import { countStored, declaredLost } from './lost.js';
-import { newUnitMarks, type IngestStore, type StoredStream, type UnitMarks } from './ingest-store.js';
+import { newUnitMarks, type IngestStore, type StoredRekey, type StoredStream, type UnitMarks } from './ingest-store.js';
 import type { IngestEvents, IngestScrapped, WireKind } from './events.js';
 import { KeyEpochs } from './rekeys.js';
 import { verifyAckEntry, verifyEventEntry, type EntryCheck } from './rekey-entry.js';
@@ -45,10 +46,11 @@ export interface ReceiptSigner {
 
 export interface IngestOptions {
   trust: TrustStore;
-  /** Where entries and marks are kept (platform/store). Without it the ingest keeps marks in memory and issues no receipts. */
+  /**
+   * Where entries, marks and device rekeys are kept (platform/store). Without it the ingest
+   * keeps marks and rekeys in memory and issues no receipts.
+   */
   store?: IngestStore;
-  /** A state directory for the device rekeys the ingest learns (rekeys.jsonl); without it they are kept in memory. */
-  dir?: string;
   registry?: readonly RegistryEntry[];
   /** Issues receipts when set (requires `store`: a receipt names only what is durably stored). */
   receipts?: ReceiptSigner;
@@ -73,6 +75,7 @@ export interface IngestOptions {
 }
 
 const KIND_OF_CHANNEL = { hb: 'heartbeat', evt: 'event', ack: 'ack', birth: 'birth', death: 'death', offline: 'offline', identity: 'identity' } as const;
+const OBJECT_OF = { event: eventKind, ack: recallAckKind, heartbeat: heartbeatKind, birth: birthKind, death: deathKind, offline: offlineKind } as const;
 
 export class FleetIngest extends EventEmitter<IngestEvents> {
   readonly identities: IdentityDirectory;
@@ -90,7 +93,9 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
   private scrappedPending: IngestScrapped[] = [];
   private revocationList: Revocations | undefined;
   /** The records each unit had before its rekeys (docs/protocol.md §"Device rekey"). */
-  private readonly epochs: KeyEpochs;
+  private readonly epochs = new KeyEpochs();
+  /** Per unit, the store's rekeys being read after a key miss (shared stores only). */
+  private readonly lookups = new Map<string, Promise<void>>();
 
   constructor(private readonly options: IngestOptions) {
     super();
@@ -101,15 +106,7 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
     this.identities = new IdentityDirectory(options.trust, { revocations: options.revocations?.withoutScrapped(), backend: this.backend });
     for (const e of options.registry ?? []) this.identities.add(e.code, e.identity);
     this.presence = new PresenceTracker(options.heartbeatGraceMs ?? 5000);
-    this.epochs = new KeyEpochs(options.dir);
-    for (const r of options.dir ? KeyEpochs.read(options.dir) : []) {
-      try {
-        const previous = this.identities.check(r.code, new Uint8Array(Buffer.from(r.previous, 'base64')));
-        this.epochs.add(r.code, r.seq, previous, this.identities.replace(r.code, new Uint8Array(Buffer.from(r.record, 'base64'))), r.ackSeq, false);
-      } catch {
-        // A record that no longer verifies (revoked since): the unit's messages are judged by the registry's.
-      }
-    }
+    this.learn(options.store?.opened.rekeys ?? []);
     if (options.store) {
       this.store = options.store;
       this.marks = options.store.marks;
@@ -154,8 +151,70 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
     return [...this.marks.keys()];
   }
 
+  /**
+   * Rekeys the store holds that this ingest does not know yet (at open, or another worker's),
+   * each verified again like a registry record: a record that no longer verifies (revoked
+   * since) is passed over, and the unit's messages are judged by the record it had.
+   */
+  private learn(rekeys: readonly StoredRekey[]): void {
+    for (const r of [...rekeys].sort((a, b) => (a.code === b.code ? a.seq - b.seq : a.code < b.code ? -1 : 1))) {
+      if (this.epochs.has(r.code, r.seq)) continue;
+      try {
+        const previous = this.identities.check(r.code, r.previous);
+        // Only a rekey later than every one known makes its record the one in use.
+        if (r.seq > this.epochs.latest(r.code)) this.identities.replace(r.code, r.record);
+        else this.identities.check(r.code, r.record);
+        this.epochs.add(r.code, r.seq, previous, r.ackSeq);
+      } catch {
+        // Revoked or no longer verifying: not adopted (see above).
+      }
+    }
+  }
+
+  /**
+   * Whether a refusal may be a rekey another process stored: a shared store, a bad signature,
+   * and a key that is neither the unit's current one nor one it had before a rekey we know.
+   */
+  private keyMiss(code: string, kind: Exclude<WireKind, 'identity'>, payload: Uint8Array, err: unknown): boolean {
+    if (!this.store?.shared || !isRobotIdError(err) || err.code !== 'MSG_BAD_SIGNATURE') return false;
+    try {
+      const kid = openUnitMessage<{ v: number }>(OBJECT_OF[kind], payload).cose.protected.kid!;
+      return !bytesEqual(kid, this.identities.get(code).deviceKid) && !this.epochs.hadKey(code, kid);
+    } catch {
+      // Undecodable or no record: nothing a rekey would change.
+      return false;
+    }
+  }
+
+  /**
+   * A message signed by a key this process does not know for the unit: reads the unit's rekeys
+   * from the store (one read per unit at a time, shared by the messages that wait on it), then
+   * judges the message again, once. `flush` waits for these reads first.
+   */
+  private recheck(code: string, kind: Exclude<WireKind, 'identity'>, topic: string, payload: Uint8Array, err: unknown): void {
+    let lookup = this.lookups.get(code);
+    if (!lookup) {
+      lookup = this.store!.rekeys(code).then(
+        (rs) => this.learn(rs),
+        (e: unknown) => void this.emit('failure', e instanceof Error ? e : new Error(String(e))),
+      );
+      lookup = lookup.finally(() => this.lookups.delete(code));
+      this.lookups.set(code, lookup);
+    }
+    void lookup.then(() => {
+      if (this.closed) return;
+      // Learned nothing new: refused as it was.
+      if (!this.keyMiss(code, kind, payload, err)) this.handleOnce(topic, payload, false);
+      else this.reject(topic, code, kind, err);
+    });
+  }
+
   /** One message from the broker. Never throws for bad input: it is reported as 'rejected'. */
   handle(topic: string, payload: Uint8Array): void {
+    this.handleOnce(topic, payload, true);
+  }
+
+  private handleOnce(topic: string, payload: Uint8Array, mayRecheck: boolean): void {
     const t = parseUnitTopic(topic);
     if (!t || t.channel === 'receipt' || this.closed) return;
     const kind: WireKind = KIND_OF_CHANNEL[t.channel];
@@ -178,6 +237,7 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
           return this.onEnd(t.code, kind, identity, payload);
       }
     } catch (err) {
+      if (mayRecheck && kind !== 'identity' && this.keyMiss(t.code, kind, payload, err)) return this.recheck(t.code, kind, topic, payload, err);
       this.reject(topic, t.code, kind, err);
     }
   }
@@ -237,10 +297,14 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
     for (const b of adv.breaks) this.emit('chain', { code, seq: b.seq, source: 'event', expected: toHex(b.expected), got: toHex(b.got) });
   }
 
-  /** The announcement is stored: from its seq on, the unit's messages are verified under the new record. */
+  /**
+   * The announcement is accepted: from its seq on, the unit's messages are verified under the
+   * new record, and the store keeps the rekey with the event's commit.
+   */
   private adoptRekey(code: string, seq: number, previous: VerifiedIdentity, record: Uint8Array, ackSeq: number): void {
     const next = this.identities.replace(code, record);
-    this.epochs.add(code, seq, previous, next, ackSeq);
+    this.epochs.add(code, seq, previous, ackSeq);
+    this.store?.appendRekey({ code, seq, previous: previous.bytes, record, ackSeq });
     this.emit('rekeyed', { code, seq, recordVersion: next.record.recordVersion, deviceKid: toHex(next.deviceKid) });
   }
 
@@ -307,6 +371,8 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
    * next one). Resolves when the receipts have been handed to `publish`.
    */
   async flush(): Promise<number> {
+    // Messages waiting on a read of their unit's rekeys are judged first, and join this commit.
+    while (this.lookups.size > 0) await Promise.all([...this.lookups.values()]);
     // What this commit covers; entries accepted while it runs are owed by the next one.
     const scrapped = this.scrappedPending.splice(0);
     const dirty = new Set(this.dirty);
@@ -324,8 +390,6 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
       this.emit('failure', err instanceof Error ? err : new Error(String(err)));
       return 0;
     }
-    // The rekeys learned, durable after the events announcing them and before any receipt names those.
-    this.epochs.persist();
     // Durable now: the platform may revoke the scrapped units' codes.
     for (const s of scrapped) this.emit('scrapped', s);
     const rs = this.options.receipts;

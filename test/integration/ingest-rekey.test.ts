@@ -11,9 +11,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { requestRekey, startAgent, type Agent } from '../../agent/index.js';
 import { stageRecord } from '../../agent/rekey/files.js';
-import { FleetIngest, REKEYS_FILE, algSigner, generateAlgKeyPair, issueRekeyedRecord, readAlgPrivateKeyFile, signRecallAck, unitTopic, type IngestRejection, type Signer } from '../../sdk/index.js';
+import { FleetIngest, algSigner, generateAlgKeyPair, issueRekeyedRecord, readAlgPrivateKeyFile, signRecallAck, unitTopic, type IngestRejection, type Signer } from '../../sdk/index.js';
 import { makePki, quietLogger, type Pki, type TestUnit } from '../helpers/pki.js';
 import { openFilesStore } from '../../platform/index.js';
+import { REKEYS_FILE } from '../../platform/store/files/rekeys-file.js';
 
 let tmp: string;
 let pki: Pki;
@@ -48,7 +49,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function ingestAt(dir: string): { ingest: FleetIngest; rejected: IngestRejection[]; stored: number[] } {
-  const ingest = new FleetIngest({ trust: pki.root.trust, store: openFilesStore(dir), dir, registry: [{ code: unit.code, identity: unit.identity.bytes }] });
+  const ingest = new FleetIngest({ trust: pki.root.trust, store: openFilesStore(dir), registry: [{ code: unit.code, identity: unit.identity.bytes }] });
   const rejected: IngestRejection[] = [];
   const stored: number[] = [];
   ingest.on('rejected', (r) => rejected.push(r));
