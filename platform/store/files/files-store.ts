@@ -33,7 +33,7 @@ export class FilesIngestStore implements IngestStore {
     this.marks = st.marks;
     const rekeys = readRekeys(dir);
     for (const r of rekeys) this.keep(r);
-    this.opened = { replayed: st.replayed, truncated: st.truncated, rekeys: [...this.kept.values()].flatMap((m) => [...m.values()]) };
+    this.opened = { replayed: st.replayed, truncated: st.truncated, rekeys: [...this.kept.values()].flatMap((m) => [...m.values()]).sort((x, y) => (x.code === y.code ? x.seq - y.seq : x.code < y.code ? -1 : 1)) };
     this.snapshotAt = st.store.offset;
   }
 
