@@ -21,9 +21,8 @@ import { parseUnitTopic, unitTopic } from '../topics.js';
 import { Revocations } from '../trust/revocation.js';
 import type { TrustStore } from '../trust/trust-store.js';
 import type { VerifiedIdentity } from '../trust/verify-identity.js';
-import { openUnitMessage, verifyUnitMessage } from '../messages/unit-message.js';
-import { entryHash, eventKind } from '../messages/event.js';
-import { recallAckKind } from '../recall/ack.js';
+import { verifyUnitMessage } from '../messages/unit-message.js';
+import { entryHash } from '../messages/event.js';
 import { heartbeatKind } from '../messages/heartbeat.js';
 import { birthKind } from '../messages/birth.js';
 import { deathKind } from '../messages/death.js';
@@ -33,9 +32,9 @@ import { verifyOrder } from '../messages/order.js';
 import { IdentityDirectory, type RegistryEntry } from './identities.js';
 import { PresenceTracker } from './presence.js';
 import { countStored, declaredLost } from './lost.js';
-import { newUnitMarks, type IngestStore, type StoredRekey, type StoredStream, type UnitMarks } from './ingest-store.js';
+import { newUnitMarks, type IngestStore, type StoredStream, type UnitMarks } from './ingest-store.js';
 import type { IngestEvents, IngestScrapped, WireKind } from './events.js';
-import { KeyEpochs } from './rekeys.js';
+import { StoreRekeys, type SignedKind } from './store-rekeys.js';
 import { verifyAckEntry, verifyEventEntry, type EntryCheck } from './rekey-entry.js';
 
 export interface ReceiptSigner {
@@ -75,7 +74,6 @@ export interface IngestOptions {
 }
 
 const KIND_OF_CHANNEL = { hb: 'heartbeat', evt: 'event', ack: 'ack', birth: 'birth', death: 'death', offline: 'offline', identity: 'identity' } as const;
-const OBJECT_OF = { event: eventKind, ack: recallAckKind, heartbeat: heartbeatKind, birth: birthKind, death: deathKind, offline: offlineKind } as const;
 
 export class FleetIngest extends EventEmitter<IngestEvents> {
   readonly identities: IdentityDirectory;
@@ -92,10 +90,8 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
   /** Scrapped events accepted and not yet durable (reported by the next flush). */
   private scrappedPending: IngestScrapped[] = [];
   private revocationList: Revocations | undefined;
-  /** The records each unit had before its rekeys (docs/protocol.md §"Device rekey"). */
-  private readonly epochs = new KeyEpochs();
-  /** Per unit, the store's rekeys being read after a key miss (shared stores only). */
-  private readonly lookups = new Map<string, Promise<void>>();
+  /** The records each unit had before its rekeys, and those learned from the store (§"Device rekey"). */
+  private readonly rekeys: StoreRekeys;
 
   constructor(private readonly options: IngestOptions) {
     super();
@@ -106,7 +102,7 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
     this.identities = new IdentityDirectory(options.trust, { revocations: options.revocations?.withoutScrapped(), backend: this.backend });
     for (const e of options.registry ?? []) this.identities.add(e.code, e.identity);
     this.presence = new PresenceTracker(options.heartbeatGraceMs ?? 5000);
-    this.learn(options.store?.opened.rekeys ?? []);
+    this.rekeys = new StoreRekeys(this.identities, options.store, (err) => void this.emit('failure', err));
     if (options.store) {
       this.store = options.store;
       this.marks = options.store.marks;
@@ -152,59 +148,15 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
   }
 
   /**
-   * Rekeys the store holds that this ingest does not know yet (at open, or another worker's),
-   * each verified again like a registry record: a record that no longer verifies (revoked
-   * since) is passed over, and the unit's messages are judged by the record it had.
-   */
-  private learn(rekeys: readonly StoredRekey[]): void {
-    for (const r of [...rekeys].sort((a, b) => (a.code === b.code ? a.seq - b.seq : a.code < b.code ? -1 : 1))) {
-      if (this.epochs.has(r.code, r.seq)) continue;
-      try {
-        const previous = this.identities.check(r.code, r.previous);
-        // Only a rekey later than every one known makes its record the one in use.
-        if (r.seq > this.epochs.latest(r.code)) this.identities.replace(r.code, r.record);
-        else this.identities.check(r.code, r.record);
-        this.epochs.add(r.code, r.seq, previous, r.ackSeq);
-      } catch {
-        // Revoked or no longer verifying: not adopted (see above).
-      }
-    }
-  }
-
-  /**
-   * Whether a refusal may be a rekey another process stored: a shared store, a bad signature,
-   * and a key that is neither the unit's current one nor one it had before a rekey we know.
-   */
-  private keyMiss(code: string, kind: Exclude<WireKind, 'identity'>, payload: Uint8Array, err: unknown): boolean {
-    if (!this.store?.shared || !isRobotIdError(err) || err.code !== 'MSG_BAD_SIGNATURE') return false;
-    try {
-      const kid = openUnitMessage<{ v: number }>(OBJECT_OF[kind], payload).cose.protected.kid!;
-      return !bytesEqual(kid, this.identities.get(code).deviceKid) && !this.epochs.hadKey(code, kid);
-    } catch {
-      // Undecodable or no record: nothing a rekey would change.
-      return false;
-    }
-  }
-
-  /**
    * A message signed by a key this process does not know for the unit: reads the unit's rekeys
    * from the store (one read per unit at a time, shared by the messages that wait on it), then
    * judges the message again, once. `flush` waits for these reads first.
    */
-  private recheck(code: string, kind: Exclude<WireKind, 'identity'>, topic: string, payload: Uint8Array, err: unknown): void {
-    let lookup = this.lookups.get(code);
-    if (!lookup) {
-      lookup = this.store!.rekeys(code).then(
-        (rs) => this.learn(rs),
-        (e: unknown) => void this.emit('failure', e instanceof Error ? e : new Error(String(e))),
-      );
-      lookup = lookup.finally(() => this.lookups.delete(code));
-      this.lookups.set(code, lookup);
-    }
-    void lookup.then(() => {
+  private recheck(code: string, kind: SignedKind, topic: string, payload: Uint8Array, err: unknown): void {
+    void this.rekeys.read(code).then(() => {
       if (this.closed) return;
       // Learned nothing new: refused as it was.
-      if (!this.keyMiss(code, kind, payload, err)) this.handleOnce(topic, payload, false);
+      if (!this.rekeys.miss(code, kind, payload, err)) this.handleOnce(topic, payload, false);
       else this.reject(topic, code, kind, err);
     });
   }
@@ -237,7 +189,7 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
           return this.onEnd(t.code, kind, identity, payload);
       }
     } catch (err) {
-      if (mayRecheck && kind !== 'identity' && this.keyMiss(t.code, kind, payload, err)) return this.recheck(t.code, kind, topic, payload, err);
+      if (mayRecheck && kind !== 'identity' && this.rekeys.miss(t.code, kind, payload, err)) return this.recheck(t.code, kind, topic, payload, err);
       this.reject(topic, t.code, kind, err);
     }
   }
@@ -256,7 +208,7 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
   }
 
   private onEntry(code: string, stream: StoredStream, identity: VerifiedIdentity, bytes: Uint8Array): void {
-    const check: EntryCheck = { trust: this.options.trust, epochs: this.epochs, backend: this.backend, revocations: this.revocationList?.withoutScrapped() };
+    const check: EntryCheck = { trust: this.options.trust, epochs: this.rekeys.epochs, backend: this.backend, revocations: this.revocationList?.withoutScrapped() };
     const ev = stream === 'event' ? verifyEventEntry(code, identity, bytes, check) : undefined;
     const opened = ev ? ev.opened : verifyAckEntry(code, identity, bytes, check);
     this.stats.verified++;
@@ -270,7 +222,7 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
       this.dupWanted.add(code);
       this.emit('duplicate', { code, kind: stream, seq: value.seq });
       // Stored before a crash that lost the rekeys file's line: learned again from the resend.
-      if (ev?.rekey && !this.epochs.has(code, value.seq)) this.adoptRekey(code, value.seq, ev.under, ev.rekey.next.bytes, ev.rekey.ackSeq);
+      if (ev?.rekey && !this.rekeys.epochs.has(code, value.seq)) this.adoptRekey(code, value.seq, ev.under, ev.rekey.next.bytes, ev.rekey.ackSeq);
       return;
     }
     this.refuseScrapped(code);
@@ -303,7 +255,7 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
    */
   private adoptRekey(code: string, seq: number, previous: VerifiedIdentity, record: Uint8Array, ackSeq: number): void {
     const next = this.identities.replace(code, record);
-    this.epochs.add(code, seq, previous, ackSeq);
+    this.rekeys.epochs.add(code, seq, previous, ackSeq);
     this.store?.appendRekey({ code, seq, previous: previous.bytes, record, ackSeq });
     this.emit('rekeyed', { code, seq, recordVersion: next.record.recordVersion, deviceKid: toHex(next.deviceKid) });
   }
@@ -372,7 +324,7 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
    */
   async flush(): Promise<number> {
     // Messages waiting on a read of their unit's rekeys are judged first, and join this commit.
-    while (this.lookups.size > 0) await Promise.all([...this.lookups.values()]);
+    await this.rekeys.settled();
     // What this commit covers; entries accepted while it runs are owed by the next one.
     const scrapped = this.scrappedPending.splice(0);
     const dirty = new Set(this.dirty);
