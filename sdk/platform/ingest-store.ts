@@ -82,6 +82,12 @@ export interface IngestStore {
    * stored the announcement), never per message.
    */
   rekeys(code: string): Promise<StoredRekey[]>;
+  /**
+   * Entries the last commits passed over because the store holds a rekey of their unit that
+   * this process has not met (another worker's): they were judged under a record the rekey may
+   * have superseded. The ingest reads the unit's rekeys and judges them again. Once each.
+   */
+  takeUnjudged(): StoredRecord[];
   /** Whether other processes commit to this store at the same time (PostgreSQL: yes; files: no). */
   readonly shared: boolean;
   /** Commits what is queued and releases the store. */

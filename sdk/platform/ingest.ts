@@ -342,6 +342,12 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
       this.emit('failure', err instanceof Error ? err : new Error(String(err)));
       return 0;
     }
+    // Passed over by the store (a rekey this process had not met): judged again under it.
+    const again = this.store?.takeUnjudged() ?? [];
+    if (again.length > 0) {
+      await Promise.all([...new Set(again.map((r) => r.code))].map((code) => this.rekeys.read(code)));
+      for (const r of again) this.handleOnce(unitTopic(r.code, r.stream === 'event' ? 'evt' : 'ack'), r.bytes, false);
+    }
     // Durable now: the platform may revoke the scrapped units' codes.
     for (const s of scrapped) this.emit('scrapped', s);
     const rs = this.options.receipts;

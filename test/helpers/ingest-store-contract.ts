@@ -204,6 +204,39 @@ export function ingestStoreContract(name: string, build: () => Promise<StoreBack
       }
     });
 
+    it('passes over the entries of a unit whose rekey this worker has not met, until it reads it', async () => {
+      const b = await build();
+      try {
+        if (!b.shared) return;
+        const [w1, w2] = [await b.open(), await b.open()];
+        const ev = chain(CODE_A, 'event', 5);
+        for (const r of ev.slice(0, 3)) put(w1, r);
+        w1.appendRekey(rekeyAt(CODE_A, 3));
+        await w1.commit();
+        // w2 judged these under the record it knew: not stored, handed back, its marks as committed.
+        put(w2, ev[3]!);
+        const [other] = chain(CODE_B, 'event', 1);
+        put(w2, other!);
+        expect(await w2.commit()).toBe(1);
+        expect(w2.takeUnjudged().map((r) => `${r.code}:${r.seq}`)).toEqual([`${CODE_A}:4`]);
+        expect(w2.takeUnjudged()).toEqual([]);
+        expect(w2.marks.get(CODE_A)!.event.isDuplicate(4)).toBe(false);
+        // Once it has read the unit's rekeys, the same entry is stored.
+        await w2.rekeys(CODE_A);
+        put(w2, ev[3]!);
+        expect(await w2.commit()).toBe(1);
+        expect(w2.takeUnjudged()).toEqual([]);
+        expect(w2.committed(CODE_A)).toMatchObject({ event: 4 });
+        // The worker that stored the rekey, and one opened after it, are never held back.
+        put(w1, ev[4]!);
+        expect(await w1.commit()).toBe(1);
+        expect(w1.takeUnjudged()).toEqual([]);
+        await Promise.all([w1.close(), w2.close()]);
+      } finally {
+        await b.cleanup();
+      }
+    });
+
     it('lets two workers store one unit at once: each entry once, both see the union', async () => {
       const b = await build();
       try {

@@ -132,11 +132,11 @@ it('acks: those the old key signed before the rekey still count when resent; the
 describe.skipIf(!pgAvailable)('two ingests on one PostgreSQL store', () => {
   it('one reads the rekey the other stored, only on a key miss; a restarted one knows it from the start', async () => {
     const t = await createTestDatabase();
-    const [da, db, dc] = [await openDb(t.url), await openDb(t.url), await openDb(t.url)];
+    const [da, db, dc, de] = [await openDb(t.url), await openDb(t.url), await openDb(t.url), await openDb(t.url)];
     try {
       await migrate(da);
-      const [sa, sb] = [await PostgresIngestStore.open(da), await PostgresIngestStore.open(db)];
-      const [a, b] = [ingestOn(sa), ingestOn(sb)];
+      const [sa, sb, se] = [await PostgresIngestStore.open(da), await PostgresIngestStore.open(db), await PostgresIngestStore.open(de)];
+      const [a, b, e] = [ingestOn(sa), ingestOn(sb), ingestOn(se)];
       send(b.ingest, 1);
       send(b.ingest, 2);
       await b.ingest.flush();
@@ -164,6 +164,20 @@ describe.skipIf(!pgAvailable)('two ingests on one PostgreSQL store', () => {
       expect(sb.stats.rekeyReads).toBe(2);
       await Promise.all([a.ingest.close(), b.ingest.close()]);
 
+      // A worker that has not met the rekey judges a copy of the old key signing past it under
+      // the record it knows; its commit passes the unit's entries over, it reads the rekey, then
+      // refuses the copy and still takes the entry the old key signed before the rekey.
+      const copy = await signEvent(oldKey, { code: unit.code, seq: 9, prevHash: new Uint8Array(32), time: Math.floor(Date.now() / 1000), kind: 'maintenance', note: 'old key copy' });
+      e.ingest.handle(unitTopic(unit.code, 'evt'), copy);
+      send(e.ingest, 3);
+      expect(e.stored).toEqual([9, 3]);
+      await e.ingest.flush();
+      expect(e.rejected.map((r) => [r.seq, r.reason])).toEqual([[undefined, 'MSG_BAD_SIGNATURE']]);
+      await e.ingest.close();
+      const seqs = await da.pool.query<{ seq: string }>('SELECT seq FROM ingest_messages WHERE code = $1 AND stream = 0 ORDER BY seq', [unit.code]);
+      expect(seqs.rows.map((r) => Number(r.seq))).toEqual([1, 2, 3, 4, 5, 6]);
+
+
       // A worker started afterwards: the new key's ack counts at once, the old key beyond the
       // rekey is refused, and neither reads the store again.
       const sc = await PostgresIngestStore.open(dc);
@@ -182,7 +196,7 @@ describe.skipIf(!pgAvailable)('two ingests on one PostgreSQL store', () => {
       const rows = await da.pool.query<{ n: string }>('SELECT count(*) AS n FROM ingest_rekeys');
       expect(Number(rows.rows[0]!.n)).toBe(1);
     } finally {
-      for (const d of [da, db, dc]) await d.close();
+      for (const d of [da, db, dc, de]) await d.close();
       await t.drop();
     }
   });

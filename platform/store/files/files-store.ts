@@ -49,6 +49,11 @@ export class FilesIngestStore implements IngestStore {
     this.rekeysQueued.push(rekey);
   }
 
+  /** None: one process owns the directory, so every rekey kept is one its ingest met. */
+  takeUnjudged(): StoredRecord[] {
+    return [];
+  }
+
   async rekeys(code: string): Promise<StoredRekey[]> {
     return [...(this.kept.get(code)?.values() ?? [])].sort((a, b) => a.seq - b.seq);
   }

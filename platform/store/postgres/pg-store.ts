@@ -49,6 +49,10 @@ export class PostgresIngestStore extends EventEmitter<StoreEvents> implements In
   private readonly committedMarks = new Map<string, CommittedMarks>();
   private pending: StoredRecord[] = [];
   private rekeysPending: StoredRekey[] = [];
+  /** The rekeys this process's ingest has met (opened, appended, read): `${code}\u0000${seq}`. */
+  private readonly rekeysKnown = new Set<string>();
+  /** Entries commits passed over, to be judged again (`takeUnjudged`). */
+  private unjudged: StoredRecord[] = [];
 
   private constructor(readonly db: Db) {
     super();
@@ -63,6 +67,7 @@ export class PostgresIngestStore extends EventEmitter<StoreEvents> implements In
       for (const r of rows.rows) s.setCommitted(r.code, STREAM_OF[r.stream]!, r.mark);
       for (const [code, m] of s.marks) s.committedMarks.set(code, committedOf(m));
       s.opened.rekeys = (await db.pool.query<RekeyRow>(`SELECT ${REKEY_COLUMNS} FROM ingest_rekeys ORDER BY code, seq`)).rows.map(rekeyOf);
+      for (const r of s.opened.rekeys) s.rekeysKnown.add(`${r.code}\u0000${r.seq}`);
       // Nothing is replayed or cut: the marks are read as the last transaction saved them.
     } catch (err) {
       throw dbError(err, db.url);
@@ -89,13 +94,20 @@ export class PostgresIngestStore extends EventEmitter<StoreEvents> implements In
   }
 
   appendRekey(rekey: StoredRekey): void {
+    this.rekeysKnown.add(`${rekey.code}\u0000${rekey.seq}`);
     this.rekeysPending.push(rekey);
+  }
+
+  takeUnjudged(): StoredRecord[] {
+    return this.unjudged.splice(0);
   }
 
   async rekeys(code: string): Promise<StoredRekey[]> {
     this.stats.rekeyReads++;
     try {
-      return (await this.db.pool.query<RekeyRow>(`SELECT ${REKEY_COLUMNS} FROM ingest_rekeys WHERE code = $1 ORDER BY seq`, [code])).rows.map(rekeyOf);
+      const rows = (await this.db.pool.query<RekeyRow>(`SELECT ${REKEY_COLUMNS} FROM ingest_rekeys WHERE code = $1 ORDER BY seq`, [code])).rows.map(rekeyOf);
+      for (const r of rows) this.rekeysKnown.add(`${r.code}\u0000${r.seq}`);
+      return rows;
     } catch (err) {
       throw dbError(err, this.db.url);
     }
@@ -125,6 +137,7 @@ export class PostgresIngestStore extends EventEmitter<StoreEvents> implements In
       }
     }
     this.stats.commits++;
+    this.unjudged.push(...result.unjudged);
     this.stats.stored += result.stored;
     this.stats.rekeysStored += result.rekeys;
     for (const g of result.gaps) this.emit('gap', g);
@@ -151,7 +164,7 @@ export class PostgresIngestStore extends EventEmitter<StoreEvents> implements In
     batch: StoredRecord[],
     rekeys: StoredRekey[],
     owed?: ReadonlySet<string>,
-  ): Promise<{ stored: number; rekeys: number; marks: Map<string, MarkJson>; gaps: IngestGap[]; breaks: IngestChainBreak[] }> {
+  ): Promise<{ stored: number; rekeys: number; unjudged: StoredRecord[]; marks: Map<string, MarkJson>; gaps: IngestGap[]; breaks: IngestChainBreak[] }> {
     // One entry per key, in key order: the order every worker takes its locks in.
     const byKey = new Map<string, StoredRecord>();
     for (const r of batch) byKey.set(`${r.code}\u0000${STREAM_ID[r.stream]}\u0000${String(r.seq).padStart(16, '0')}`, r);
@@ -166,6 +179,7 @@ export class PostgresIngestStore extends EventEmitter<StoreEvents> implements In
       const gaps: IngestGap[] = [];
       const breaks: IngestChainBreak[] = [];
       let stored = 0;
+      let unjudged: StoredRecord[] = [];
       if (rows.length > 0) {
         await c.query(
           `INSERT INTO ingest_marks (code, stream, contiguous, mark)
@@ -181,11 +195,28 @@ export class PostgresIngestStore extends EventEmitter<StoreEvents> implements In
         );
         const current = new Map<string, StreamMark>();
         for (const r of locked.rows) current.set(`${r.code}\u0000${r.stream}`, StreamMark.fromJSON(r.mark));
+        // A rekey another worker committed that this one has not met: its entries of that unit
+        // were judged under a record the rekey may have superseded (an old key's copy signing
+        // past the rekey). They are not stored now but judged again once the rekey is read.
+        // Read after the marks locks, so a rekey stored with its event by a transaction holding
+        // the unit's event marks is seen here.
+        const codes = [...new Set(rows.map((r) => r.code))];
+        const had = await c.query<{ code: string; seq: string }>('SELECT code, seq FROM ingest_rekeys WHERE code = ANY($1::text[])', [codes]);
+        const stale = new Set(had.rows.filter((r) => !this.rekeysKnown.has(`${r.code}\u0000${r.seq}`)).map((r) => r.code));
+        unjudged = rows.filter((r) => stale.has(r.code));
+        const toInsert = stale.size === 0 ? rows : rows.filter((r) => !stale.has(r.code));
         const inserted = await c.query<{ code: string; stream: number; seq: string }>(
           `INSERT INTO ingest_messages (code, stream, seq, hash, prev_hash, bytes)
            SELECT * FROM unnest($1::text[], $2::smallint[], $3::bigint[], $4::bytea[], $5::bytea[], $6::bytea[])
            ON CONFLICT DO NOTHING RETURNING code, stream, seq`,
-          [rows.map((r) => r.code), rows.map((r) => STREAM_ID[r.stream]), rows.map((r) => r.seq), rows.map((r) => Buffer.from(r.hash)), rows.map((r) => Buffer.from(r.prevHash)), rows.map((r) => Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength))],
+          [
+            toInsert.map((r) => r.code),
+            toInsert.map((r) => STREAM_ID[r.stream]),
+            toInsert.map((r) => r.seq),
+            toInsert.map((r) => Buffer.from(r.hash)),
+            toInsert.map((r) => Buffer.from(r.prevHash)),
+            toInsert.map((r) => Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength)),
+          ],
         );
         const isNew = new Set(inserted.rows.map((r) => `${r.code}\u0000${r.stream}\u0000${String(r.seq).padStart(16, '0')}`));
         stored = isNew.size;
@@ -229,7 +260,7 @@ export class PostgresIngestStore extends EventEmitter<StoreEvents> implements In
         for (const row of r.rows) marks.set(`${row.code}:${row.stream}`, row.mark);
       }
       await c.query('COMMIT');
-      return { stored, rekeys: rekeysStored, marks, gaps, breaks };
+      return { stored, rekeys: rekeysStored, unjudged, marks, gaps, breaks };
     } catch (err) {
       await c.query('ROLLBACK').catch(() => undefined);
       throw err;
