@@ -4,3 +4,4 @@ export { FilesIngestStore, openFilesStore, type FilesStoreOptions } from './stor
 export { MessageStore, scanStore, encodeFrame } from './store/files/message-log.js';
 export { openIngestState, saveSnapshot, STORE_FILE, MARKS_FILE } from './store/files/ingest-state.js';
 export { readStoredRecords } from './store/files/read-records.js';
+export { REKEYS_FILE, readRekeys } from './store/files/rekeys-file.js';

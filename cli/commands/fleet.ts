@@ -147,7 +147,7 @@ export const fleetWatchCommand: Command = {
     const revocations = revocationsFile && !existsSync(revocationsFile) ? Revocations.none : loadRevocations(revocationsFile);
     if (revocationsFile && !existsSync(revocationsFile)) io.err(`note: --revocations ${revocationsFile} does not exist yet: no revocations until it does`);
     const conn = connectIngest(
-      { trust, store: stateDir ? openFilesStore(stateDir) : undefined, dir: stateDir, registry: registry.entries, receipts, revocations },
+      { trust, store: stateDir ? openFilesStore(stateDir) : undefined, registry: registry.entries, receipts, revocations },
       {
         url,
         clientId: optionalString(values, 'client-id') ?? `platform-ingest-${process.pid}`,

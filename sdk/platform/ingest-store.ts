@@ -1,7 +1,7 @@
 /**
  * What the fleet ingest keeps, behind one interface (docs/protocol.md §"Delivery and
- * exactly-once"): the verified events and acks exactly as received, and each unit's sequence
- * marks. The ingest verifies; a store only keeps. Implementations (files, PostgreSQL) live
+ * exactly-once"): the verified events and acks exactly as received, each unit's sequence
+ * marks, and the device rekeys the stored `rekeyed` events announced (§"Device rekey"). The ingest verifies; a store only keeps. Implementations (files, PostgreSQL) live
  * with the platform's services (platform/store/), never in the SDK.
  */
 import { StreamMark } from './marks.js';
@@ -21,6 +21,23 @@ export type UnitMarks = Record<StoredStream, StreamMark>;
 
 export function newUnitMarks(): UnitMarks {
   return { event: new StreamMark(), ack: new StreamMark() };
+}
+
+/**
+ * A device rekey as the ingest verified it from a unit's `rekeyed` event at `seq`
+ * (docs/protocol.md §"Device rekey", R4 on the platform): entries of `code` below `seq` are
+ * verified under `previous`, `seq` and later under `record`. A store keeps it only with its
+ * event: committed in the same commit as the event, or after it.
+ */
+export interface StoredRekey {
+  code: string;
+  /** Seq of the `rekeyed` event. */
+  seq: number;
+  /** The identity record in force before the rekey, and the new one, as signed. */
+  previous: Uint8Array;
+  record: Uint8Array;
+  /** The highest ack seq the previous key signed. */
+  ackSeq: number;
 }
 
 /** What a receipt may name for a unit: only what is committed. */
@@ -53,8 +70,31 @@ export interface IngestStore {
   commit(owed?: ReadonlySet<string>): Promise<number>;
   /** The marks a receipt may name for `code`, as of the last commit. */
   committed(code: string): CommittedMarks | undefined;
+  /**
+   * Queues a rekey for the next commit, which keeps it in the same transaction as its
+   * `rekeyed` event (files: synced right after the entries), and only if that event is then
+   * stored (this commit's or an earlier one's). A rekey already kept is not kept again.
+   */
+  appendRekey(rekey: StoredRekey): void;
+  /**
+   * The rekeys of `code` committed, other processes' included, in seq order. The ingest asks
+   * only when a shared store's unit signs with a key it does not know (another worker may have
+   * stored the announcement), never per message.
+   */
+  rekeys(code: string): Promise<StoredRekey[]>;
+  /**
+   * Entries the last commits passed over because the store holds a rekey of their unit that
+   * this process has not met (another worker's): they were judged under a record the rekey may
+   * have superseded. The ingest reads the unit's rekeys and judges them again. Once each.
+   */
+  takeUnjudged(): StoredRecord[];
+  /** Whether other processes commit to this store at the same time (PostgreSQL: yes; files: no). */
+  readonly shared: boolean;
   /** Commits what is queued and releases the store. */
   close(): Promise<void>;
-  /** What opening the store found: entries replayed, bytes of torn tail cut off (files). */
-  readonly opened: { replayed: number; truncated: number };
+  /**
+   * What opening the store found: entries replayed, bytes of torn tail cut off (files), and
+   * every rekey committed, in (code, seq) order.
+   */
+  readonly opened: { replayed: number; truncated: number; rekeys: readonly StoredRekey[] };
 }

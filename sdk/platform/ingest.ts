@@ -34,7 +34,7 @@ import { PresenceTracker } from './presence.js';
 import { countStored, declaredLost } from './lost.js';
 import { newUnitMarks, type IngestStore, type StoredStream, type UnitMarks } from './ingest-store.js';
 import type { IngestEvents, IngestScrapped, WireKind } from './events.js';
-import { KeyEpochs } from './rekeys.js';
+import { StoreRekeys, type SignedKind } from './store-rekeys.js';
 import { verifyAckEntry, verifyEventEntry, type EntryCheck } from './rekey-entry.js';
 
 export interface ReceiptSigner {
@@ -45,10 +45,11 @@ export interface ReceiptSigner {
 
 export interface IngestOptions {
   trust: TrustStore;
-  /** Where entries and marks are kept (platform/store). Without it the ingest keeps marks in memory and issues no receipts. */
+  /**
+   * Where entries, marks and device rekeys are kept (platform/store). Without it the ingest
+   * keeps marks and rekeys in memory and issues no receipts.
+   */
   store?: IngestStore;
-  /** A state directory for the device rekeys the ingest learns (rekeys.jsonl); without it they are kept in memory. */
-  dir?: string;
   registry?: readonly RegistryEntry[];
   /** Issues receipts when set (requires `store`: a receipt names only what is durably stored). */
   receipts?: ReceiptSigner;
@@ -89,8 +90,8 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
   /** Scrapped events accepted and not yet durable (reported by the next flush). */
   private scrappedPending: IngestScrapped[] = [];
   private revocationList: Revocations | undefined;
-  /** The records each unit had before its rekeys (docs/protocol.md §"Device rekey"). */
-  private readonly epochs: KeyEpochs;
+  /** The records each unit had before its rekeys, and those learned from the store (§"Device rekey"). */
+  private readonly rekeys: StoreRekeys;
 
   constructor(private readonly options: IngestOptions) {
     super();
@@ -101,15 +102,7 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
     this.identities = new IdentityDirectory(options.trust, { revocations: options.revocations?.withoutScrapped(), backend: this.backend });
     for (const e of options.registry ?? []) this.identities.add(e.code, e.identity);
     this.presence = new PresenceTracker(options.heartbeatGraceMs ?? 5000);
-    this.epochs = new KeyEpochs(options.dir);
-    for (const r of options.dir ? KeyEpochs.read(options.dir) : []) {
-      try {
-        const previous = this.identities.check(r.code, new Uint8Array(Buffer.from(r.previous, 'base64')));
-        this.epochs.add(r.code, r.seq, previous, this.identities.replace(r.code, new Uint8Array(Buffer.from(r.record, 'base64'))), r.ackSeq, false);
-      } catch {
-        // A record that no longer verifies (revoked since): the unit's messages are judged by the registry's.
-      }
-    }
+    this.rekeys = new StoreRekeys(this.identities, options.store, (err) => void this.emit('failure', err));
     if (options.store) {
       this.store = options.store;
       this.marks = options.store.marks;
@@ -154,8 +147,26 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
     return [...this.marks.keys()];
   }
 
+  /**
+   * A message signed by a key this process does not know for the unit: reads the unit's rekeys
+   * from the store (one read per unit at a time, shared by the messages that wait on it), then
+   * judges the message again, once. `flush` waits for these reads first.
+   */
+  private recheck(code: string, kind: SignedKind, topic: string, payload: Uint8Array, err: unknown): void {
+    void this.rekeys.read(code).then(() => {
+      if (this.closed) return;
+      // Learned nothing new: refused as it was.
+      if (!this.rekeys.miss(code, kind, payload, err)) this.handleOnce(topic, payload, false);
+      else this.reject(topic, code, kind, err);
+    });
+  }
+
   /** One message from the broker. Never throws for bad input: it is reported as 'rejected'. */
   handle(topic: string, payload: Uint8Array): void {
+    this.handleOnce(topic, payload, true);
+  }
+
+  private handleOnce(topic: string, payload: Uint8Array, mayRecheck: boolean): void {
     const t = parseUnitTopic(topic);
     if (!t || t.channel === 'receipt' || this.closed) return;
     const kind: WireKind = KIND_OF_CHANNEL[t.channel];
@@ -178,6 +189,7 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
           return this.onEnd(t.code, kind, identity, payload);
       }
     } catch (err) {
+      if (mayRecheck && kind !== 'identity' && this.rekeys.miss(t.code, kind, payload, err)) return this.recheck(t.code, kind, topic, payload, err);
       this.reject(topic, t.code, kind, err);
     }
   }
@@ -196,7 +208,7 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
   }
 
   private onEntry(code: string, stream: StoredStream, identity: VerifiedIdentity, bytes: Uint8Array): void {
-    const check: EntryCheck = { trust: this.options.trust, epochs: this.epochs, backend: this.backend, revocations: this.revocationList?.withoutScrapped() };
+    const check: EntryCheck = { trust: this.options.trust, epochs: this.rekeys.epochs, backend: this.backend, revocations: this.revocationList?.withoutScrapped() };
     const ev = stream === 'event' ? verifyEventEntry(code, identity, bytes, check) : undefined;
     const opened = ev ? ev.opened : verifyAckEntry(code, identity, bytes, check);
     this.stats.verified++;
@@ -210,7 +222,7 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
       this.dupWanted.add(code);
       this.emit('duplicate', { code, kind: stream, seq: value.seq });
       // Stored before a crash that lost the rekeys file's line: learned again from the resend.
-      if (ev?.rekey && !this.epochs.has(code, value.seq)) this.adoptRekey(code, value.seq, ev.under, ev.rekey.next.bytes, ev.rekey.ackSeq);
+      if (ev?.rekey && !this.rekeys.epochs.has(code, value.seq)) this.adoptRekey(code, value.seq, ev.under, ev.rekey.next.bytes, ev.rekey.ackSeq);
       return;
     }
     this.refuseScrapped(code);
@@ -237,10 +249,14 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
     for (const b of adv.breaks) this.emit('chain', { code, seq: b.seq, source: 'event', expected: toHex(b.expected), got: toHex(b.got) });
   }
 
-  /** The announcement is stored: from its seq on, the unit's messages are verified under the new record. */
+  /**
+   * The announcement is accepted: from its seq on, the unit's messages are verified under the
+   * new record, and the store keeps the rekey with the event's commit.
+   */
   private adoptRekey(code: string, seq: number, previous: VerifiedIdentity, record: Uint8Array, ackSeq: number): void {
     const next = this.identities.replace(code, record);
-    this.epochs.add(code, seq, previous, next, ackSeq);
+    this.rekeys.epochs.add(code, seq, previous, ackSeq);
+    this.store?.appendRekey({ code, seq, previous: previous.bytes, record, ackSeq });
     this.emit('rekeyed', { code, seq, recordVersion: next.record.recordVersion, deviceKid: toHex(next.deviceKid) });
   }
 
@@ -307,6 +323,8 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
    * next one). Resolves when the receipts have been handed to `publish`.
    */
   async flush(): Promise<number> {
+    // Messages waiting on a read of their unit's rekeys are judged first, and join this commit.
+    await this.rekeys.settled();
     // What this commit covers; entries accepted while it runs are owed by the next one.
     const scrapped = this.scrappedPending.splice(0);
     const dirty = new Set(this.dirty);
@@ -324,8 +342,12 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
       this.emit('failure', err instanceof Error ? err : new Error(String(err)));
       return 0;
     }
-    // The rekeys learned, durable after the events announcing them and before any receipt names those.
-    this.epochs.persist();
+    // Passed over by the store (a rekey this process had not met): judged again under it.
+    const again = this.store?.takeUnjudged() ?? [];
+    if (again.length > 0) {
+      await Promise.all([...new Set(again.map((r) => r.code))].map((code) => this.rekeys.read(code)));
+      for (const r of again) this.handleOnce(unitTopic(r.code, r.stream === 'event' ? 'evt' : 'ack'), r.bytes, false);
+    }
     // Durable now: the platform may revoke the scrapped units' codes.
     for (const s of scrapped) this.emit('scrapped', s);
     const rs = this.options.receipts;

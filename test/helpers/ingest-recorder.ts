@@ -51,7 +51,6 @@ export async function startIngest(
     {
       trust: pki.root.trust,
       store: extra.store ?? openFilesStore(join(dir)),
-      dir: join(dir),
       registry: units.map((u) => ({ code: u.code, identity: u.identity.bytes })),
       receipts: { signer: pki.platform.signer, certificate: pki.platform.certificate! },
       ...rest,

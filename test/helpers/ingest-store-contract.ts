@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { sha256, newUnitMarks, type IngestStore, type StoredRecord, type StoredStream } from '../../sdk/index.js';
+import { sha256, newUnitMarks, type IngestStore, type StoredRecord, type StoredRekey, type StoredStream } from '../../sdk/index.js';
 import type { StoreReader } from '../../platform/store/reader.js';
 
 export interface StoreBackend {
@@ -42,6 +42,21 @@ export function put(store: IngestStore, r: StoredRecord): boolean {
   unit[r.stream].record(r.seq, r, r.stream === 'event');
   return true;
 }
+
+/** A rekey announced by event `seq` of `code` (random records: a store keeps, it does not verify). */
+export function rekeyAt(code: string, seq: number, ackSeq = 0): StoredRekey {
+  return { code, seq, previous: new Uint8Array(randomBytes(90)), record: new Uint8Array(randomBytes(90)), ackSeq };
+}
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+/** A rekey as plain values, for comparing what a store gives back with what was appended. */
+export const rekeyView = (r: StoredRekey): { code: string; seq: number; previous: string; record: string; ackSeq: number } => ({
+  code: r.code,
+  seq: r.seq,
+  previous: hex(r.previous),
+  record: hex(r.record),
+  ackSeq: r.ackSeq,
+});
 
 export function ingestStoreContract(name: string, build: () => Promise<StoreBackend>): void {
   describe(`IngestStore contract: ${name}`, () => {
@@ -115,6 +130,112 @@ export function ingestStoreContract(name: string, build: () => Promise<StoreBack
         expect((await b.reader().records({ code: CODE_A, stream: 'event' })).map((r) => r.seq).sort()).toEqual([1, 2, 3, 4]);
       }),
     );
+
+    it(
+      'keeps a rekey only with its event, from the commit on, once, exactly as given, across a reopen',
+      withBackend(async (b) => {
+        const s = await b.open();
+        expect(s.opened.rekeys).toEqual([]);
+        const ev = chain(CODE_A, 'event', 6);
+        for (const r of ev.slice(0, 4)) put(s, r);
+        const rk = rekeyAt(CODE_A, 4, 2);
+        s.appendRekey(rk);
+        // Queued is not kept: before the commit nobody reads it.
+        expect(await s.rekeys(CODE_A)).toEqual([]);
+        await s.commit();
+        expect((await s.rekeys(CODE_A)).map(rekeyView)).toEqual([rekeyView(rk)]);
+        // Again (a resent announcement, a second verification): kept once, the first one stands.
+        s.appendRekey({ ...rk, record: new Uint8Array(randomBytes(90)) });
+        // A rekey whose event no commit stored (seq 6 was never appended): not kept.
+        s.appendRekey(rekeyAt(CODE_A, 6));
+        // One whose event is stored by an earlier commit: kept now.
+        const late = rekeyAt(CODE_A, 2, 1);
+        s.appendRekey(late);
+        put(s, ev[4]!);
+        await s.commit();
+        expect((await s.rekeys(CODE_A)).map(rekeyView)).toEqual([rekeyView(late), rekeyView(rk)]);
+        expect(await s.rekeys(CODE_B)).toEqual([]);
+        await s.close();
+        const again = await b.open();
+        expect(again.opened.rekeys.map(rekeyView)).toEqual([rekeyView(late), rekeyView(rk)]);
+        expect((await again.rekeys(CODE_A)).map((r) => r.seq)).toEqual([2, 4]);
+        await again.close();
+      }),
+    );
+
+    it(
+      'commits a rekey with the event appended beside it, whatever their order in the batch',
+      withBackend(async (b) => {
+        const s = await b.open();
+        const [e1] = chain(CODE_B, 'event', 1);
+        const rk = rekeyAt(CODE_B, 1);
+        s.appendRekey(rk);
+        put(s, e1!);
+        await s.commit();
+        expect((await s.rekeys(CODE_B)).map(rekeyView)).toEqual([rekeyView(rk)]);
+        expect(s.opened.rekeys).toEqual([]);
+        await s.close();
+      }),
+    );
+
+    it('shows a rekey one worker committed to every other at once, kept once when both verified it', async () => {
+      const b = await build();
+      try {
+        if (!b.shared) return;
+        const [w1, w2] = [await b.open(), await b.open()];
+        const ev = chain(CODE_A, 'event', 3);
+        for (const r of ev) put(w1, r);
+        const rk = rekeyAt(CODE_A, 3, 1);
+        w1.appendRekey(rk);
+        await w1.commit();
+        // The second worker never saw the event: its read after a key miss finds the rekey.
+        expect((await w2.rekeys(CODE_A)).map(rekeyView)).toEqual([rekeyView(rk)]);
+        // Both verify the resent announcement at once: the event and the rekey stay single.
+        put(w2, ev[2]!);
+        w2.appendRekey(rk);
+        w1.appendRekey(rk);
+        await Promise.all([w1.commit(), w2.commit()]);
+        expect(await w1.rekeys(CODE_A)).toHaveLength(1);
+        const third = await b.open();
+        expect(third.opened.rekeys.map(rekeyView)).toEqual([rekeyView(rk)]);
+        await Promise.all([w1.close(), w2.close(), third.close()]);
+      } finally {
+        await b.cleanup();
+      }
+    });
+
+    it('passes over the entries of a unit whose rekey this worker has not met, until it reads it', async () => {
+      const b = await build();
+      try {
+        if (!b.shared) return;
+        const [w1, w2] = [await b.open(), await b.open()];
+        const ev = chain(CODE_A, 'event', 5);
+        for (const r of ev.slice(0, 3)) put(w1, r);
+        w1.appendRekey(rekeyAt(CODE_A, 3));
+        await w1.commit();
+        // w2 judged these under the record it knew: not stored, handed back, its marks as committed.
+        put(w2, ev[3]!);
+        const [other] = chain(CODE_B, 'event', 1);
+        put(w2, other!);
+        expect(await w2.commit()).toBe(1);
+        expect(w2.takeUnjudged().map((r) => `${r.code}:${r.seq}`)).toEqual([`${CODE_A}:4`]);
+        expect(w2.takeUnjudged()).toEqual([]);
+        expect(w2.marks.get(CODE_A)!.event.isDuplicate(4)).toBe(false);
+        // Once it has read the unit's rekeys, the same entry is stored.
+        await w2.rekeys(CODE_A);
+        put(w2, ev[3]!);
+        expect(await w2.commit()).toBe(1);
+        expect(w2.takeUnjudged()).toEqual([]);
+        expect(w2.committed(CODE_A)).toMatchObject({ event: 4 });
+        // The worker that stored the rekey, and one opened after it, are never held back.
+        put(w1, ev[4]!);
+        expect(await w1.commit()).toBe(1);
+        expect(w1.takeUnjudged()).toEqual([]);
+        await Promise.all([w1.close(), w2.close()]);
+      } finally {
+        await b.cleanup();
+      }
+    });
 
     it('lets two workers store one unit at once: each entry once, both see the union', async () => {
       const b = await build();

@@ -49,7 +49,7 @@ describe('ingest restarted mid-stream', () => {
     // The unit keeps publishing (and resending, with no receipts) while the ingest is away.
     await until(() => agent.outbox.head('event') >= storedByFirst + 500, 'events published while the ingest is down');
     // What a restarted ingest starts from: the marks it persisted, nothing more, nothing less.
-    const probe = new FleetIngest({ trust: pki.root.trust, store: openFilesStore(dir), dir });
+    const probe = new FleetIngest({ trust: pki.root.trust, store: openFilesStore(dir) });
     expect(probe.marksOf(unit.code).event).toBe(storedByFirst);
     await probe.close();
     const second = await startIngest(pki, [unit], broker.url, dir, { into: seen });

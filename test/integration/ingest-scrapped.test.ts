@@ -58,7 +58,6 @@ function ingestFor(units: TestUnit[], name: string) {
   const ingest = new FleetIngest({
     trust: pki.root.trust,
     store: openFilesStore(join(dir, name)),
-    dir: join(dir, name),
     registry: units.map((u) => ({ code: u.code, identity: u.identity.bytes })),
     receipts: { signer: pki.platform.signer, certificate: pki.platform.certificate! },
     publish: (topic) => receipts.push(topic),

@@ -29,7 +29,6 @@ export const ingestStep: Step<DemoContext> = {
       {
         trust: ctx.root.trust,
         store: openFilesStore(join(ctx.dir, 'ingest')),
-        dir: join(ctx.dir, 'ingest'),
         registry: readRegistry(join(ctx.dir, 'registry.jsonl')).entries,
         receipts: { signer: receipt.signer, certificate: receipt.certificate! },
       },

@@ -1,10 +1,12 @@
 /**
- * The embedded ingest store: a state directory of files (ingest-state.ts), for a single box,
- * `npm start` and tests without services. One process owns the directory at a time.
+ * The embedded ingest store: a state directory of files (ingest-state.ts, and the device
+ * rekeys in rekeys-file.ts), for a single box, `npm start` and tests without services. One
+ * process owns the directory at a time.
  */
-import type { CommittedMarks, IngestStore, StoredRecord, UnitMarks } from '../../../sdk/index.js';
+import type { CommittedMarks, IngestStore, StoredRecord, StoredRekey, UnitMarks } from '../../../sdk/index.js';
 import type { MessageStore } from './message-log.js';
 import { openIngestState, saveSnapshot } from './ingest-state.js';
+import { appendRekeys, readRekeys } from './rekeys-file.js';
 
 export interface FilesStoreOptions {
   /** Snapshot the marks after this many new log bytes (default 64 MiB). */
@@ -13,8 +15,12 @@ export interface FilesStoreOptions {
 
 export class FilesIngestStore implements IngestStore {
   readonly marks: Map<string, UnitMarks>;
-  readonly opened: { replayed: number; truncated: number };
+  readonly opened: { replayed: number; truncated: number; rekeys: readonly StoredRekey[] };
+  readonly shared = false;
   private readonly log: MessageStore;
+  /** Every rekey kept, by code then seq (the file, read once: this process owns it). */
+  private readonly kept = new Map<string, Map<number, StoredRekey>>();
+  private rekeysQueued: StoredRekey[] = [];
   private snapshotAt: number;
   private closed = false;
 
@@ -25,8 +31,44 @@ export class FilesIngestStore implements IngestStore {
     const st = openIngestState(dir);
     this.log = st.store;
     this.marks = st.marks;
-    this.opened = { replayed: st.replayed, truncated: st.truncated };
+    const rekeys = readRekeys(dir);
+    for (const r of rekeys) this.keep(r);
+    this.opened = { replayed: st.replayed, truncated: st.truncated, rekeys: [...this.kept.values()].flatMap((m) => [...m.values()]).sort((x, y) => (x.code === y.code ? x.seq - y.seq : x.code < y.code ? -1 : 1)) };
     this.snapshotAt = st.store.offset;
+  }
+
+  private keep(r: StoredRekey): boolean {
+    let byCode = this.kept.get(r.code);
+    if (!byCode) this.kept.set(r.code, (byCode = new Map()));
+    if (byCode.has(r.seq)) return false;
+    byCode.set(r.seq, r);
+    return true;
+  }
+
+  appendRekey(rekey: StoredRekey): void {
+    this.rekeysQueued.push(rekey);
+  }
+
+  /** None: one process owns the directory, so every rekey kept is one its ingest met. */
+  takeUnjudged(): StoredRecord[] {
+    return [];
+  }
+
+  async rekeys(code: string): Promise<StoredRekey[]> {
+    return [...(this.kept.get(code)?.values() ?? [])].sort((a, b) => a.seq - b.seq);
+  }
+
+  /**
+   * After the log's sync: the queued rekeys whose event is stored (the marks, with nothing
+   * pending, are exactly what is durable) and not kept yet, in one append and fdatasync.
+   */
+  private commitRekeys(): void {
+    const queued = this.rekeysQueued;
+    const fresh = queued.filter((r) => this.marks.get(r.code)?.event.isDuplicate(r.seq) && !this.kept.get(r.code)?.has(r.seq));
+    const unique = [...new Map(fresh.map((r) => [`${r.code}\u0000${r.seq}`, r])).values()];
+    appendRekeys(this.dir, unique);
+    for (const r of unique) this.keep(r);
+    this.rekeysQueued = this.rekeysQueued.slice(queued.length);
   }
 
   /** Passes over an entry the marks already hold (stored or queued): each (code, stream, seq) once. */
@@ -42,6 +84,7 @@ export class FilesIngestStore implements IngestStore {
   /** One write and fdatasync; synchronous inside, so nothing is appended between the sync and the marks read after it. */
   async commit(): Promise<number> {
     const n = this.log.flush();
+    this.commitRekeys();
     if (this.log.offset - this.snapshotAt >= (this.options.snapshotBytes ?? 64 << 20)) {
       saveSnapshot(this.dir, this.log.offset, this.marks);
       this.snapshotAt = this.log.offset;
@@ -63,6 +106,7 @@ export class FilesIngestStore implements IngestStore {
     if (this.closed) return;
     this.closed = true;
     this.log.flush();
+    this.commitRekeys();
     saveSnapshot(this.dir, this.log.offset, this.marks);
     this.log.close();
   }

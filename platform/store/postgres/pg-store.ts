@@ -3,11 +3,12 @@
  * shared by any number of ingest workers. A commit is one transaction per batch: it locks the
  * marks rows of the batch's unit streams in one order (so two workers never deadlock and
  * never advance one unit's marks at once), inserts the entries once by (code, stream, seq),
- * advances the marks by the entries that were new and saves them. Only then are receipts
- * signed, naming the marks that transaction committed.
+ * advances the marks by the entries that were new and saves them, and keeps the device
+ * rekeys the batch announced (ingest_rekeys, only with their stored `rekeyed` event). Only
+ * then are receipts signed, naming the marks that transaction committed.
  */
 import { EventEmitter } from 'node:events';
-import { StreamMark, newUnitMarks, storedLost, toHex, type CommittedMarks, type IngestChainBreak, type IngestGap, type IngestStore, type MarkJson, type StoredRecord, type StoredStream, type UnitMarks } from '../../../sdk/index.js';
+import { StreamMark, newUnitMarks, storedLost, toHex, type CommittedMarks, type IngestChainBreak, type IngestGap, type IngestStore, type MarkJson, type StoredRecord, type StoredRekey, type StoredStream, type UnitMarks } from '../../../sdk/index.js';
 import type { Db } from './connect.js';
 import { dbError } from './connect.js';
 import { requireSchema } from './migrate.js';
@@ -16,6 +17,16 @@ const STREAM_ID: Record<StoredStream, number> = { event: 0, ack: 1 };
 const STREAM_OF: readonly StoredStream[] = ['event', 'ack'];
 /** Deadlock and serialization failures: the transaction is simply run again. */
 const RETRY = new Set(['40P01', '40001']);
+
+interface RekeyRow {
+  code: string;
+  seq: string;
+  previous: Buffer;
+  record: Buffer;
+  ack_seq: string;
+}
+const REKEY_COLUMNS = 'code, seq, previous, record, ack_seq';
+const rekeyOf = (r: RekeyRow): StoredRekey => ({ code: r.code, seq: Number(r.seq), previous: new Uint8Array(r.previous), record: new Uint8Array(r.record), ackSeq: Number(r.ack_seq) });
 
 function committedOf(m: UnitMarks): CommittedMarks {
   return { event: m.event.contiguous, ack: m.ack.contiguous, ...(m.event.contiguous > 0 ? { head: m.event.head } : {}) };
@@ -32,10 +43,16 @@ export interface StoreEvents {
 
 export class PostgresIngestStore extends EventEmitter<StoreEvents> implements IngestStore {
   readonly marks = new Map<string, UnitMarks>();
-  readonly opened = { replayed: 0, truncated: 0 };
-  readonly stats = { commits: 0, retries: 0, stored: 0, alreadyStored: 0 };
+  readonly opened: { replayed: number; truncated: number; rekeys: readonly StoredRekey[] } = { replayed: 0, truncated: 0, rekeys: [] };
+  readonly shared = true;
+  readonly stats = { commits: 0, retries: 0, stored: 0, alreadyStored: 0, rekeysStored: 0, rekeyReads: 0 };
   private readonly committedMarks = new Map<string, CommittedMarks>();
   private pending: StoredRecord[] = [];
+  private rekeysPending: StoredRekey[] = [];
+  /** The rekeys this process's ingest has met (opened, appended, read): `${code}\u0000${seq}`. */
+  private readonly rekeysKnown = new Set<string>();
+  /** Entries commits passed over, to be judged again (`takeUnjudged`). */
+  private unjudged: StoredRecord[] = [];
 
   private constructor(readonly db: Db) {
     super();
@@ -49,6 +66,8 @@ export class PostgresIngestStore extends EventEmitter<StoreEvents> implements In
       const rows = await db.pool.query<{ code: string; stream: number; mark: MarkJson }>('SELECT code, stream, mark FROM ingest_marks');
       for (const r of rows.rows) s.setCommitted(r.code, STREAM_OF[r.stream]!, r.mark);
       for (const [code, m] of s.marks) s.committedMarks.set(code, committedOf(m));
+      s.opened.rekeys = (await db.pool.query<RekeyRow>(`SELECT ${REKEY_COLUMNS} FROM ingest_rekeys ORDER BY code, seq`)).rows.map(rekeyOf);
+      for (const r of s.opened.rekeys) s.rekeysKnown.add(`${r.code}\u0000${r.seq}`);
       // Nothing is replayed or cut: the marks are read as the last transaction saved them.
     } catch (err) {
       throw dbError(err, db.url);
@@ -74,14 +93,36 @@ export class PostgresIngestStore extends EventEmitter<StoreEvents> implements In
     return this.pending.length;
   }
 
+  appendRekey(rekey: StoredRekey): void {
+    this.rekeysKnown.add(`${rekey.code}\u0000${rekey.seq}`);
+    this.rekeysPending.push(rekey);
+  }
+
+  takeUnjudged(): StoredRecord[] {
+    return this.unjudged.splice(0);
+  }
+
+  async rekeys(code: string): Promise<StoredRekey[]> {
+    this.stats.rekeyReads++;
+    try {
+      const rows = (await this.db.pool.query<RekeyRow>(`SELECT ${REKEY_COLUMNS} FROM ingest_rekeys WHERE code = $1 ORDER BY seq`, [code])).rows.map(rekeyOf);
+      for (const r of rows) this.rekeysKnown.add(`${r.code}\u0000${r.seq}`);
+      return rows;
+    } catch (err) {
+      throw dbError(err, this.db.url);
+    }
+  }
+
   async commit(owed?: ReadonlySet<string>): Promise<number> {
     const batch = this.pending;
+    const rekeys = this.rekeysPending;
     this.pending = [];
-    if (batch.length === 0 && !owed?.size) return 0;
+    this.rekeysPending = [];
+    if (batch.length === 0 && rekeys.length === 0 && !owed?.size) return 0;
     let result: Awaited<ReturnType<PostgresIngestStore['transaction']>>;
     for (let attempt = 0; ; attempt++) {
       try {
-        result = await this.transaction(batch, owed);
+        result = await this.transaction(batch, rekeys, owed);
         break;
       } catch (err) {
         const code = (err as { code?: string }).code;
@@ -91,11 +132,14 @@ export class PostgresIngestStore extends EventEmitter<StoreEvents> implements In
         }
         // Nothing of the batch is committed: it goes first into the next commit.
         this.pending = batch.concat(this.pending);
+        this.rekeysPending = rekeys.concat(this.rekeysPending);
         throw dbError(err, this.db.url);
       }
     }
     this.stats.commits++;
+    this.unjudged.push(...result.unjudged);
     this.stats.stored += result.stored;
+    this.stats.rekeysStored += result.rekeys;
     for (const g of result.gaps) this.emit('gap', g);
     for (const c of result.breaks) this.emit('chain', c);
     this.stats.alreadyStored += batch.length - result.stored;
@@ -116,7 +160,11 @@ export class PostgresIngestStore extends EventEmitter<StoreEvents> implements In
   }
 
   /** One batch in one transaction; returns how many entries were new and the marks after it. */
-  private async transaction(batch: StoredRecord[], owed?: ReadonlySet<string>): Promise<{ stored: number; marks: Map<string, MarkJson>; gaps: IngestGap[]; breaks: IngestChainBreak[] }> {
+  private async transaction(
+    batch: StoredRecord[],
+    rekeys: StoredRekey[],
+    owed?: ReadonlySet<string>,
+  ): Promise<{ stored: number; rekeys: number; unjudged: StoredRecord[]; marks: Map<string, MarkJson>; gaps: IngestGap[]; breaks: IngestChainBreak[] }> {
     // One entry per key, in key order: the order every worker takes its locks in.
     const byKey = new Map<string, StoredRecord>();
     for (const r of batch) byKey.set(`${r.code}\u0000${STREAM_ID[r.stream]}\u0000${String(r.seq).padStart(16, '0')}`, r);
@@ -131,6 +179,7 @@ export class PostgresIngestStore extends EventEmitter<StoreEvents> implements In
       const gaps: IngestGap[] = [];
       const breaks: IngestChainBreak[] = [];
       let stored = 0;
+      let unjudged: StoredRecord[] = [];
       if (rows.length > 0) {
         await c.query(
           `INSERT INTO ingest_marks (code, stream, contiguous, mark)
@@ -146,11 +195,28 @@ export class PostgresIngestStore extends EventEmitter<StoreEvents> implements In
         );
         const current = new Map<string, StreamMark>();
         for (const r of locked.rows) current.set(`${r.code}\u0000${r.stream}`, StreamMark.fromJSON(r.mark));
+        // A rekey another worker committed that this one has not met: its entries of that unit
+        // were judged under a record the rekey may have superseded (an old key's copy signing
+        // past the rekey). They are not stored now but judged again once the rekey is read.
+        // Read after the marks locks, so a rekey stored with its event by a transaction holding
+        // the unit's event marks is seen here.
+        const codes = [...new Set(rows.map((r) => r.code))];
+        const had = await c.query<{ code: string; seq: string }>('SELECT code, seq FROM ingest_rekeys WHERE code = ANY($1::text[])', [codes]);
+        const stale = new Set(had.rows.filter((r) => !this.rekeysKnown.has(`${r.code}\u0000${r.seq}`)).map((r) => r.code));
+        unjudged = rows.filter((r) => stale.has(r.code));
+        const toInsert = stale.size === 0 ? rows : rows.filter((r) => !stale.has(r.code));
         const inserted = await c.query<{ code: string; stream: number; seq: string }>(
           `INSERT INTO ingest_messages (code, stream, seq, hash, prev_hash, bytes)
            SELECT * FROM unnest($1::text[], $2::smallint[], $3::bigint[], $4::bytea[], $5::bytea[], $6::bytea[])
            ON CONFLICT DO NOTHING RETURNING code, stream, seq`,
-          [rows.map((r) => r.code), rows.map((r) => STREAM_ID[r.stream]), rows.map((r) => r.seq), rows.map((r) => Buffer.from(r.hash)), rows.map((r) => Buffer.from(r.prevHash)), rows.map((r) => Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength))],
+          [
+            toInsert.map((r) => r.code),
+            toInsert.map((r) => STREAM_ID[r.stream]),
+            toInsert.map((r) => r.seq),
+            toInsert.map((r) => Buffer.from(r.hash)),
+            toInsert.map((r) => Buffer.from(r.prevHash)),
+            toInsert.map((r) => Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength)),
+          ],
         );
         const isNew = new Set(inserted.rows.map((r) => `${r.code}\u0000${r.stream}\u0000${String(r.seq).padStart(16, '0')}`));
         stored = isNew.size;
@@ -173,6 +239,20 @@ export class PostgresIngestStore extends EventEmitter<StoreEvents> implements In
         );
         keys.forEach((k, i) => marks.set(`${k.split('\u0000')[0]!}:${k.split('\u0000')[1]!}`, json[i]!));
       }
+      // The rekeys, after the entries: each only with its `rekeyed` event stored (this batch's or
+      // an earlier commit's, whichever worker's), each once.
+      let rekeysStored = 0;
+      if (rekeys.length > 0) {
+        const r = await c.query(
+          `INSERT INTO ingest_rekeys (code, seq, previous, record, ack_seq)
+           SELECT u.code, u.seq, u.previous, u.record, u.ack_seq
+             FROM unnest($1::text[], $2::bigint[], $3::bytea[], $4::bytea[], $5::bigint[]) AS u(code, seq, previous, record, ack_seq)
+            WHERE EXISTS (SELECT 1 FROM ingest_messages m WHERE m.code = u.code AND m.stream = 0 AND m.seq = u.seq)
+           ON CONFLICT DO NOTHING`,
+          [rekeys.map((k) => k.code), rekeys.map((k) => k.seq), rekeys.map((k) => Buffer.from(k.previous)), rekeys.map((k) => Buffer.from(k.record)), rekeys.map((k) => k.ackSeq)],
+        );
+        rekeysStored = r.rowCount ?? 0;
+      }
       // Units owed a receipt with nothing new in this batch: their marks as committed now.
       const others = [...(owed ?? [])].filter((code) => !marks.has(`${code}:0`) && !marks.has(`${code}:1`));
       if (others.length > 0) {
@@ -180,7 +260,7 @@ export class PostgresIngestStore extends EventEmitter<StoreEvents> implements In
         for (const row of r.rows) marks.set(`${row.code}:${row.stream}`, row.mark);
       }
       await c.query('COMMIT');
-      return { stored, marks, gaps, breaks };
+      return { stored, rekeys: rekeysStored, unjudged, marks, gaps, breaks };
     } catch (err) {
       await c.query('ROLLBACK').catch(() => undefined);
       throw err;
