@@ -5,7 +5,8 @@
 //   node scripts/build-binary.mjs [--arch x64|arm64|amd64|aarch64]...   (default: both)
 //
 // Steps, per architecture:
-//   1. scripts/bundle.mjs -> dist/robot-id.cjs (the same bundle `npm start` and the CLI tests run)
+//   1. scripts/bundle.mjs -> dist/robot-id-bundle.cjs (the bundle `node dist/robot-id.cjs`, `npm start`
+//      and the CLI tests run)
 //   2. the official Node binary for that architecture, from the npm package node-linux-<arch>
 //      at exactly NODE_VERSION, fetched once with `npm pack` into dist/.cache and checked
 //      against the integrity pinned below (the registry is the only network this needs)
@@ -46,7 +47,7 @@ const ARCH_ALIASES = { x64: 'x64', amd64: 'x64', x86_64: 'x64', arm64: 'arm64', 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 const cache = join(dist, '.cache');
-const bundleFile = join(dist, 'robot-id.cjs');
+const bundleFile = join(dist, 'robot-id-bundle.cjs');
 
 export function outputPath(arch) {
   return join(dist, `robot-id-linux-${arch}`);
