@@ -28,17 +28,34 @@ const noNativeAddons = {
   },
 };
 
-// MQTT.js loads every transport it has when a client first connects (WebSocket with ws, and the
-// SOCKS proxy client with ip-address, even for mqtt:// without a proxy) and a browser timer
+// MQTT.js loads every transport it has when a client first connects (WebSocket with ws, TLS
+// with Node's tls, and the SOCKS proxy client with ip-address, even for mqtt:// without a
+// proxy) and a browser timer
 // library with its client: all on the way to the agent's birth message. Here each is required
-// where it is used instead, so an agent on mqtt:// or mqtts:// never loads them; what runs when
+// where it is used instead, so an agent on mqtt:// never loads them and one on mqtts:// loads TLS
+// only (the SOCKS client only with a proxy); what runs when
 // it is used is unchanged. Each rewrite must match, or the build stops (an MQTT.js upgrade is
 // then looked at again rather than silently losing it).
 const MQTT_LAZY = [
   {
     file: /mqtt[\\/]build[\\/]lib[\\/]connect[\\/]index\.js$/,
-    from: ["protocols.ws = require('./ws').streamBuilder;", "protocols.wss = require('./ws').streamBuilder;"],
-    to: ["protocols.ws = (c, o) => require('./ws').streamBuilder(c, o);", "protocols.wss = (c, o) => require('./ws').streamBuilder(c, o);"],
+    from: [
+      "protocols.ws = require('./ws').streamBuilder;",
+      "protocols.wss = require('./ws').streamBuilder;",
+      "protocols.ssl = require('./tls').default;",
+      "protocols.mqtts = require('./tls').default;",
+    ],
+    to: [
+      "protocols.ws = (c, o) => require('./ws').streamBuilder(c, o);",
+      "protocols.wss = (c, o) => require('./ws').streamBuilder(c, o);",
+      "protocols.ssl = (c, o) => require('./tls').default(c, o);",
+      "protocols.mqtts = (c, o) => require('./tls').default(c, o);",
+    ],
+  },
+  {
+    file: /mqtt[\\/]build[\\/]lib[\\/]connect[\\/]tls\.js$/,
+    from: ['const socks_1 = __importDefault(require("./socks"));', 'const socket = (0, socks_1.default)('],
+    to: ['', 'const socket = (0, __importDefault(require("./socks")).default)('],
   },
   {
     file: /mqtt[\\/]build[\\/]lib[\\/]connect[\\/]tcp\.js$/,
@@ -54,7 +71,7 @@ const MQTT_LAZY = [
 const mqttLazyTransports = {
   name: 'mqtt-lazy-transports',
   setup(b) {
-    b.onLoad({ filter: /mqtt[\\/]build[\\/]lib[\\/](connect[\\/](index|tcp)|get-timer)\.js$/ }, async (args) => {
+    b.onLoad({ filter: /mqtt[\\/]build[\\/]lib[\\/](connect[\\/](index|tcp|tls)|get-timer)\.js$/ }, async (args) => {
       const rule = MQTT_LAZY.find((r) => r.file.test(args.path));
       if (!rule) return undefined;
       let text = await readFile(args.path, 'utf8');
