@@ -45,6 +45,19 @@ describe('the bundle loader', () => {
     expect(run(d).stdout.trim()).toBe(version);
   });
 
+  it('a process still running after 2 s replaces the build\'s cache once, for the same bytes', () => {
+    const d = install();
+    const file = join(d, 'robot-id-bundle.v8cache');
+    expect(readFileSync(file)[32]).toBe(0);
+    // The CLI (here without a command: it prints its usage) under a timer that keeps the
+    // process 2.5 s, as a running agent would.
+    spawnSync(process.execPath, ['-e', 'setTimeout(() => {}, 2500)', '-r', join(d, 'robot-id.cjs')], { encoding: 'utf8', timeout: 20_000 });
+    const cache = readFileSync(file);
+    expect(cache[32]).toBe(1);
+    expect(cache.subarray(0, 32).equals(createHash('sha256').update(readFileSync(join(d, 'robot-id-bundle.cjs'))).digest())).toBe(true);
+    expect(run(d).stdout.trim()).toBe(version);
+  });
+
   it('never runs a cache made for other bytes of the same length', () => {
     const d = install();
     const bundle = readFileSync(join(d, 'robot-id-bundle.cjs'), 'latin1');
