@@ -4,6 +4,7 @@
  * start-up change against the code before it (build the old bundle from a worktree first).
  * Also the CPU time each agent had used when its birth arrived (/proc, all threads), which the
  * machine's load moves less than the wall-clock time.
+ * Either side may also be a single executable (a path not ending in .cjs or .js), run directly.
  * Run: npx tsx scripts/bench/ab-start.ts <bundle-a> <bundle-b> [runs=9]
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -30,7 +31,8 @@ try {
   await sub.subscribeAsync(unitTopic(unit.code, 'birth'));
   const startOnce = async (bundle: string): Promise<number> => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [bundle, 'agent', '--config', unit.configFile], { stdio: 'ignore' });
+    const [cmd, args] = /\.c?js$/.test(bundle) ? [process.execPath, [bundle]] : [bundle, []];
+    const child = spawn(cmd, [...args, 'agent', '--config', unit.configFile], { stdio: 'ignore' });
     await new Promise((r) => sub.once('message', r));
     const ms = performance.now() - t0;
     cpu.get(bundle)?.push(cpuMs(child.pid!));

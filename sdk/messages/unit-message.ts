@@ -36,7 +36,7 @@ export function verifyUnitMessage<T extends Versioned & { code: string }>(
   // The no-downgrade rule: only the algorithm the identity record pins the device key to.
   const why = algMismatch(opened.cose.protected.alg, identity.deviceAlg);
   if (why) throw new MessageError('MSG_ALG_MISMATCH', `${kind.name}: ${why}`);
-  if (!verifyOpened(opened, identity.record.devicePublicKey, backend, identity.deviceAlg)) {
+  if (!verifyOpened(opened, identity.devicePublicKey, backend, identity.deviceAlg)) {
     throw new MessageError('MSG_BAD_SIGNATURE', `${kind.name}: signature does not verify`);
   }
   if (opened.value.code !== identity.code.code) {

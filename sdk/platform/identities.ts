@@ -8,8 +8,13 @@
 import { readFileSync } from 'node:fs';
 import type { Ed25519Backend } from '../crypto/backend.js';
 import { bytesEqual } from '../cbor/index.js';
+import { robotCode } from '../code/parse.js';
+import type { RobotCode } from '../code/types.js';
+import { openSign1 } from '../cose/object.js';
 import { MessageError, isRobotIdError } from '../errors.js';
 import { CertificateCache } from '../trust/cert-cache.js';
+import { identityKind, type IdentityRecord } from '../trust/identity.js';
+import type { VerifiedCertificate } from '../trust/verify-certificate.js';
 import { verifyIdentityRecord, type VerifiedIdentity } from '../trust/verify-identity.js';
 import type { Revocations } from '../trust/revocation.js';
 import type { TrustStore } from '../trust/trust-store.js';
@@ -51,9 +56,41 @@ export interface IdentityOptions {
   certCache?: CertificateCache;
 }
 
+/**
+ * What the directory keeps of a verified record, per unit: the record's exact bytes (the same
+ * array the registry gave, so no copy), the device key, its kid and algorithm, the record's
+ * version and the enterprise certificate it was verified under (one object shared by the
+ * units verified in a row under the same certificate). A fleet ingest holds one per unit; the
+ * decoded record and the parsed code (1,151 bytes of heap per unit, docs/performance.md) are
+ * made again from the bytes when asked for, which only the identity topic, rekeys and history
+ * queries do: a message is verified with the fields kept. The bytes were verified when this was
+ * made; decoding them again is strict decoding only, never a verdict.
+ */
+class UnitIdentity implements VerifiedIdentity {
+  constructor(
+    readonly bytes: Uint8Array,
+    private readonly codeText: string,
+    readonly enterprise: VerifiedCertificate,
+    readonly deviceKid: Uint8Array,
+    readonly deviceAlg: number,
+    readonly devicePublicKey: Uint8Array,
+    readonly recordVersion: number,
+  ) {}
+
+  get record(): IdentityRecord {
+    return openSign1(identityKind, this.bytes).value;
+  }
+
+  get code(): RobotCode {
+    return robotCode(this.codeText);
+  }
+}
+
 export class IdentityDirectory {
   private readonly raw = new Map<string, Uint8Array>();
-  private readonly verified = new Map<string, VerifiedIdentity>();
+  private readonly verified = new Map<string, UnitIdentity>();
+  /** The enterprise certificate of the last record verified, shared by the next ones under it. */
+  private lastEnterprise: VerifiedCertificate | undefined;
 
   private readonly options: IdentityOptions;
 
@@ -100,10 +137,11 @@ export class IdentityDirectory {
     const current = this.verified.get(code);
     if (current && bytesEqual(current.bytes, bytes)) return false;
     const v = this.verify(code, bytes);
-    let known: VerifiedIdentity | undefined = current;
+    let known: UnitIdentity | undefined = current;
     if (!known && this.raw.has(code)) {
       try {
-        known = this.get(code);
+        this.get(code);
+        known = this.verified.get(code);
       } catch {
         // The registry's record does not verify (revoked, corrupt): the wire's may replace it.
         known = undefined;
@@ -112,9 +150,9 @@ export class IdentityDirectory {
     // A record binding another device key is adopted only through the unit's `rekeyed` event,
     // which the old key co-signs (docs/protocol.md §"Device rekey"): never from the wire alone.
     if (known && !bytesEqual(v.deviceKid, known.deviceKid)) return false;
-    if (known && v.record.recordVersion <= known.record.recordVersion) {
-      if (!bytesEqual(known.bytes, bytes) && v.record.recordVersion < known.record.recordVersion) {
-        throw new MessageError('MSG_REPLAYED', `identity record of ${code}: version ${v.record.recordVersion} is older than ${known.record.recordVersion}`);
+    if (known && v.recordVersion <= known.recordVersion) {
+      if (!bytesEqual(known.bytes, bytes) && v.recordVersion < known.recordVersion) {
+        throw new MessageError('MSG_REPLAYED', `identity record of ${code}: version ${v.recordVersion} is older than ${known.recordVersion}`);
       }
       return false;
     }
@@ -138,7 +176,7 @@ export class IdentityDirectory {
     return this.verify(code, bytes);
   }
 
-  private verify(code: string, bytes: Uint8Array): VerifiedIdentity {
+  private verify(code: string, bytes: Uint8Array): UnitIdentity {
     let v: VerifiedIdentity;
     try {
       v = verifyIdentityRecord(bytes, this.trust, this.options);
@@ -148,6 +186,9 @@ export class IdentityDirectory {
       throw new MessageError(revoked ? 'MSG_REVOKED' : 'MSG_UNKNOWN_UNIT', `identity record of ${code} does not verify: ${(err as Error).message}`, { cause: err });
     }
     if (v.code.code !== code) throw new MessageError('MSG_WRONG_UNIT', `identity record on ${code}'s topic is for ${v.code.code}`);
-    return v;
+    const e = v.enterprise;
+    const last = this.lastEnterprise;
+    const enterprise = last && last.certificate === e.certificate && last.root === e.root && last.kid === e.kid && last.alg === e.alg ? last : (this.lastEnterprise = e);
+    return new UnitIdentity(v.bytes, v.code.code, enterprise, v.deviceKid, v.deviceAlg, v.devicePublicKey, v.record.recordVersion);
   }
 }

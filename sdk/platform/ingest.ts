@@ -12,7 +12,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Ed25519Backend } from '../crypto/backend.js';
-import { nodeEd25519 } from '../crypto/ed25519-node.js';
+import { nodeEd25519, nodeEd25519Unkept } from '../crypto/ed25519-node.js';
 import { toHex } from '../crypto/hash.js';
 import type { Signer } from '../crypto/signer.js';
 import { bytesEqual } from '../cbor/index.js';
@@ -97,9 +97,11 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
     super();
     if (options.receipts && !options.store) throw new RangeError('ingest: receipts need a store (they name only what is durably stored)');
     this.now = options.now ?? Date.now;
-    this.backend = options.backend ?? nodeEd25519;
+    // Units' messages are verified without keeping an imported key per unit (1.2 KiB each); the
+    // records, under a few enterprise keys, with the backend that keeps them.
+    this.backend = options.backend ?? nodeEd25519Unkept;
     this.revocationList = options.revocations;
-    this.identities = new IdentityDirectory(options.trust, { revocations: options.revocations?.withoutScrapped(), backend: this.backend });
+    this.identities = new IdentityDirectory(options.trust, { revocations: options.revocations?.withoutScrapped(), backend: options.backend ?? nodeEd25519 });
     for (const e of options.registry ?? []) this.identities.add(e.code, e.identity);
     this.presence = new PresenceTracker(options.heartbeatGraceMs ?? 5000);
     this.rekeys = new StoreRekeys(this.identities, options.store, (err) => void this.emit('failure', err));

@@ -27,6 +27,8 @@ export interface VerifiedIdentity {
   deviceKid: Uint8Array;
   /** COSE alg the record pins the device key to: the unit's messages count in it only. */
   deviceAlg: number;
+  /** The device public key (`record.devicePublicKey`), which the unit's messages are verified against. */
+  devicePublicKey: Uint8Array;
   /** The exact bytes that were verified. */
   bytes: Uint8Array;
 }
@@ -103,7 +105,7 @@ export function verifyIdentityRecord(bytes: Uint8Array, trust: TrustStore, check
   if (revocations.isKeyRevoked(deviceKid)) throw new TrustError('TRUST_REVOKED', `identity record: device key of ${code.code} has been revoked`);
   if (revocations.isCodeScrapped(code.code)) throw new TrustError('TRUST_REVOKED', `identity record: unit ${code.code} is scrapped: it may not be sold or operated`);
   if (revocations.isCodeRevoked(code.code)) throw new TrustError('TRUST_REVOKED', `identity record: code ${code.code} has been revoked`);
-  return { record, code, enterprise, deviceKid, deviceAlg, bytes };
+  return { record, code, enterprise, deviceKid, deviceAlg, devicePublicKey: record.devicePublicKey, bytes };
 }
 
 /** The facts of a verified identity as JSON-friendly fields (CLI output, the local API). */

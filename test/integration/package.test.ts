@@ -39,7 +39,7 @@ it('asks an SDK user for what the SDK needs only: the agent\'s logger is an opti
 });
 
 it('ships the built SDK, agent and bin, and no tests or sources', () => {
-  for (const f of ['dist/sdk/index.js', 'dist/sdk/index.d.ts', 'dist/platform/index.js', 'dist/agent/index.js', 'dist/agent/index.d.ts', 'dist/robot-id.cjs', 'bin/robot-id.cjs', 'README.md']) expect(files).toContain(f);
+  for (const f of ['dist/sdk/index.js', 'dist/sdk/index.d.ts', 'dist/platform/index.js', 'dist/agent/index.js', 'dist/agent/index.d.ts', 'dist/robot-id.cjs', 'dist/robot-id-bundle.cjs', 'dist/robot-id-bundle.v8cache', 'bin/robot-id.cjs', 'README.md']) expect(files).toContain(f);
   expect(files.filter((f) => f.startsWith('test/') || f.endsWith('.test.ts') || f.startsWith('sdk/') || f.startsWith('scripts/'))).toEqual([]);
 });
 

@@ -1,0 +1,73 @@
+// dist/robot-id.cjs (built by globalSetup) starts the bundle with the V8 code cache made beside
+// it only when the cache names the bundle's exact bytes; otherwise, and in a read-only install,
+// it runs the bundle as before (scripts/bundle.mjs).
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const version = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) {
+    chmodSync(d, 0o755);
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
+function install(): string {
+  const d = mkdtempSync(join(tmpdir(), 'rid-loader-'));
+  dirs.push(d);
+  for (const f of ['robot-id.cjs', 'robot-id-bundle.cjs', 'robot-id-bundle.v8cache']) copyFileSync(join('dist', f), join(d, f));
+  return d;
+}
+const run = (d: string) => spawnSync(process.execPath, [join(d, 'robot-id.cjs'), '--version'], { encoding: 'utf8', timeout: 20_000 });
+
+describe('the bundle loader', () => {
+  it('ships a cache made for the bundle beside it', () => {
+    const cache = readFileSync('dist/robot-id-bundle.v8cache');
+    expect(cache.subarray(0, 32).equals(createHash('sha256').update(readFileSync('dist/robot-id-bundle.cjs')).digest())).toBe(true);
+  });
+
+  it('runs the CLI with the cache, without it, with a cache of other bytes, and read-only', () => {
+    const d = install();
+    expect(run(d).stdout.trim()).toBe(version);
+    chmodSync(d, 0o555);
+    expect(run(d).stdout.trim()).toBe(version);
+    chmodSync(d, 0o755);
+    const cache = readFileSync(join(d, 'robot-id-bundle.v8cache'));
+    cache[0]! ^= 1;
+    writeFileSync(join(d, 'robot-id-bundle.v8cache'), cache);
+    expect(run(d).stdout.trim()).toBe(version);
+    rmSync(join(d, 'robot-id-bundle.v8cache'));
+    expect(run(d).stdout.trim()).toBe(version);
+  });
+
+  it('a process still running after 2 s replaces the build\'s cache once, for the same bytes', () => {
+    const d = install();
+    const file = join(d, 'robot-id-bundle.v8cache');
+    // As the build writes it (dist's own may have been replaced already by an agent of another test).
+    const built = readFileSync(file);
+    built[32] = 0;
+    writeFileSync(file, built);
+    // The CLI (here without a command: it prints its usage) under a timer that keeps the
+    // process 2.5 s, as a running agent would.
+    spawnSync(process.execPath, ['-e', 'setTimeout(() => {}, 2500)', '-r', join(d, 'robot-id.cjs')], { encoding: 'utf8', timeout: 20_000 });
+    const cache = readFileSync(file);
+    expect(cache[32]).toBe(1);
+    expect(cache.subarray(0, 32).equals(createHash('sha256').update(readFileSync(join(d, 'robot-id-bundle.cjs'))).digest())).toBe(true);
+    expect(run(d).stdout.trim()).toBe(version);
+  });
+
+  it('never runs a cache made for other bytes of the same length', () => {
+    const d = install();
+    const bundle = readFileSync(join(d, 'robot-id-bundle.cjs'), 'latin1');
+    // Same length, another version printed: a cache V8 would take by length alone must not be used.
+    writeFileSync(join(d, 'robot-id-bundle.cjs'), bundle.split(JSON.stringify(version)).join(JSON.stringify(version.replace(/\d$/, (x) => String((Number(x) + 1) % 10)))), 'latin1');
+    const r = run(d);
+    expect(r.stdout.trim()).not.toBe(version);
+    expect(r.status).toBe(0);
+  });
+});
