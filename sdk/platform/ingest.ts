@@ -93,7 +93,7 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
   private revocationList: Revocations | undefined;
   /** The records each unit had before its rekeys, and those learned from the store (§"Device rekey"). */
   private readonly rekeys: StoreRekeys;
-  /** The identity records the store keeps: loaded at start, new ones queued (§"Fleet ingest"). */
+  /** The identity records the store keeps, loaded at start; new ones queued (§"Fleet ingest"). */
   readonly storedIdentities: StoreIdentities;
 
   constructor(private readonly options: IngestOptions) {
@@ -106,8 +106,8 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
     for (const e of options.registry ?? []) this.identities.add(e.code, e.identity);
     this.presence = new PresenceTracker(options.heartbeatGraceMs ?? 5000);
     this.rekeys = new StoreRekeys(this.identities, options.store, (err) => void this.emit('failure', err));
+    // After the registry and the rekeys: the records the store keeps, verified again.
     this.storedIdentities = new StoreIdentities(this.identities, options.store);
-    this.storedIdentities.load(options.store?.opened.identities ?? []);
     if (options.store) {
       this.store = options.store;
       this.marks = options.store.marks;

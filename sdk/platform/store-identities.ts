@@ -29,7 +29,9 @@ export class StoreIdentities {
   constructor(
     private readonly identities: IdentityDirectory,
     private readonly store: IngestStore | undefined,
-  ) {}
+  ) {
+    this.load(store?.opened.identities ?? []);
+  }
 
   /**
    * Learns the records the store held at open, after the registry and the rekeys: a record is
