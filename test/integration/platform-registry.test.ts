@@ -12,7 +12,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers/binary.js';
 import { makePki } from '../helpers/pki.js';
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '../helpers/postgres.js';
+import { FleetIngest, loadSigner, signEvent, unitTopic } from '../../sdk/index.js';
 import { openDb } from '../../platform/store/postgres/connect.js';
+import { PostgresIngestStore } from '../../platform/store/postgres/pg-store.js';
 
 const available = await postgresAvailable();
 const dbs: TestDatabase[] = [];
@@ -79,6 +81,19 @@ describe.skipIf(!available)('robot-id platform registry import', () => {
       const rows = (await db.pool.query<{ code: string; record: Buffer }>('SELECT code, record FROM unit_identities ORDER BY code')).rows;
       expect(rows.map((r) => r.code)).toEqual(units.map((u) => u.code).sort());
       for (const r of rows) expect(Buffer.from(r.record).equals(Buffer.from(units.find((u) => u.code === r.code)!.identity.bytes))).toBe(true);
+      // An ingest opened on the database now knows the imported units: their events verify and
+      // are stored with no registry and no identity topic.
+      const ingest = new FleetIngest({ trust: pki.root.trust, store: await PostgresIngestStore.open(db) });
+      const rejected: string[] = [];
+      ingest.on('rejected', (r) => rejected.push(`${r.code}: ${r.reason}`));
+      expect(ingest.storedIdentities.loaded).toBe(2);
+      for (const u of units) {
+        const device = loadSigner(join(u.stateDir, 'device.key'));
+        ingest.handle(unitTopic(u.code, 'evt'), await signEvent(device, { code: u.code, seq: 1, prevHash: new Uint8Array(32), time: Math.floor(Date.now() / 1000), kind: 'maintenance' }));
+      }
+      await ingest.close();
+      expect(rejected).toEqual([]);
+      expect(Number((await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM ingest_messages')).rows[0]!.n)).toBe(2);
     } finally {
       await db.close();
     }
