@@ -2,7 +2,8 @@
  * `robot-id fleet ingest`: the fleet ingest as a service, one of N worker processes on MQTT 5
  * shared subscriptions (`$share/<group>/...`) over one PostgreSQL store (docs/operations.md
  * §"Ingest workers"). Any worker verifies, stores and receipts any message; a receipt names
- * only what the worker's transaction committed; presence is judged from the store, so a unit
+ * only what the worker's transaction committed; each unit's identity record, once verified, is
+ * kept in the store and loaded by every worker at start; presence is judged from the store, so a unit
  * whose heartbeats reach different workers is not reported offline. `fleet watch` stays the
  * human view of one process over a state directory.
  */
@@ -90,6 +91,11 @@ export const fleetIngestCommand: Command = {
       },
     );
     presence.follow(conn.ingest);
+    // The identity records the store keeps, verified again at start: a record that no longer
+    // verifies is passed over, and the unit is known again from its identity topic.
+    const known = conn.ingest.storedIdentities;
+    for (const p of known.problems) io.err(`note: identity record of ${p.code} in the store passed over (${p.reason}): ${p.message}`);
+    io.err(`note: ${known.loaded} identity records loaded from the store`);
     const issued = new ReceiptsIssued(db);
     issued.follow(conn.ingest);
     conn.ingest.on('failure', (err) => io.err(`note: ${err instanceof Error ? err.message : String(err)}`));

@@ -155,6 +155,8 @@ export const fleetWatchCommand: Command = {
         password: pwFile ? readFileSync(pwFile, 'utf8').split(/\r?\n/)[0] : undefined,
       },
     );
+    // Identity records the state directory keeps that no longer verify: passed over, named.
+    for (const p of conn.ingest.storedIdentities.problems) io.err(`note: identity record of ${p.code} in the store passed over (${p.reason}): ${p.message}`);
     let metrics: MetricsServer | undefined;
     const metricsAt = optionalString(values, 'metrics');
     if (metricsAt !== undefined) {

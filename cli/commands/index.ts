@@ -27,6 +27,7 @@ import { fleetWatchCommand } from './fleet.js';
 import { fleetUnitsCommand } from './fleet-units.js';
 import { fleetIngestCommand } from './fleet-ingest.js';
 import { platformMigrateCommand } from './platform.js';
+import { platformRegistryImportCommand } from './platform-registry.js';
 import { fleetHistoryCommand, fleetRecycledCommand, recycleConfirmCommand } from './history.js';
 import { rekeyInstallCommand, rekeyIssueCommand, rekeyRequestCommand } from './rekey.js';
 import { brokerAclCommand, brokerImportCommand, brokerUserCommand } from './broker.js';
@@ -76,6 +77,7 @@ export const commands: readonly Command[] = [
   fleetUnitsCommand,
   fleetIngestCommand,
   platformMigrateCommand,
+  platformRegistryImportCommand,
   brokerUserCommand,
   brokerAclCommand,
   brokerImportCommand,

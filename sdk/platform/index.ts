@@ -4,7 +4,7 @@ export { IdentityDirectory, readRegistry, type RegistryEntry, type RegistryLoad 
 export { PresenceTracker, type UnitPresence } from './presence.js';
 export { StreamMark, type Linked, type LostRange, type MarkJson } from './marks.js';
 export { storedLost } from './lost.js';
-export { newUnitMarks, type IngestStore, type CommittedMarks, type StoredRecord, type StoredRekey, type StoredStream, type UnitMarks } from './ingest-store.js';
+export { newUnitMarks, type IngestStore, type CommittedMarks, type StoredRecord, type StoredRekey, type StoredIdentity, type StoredStream, type UnitMarks } from './ingest-store.js';
 export type { IngestEvents, IngestMessage, IngestRejection, IngestGap, IngestLost, IngestChainBreak, IngestPresence, IngestReceipt, IngestScrapped, WireKind } from './events.js';
 export { unitHistory, type UnitHistory, type HistoryEntry, type HistoryOrder, type HistoryInput } from './history.js';
 export { appendRecyclingRecord, recyclingRecordsOf, RECYCLING_FILE } from './recycling-records.js';

@@ -40,6 +40,19 @@ export interface StoredRekey {
   ackSeq: number;
 }
 
+/**
+ * A unit's identity record as an ingest verified it (from the wire or a maker's registry): what
+ * lets a worker verify the unit's messages without the retained identity topic. The store keeps
+ * one per code, and a record replaces the kept one only with a higher recordVersion (no rollback).
+ * A store does not verify: whoever reads it verifies each record again.
+ */
+export interface StoredIdentity {
+  code: string;
+  /** The record as signed. */
+  record: Uint8Array;
+  recordVersion: number;
+}
+
 /** What a receipt may name for a unit: only what is committed. */
 export interface CommittedMarks {
   event: number;
@@ -88,13 +101,20 @@ export interface IngestStore {
    * have superseded. The ingest reads the unit's rekeys and judges them again. Once each.
    */
   takeUnjudged(): StoredRecord[];
+  /**
+   * Queues a verified identity record for the next commit (which may hold no entries). The commit
+   * keeps it only if the store holds no record of its code or one with a lower recordVersion
+   * (whichever process stored that); otherwise it is passed over.
+   */
+  appendIdentity(identity: StoredIdentity): void;
   /** Whether other processes commit to this store at the same time (PostgreSQL: yes; files: no). */
   readonly shared: boolean;
   /** Commits what is queued and releases the store. */
   close(): Promise<void>;
   /**
    * What opening the store found: entries replayed, bytes of torn tail cut off (files), and
-   * every rekey committed, in (code, seq) order.
+   * every rekey committed, in (code, seq) order, and every unit's identity record kept, in code
+   * order (not verified: the reader verifies them).
    */
-  readonly opened: { replayed: number; truncated: number; rekeys: readonly StoredRekey[] };
+  readonly opened: { replayed: number; truncated: number; rekeys: readonly StoredRekey[]; identities: readonly StoredIdentity[] };
 }

@@ -35,6 +35,7 @@ import { countStored, declaredLost } from './lost.js';
 import { newUnitMarks, type IngestStore, type StoredStream, type UnitMarks } from './ingest-store.js';
 import type { IngestEvents, IngestScrapped, WireKind } from './events.js';
 import { StoreRekeys, type SignedKind } from './store-rekeys.js';
+import { StoreIdentities } from './store-identities.js';
 import { verifyAckEntry, verifyEventEntry, type EntryCheck } from './rekey-entry.js';
 
 export interface ReceiptSigner {
@@ -92,6 +93,8 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
   private revocationList: Revocations | undefined;
   /** The records each unit had before its rekeys, and those learned from the store (§"Device rekey"). */
   private readonly rekeys: StoreRekeys;
+  /** The identity records the store keeps, loaded at start; new ones queued (§"Fleet ingest"). */
+  readonly storedIdentities: StoreIdentities;
 
   constructor(private readonly options: IngestOptions) {
     super();
@@ -105,6 +108,8 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
     for (const e of options.registry ?? []) this.identities.add(e.code, e.identity);
     this.presence = new PresenceTracker(options.heartbeatGraceMs ?? 5000);
     this.rekeys = new StoreRekeys(this.identities, options.store, (err) => void this.emit('failure', err));
+    // After the registry and the rekeys: the records the store keeps, verified again.
+    this.storedIdentities = new StoreIdentities(this.identities, options.store);
     if (options.store) {
       this.store = options.store;
       this.marks = options.store.marks;
@@ -205,6 +210,7 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
   private onIdentity(code: string, bytes: Uint8Array): void {
     this.identities.offer(code, bytes);
     const v = this.identities.get(code);
+    this.storedIdentities.seen(code, bytes);
     this.stats.verified++;
     this.emit('message', { code, kind: 'identity', seq: v.record.recordVersion, verified: true, value: v.record });
   }

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { sha256, newUnitMarks, type IngestStore, type StoredRecord, type StoredRekey, type StoredStream } from '../../sdk/index.js';
+import { sha256, newUnitMarks, type IngestStore, type StoredIdentity, type StoredRecord, type StoredRekey, type StoredStream } from '../../sdk/index.js';
 import type { StoreReader } from '../../platform/store/reader.js';
 
 export interface StoreBackend {
@@ -57,6 +57,12 @@ export const rekeyView = (r: StoredRekey): { code: string; seq: number; previous
   record: hex(r.record),
   ackSeq: r.ackSeq,
 });
+
+/** An identity record of `code` at `recordVersion` (random bytes: a store keeps, it does not verify). */
+export function identityOf(code: string, recordVersion: number): StoredIdentity {
+  return { code, record: new Uint8Array(randomBytes(120)), recordVersion };
+}
+const identityView = (i: StoredIdentity): { code: string; record: string; recordVersion: number } => ({ code: i.code, record: hex(i.record), recordVersion: i.recordVersion });
 
 export function ingestStoreContract(name: string, build: () => Promise<StoreBackend>): void {
   describe(`IngestStore contract: ${name}`, () => {
@@ -177,6 +183,55 @@ export function ingestStoreContract(name: string, build: () => Promise<StoreBack
         await s.close();
       }),
     );
+
+    it(
+      'keeps one identity record per unit, committed with no entries, replaced only by a higher recordVersion',
+      withBackend(async (b) => {
+        const s = await b.open();
+        expect(s.opened.identities).toEqual([]);
+        const [a1, a2, a3, bOld] = [identityOf(CODE_A, 1), identityOf(CODE_A, 2), identityOf(CODE_A, 3), identityOf(CODE_B, 5)];
+        s.appendIdentity(a2);
+        s.appendIdentity(bOld);
+        // Nothing is kept before the commit.
+        expect(s.opened.identities).toEqual([]);
+        expect(await s.commit()).toBe(0);
+        // A lower or an equal version (other bytes) does not replace the kept record: no rollback.
+        s.appendIdentity(a1);
+        s.appendIdentity({ ...identityOf(CODE_B, 5) });
+        await s.commit();
+        await s.close();
+        const again = await b.open();
+        expect(again.opened.identities.map(identityView)).toEqual([identityView(a2), identityView(bOld)]);
+        // A higher version replaces it; queued together, the highest wins whatever the order.
+        again.appendIdentity(a3);
+        again.appendIdentity(identityOf(CODE_A, 2));
+        await again.commit();
+        await again.close();
+        const third = await b.open();
+        expect(third.opened.identities.map(identityView)).toEqual([identityView(a3), identityView(bOld)]);
+        await third.close();
+      }),
+    );
+
+    it('shows the identity records one worker committed to a worker opened after, the higher version winning a race', async () => {
+      const b = await build();
+      try {
+        if (!b.shared) return;
+        const [w1, w2] = [await b.open(), await b.open()];
+        const [v4, v7] = [identityOf(CODE_A, 4), identityOf(CODE_A, 7)];
+        w1.appendIdentity(v7);
+        w2.appendIdentity(v4);
+        await Promise.all([w1.commit(), w2.commit()]);
+        // Either order: the lower version never replaces the higher.
+        w2.appendIdentity(v4);
+        await w2.commit();
+        const third = await b.open();
+        expect(third.opened.identities.map(identityView)).toEqual([identityView(v7)]);
+        await Promise.all([w1.close(), w2.close(), third.close()]);
+      } finally {
+        await b.cleanup();
+      }
+    });
 
     it('shows a rekey one worker committed to every other at once, kept once when both verified it', async () => {
       const b = await build();

@@ -1,12 +1,13 @@
 /**
- * The embedded ingest store: a state directory of files (ingest-state.ts, and the device
- * rekeys in rekeys-file.ts), for a single box, `npm start` and tests without services. One
+ * The embedded ingest store: a state directory of files (ingest-state.ts, the device rekeys in
+ * rekeys-file.ts, the units' identity records in identities-file.ts), for a single box, `npm start` and tests without services. One
  * process owns the directory at a time.
  */
-import type { CommittedMarks, IngestStore, StoredRecord, StoredRekey, UnitMarks } from '../../../sdk/index.js';
+import type { CommittedMarks, IngestStore, StoredIdentity, StoredRecord, StoredRekey, UnitMarks } from '../../../sdk/index.js';
 import type { MessageStore } from './message-log.js';
 import { openIngestState, saveSnapshot } from './ingest-state.js';
 import { appendRekeys, readRekeys } from './rekeys-file.js';
+import { appendIdentities, readIdentities } from './identities-file.js';
 
 export interface FilesStoreOptions {
   /** Snapshot the marks after this many new log bytes (default 64 MiB). */
@@ -15,12 +16,15 @@ export interface FilesStoreOptions {
 
 export class FilesIngestStore implements IngestStore {
   readonly marks: Map<string, UnitMarks>;
-  readonly opened: { replayed: number; truncated: number; rekeys: readonly StoredRekey[] };
+  readonly opened: { replayed: number; truncated: number; rekeys: readonly StoredRekey[]; identities: readonly StoredIdentity[] };
   readonly shared = false;
   private readonly log: MessageStore;
   /** Every rekey kept, by code then seq (the file, read once: this process owns it). */
   private readonly kept = new Map<string, Map<number, StoredRekey>>();
   private rekeysQueued: StoredRekey[] = [];
+  /** The identity record kept per code (highest version), and those queued. */
+  private readonly identitiesKept = new Map<string, StoredIdentity>();
+  private identitiesQueued: StoredIdentity[] = [];
   private snapshotAt: number;
   private closed = false;
 
@@ -33,7 +37,9 @@ export class FilesIngestStore implements IngestStore {
     this.marks = st.marks;
     const rekeys = readRekeys(dir);
     for (const r of rekeys) this.keep(r);
-    this.opened = { replayed: st.replayed, truncated: st.truncated, rekeys: [...this.kept.values()].flatMap((m) => [...m.values()]).sort((x, y) => (x.code === y.code ? x.seq - y.seq : x.code < y.code ? -1 : 1)) };
+    for (const i of readIdentities(dir)) this.keepIdentity(i);
+    const identities = [...this.identitiesKept.values()].sort((x, y) => (x.code < y.code ? -1 : x.code > y.code ? 1 : 0));
+    this.opened = { replayed: st.replayed, truncated: st.truncated, identities, rekeys: [...this.kept.values()].flatMap((m) => [...m.values()]).sort((x, y) => (x.code === y.code ? x.seq - y.seq : x.code < y.code ? -1 : 1)) };
     this.snapshotAt = st.store.offset;
   }
 
@@ -43,6 +49,27 @@ export class FilesIngestStore implements IngestStore {
     if (byCode.has(r.seq)) return false;
     byCode.set(r.seq, r);
     return true;
+  }
+
+  private keepIdentity(i: StoredIdentity): boolean {
+    if ((this.identitiesKept.get(i.code)?.recordVersion ?? -1) >= i.recordVersion) return false;
+    this.identitiesKept.set(i.code, i);
+    return true;
+  }
+
+  appendIdentity(identity: StoredIdentity): void {
+    this.identitiesQueued.push(identity);
+  }
+
+  /** The queued records of a higher version than the one kept, in one append and fdatasync. */
+  private commitIdentities(): number {
+    const best = new Map<string, StoredIdentity>();
+    for (const i of this.identitiesQueued) if (Math.max(best.get(i.code)?.recordVersion ?? -1, this.identitiesKept.get(i.code)?.recordVersion ?? -1) < i.recordVersion) best.set(i.code, i);
+    // Kept in memory only once durable: a failed append leaves them queued.
+    appendIdentities(this.dir, [...best.values()]);
+    for (const i of best.values()) this.keepIdentity(i);
+    this.identitiesQueued = [];
+    return best.size;
   }
 
   appendRekey(rekey: StoredRekey): void {
@@ -85,6 +112,7 @@ export class FilesIngestStore implements IngestStore {
   async commit(): Promise<number> {
     const n = this.log.flush();
     this.commitRekeys();
+    this.commitIdentities();
     if (this.log.offset - this.snapshotAt >= (this.options.snapshotBytes ?? 64 << 20)) {
       saveSnapshot(this.dir, this.log.offset, this.marks);
       this.snapshotAt = this.log.offset;
@@ -107,6 +135,7 @@ export class FilesIngestStore implements IngestStore {
     this.closed = true;
     this.log.flush();
     this.commitRekeys();
+    this.commitIdentities();
     saveSnapshot(this.dir, this.log.offset, this.marks);
     this.log.close();
   }

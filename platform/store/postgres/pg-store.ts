@@ -4,11 +4,12 @@
  * marks rows of the batch's unit streams in one order (so two workers never deadlock and
  * never advance one unit's marks at once), inserts the entries once by (code, stream, seq),
  * advances the marks by the entries that were new and saves them, and keeps the device
- * rekeys the batch announced (ingest_rekeys, only with their stored `rekeyed` event). Only
+ * rekeys the batch announced (ingest_rekeys, only with their stored `rekeyed` event) and the
+ * identity records verified since the last commit (unit_identities, higher versions only). Only
  * then are receipts signed, naming the marks that transaction committed.
  */
 import { EventEmitter } from 'node:events';
-import { StreamMark, newUnitMarks, storedLost, toHex, type CommittedMarks, type IngestChainBreak, type IngestGap, type IngestStore, type MarkJson, type StoredRecord, type StoredRekey, type StoredStream, type UnitMarks } from '../../../sdk/index.js';
+import { StreamMark, newUnitMarks, storedLost, toHex, type CommittedMarks, type IngestChainBreak, type IngestGap, type IngestStore, type MarkJson, type StoredIdentity, type StoredRecord, type StoredRekey, type StoredStream, type UnitMarks } from '../../../sdk/index.js';
 import type { Db } from './connect.js';
 import { dbError } from './connect.js';
 import { requireSchema } from './migrate.js';
@@ -28,6 +29,13 @@ interface RekeyRow {
 const REKEY_COLUMNS = 'code, seq, previous, record, ack_seq';
 const rekeyOf = (r: RekeyRow): StoredRekey => ({ code: r.code, seq: Number(r.seq), previous: new Uint8Array(r.previous), record: new Uint8Array(r.record), ackSeq: Number(r.ack_seq) });
 
+interface IdentityRow {
+  code: string;
+  record: Buffer;
+  record_version: string;
+}
+const identityOf = (r: IdentityRow): StoredIdentity => ({ code: r.code, record: new Uint8Array(r.record), recordVersion: Number(r.record_version) });
+
 function committedOf(m: UnitMarks): CommittedMarks {
   return { event: m.event.contiguous, ack: m.ack.contiguous, ...(m.event.contiguous > 0 ? { head: m.event.head } : {}) };
 }
@@ -43,12 +51,13 @@ export interface StoreEvents {
 
 export class PostgresIngestStore extends EventEmitter<StoreEvents> implements IngestStore {
   readonly marks = new Map<string, UnitMarks>();
-  readonly opened: { replayed: number; truncated: number; rekeys: readonly StoredRekey[] } = { replayed: 0, truncated: 0, rekeys: [] };
+  readonly opened: { replayed: number; truncated: number; rekeys: readonly StoredRekey[]; identities: readonly StoredIdentity[] } = { replayed: 0, truncated: 0, rekeys: [], identities: [] };
   readonly shared = true;
-  readonly stats = { commits: 0, retries: 0, stored: 0, alreadyStored: 0, rekeysStored: 0, rekeyReads: 0 };
+  readonly stats = { commits: 0, retries: 0, stored: 0, alreadyStored: 0, rekeysStored: 0, rekeyReads: 0, identitiesStored: 0 };
   private readonly committedMarks = new Map<string, CommittedMarks>();
   private pending: StoredRecord[] = [];
   private rekeysPending: StoredRekey[] = [];
+  private identitiesPending: StoredIdentity[] = [];
   /** The rekeys this process's ingest has met (opened, appended, read): `${code}\u0000${seq}`. */
   private readonly rekeysKnown = new Set<string>();
   /** Entries commits passed over, to be judged again (`takeUnjudged`). */
@@ -68,6 +77,7 @@ export class PostgresIngestStore extends EventEmitter<StoreEvents> implements In
       for (const [code, m] of s.marks) s.committedMarks.set(code, committedOf(m));
       s.opened.rekeys = (await db.pool.query<RekeyRow>(`SELECT ${REKEY_COLUMNS} FROM ingest_rekeys ORDER BY code, seq`)).rows.map(rekeyOf);
       for (const r of s.opened.rekeys) s.rekeysKnown.add(`${r.code}\u0000${r.seq}`);
+      s.opened.identities = (await db.pool.query<IdentityRow>('SELECT code, record, record_version FROM unit_identities ORDER BY code')).rows.map(identityOf);
       // Nothing is replayed or cut: the marks are read as the last transaction saved them.
     } catch (err) {
       throw dbError(err, db.url);
@@ -98,6 +108,10 @@ export class PostgresIngestStore extends EventEmitter<StoreEvents> implements In
     this.rekeysPending.push(rekey);
   }
 
+  appendIdentity(identity: StoredIdentity): void {
+    this.identitiesPending.push(identity);
+  }
+
   takeUnjudged(): StoredRecord[] {
     return this.unjudged.splice(0);
   }
@@ -116,13 +130,15 @@ export class PostgresIngestStore extends EventEmitter<StoreEvents> implements In
   async commit(owed?: ReadonlySet<string>): Promise<number> {
     const batch = this.pending;
     const rekeys = this.rekeysPending;
+    const identities = this.identitiesPending;
     this.pending = [];
     this.rekeysPending = [];
-    if (batch.length === 0 && rekeys.length === 0 && !owed?.size) return 0;
+    this.identitiesPending = [];
+    if (batch.length === 0 && rekeys.length === 0 && identities.length === 0 && !owed?.size) return 0;
     let result: Awaited<ReturnType<PostgresIngestStore['transaction']>>;
     for (let attempt = 0; ; attempt++) {
       try {
-        result = await this.transaction(batch, rekeys, owed);
+        result = await this.transaction(batch, rekeys, identities, owed);
         break;
       } catch (err) {
         const code = (err as { code?: string }).code;
@@ -133,6 +149,7 @@ export class PostgresIngestStore extends EventEmitter<StoreEvents> implements In
         // Nothing of the batch is committed: it goes first into the next commit.
         this.pending = batch.concat(this.pending);
         this.rekeysPending = rekeys.concat(this.rekeysPending);
+        this.identitiesPending = identities.concat(this.identitiesPending);
         throw dbError(err, this.db.url);
       }
     }
@@ -140,6 +157,7 @@ export class PostgresIngestStore extends EventEmitter<StoreEvents> implements In
     this.unjudged.push(...result.unjudged);
     this.stats.stored += result.stored;
     this.stats.rekeysStored += result.rekeys;
+    this.stats.identitiesStored += result.identities;
     for (const g of result.gaps) this.emit('gap', g);
     for (const c of result.breaks) this.emit('chain', c);
     this.stats.alreadyStored += batch.length - result.stored;
@@ -163,8 +181,9 @@ export class PostgresIngestStore extends EventEmitter<StoreEvents> implements In
   private async transaction(
     batch: StoredRecord[],
     rekeys: StoredRekey[],
+    identities: StoredIdentity[],
     owed?: ReadonlySet<string>,
-  ): Promise<{ stored: number; rekeys: number; unjudged: StoredRecord[]; marks: Map<string, MarkJson>; gaps: IngestGap[]; breaks: IngestChainBreak[] }> {
+  ): Promise<{ stored: number; rekeys: number; identities: number; unjudged: StoredRecord[]; marks: Map<string, MarkJson>; gaps: IngestGap[]; breaks: IngestChainBreak[] }> {
     // One entry per key, in key order: the order every worker takes its locks in.
     const byKey = new Map<string, StoredRecord>();
     for (const r of batch) byKey.set(`${r.code}\u0000${STREAM_ID[r.stream]}\u0000${String(r.seq).padStart(16, '0')}`, r);
@@ -253,6 +272,21 @@ export class PostgresIngestStore extends EventEmitter<StoreEvents> implements In
         );
         rekeysStored = r.rowCount ?? 0;
       }
+      // The identity records: per code the highest version queued, kept only over a lower one.
+      let identitiesStored = 0;
+      if (identities.length > 0) {
+        const best = new Map<string, StoredIdentity>();
+        for (const i of identities) if ((best.get(i.code)?.recordVersion ?? -1) < i.recordVersion) best.set(i.code, i);
+        const ids = [...best.values()].sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+        const r = await c.query(
+          `INSERT INTO unit_identities (code, record, record_version)
+           SELECT * FROM unnest($1::text[], $2::bytea[], $3::bigint[])
+           ON CONFLICT (code) DO UPDATE SET record = excluded.record, record_version = excluded.record_version, last_seen = now()
+           WHERE unit_identities.record_version < excluded.record_version`,
+          [ids.map((i) => i.code), ids.map((i) => Buffer.from(i.record)), ids.map((i) => i.recordVersion)],
+        );
+        identitiesStored = r.rowCount ?? 0;
+      }
       // Units owed a receipt with nothing new in this batch: their marks as committed now.
       const others = [...(owed ?? [])].filter((code) => !marks.has(`${code}:0`) && !marks.has(`${code}:1`));
       if (others.length > 0) {
@@ -260,7 +294,7 @@ export class PostgresIngestStore extends EventEmitter<StoreEvents> implements In
         for (const row of r.rows) marks.set(`${row.code}:${row.stream}`, row.mark);
       }
       await c.query('COMMIT');
-      return { stored, rekeys: rekeysStored, unjudged, marks, gaps, breaks };
+      return { stored, rekeys: rekeysStored, identities: identitiesStored, unjudged, marks, gaps, breaks };
     } catch (err) {
       await c.query('ROLLBACK').catch(() => undefined);
       throw err;
@@ -274,6 +308,6 @@ export class PostgresIngestStore extends EventEmitter<StoreEvents> implements In
   }
 
   async close(): Promise<void> {
-    if (this.pending.length > 0) await this.commit();
+    if (this.pending.length > 0 || this.identitiesPending.length > 0) await this.commit();
   }
 }

@@ -3,6 +3,7 @@ import { migration0001 } from './0001-ingest.js';
 import { migration0002 } from './0002-presence.js';
 import { migration0003 } from './0003-presence-trust.js';
 import { migration0004 } from './0004-rekeys.js';
+import { migration0005 } from './0005-unit-identities.js';
 
 export interface Migration {
   version: number;
@@ -10,5 +11,5 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004];
+export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005];
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
