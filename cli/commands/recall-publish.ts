@@ -6,10 +6,10 @@
  *   policy publish <signed-file>   carry the root-signed recall policy in the country index
  */
 import { readFileSync } from 'node:fs';
-import { IndexError, REVOCATION_REASONS, RobotIdError, parseCode, parseTime, type KeyRevocation, type RevocationReason } from '../../sdk/index.js';
+import { IndexError, REVOCATION_REASONS, parseCode, parseTime, type KeyRevocation, type RevocationReason } from '../../sdk/index.js';
 import { EXIT, UsageError, optionalString, printError, requirePositional, type Command, type Io } from '../command.js';
-import { BrokerUnreachableError, brokerOptions, connectBroker, retained, unreachableAs3 } from '../platform/broker.js';
-import { openPublisher, publisherOptions } from '../platform/publisher.js';
+import { brokerOptions, connectBroker, retained, unreachableAs3 } from '../platform/broker.js';
+import { countryIndexPublish, openPublisher, publisherOptions } from '../platform/publisher.js';
 
 function print(io: Io, json: boolean, body: object, text: string): void {
   io.out(json ? JSON.stringify(body) : text);
@@ -137,28 +137,11 @@ export const policyPublishCommand: Command = {
   summary: "carry the country's root-signed recall policy in the signed country index (only a newer version), and republish it",
   usage: 'policy publish <signed-file> --broker <url> --key <platform-index-dir> [--state <dir>] [--json]',
   options: { ...brokerOptions, ...publisherOptions, json: { type: 'boolean' } },
-  run: (values, positionals, io) => unreachableAs3(io, values, async () => {
-    const bytes = new Uint8Array(readFileSync(requirePositional(positionals, 0, '<signed-file>')));
-    const publisher = openPublisher(values);
-    try {
-      publisher.checkPolicy(bytes); // refuse before touching the broker
-    } catch (err) {
-      if (!(err instanceof RobotIdError)) throw err;
-      printError(io, !!values.json, err);
-      return EXIT.REJECTED;
-    }
-    const client = await connectBroker(values, `platform-policy-publish-${process.pid}`);
-    try {
-      const r = await publisher.publishPolicy(bytes, retained(client));
-      print(io, !!values.json, r, `recall policy version ${r.version} ${r.changed ? 'published' : 'already published'}; indexes signed: ${r.indexes.join(', ') || 'none'}`);
-      return EXIT.OK;
-    } catch (err) {
-      // A version not above the published one: refused, nothing sent.
-      if (!(err instanceof RobotIdError) || err instanceof BrokerUnreachableError) throw err;
-      printError(io, !!values.json, err);
-      return EXIT.REJECTED;
-    } finally {
-      await client.endAsync();
-    }
+  run: countryIndexPublish({
+    positional: '<signed-file>',
+    clientTag: 'policy-publish',
+    check: (publisher, bytes) => publisher.checkPolicy(bytes),
+    publish: (publisher, bytes, to) => publisher.publishPolicy(bytes, to),
+    text: (r) => `recall policy version ${r.version} ${r.changed ? 'published' : 'already published'}; indexes signed: ${r.indexes.join(', ') || 'none'}`,
   }),
 };

@@ -3,14 +3,14 @@
  *   root rotate --root <dir> --out <new-dir>       a new root key and the statement both keys sign
  *   rotation publish <rotation.cose> --key <dir>   carry it in the signed country index, retained
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { AUTHORITY_FILES, ROTATION_FILE, RobotIdError, algName, kidHex, loadAuthority, parseTime, rotateRoot } from '../../sdk/index.js';
-import { EXIT, UsageError, optionalString, printError, requirePositional, requireString, type Command } from '../command.js';
+import { AUTHORITY_FILES, ROTATION_FILE, algName, kidHex, loadAuthority, parseTime, rotateRoot } from '../../sdk/index.js';
+import { EXIT, UsageError, optionalString, requireString, type Command } from '../command.js';
 import { passphraseOption, readPassphrase } from '../passphrase.js';
 import { ALG_USAGE, algOption, readAlg } from '../alg.js';
-import { BrokerUnreachableError, brokerOptions, connectBroker, retained, unreachableAs3 } from '../platform/broker.js';
-import { openPublisher, publisherOptions } from '../platform/publisher.js';
+import { brokerOptions } from '../platform/broker.js';
+import { countryIndexPublish, publisherOptions } from '../platform/publisher.js';
 
 function notBeforeOf(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -80,27 +80,11 @@ export const rotationPublishCommand: Command = {
   summary: "carry a root rotation statement in the signed country index (only the next version of the chain), and republish it",
   usage: 'rotation publish <rotation.cose> --broker <url> --key <platform-index-dir> [--state <dir>] [--json]',
   options: { ...brokerOptions, ...publisherOptions, json: { type: 'boolean' } },
-  run: (values, positionals, io) => unreachableAs3(io, values, async () => {
-    const bytes = new Uint8Array(readFileSync(requirePositional(positionals, 0, '<rotation.cose>')));
-    const publisher = openPublisher(values);
-    try {
-      publisher.checkRotation(bytes); // refuse before touching the broker
-    } catch (err) {
-      if (!(err instanceof RobotIdError)) throw err;
-      printError(io, !!values.json, err);
-      return EXIT.REJECTED;
-    }
-    const client = await connectBroker(values, `platform-rotation-publish-${process.pid}`);
-    try {
-      const r = await publisher.publishRotation(bytes, retained(client));
-      io.out(values.json ? JSON.stringify(r) : `root rotation to version ${r.version} ${r.changed ? 'published' : 'already published'}; indexes signed: ${r.indexes.join(', ') || 'none'}`);
-      return EXIT.OK;
-    } catch (err) {
-      if (!(err instanceof RobotIdError) || err instanceof BrokerUnreachableError) throw err;
-      printError(io, !!values.json, err);
-      return EXIT.REJECTED;
-    } finally {
-      await client.endAsync();
-    }
+  run: countryIndexPublish({
+    positional: '<rotation.cose>',
+    clientTag: 'rotation-publish',
+    check: (publisher, bytes) => publisher.checkRotation(bytes),
+    publish: (publisher, bytes, to) => publisher.publishRotation(bytes, to),
+    text: (r) => `root rotation to version ${r.version} ${r.changed ? 'published' : 'already published'}; indexes signed: ${r.indexes.join(', ') || 'none'}`,
   }),
 };

@@ -1,8 +1,10 @@
-/** Loads the platform's index authority and its publisher state for the recall commands. */
+/** Loads the platform's index authority and its publisher state for the recall and index commands. */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROLES, RecallPublisher, loadAuthority, type Authority } from '../../sdk/index.js';
-import { UsageError, optionalString, requireString, type Options, type Values } from '../command.js';
+import { ROLES, RecallPublisher, RobotIdError, loadAuthority, type Authority } from '../../sdk/index.js';
+import { EXIT, UsageError, optionalString, printError, requirePositional, requireString, type Command, type Options, type Values } from '../command.js';
 import { readPassphrase } from '../passphrase.js';
+import { BrokerUnreachableError, connectBroker, retained, unreachableAs3 } from './broker.js';
 
 export const publisherOptions: Options = {
   key: { type: 'string' },
@@ -29,4 +31,46 @@ export function openPublisher(values: Values): RecallPublisher & { authority: Au
     indexLifetimeSeconds: seconds,
   });
   return Object.assign(publisher, { authority });
+}
+
+type Publisher = ReturnType<typeof openPublisher>;
+type Retained = ReturnType<typeof retained>;
+
+/**
+ * What `policy publish` and `rotation publish` share: read a signed object the country index
+ * carries, refuse it (status 1, nothing sent) before touching the broker, publish it and
+ * republish the indexes, and print the outcome. A refusal at publishing (a version not above
+ * the published one) is also status 1; an unreachable broker stays status 3.
+ */
+export function countryIndexPublish<R extends object>(spec: {
+  positional: string;
+  clientTag: string;
+  check(publisher: Publisher, bytes: Uint8Array): void;
+  publish(publisher: Publisher, bytes: Uint8Array, to: Retained): Promise<R>;
+  text(r: R): string;
+}): Command['run'] {
+  return (values, positionals, io) => unreachableAs3(io, values, async () => {
+    const json = !!values.json;
+    const bytes = new Uint8Array(readFileSync(requirePositional(positionals, 0, spec.positional)));
+    const publisher = openPublisher(values);
+    try {
+      spec.check(publisher, bytes);
+    } catch (err) {
+      if (!(err instanceof RobotIdError)) throw err;
+      printError(io, json, err);
+      return EXIT.REJECTED;
+    }
+    const client = await connectBroker(values, `platform-${spec.clientTag}-${process.pid}`);
+    try {
+      const r = await spec.publish(publisher, bytes, retained(client));
+      io.out(json ? JSON.stringify(r) : spec.text(r));
+      return EXIT.OK;
+    } catch (err) {
+      if (!(err instanceof RobotIdError) || err instanceof BrokerUnreachableError) throw err;
+      printError(io, json, err);
+      return EXIT.REJECTED;
+    } finally {
+      await client.endAsync();
+    }
+  });
 }
