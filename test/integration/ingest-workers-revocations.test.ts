@@ -3,7 +3,8 @@
  * them while it runs, as `fleet watch` does (test/integration/platform-revocations.test.ts):
  * `robot-id revoke --code X` (the real bundle) rewrites the index state the worker was given with
  * --revocations; the running worker then refuses X's messages `MSG_REVOKED`, never storing or
- * receipting them, while the other unit's are stored and receipted. Real mosquitto, real agents.
+ * receipting them, while the other unit's are stored and receipted; a worker started afterwards
+ * on the rewritten list refuses them from its start. Real mosquitto, real agents.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -80,9 +81,23 @@ describe.skipIf(!available)('robot-id fleet ingest --revocations', () => {
         (await db.pool.query<{ seq: string }>('SELECT seq FROM ingest_messages WHERE code = $1 AND stream = 0 ORDER BY seq', [code])).rows.map((r) => Number(r.seq));
       expect(await seqs(x.code)).toEqual([1]);
       expect(await seqs(other.code)).toEqual([1]);
+      await worker.stop();
+
+      // A new worker started on the rewritten list refuses X from its start: X's agent is still
+      // resending the refused event, the other unit's next one is stored and receipted.
+      const next = startProc(['fleet', 'ingest', '--broker', broker.url, '--trust', trust, '--db', database.url, '--group', 'g', '--registry', registry, '--receipt-key', pki.platform.dir, '--revocations', stateFile, '--json']);
+      await until(() => next.lines().some((l) => l.includes('subscribed')), `the new worker subscribed (${next.lines().join(' | ')})`);
+      const nextLines = (): Line[] => next.lines().flatMap((l) => (l.startsWith('{') ? [JSON.parse(l) as Line] : []));
+      await aother.submitEvent({ kind: 'maintenance', note: 'other again' });
+      await until(() => aother.outbox.confirmed('event') === 2, "the other unit's second event receipted by the new worker", 30_000);
+      await until(() => nextLines().some((l) => l.code === x.code && l.kind === 'event' && l.reason === 'MSG_REVOKED'), "X's event refused as revoked by the new worker", 30_000);
+      expect(nextLines().filter((l) => l.code === x.code && l.verified)).toEqual([]);
+      expect(ax.outbox.confirmed('event')).toBe(1);
+      expect(await seqs(x.code)).toEqual([1]);
+      expect(await seqs(other.code)).toEqual([1, 2]);
+      await next.stop();
     } finally {
       await db.close();
     }
-    await worker.stop();
   }, 120_000);
 });
