@@ -1,14 +1,15 @@
 /**
- * `robot-id fleet units`: every unit of the registry with what the platform knows of it now:
+ * `robot-id fleet units`: every unit of the registry (or, with --db and no --registry, every
+ * unit whose identity record the workers keep) with what the platform knows of it now:
  * presence (the ingest's snapshot beside its store), revoked (the platform's list), and the
  * recalls it acknowledged (the stored, verified acks). For an operator's list, or a
  * spreadsheet (--csv).
  */
-import { RobotIdError, Revocations, TrustStore, openSign1, readRegistry, recallAckKind, verifyIdentityRecord } from '../../sdk/index.js';
+import { RobotIdError, Revocations, TrustStore, openSign1, recallAckKind, verifyIdentityRecord } from '../../sdk/index.js';
 import { readPresenceSnapshot } from '../../platform/presence-snapshot.js';
 import { EXIT, UsageError, optionalString, requireString, type Command, type Io } from '../command.js';
 import { dbOption } from '../platform/db.js';
-import { storeChoice, storedAcks, withDb } from '../platform/stored-acks.js';
+import { storeChoice, storedAcks, unitEntries, withDb } from '../platform/stored-acks.js';
 import { presenceFromDb } from '../../platform/store/postgres/fleet-view.js';
 import { csvRow } from '../csv.js';
 import { loadRevocations } from '../revocations.js';
@@ -50,7 +51,7 @@ function print(io: Io, rows: UnitRow[], format: 'text' | 'json' | 'csv'): void {
 export const fleetUnitsCommand: Command = {
   path: ['fleet', 'units'],
   summary: 'every registered unit with its presence, revocation, acknowledged recalls and nearest certificate expiry, optionally one state only',
-  usage: 'fleet units (--ingest <ingest-dir> | --db <postgres-url>) --registry <file> --trust <file> [--revocations <file>] [--state online|offline|stale|unknown|revoked|recalled|expiring [--days <n>]] [--json | --csv]',
+  usage: 'fleet units (--ingest <ingest-dir> --registry <file> | --db <postgres-url> [--registry <file>]) --trust <file> [--revocations <file>] [--state online|offline|stale|unknown|revoked|recalled|expiring [--days <n>]] [--json | --csv]',
   options: { ingest: { type: 'string' }, ...dbOption, registry: { type: 'string' }, trust: { type: 'string' }, revocations: { type: 'string' }, state: { type: 'string' }, days: { type: 'string' }, json: { type: 'boolean' }, csv: { type: 'boolean' } },
   async run(values, _p, io) {
     const filter = optionalString(values, 'state');
@@ -64,9 +65,8 @@ export const fleetUnitsCommand: Command = {
     const store = storeChoice(values);
     if (!store) throw new UsageError('missing --ingest <ingest-dir> or --db <postgres-url> (or ROBOT_ID_PLATFORM_DB)');
     const trust = TrustStore.load(requireString(values, 'trust'));
-    const registry = readRegistry(requireString(values, 'registry'));
-    for (const p of registry.problems) io.err(`note: registry ${p}`);
     const revocations = loadRevocations(optionalString(values, 'revocations'));
+    const entries = await unitEntries(values, io, store, trust, revocations);
     // The files ingest's snapshot, or what the workers wrote to the database.
     const snapshot = store.kind === 'files' ? readPresenceSnapshot(store.dir) : { units: await withDb(store.url, (db) => presenceFromDb(db, Date.now())) };
     if (!snapshot && store.kind === 'files') io.err(`note: ${store.dir} holds no presence snapshot (fleet watch --state writes one): every unit's presence is unknown`);
@@ -80,7 +80,7 @@ export const fleetUnitsCommand: Command = {
       set.add(ack.recallId);
     }
     const rows: UnitRow[] = [];
-    for (const e of registry.entries) {
+    for (const e of entries) {
       let revoked = revocations.isCodeRevoked(e.code);
       try {
         // Its device key (and enterprise key) against the list: a record that no longer verifies under it is revoked.
@@ -88,7 +88,7 @@ export const fleetUnitsCommand: Command = {
         revoked ||= revocations.isKeyRevoked(v.deviceKid);
       } catch (err) {
         if (!(err instanceof RobotIdError)) throw err;
-        io.err(`note: registry unit ${e.code}: identity record refused (${err.code})`);
+        io.err(`note: unit ${e.code}: identity record refused (${err.code})`);
         continue;
       }
       const p = snapshot?.units[e.code];

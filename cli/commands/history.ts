@@ -25,7 +25,8 @@ import { historyHtml } from '../platform/history-html.js';
 import { readStoredRecords } from '../../platform/store/files/read-records.js';
 import { PostgresStoreReader } from '../../platform/store/postgres/pg-reader.js';
 import { dbOption } from '../platform/db.js';
-import { withDb } from '../platform/stored-acks.js';
+import { unitEntries, withDb } from '../platform/stored-acks.js';
+import { loadRevocations } from '../revocations.js';
 
 function historyOf(values: Values, code: string): UnitHistory {
   const state = requireString(values, 'state');
@@ -37,14 +38,17 @@ function historyOf(values: Values, code: string): UnitHistory {
 
 /**
  * `fleet history` from the files store (--state) or from a worker group's database (--db, its
- * entries in the order stored; recycling records then from --state when given).
+ * entries in the order stored; the unit's identity record from --registry when given, else from
+ * the database; recycling records then from --state when given).
  */
-async function historyFrom(values: Values, code: string): Promise<UnitHistory> {
+async function historyFrom(values: Values, code: string, io: Io): Promise<UnitHistory> {
   const url = optionalString(values, 'db');
   if (url === undefined) return historyOf(values, code);
   const state = optionalString(values, 'state');
   const trust = TrustStore.load(requireString(values, 'trust'));
-  const identity = readRegistry(requireString(values, 'registry')).entries.find((e) => e.code === code)?.identity;
+  // The unit's record from --registry, else the one the workers keep, judged as they judge it.
+  const revocations = loadRevocations(optionalString(values, 'revocations'));
+  const identity = (await unitEntries(values, io, { kind: 'db', url }, trust, revocations)).find((e) => e.code === code)?.identity;
   const stored = await withDb(url, (db) => new PostgresStoreReader(db).records({ code }));
   return unitHistory({ code, stored, identity, trust, recycling: state ? recyclingRecordsOf(state, code) : [] });
 }
@@ -68,11 +72,11 @@ function text(h: UnitHistory, io: Io): void {
 export const fleetHistoryCommand: Command = {
   path: ['fleet', 'history'],
   summary: "a unit's traced life as the platform verified it: manufacture, registration, maintenance, recalls, scrapping, recycling",
-  usage: 'fleet history <code> (--state <ingest-dir> | --db <postgres-url> [--state <dir with recycling records>]) --trust <file> --registry <file> [--json | --html <file>]',
-  options: { state: { type: 'string' }, ...dbOption, trust: { type: 'string' }, registry: { type: 'string' }, html: { type: 'string' }, json: { type: 'boolean' } },
+  usage: 'fleet history <code> (--state <ingest-dir> --registry <file> | --db <postgres-url> [--registry <file>] [--revocations <file>] [--state <dir with recycling records>]) --trust <file> [--json | --html <file>]',
+  options: { state: { type: 'string' }, ...dbOption, trust: { type: 'string' }, registry: { type: 'string' }, revocations: { type: 'string' }, html: { type: 'string' }, json: { type: 'boolean' } },
   async run(values, positionals, io) {
     const code = parseCode(requirePositional(positionals, 0, '<code>')).code;
-    const h = await historyFrom(values, code);
+    const h = await historyFrom(values, code, io);
     const html = optionalString(values, 'html');
     if (html) writeFileAtomicSync(html, historyHtml(h, new Date()));
     if (values.json) io.out(JSON.stringify(h));

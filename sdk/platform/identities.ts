@@ -121,6 +121,11 @@ export class IdentityDirectory {
     return new Set([...this.raw.keys(), ...this.verified.keys()]).size;
   }
 
+  /** The bytes of the record registered or in use for `code`, unverified (a revoked unit's too); undefined when none is known. */
+  bytesOf(code: string): Uint8Array | undefined {
+    return this.verified.get(code)?.bytes ?? this.raw.get(code);
+  }
+
   /** The verified record of `code`, verifying it on first use; throws MessageError. */
   get(code: string): VerifiedIdentity {
     const hit = this.verified.get(code);

@@ -1,6 +1,7 @@
 /** What a platform runs: the fleet ingest and receipt issuing (recall publishing lives beside it). */
 export { FleetIngest, type IngestOptions, type ReceiptSigner } from './ingest.js';
 export { IdentityDirectory, readRegistry, type RegistryEntry, type RegistryLoad } from './identities.js';
+export { judgeStoredIdentities, type StoredIdentityProblem } from './store-identities.js';
 export { PresenceTracker, type UnitPresence } from './presence.js';
 export { StreamMark, type Linked, type LostRange, type MarkJson } from './marks.js';
 export { storedLost } from './lost.js';

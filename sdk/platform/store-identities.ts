@@ -8,7 +8,8 @@
 import { bytesEqual } from '../cbor/index.js';
 import { isRobotIdError, MessageError } from '../errors.js';
 import type { VerifiedIdentity } from '../trust/verify-identity.js';
-import type { IdentityDirectory } from './identities.js';
+import type { TrustStore } from '../trust/trust-store.js';
+import { IdentityDirectory, type IdentityOptions, type RegistryEntry } from './identities.js';
 import type { IngestStore, StoredIdentity } from './ingest-store.js';
 
 export interface StoredIdentityProblem {
@@ -79,4 +80,27 @@ export class StoreIdentities {
     this.kept.set(code, v.record.recordVersion);
     this.store.appendIdentity({ code, record: bytes, recordVersion: v.record.recordVersion });
   }
+}
+
+/**
+ * The records a store holds, judged exactly as a worker judges them at start (StoreIdentities
+ * over a directory of its own): the record in use per unit, a revoked unit's included (it stays
+ * known, as revoked), and the records passed over. For the commands that read a store without a
+ * registry (`fleet units --db`, `fleet history --db`).
+ */
+export function judgeStoredIdentities(
+  stored: readonly StoredIdentity[],
+  trust: TrustStore,
+  options: IdentityOptions = {},
+): { entries: RegistryEntry[]; problems: StoredIdentityProblem[] } {
+  const directory = new IdentityDirectory(trust, options);
+  const judged = new StoreIdentities(directory, undefined);
+  judged.load(stored);
+  const refused = new Set(judged.problems.map((p) => p.code));
+  const entries: RegistryEntry[] = [];
+  for (const code of new Set(stored.map((s) => s.code))) {
+    const identity = directory.bytesOf(code);
+    if (identity && !refused.has(code)) entries.push({ code, identity });
+  }
+  return { entries, problems: judged.problems };
 }

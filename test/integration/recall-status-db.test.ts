@@ -3,11 +3,14 @@
  * from the PostgreSQL a `fleet ingest` worker stores into. Agents as processes take the recall
  * and acknowledge it; after a broker wipe the answer is unchanged (the acks are in the
  * database, the notices in the publisher state) and the broker is named as lacking the notice.
+ * Without --registry, `fleet units --db` and `fleet history --db` take the units from the
+ * database's unit_identities, verified again; a tampered row is named and skipped.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openDb } from '../../platform/store/postgres/connect.js';
 import { cli, startAgentProcess, startProc, stopAll } from '../helpers/agent-process.js';
 import { startBroker, type TestBroker } from '../helpers/broker.js';
 import { until } from '../helpers/ingest-recorder.js';
@@ -87,6 +90,44 @@ describe.skipIf(!available)('recall status and fleet units from PostgreSQL', () 
     expect(life.problems).toBe(0);
     expect(life.entries[0]).toMatchObject({ what: 'manufactured', verified: true });
     expect(life.entries.some((e) => e.recall?.recallId === 'R-DB-1' && e.verified)).toBe(true);
+
+    // Without --registry: the units the database keeps (unit_identities), each verified again.
+    const imported = cli(['platform', 'registry', 'import', registry, '--db', database.url, '--trust', trust]);
+    expect(imported.status, imported.stderr + imported.stdout).toBe(0);
+    const units2 = cli(['fleet', 'units', '--db', database.url, '--trust', trust, '--json']);
+    expect(units2.status, units2.stderr).toBe(0);
+    expect(units2.stderr).toBe('');
+    expect((JSON.parse(units2.stdout) as UnitRow[]).map((r) => r.code).sort()).toEqual(units.map((u) => u.code).sort());
+    const history2 = cli(['fleet', 'history', units[0]!.code, '--db', database.url, '--trust', trust, '--json']);
+    expect(history2.status, history2.stderr + history2.stdout).toBe(0);
+    const life2 = JSON.parse(history2.stdout) as typeof life;
+    expect(life2.problems).toBe(0);
+    expect(life2.entries[0]).toMatchObject({ what: 'manufactured', verified: true });
+    expect(life2.entries.some((e) => e.recall?.recallId === 'R-DB-1' && e.verified)).toBe(true);
+
+    // One stored record tampered (its last byte flipped): named on stderr and skipped.
+    const [tampered, intact] = [units[0]!, units[1]!];
+    const db = await openDb(database.url);
+    try {
+      const row = (await db.pool.query<{ record: Buffer }>('SELECT record FROM unit_identities WHERE code = $1', [tampered.code])).rows[0]!;
+      const bad = Buffer.from(row.record);
+      bad[bad.length - 1]! ^= 0x01;
+      await db.pool.query('UPDATE unit_identities SET record = $2 WHERE code = $1', [tampered.code, bad]);
+    } finally {
+      await db.close();
+    }
+    const units3 = cli(['fleet', 'units', '--db', database.url, '--trust', trust, '--json']);
+    expect(units3.status, units3.stderr).toBe(0);
+    expect((JSON.parse(units3.stdout) as UnitRow[]).map((r) => r.code)).toEqual([intact.code]);
+    expect(units3.stderr).toContain(`stored unit ${tampered.code}: identity record refused (MSG_UNKNOWN_UNIT), skipped`);
+    const history3 = cli(['fleet', 'history', tampered.code, '--db', database.url, '--trust', trust, '--json']);
+    expect(history3.stderr).toContain(`stored unit ${tampered.code}: identity record refused`);
+    expect(history3.status).toBe(1);
+    const history4 = cli(['fleet', 'history', intact.code, '--db', database.url, '--trust', trust, '--json']);
+    expect(history4.status, history4.stderr + history4.stdout).toBe(0);
+    // --registry, when given, is used as before.
+    const units4 = cli(['fleet', 'units', '--db', database.url, '--registry', registry, '--trust', trust, '--json']);
+    expect((JSON.parse(units4.stdout) as UnitRow[]).map((r) => r.code).sort()).toEqual(units.map((u) => u.code).sort());
 
     // The broker forgets everything; the database and the publisher state do not.
     await broker.kill('SIGKILL');

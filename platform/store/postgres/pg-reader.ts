@@ -1,5 +1,5 @@
 /** Reads the ingest's entries from PostgreSQL (StoreReader), in the order they were stored. */
-import type { StoredRecord, StoredStream } from '../../../sdk/index.js';
+import type { StoredIdentity, StoredRecord, StoredStream } from '../../../sdk/index.js';
 import type { StoreReader, StoredFilter } from '../reader.js';
 import { dbError, type Db } from './connect.js';
 
@@ -16,6 +16,16 @@ export class PostgresStoreReader implements StoreReader {
         [filter.code ?? null, filter.stream === undefined ? null : filter.stream === 'event' ? 0 : 1],
       );
       return r.rows.map((x) => ({ code: x.code, stream: STREAM_OF[x.stream]!, seq: Number(x.seq), hash: new Uint8Array(x.hash), prevHash: new Uint8Array(x.prev_hash), bytes: new Uint8Array(x.bytes) }));
+    } catch (err) {
+      throw dbError(err, this.db.url);
+    }
+  }
+
+  /** The units' identity records as stored (unit_identities), unverified: judge them before use (judgeStoredIdentities). */
+  async identities(): Promise<StoredIdentity[]> {
+    try {
+      const r = await this.db.pool.query<{ code: string; record: Buffer; record_version: string }>('SELECT code, record, record_version FROM unit_identities ORDER BY code');
+      return r.rows.map((x) => ({ code: x.code, record: new Uint8Array(x.record), recordVersion: Number(x.record_version) }));
     } catch (err) {
       throw dbError(err, this.db.url);
     }

@@ -1,0 +1,103 @@
+/**
+ * A `robot-id fleet ingest` worker on PostgreSQL honours the platform's revocations and re-reads
+ * them while it runs, as `fleet watch` does (test/integration/platform-revocations.test.ts):
+ * `robot-id revoke --code X` (the real bundle) rewrites the index state the worker was given with
+ * --revocations; the running worker then refuses X's messages `MSG_REVOKED`, never storing or
+ * receipting them, while the other unit's are stored and receipted; a worker started afterwards
+ * on the rewritten list refuses them from its start. Real mosquitto, real agents.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startAgent, type Agent } from '../../agent/index.js';
+import { openDb } from '../../platform/store/postgres/connect.js';
+import { cli, startProc, stopAll } from '../helpers/agent-process.js';
+import { startBroker, type TestBroker } from '../helpers/broker.js';
+import { until } from '../helpers/ingest-recorder.js';
+import { makePki, quietLogger, type TestUnit } from '../helpers/pki.js';
+import { createTestDatabase, postgresAvailable, type TestDatabase } from '../helpers/postgres.js';
+
+const available = await postgresAvailable();
+let tmp: string | undefined;
+let broker: TestBroker | undefined;
+let database: TestDatabase | undefined;
+const agents: Agent[] = [];
+afterAll(async () => {
+  for (const a of agents) await a.close();
+  await stopAll();
+  await broker?.stop();
+  await database?.drop();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+type Line = { code?: string; kind: string; verified: boolean; reason?: string; seq?: number };
+
+describe.skipIf(!available)('robot-id fleet ingest --revocations', () => {
+  it('a worker on PostgreSQL refuses a unit revoked while it runs: never stored, never receipted', async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'rid-ingest-revocations-'));
+    broker = await startBroker();
+    database = await createTestDatabase();
+    const migrated = cli(['platform', 'migrate', '--db', database.url]);
+    expect(migrated.status, migrated.stderr).toBe(0);
+    const pki = await makePki(join(tmp, 'pki'));
+    const units: TestUnit[] = [await pki.provision(), await pki.provision()];
+    const [x, other] = units as [TestUnit, TestUnit];
+    const registry = join(tmp, 'registry.jsonl');
+    writeFileSync(registry, units.map((u) => JSON.stringify({ code: u.code, identity: Buffer.from(u.identity.bytes).toString('base64') })).join('\n') + '\n');
+    // The index state exists from the first revoke on: start from a list naming neither unit.
+    const state = join(tmp, 'index-state');
+    const stateFile = join(state, 'state.json');
+    const first = cli(['revoke', '--code', '86-0000-000000-00000000000000000', '--key', pki.platform.dir, '--state', state, '--broker', broker.url, '--json']);
+    expect(first.status, first.stderr + first.stdout).toBe(0);
+
+    const trust = join(pki.root.dir, 'trust.json');
+    const worker = startProc(['fleet', 'ingest', '--broker', broker.url, '--trust', trust, '--db', database.url, '--group', 'g', '--registry', registry, '--receipt-key', pki.platform.dir, '--revocations', stateFile, '--json']);
+    await until(() => worker.lines().some((l) => l.includes('subscribed')), `the worker subscribed (${worker.lines().join(' | ')})`);
+    const lines = (): Line[] => worker.lines().flatMap((l) => (l.startsWith('{') ? [JSON.parse(l) as Line] : []));
+    for (const u of units) agents.push(await startAgent(u.config({ brokerUrl: broker.url, heartbeatIntervalMs: 300, reconnectMinMs: 50, reconnectMaxMs: 400, resendIntervalMs: 300 }), { logger: quietLogger() }));
+    const [ax, aother] = agents as [Agent, Agent];
+    await ax.submitEvent({ kind: 'maintenance', note: 'before' });
+    await until(() => ax.outbox.confirmed('event') === 1, 'the event of X receipted before the revocation', 30_000);
+    expect(lines().some((l) => l.code === x.code && l.reason === 'MSG_REVOKED')).toBe(false);
+
+    const revoked = cli(['revoke', '--code', x.code, '--key', pki.platform.dir, '--state', state, '--broker', broker.url, '--json']);
+    expect(revoked.status, revoked.stderr + revoked.stdout).toBe(0);
+    // X's heartbeats (every 300 ms) show when the worker re-read the list.
+    await until(() => lines().some((l) => l.code === x.code && l.reason === 'MSG_REVOKED'), `the worker reports X revoked (${worker.lines().slice(-5).join(' | ')})`, 30_000);
+
+    await ax.submitEvent({ kind: 'maintenance', note: 'after' });
+    await aother.submitEvent({ kind: 'maintenance', note: 'other' });
+    await until(() => lines().some((l) => l.code === x.code && l.kind === 'event' && l.reason === 'MSG_REVOKED'), "X's event refused as revoked", 30_000);
+    await until(() => aother.outbox.confirmed('event') === 1, "the other unit's event receipted", 30_000);
+    // Time for a receipt that should not come (X's agent resends every 300 ms).
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(ax.outbox.confirmed('event')).toBe(1);
+    expect(lines().filter((l) => l.code === x.code && l.kind === 'event' && l.verified).map((l) => l.seq)).toEqual([1]);
+
+    const db = await openDb(database.url);
+    try {
+      const seqs = async (code: string): Promise<number[]> =>
+        (await db.pool.query<{ seq: string }>('SELECT seq FROM ingest_messages WHERE code = $1 AND stream = 0 ORDER BY seq', [code])).rows.map((r) => Number(r.seq));
+      expect(await seqs(x.code)).toEqual([1]);
+      expect(await seqs(other.code)).toEqual([1]);
+      await worker.stop();
+
+      // A new worker started on the rewritten list refuses X from its start: X's agent is still
+      // resending the refused event, the other unit's next one is stored and receipted.
+      const next = startProc(['fleet', 'ingest', '--broker', broker.url, '--trust', trust, '--db', database.url, '--group', 'g', '--registry', registry, '--receipt-key', pki.platform.dir, '--revocations', stateFile, '--json']);
+      await until(() => next.lines().some((l) => l.includes('subscribed')), `the new worker subscribed (${next.lines().join(' | ')})`);
+      const nextLines = (): Line[] => next.lines().flatMap((l) => (l.startsWith('{') ? [JSON.parse(l) as Line] : []));
+      await aother.submitEvent({ kind: 'maintenance', note: 'other again' });
+      await until(() => aother.outbox.confirmed('event') === 2, "the other unit's second event receipted by the new worker", 30_000);
+      await until(() => nextLines().some((l) => l.code === x.code && l.kind === 'event' && l.reason === 'MSG_REVOKED'), "X's event refused as revoked by the new worker", 30_000);
+      expect(nextLines().filter((l) => l.code === x.code && l.verified)).toEqual([]);
+      expect(ax.outbox.confirmed('event')).toBe(1);
+      expect(await seqs(x.code)).toEqual([1]);
+      expect(await seqs(other.code)).toEqual([1, 2]);
+      await next.stop();
+    } finally {
+      await db.close();
+    }
+  }, 120_000);
+});
