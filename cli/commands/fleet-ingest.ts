@@ -8,13 +8,12 @@
  * human view of one process over a state directory.
  */
 import { hostname } from 'node:os';
-import { existsSync, readFileSync } from 'node:fs';
-import { Revocations, TrustStore, loadAuthority, readRegistry, revokeScrapped, ROLES } from '../../sdk/index.js';
-import { EXIT, UsageError, optionalString, requireString, type Command, type Io } from '../command.js';
-import { passphraseOption, readPassphrase } from '../passphrase.js';
-import { brokerOptions, requireBrokerUrl } from '../platform/broker.js';
+import { readFileSync } from 'node:fs';
+import { revokeScrapped } from '../../sdk/index.js';
+import { EXIT, UsageError, optionalString, type Command, type Io } from '../command.js';
+import { requireBrokerUrl } from '../platform/broker.js';
+import { ingestInputs, ingestOptions } from '../platform/ingest-inputs.js';
 import { dbOption, dbUrlOf } from '../platform/db.js';
-import { loadRevocations } from '../revocations.js';
 import { batchedLines, text, watch, watchRevocations, type Line } from './fleet.js';
 import { connectIngest } from '../../platform/ingest/mqtt.js';
 import { SharedPresence } from '../../platform/ingest/shared-presence.js';
@@ -31,41 +30,16 @@ export const fleetIngestCommand: Command = {
   summary: 'run one ingest worker: verify, store in PostgreSQL and receipt what units publish (several workers share the load)',
   usage:
     'fleet ingest --broker <url> --trust <file> --db <postgres://...> [--group <name>] [--registry <file>] [--receipt-key <platform-dir>] [--revocations <file>] [--recall-state <dir>] [--metrics <[host:]port>] [--broker-user <u> --broker-password-file <f>] [--client-id <id>] [--quiet] [--json]',
-  options: {
-    ...brokerOptions,
-    ...dbOption,
-    trust: { type: 'string' },
-    group: { type: 'string' },
-    registry: { type: 'string' },
-    revocations: { type: 'string' },
-    'recall-state': { type: 'string' },
-    metrics: { type: 'string' },
-    'receipt-key': { type: 'string' },
-    'client-id': { type: 'string' },
-    quiet: { type: 'boolean' },
-    json: { type: 'boolean' },
-    ...passphraseOption,
-  },
+  options: { ...ingestOptions, ...dbOption, group: { type: 'string' }, quiet: { type: 'boolean' } },
+
   async run(values, _p, io: Io) {
     const json = !!values.json;
     const url = requireBrokerUrl(values);
-    const trust = TrustStore.load(requireString(values, 'trust'));
     const dbUrl = dbUrlOf(values);
     if (!dbUrl) throw new UsageError('missing --db (or ROBOT_ID_PLATFORM_DB): the PostgreSQL the workers share');
     const group = optionalString(values, 'group') ?? 'robot-id-ingest';
     if (!/^[A-Za-z0-9_.-]{1,64}$/.test(group)) throw new UsageError(`--group: expected 1 to 64 letters, digits, '_', '.' or '-', got ${JSON.stringify(group)}`);
-    const registryFile = optionalString(values, 'registry');
-    const registry = registryFile ? readRegistry(registryFile) : { entries: [], problems: [] };
-    for (const p of registry.problems) io.err(`note: registry ${p}`);
-    let receipts;
-    const receiptKey = optionalString(values, 'receipt-key');
-    if (receiptKey) {
-      const a = loadAuthority(receiptKey, { passphrase: readPassphrase(values) });
-      if (!a.certificate || !a.meta.roles.includes(ROLES.receiptSign)) throw new UsageError(`--receipt-key ${receiptKey}: expected a platform authority with the ${ROLES.receiptSign} role`);
-      receipts = { signer: a.signer, certificate: a.certificate };
-    }
-    const revocationsFile = optionalString(values, 'revocations');
-    const revocations = revocationsFile && !existsSync(revocationsFile) ? Revocations.none : loadRevocations(revocationsFile);
+    const { trust, registry, receipts, revocationsFile, revocations } = ingestInputs(values, io);
     const pwFile = optionalString(values, 'broker-password-file');
 
     // The database first: a bad URL, an unreachable server or a schema without this version's
@@ -80,7 +54,7 @@ export const fleetIngestCommand: Command = {
     }
     const presence = new SharedPresence(db);
     const conn = connectIngest(
-      { trust, store, registry: registry.entries, receipts, revocations },
+      { trust, store, registry, receipts, revocations },
       {
         url,
         clientId: optionalString(values, 'client-id') ?? `robot-id-ingest-${group}-${hostname()}-${process.pid}`,

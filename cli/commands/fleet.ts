@@ -7,13 +7,13 @@
  * With --recall-state (the platform's index state) a unit's stored `scrapped` event adds its
  * code to the revocations there, as scrapped. With --metrics, Prometheus metrics on GET /metrics.
  */
-import { existsSync, readFileSync, unwatchFile, watchFile } from 'node:fs';
-import { Revocations, TrustStore, loadAuthority, readRegistry, revokeScrapped, ROLES } from '../../sdk/index.js';
+import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { revokeScrapped, type Revocations } from '../../sdk/index.js';
 import { connectIngest, type IngestConnection } from '../../platform/ingest/mqtt.js';
 import { openFilesStore } from '../../platform/store/files/files-store.js';
-import { EXIT, UsageError, optionalString, requireString, type Command, type Io } from '../command.js';
-import { passphraseOption, readPassphrase } from '../passphrase.js';
-import { brokerOptions, requireBrokerUrl } from '../platform/broker.js';
+import { EXIT, UsageError, optionalString, type Command, type Io } from '../command.js';
+import { requireBrokerUrl } from '../platform/broker.js';
+import { ingestInputs, ingestOptions } from '../platform/ingest-inputs.js';
 import { ingestMetrics, serveMetrics, type MetricsServer } from '../../platform/ingest-metrics.js';
 import { writePresenceSnapshot } from '../../platform/presence-snapshot.js';
 import { loadRevocations } from '../revocations.js';
@@ -107,47 +107,20 @@ export const fleetWatchCommand: Command = {
   summary: 'run the fleet ingest: verify what units publish, print one line per message or state change',
   usage:
     'fleet watch --broker <url> --trust <file> [--registry <file>] [--state <dir>] [--receipt-key <platform-dir>] [--revocations <file>] [--recall-state <dir>] [--metrics <[host:]port>] [--broker-user <u> --broker-password-file <f>] [--client-id <id>] [--limit <n>] [--json]',
-  options: {
-    ...brokerOptions,
-    trust: { type: 'string' },
-    registry: { type: 'string' },
-    revocations: { type: 'string' },
-    'recall-state': { type: 'string' },
-    metrics: { type: 'string' },
-    state: { type: 'string' },
-    'receipt-key': { type: 'string' },
-    'client-id': { type: 'string' },
-    limit: { type: 'string' },
-    json: { type: 'boolean' },
-    ...passphraseOption,
-  },
+  options: { ...ingestOptions, state: { type: 'string' }, limit: { type: 'string' } },
+
   async run(values, _p, io: Io) {
     const json = !!values.json;
     const url = requireBrokerUrl(values);
-    const trust = TrustStore.load(requireString(values, 'trust'));
     const stateDir = optionalString(values, 'state');
-    const receiptKey = optionalString(values, 'receipt-key');
-    if (receiptKey && !stateDir) throw new UsageError('--receipt-key needs --state: a receipt names only what is durably stored');
+    if (optionalString(values, 'receipt-key') && !stateDir) throw new UsageError('--receipt-key needs --state: a receipt names only what is durably stored');
     const limitRaw = optionalString(values, 'limit');
     const limit = limitRaw === undefined ? Infinity : Number(limitRaw);
     if (!(limit > 0)) throw new UsageError('--limit: expected a positive number of lines');
-    const registryFile = optionalString(values, 'registry');
-    const registry = registryFile ? readRegistry(registryFile) : { entries: [], problems: [] };
-    for (const p of registry.problems) io.err(`note: registry ${p}`);
-    let receipts;
-    if (receiptKey) {
-      const a = loadAuthority(receiptKey, { passphrase: readPassphrase(values) });
-      if (!a.certificate || !a.meta.roles.includes(ROLES.receiptSign)) throw new UsageError(`--receipt-key ${receiptKey}: expected a platform authority with the ${ROLES.receiptSign} role`);
-      receipts = { signer: a.signer, certificate: a.certificate };
-    }
+    const { trust, registry, receipts, revocationsFile, revocations } = ingestInputs(values, io);
     const pwFile = optionalString(values, 'broker-password-file');
-    const revocationsFile = optionalString(values, 'revocations');
-    // The platform's index state has no state.json before its first publish or revocation: an
-    // absent list is empty for now, and read when it appears.
-    const revocations = revocationsFile && !existsSync(revocationsFile) ? Revocations.none : loadRevocations(revocationsFile);
-    if (revocationsFile && !existsSync(revocationsFile)) io.err(`note: --revocations ${revocationsFile} does not exist yet: no revocations until it does`);
     const conn = connectIngest(
-      { trust, store: stateDir ? openFilesStore(stateDir) : undefined, registry: registry.entries, receipts, revocations },
+      { trust, store: stateDir ? openFilesStore(stateDir) : undefined, registry, receipts, revocations },
       {
         url,
         clientId: optionalString(values, 'client-id') ?? `platform-ingest-${process.pid}`,
