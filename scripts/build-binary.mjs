@@ -2,7 +2,7 @@
 // Builds the single executables dist/robot-id-linux-x64 and dist/robot-id-linux-arm64 with
 // Node's single executable applications (SEA). See docs/packaging.md for the why.
 //
-//   node scripts/build-binary.mjs [--arch x64|arm64|amd64|aarch64]... [--code-cache]   (default: both)
+//   node scripts/build-binary.mjs [--arch x64|arm64|amd64|aarch64]...   (default: both)
 //
 // Steps, per architecture:
 //   1. scripts/bundle.mjs -> dist/robot-id-bundle.cjs (the bundle `node dist/robot-id.cjs`, `npm start`
@@ -13,6 +13,8 @@
 //   3. `node --experimental-sea-config` -> the preparation blob (made by this Node, which must
 //      be NODE_VERSION too: the blob format is tied to the runtime that loads it)
 //   4. copy of the Node binary + postject injects the blob and flips the SEA fuse
+//   5. for the building machine's architecture: the executable writes its V8 code cache beside
+//      itself (dist/robot-id-linux-<arch>.v8cache, scripts/sea-main.cjs) and must print the version
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -48,6 +50,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 const cache = join(dist, '.cache');
 const bundleFile = join(dist, 'robot-id-bundle.cjs');
+const seaMain = join(root, 'scripts', 'sea-main.cjs');
 
 export function outputPath(arch) {
   return join(dist, `robot-id-linux-${arch}`);
@@ -119,30 +122,32 @@ function nodeBinary(arch) {
   return binary;
 }
 
-/** Makes the SEA preparation blob for `arch` from the bundle. */
-function seaBlob(arch, codeCache) {
-  // No V8 code cache by default. A cache is specific to the CPU architecture (and V8 flags)
-  // that made it, so a cross build cannot carry one, and V8 makes it differently on every
-  // build: without it the same bundle always gives byte-identical executables, which a release
-  // can check. `--code-cache` adds one to the executable of this machine's architecture: it
-  // saves V8's compile of the bundle at every start (docs/performance.md: start to birth 2.29x
-  // -> 1.88x `node -e ""`, CPU to birth 311 -> 255 ms, 15 interleaved runs at load 2.1), at
-  // the price of that reproducibility.
-  const useCodeCache = codeCache && arch === process.arch;
+/**
+ * Makes the SEA preparation blob for `arch`: scripts/sea-main.cjs as the main script and the
+ * bundle as its asset. No V8 code cache inside: V8 makes it differently on every build and for
+ * one architecture only, so the blob (and so the executable) would no longer be the same bytes
+ * for the same bundle, and a cross build could not carry one. The cache lives beside the
+ * executable instead (scripts/sea-main.cjs says how it is made and checked).
+ */
+function seaBlob(arch) {
   const blob = join(cache, `sea-${arch}.blob`);
   const config = join(cache, `sea-${arch}.json`);
   writeFileSync(
     config,
-    JSON.stringify({ main: bundleFile, output: blob, disableExperimentalSEAWarning: true, useCodeCache }, null, 2),
+    JSON.stringify(
+      { main: seaMain, output: blob, disableExperimentalSEAWarning: true, useCodeCache: false, assets: { 'robot-id-bundle.cjs': bundleFile } },
+      null,
+      2,
+    ),
   );
   run(process.execPath, ['--experimental-sea-config', config]);
   return blob;
 }
 
-async function buildArch(arch, codeCache) {
+async function buildArch(arch) {
   const started = Date.now();
   const node = nodeBinary(arch);
-  const blob = seaBlob(arch, codeCache);
+  const blob = seaBlob(arch);
   const out = outputPath(arch);
   const tmp = `${out}.${process.pid}.tmp`;
   copyFileSync(node, tmp);
@@ -168,6 +173,11 @@ async function buildArch(arch, codeCache) {
     const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
     const printed = run(out, ['--version']).trim();
     if (printed !== version) fail(`${out} --version printed ${JSON.stringify(printed)}, expected ${version}`);
+    // Its code cache, made by the executable itself (the cache belongs to the V8 and the flags
+    // that made it); then the executable must use it.
+    run(out, ['--write-code-cache', `${out}.v8cache`]);
+    const status = run(out, ['--code-cache-status']).trim().split(' ')[0];
+    if (status !== 'used') fail(`${out}: its code cache was ${status}, expected used`);
   }
   const mib = (bytes.length / 1024 / 1024).toFixed(1);
   process.stdout.write(
@@ -176,7 +186,7 @@ async function buildArch(arch, codeCache) {
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { arch: { type: 'string', multiple: true }, 'code-cache': { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { arch: { type: 'string', multiple: true } } });
   const requested = values.arch ?? ['x64', 'arm64'];
   const archs = [];
   for (const a of requested) {
@@ -189,7 +199,7 @@ async function main() {
   }
   mkdirSync(cache, { recursive: true });
   run(process.execPath, [join(root, 'scripts/bundle.mjs')]);
-  for (const arch of archs) await buildArch(arch, values['code-cache']);
+  for (const arch of archs) await buildArch(arch);
 }
 
 // Importable (the smoke test reads NODE_VERSION and outputPath) without building anything.

@@ -135,23 +135,34 @@ const fs = require('node:fs');
 const { join } = require('node:path');
 const bundle = join(__dirname, 'robot-id-bundle.cjs');
 const cacheFile = join(__dirname, 'robot-id-bundle.v8cache');
+const digest = (bytes) => require('node:crypto').createHash('sha256').update(bytes).digest();
 let main;
 try {
   const cache = fs.readFileSync(cacheFile);
   const source = fs.readFileSync(bundle);
-  const sha = require('node:crypto').createHash('sha256').update(source).digest();
-  // [32 bytes SHA-256 of the bundle][1 byte: 0 made at build, 1 made by a running process][V8 data]
-  if (cache.length > 33 && sha.equals(cache.subarray(0, 32))) {
+  const sha = digest(source);
+  // [32 bytes SHA-256 of the bundle][1 byte: 0 made at build, 1 made by a running process]
+  // [32 bytes SHA-256 of the V8 data][V8 data]. V8 checks a cache's version, flags and source
+  // length but not its contents: damaged data (a torn write) would abort every start inside V8.
+  const data = cache.subarray(65);
+  if (cache.length > 65 && sha.equals(cache.subarray(0, 32)) && digest(data).equals(cache.subarray(33, 65))) {
     const script = new (require('node:vm').Script)(${JSON.stringify(WRAP[0])} + source.latin1Slice(0, source.length) + ${JSON.stringify(WRAP[1])}, {
       filename: bundle,
-      cachedData: cache.subarray(33),
+      cachedData: data,
     });
     main = script.runInThisContext();
     if (cache[32] === 0 || script.cachedDataRejected) {
       setTimeout(() => {
         const tmp = cacheFile + '.' + process.pid + '.tmp';
         try {
-          fs.writeFileSync(tmp, Buffer.concat([sha, Buffer.from([1]), script.createCachedData()]));
+          const made = script.createCachedData();
+          const fd = fs.openSync(tmp, 'w', 0o644);
+          try {
+            fs.writeSync(fd, Buffer.concat([sha, Buffer.from([1]), digest(made), made]));
+            fs.fsyncSync(fd);
+          } finally {
+            fs.closeSync(fd);
+          }
           fs.renameSync(tmp, cacheFile);
         } catch {
           // A directory this process cannot write: the build's cache stays in use.
@@ -181,5 +192,6 @@ const text = asciiOnly(file.text);
 const bytes = Buffer.from(text, 'latin1');
 const compiled = new Script(WRAP[0] + text + WRAP[1], { filename: outfile });
 await put(outfile, bytes);
-await put(cacheFile, Buffer.concat([createHash('sha256').update(bytes).digest(), Buffer.from([0]), compiled.createCachedData()]));
+const data = compiled.createCachedData();
+await put(cacheFile, Buffer.concat([createHash('sha256').update(bytes).digest(), Buffer.from([0]), createHash('sha256').update(data).digest(), data]));
 await put(loaderFile, LOADER, 0o755);

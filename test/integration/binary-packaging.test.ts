@@ -60,6 +60,10 @@ describe('Dockerfile', () => {
     const runs = lines.filter((l) => l.startsWith('RUN ')).join('\n');
     expect(runs).toContain('npm ci --no-audit --no-fund --ignore-scripts');
     expect(runs).toContain('npm run build:binary -- --arch');
+    // The code cache is made in the runtime stage (the target architecture), before USER.
+    const at = lines.indexOf('RUN robot-id --write-code-cache');
+    expect(at).toBeGreaterThan(lines.findIndex((l) => l.startsWith('COPY --from=build')));
+    expect(at).toBeLessThan(lines.findIndex((l) => l.startsWith('USER ')));
   });
 
   it('runs as a non-root user with the state directory as a volume and from the environment', () => {

@@ -9,7 +9,8 @@
  * against a real mosquitto for a few heartbeats, an event and `robot-id health` (the Docker
  * HEALTHCHECK), so every step the Dockerfile takes is exercised here outside Docker.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -82,6 +83,54 @@ describe.skipIf(skipAll)('single executables (ROBOT_ID_SKIP_BINARY=1 skips)', ()
           expect(r.stderr).toBe('');
         }
       }, RUN_TIMEOUT_MS * 2);
+
+      it.skipIf(skipReason !== undefined)('writes its V8 code cache beside itself, starts from it, and skips a damaged or foreign one', async () => {
+        // A copy in a directory of its own: the cache is `<executable>.v8cache`.
+        const dir = mkdtempSync(join(tmpdir(), `rid-bin-cache-${arch}-`));
+        try {
+          const copy: BinaryTarget = { ...target, path: join(dir, 'robot-id') };
+          copyFileSync(binaryPath(arch), copy.path);
+          chmodSync(copy.path, 0o755);
+          const status = async () => (await runBinary(copy, ['--code-cache-status'], { timeoutMs: RUN_TIMEOUT_MS })).stdout.split(' ')[0];
+          const version = async () => {
+            const r = await runBinary(copy, ['--version'], { timeoutMs: RUN_TIMEOUT_MS });
+            return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+          };
+          const ok = { status: 0, signal: null, stdout: `${packageVersion}\n`, stderr: '' };
+          expect(await status()).toBe('absent');
+          const w = await runBinary(copy, ['--write-code-cache'], { timeoutMs: RUN_TIMEOUT_MS });
+          expect(w.status).toBe(0);
+          const cacheFile = `${copy.path}.v8cache`;
+          const cache = readFileSync(cacheFile);
+          expect(cache[32]).toBe(2);
+          expect(cache.subarray(33, 65).equals(createHash('sha256').update(cache.subarray(65)).digest())).toBe(true);
+          expect(await status()).toBe('used');
+          expect(await version()).toEqual(ok);
+          // Two flipped bytes of V8's data: V8 would abort at start ("Invalid bytecode"); the
+          // cache's own hash keeps it from V8.
+          const damaged = Buffer.from(cache);
+          damaged[200]! ^= 0xff;
+          damaged[damaged.length - 100]! ^= 0xff;
+          writeFileSync(cacheFile, damaged);
+          expect(await status()).toBe('mismatch');
+          expect(await version()).toEqual(ok);
+          // A cache for other bundle bytes.
+          const foreign = Buffer.from(cache);
+          foreign[0]! ^= 1;
+          writeFileSync(cacheFile, foreign);
+          expect(await status()).toBe('mismatch');
+          expect(await version()).toEqual(ok);
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      }, RUN_TIMEOUT_MS * 8);
+
+      if (arch === process.arch) {
+        it('the build leaves the code cache the executable uses', async () => {
+          const r = await runBinary(target, ['--code-cache-status'], { timeoutMs: RUN_TIMEOUT_MS });
+          expect(r.stdout).toBe(`used ${binaryPath(arch)}.v8cache\n`);
+        });
+      }
 
       it.skipIf(skipReason !== undefined)('rejects an unknown command with the usage status', async () => {
         const r = await runBinary(target, ['no-such-command'], { timeoutMs: RUN_TIMEOUT_MS });
