@@ -7,7 +7,10 @@
  * (201 once durable). An event counts when a subscriber on the broker receives it.
  * Baseline, measured in the same run, interleaved round by round: raw MQTT.js QoS 1 with the
  * same number in flight, same-sized payloads, to the same mosquitto, counted the same way.
- * The agent's CPU per event comes from /proc/<pid>/stat (user + system, all threads).
+ * The agent's CPU per event comes from /proc/<pid>/stat (user + system, all threads). Beside it,
+ * where the whole machine's CPU went per event (agent, ingest, mosquitto, this process with its
+ * submitters and counters, the rest from /proc/stat): on a machine the run saturates, the ratio
+ * cannot exceed the raw path's CPU per message over the API path's.
  * With --batch K, a third path: the same submitters POST /v1/events/batch with K events each.
  *
  * Run: npx tsx scripts/bench/api-events.ts [events=10000] [--rounds 5] [--submitters 128] [--batch 16] [--profile <dir>]
@@ -82,6 +85,13 @@ function cpuTicks(pid: number): number {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
   return Number(fields[11]) + Number(fields[12]); // utime, stime
+}
+
+/** Busy CPU ticks of the whole machine (all cores), from /proc/stat. */
+function machineTicks(): number {
+  const f = readFileSync('/proc/stat', 'utf8');
+  const v = f.slice(0, f.indexOf('\n')).trim().split(/\s+/).slice(1).map(Number);
+  return v.reduce((a, b) => a + b, 0) - (v[3] ?? 0) - (v[4] ?? 0); // all but idle and iowait
 }
 
 function post(agent: HttpAgent, socketPath: string, path: string, body: string): Promise<number> {
@@ -203,15 +213,28 @@ async function main(): Promise<void> {
     for (const p of paths) await p.run(Math.min(N, 20_000));
     const rates = new Map<string, number[]>();
     const cpu = new Map<string, number[]>();
+    // Per path and round: µs of CPU per event of each process, and of the whole machine.
+    const split = new Map<string, Record<string, number>[]>();
+    const parts = (p: { pid?: number }) => ({
+      agent: p.pid ? cpuTicks(p.pid) : 0,
+      ingest: ingest.pid ? cpuTicks(ingest.pid) : 0,
+      mosquitto: cpuTicks(broker.pid),
+      bench: ((process.cpuUsage().user + process.cpuUsage().system) / 1e6) * CLK_TCK,
+      machine: machineTicks(),
+    });
     for (let r = 0; r < ROUNDS; r++) {
       for (const p of paths) {
         const t0 = process.hrtime.bigint();
         const c0 = p.pid ? cpuTicks(p.pid) : 0;
+        const before = parts(p);
         await p.run(N);
         const s = Number(process.hrtime.bigint() - t0) / 1e9;
         const c1 = p.pid ? cpuTicks(p.pid) : 0;
+        const after = parts(p);
         rates.set(p.name, [...(rates.get(p.name) ?? []), N / s]);
         if (p.pid) cpu.set(p.name, [...(cpu.get(p.name) ?? []), ((c1 - c0) / CLK_TCK / N) * 1e6]);
+        const us = Object.fromEntries(Object.keys(after).map((k) => [k, ((after[k as keyof typeof after] - before[k as keyof typeof before]) / CLK_TCK / N) * 1e6]));
+        split.set(p.name, [...(split.get(p.name) ?? []), us]);
       }
     }
     const base = median(rates.get(paths[0]!.name)!);
@@ -225,6 +248,15 @@ async function main(): Promise<void> {
       };
     });
     table(`Events through the agent's local API from another process, ${N} per round, ${ROUNDS} interleaved rounds, ${eventBytes}-byte events; ${machine()}; ${loadNote()}`, rows);
+    console.log(`\nwhere the machine's CPU went, µs per event (median of ${ROUNDS} rounds; 'rest': other processes, the kernel's softirqs)`);
+    for (const p of paths) {
+      const rounds = split.get(p.name)!;
+      const m = (k: string): number => median(rounds.map((r) => r[k]!));
+      const named = ['agent', 'ingest', 'mosquitto', 'bench'].filter((k) => m(k) >= 1 || k !== 'agent');
+      const rest = m('machine') - named.reduce((a, k) => a + m(k), 0);
+      console.log(`  ${p.name.padEnd(44)} ${named.map((k) => `${k === 'bench' ? 'this process' : k} ${fmt(m(k))}`).join(', ')}, rest ${fmt(Math.max(0, rest))}; machine ${fmt(m('machine'))}`);
+    }
+    console.log('');
     for (const p of paths.slice(1)) {
       const ratio = median(rates.get(p.name)!) / base;
       const us = median(cpu.get(p.name)!);
