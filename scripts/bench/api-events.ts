@@ -18,7 +18,8 @@
  * --agent-node '<flags>': node flags for the agent process (e.g. '--max-semi-space-size=32').
  * --ab <bundle>: a second agent from another bundle (its own unit, same broker and ingest), its
  *   paths ("B: ...") interleaved with the others: an A/B of two builds in one run.
- * --profile: the agent runs under `node --cpu-prof` and writes its profile into <dir> when it stops.
+ * --profile: the agent and the ingest run under `node --cpu-prof` and write their profiles into <dir>
+ *   when they stop (the ingest's as ingest.cpuprofile).
  * Needs the node bundle (npm run build:bundle) and mosquitto.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -159,7 +160,8 @@ async function main(): Promise<void> {
     };
     await provision(1);
     if (AB_BUNDLE) await provision(2);
-    const ingest = spawn(process.execPath, [BUNDLE, 'fleet', 'watch', '--broker', broker.url, '--trust', join(pki.root.dir, 'trust.json'), '--registry', join(dir, 'registry.jsonl'), '--state', join(dir, 'ingest'), '--receipt-key', pki.platform.dir, '--json'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const ingestProfile = PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR, '--cpu-prof-name', 'ingest.cpuprofile'] : [];
+    const ingest = spawn(process.execPath, [...ingestProfile, BUNDLE, 'fleet', 'watch', '--broker', broker.url, '--trust', join(pki.root.dir, 'trust.json'), '--registry', join(dir, 'registry.jsonl'), '--state', join(dir, 'ingest'), '--receipt-key', pki.platform.dir, '--json'], { stdio: ['ignore', 'ignore', 'inherit'] });
     children.push(ingest);
     /** One agent process (bundle `bundle`) for unit `n`. */
     const startAgent = async (n: number, bundle: string): Promise<{ code: string; socketPath: string; pid: number | undefined }> => {
