@@ -25,12 +25,15 @@ export interface IngestProcess {
   close(): Promise<void>;
 }
 
-export function startIngestProcess(args: { brokerUrl: string; trustFile: string; registryFile: string; stateDir: string; receiptKeyDir: string }): IngestProcess {
+export function startIngestProcess(args: { brokerUrl: string; trustFile: string; registryFile: string; stateDir: string; receiptKeyDir: string; profileDir?: string }): IngestProcess {
   // The bundle the product ships; built here when this checkout has none yet.
   if (!existsSync(BUNDLE)) spawnSync(process.execPath, ['scripts/bundle.mjs'], { stdio: 'inherit' });
   const child = spawn(
     process.execPath,
-    [BUNDLE, 'fleet', 'watch', '--broker', args.brokerUrl, '--trust', args.trustFile, '--registry', args.registryFile, '--state', args.stateDir, '--receipt-key', args.receiptKeyDir, '--client-id', 'fleet-sim-ingest', '--json'],
+    [
+      // --profile: the ingest's whole run (connect phase included), written when it stops.
+      ...(args.profileDir ? ['--cpu-prof', '--cpu-prof-dir', args.profileDir, '--cpu-prof-name', 'ingest.cpuprofile'] : []),
+      BUNDLE, 'fleet', 'watch', '--broker', args.brokerUrl, '--trust', args.trustFile, '--registry', args.registryFile, '--state', args.stateDir, '--receipt-key', args.receiptKeyDir, '--client-id', 'fleet-sim-ingest', '--json'],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   // Verified messages only: the ingest also prints state changes (online, offline, gap).

@@ -18,7 +18,8 @@
  *   such as /bin/true is spawned per notice) --action-timeout-ms 300000 (program actions)
  *   --ack-timeout-s 120 --connect-timeout-s (N/50 + 60) --state-root <dir> (/dev/shm when present)
  *   --broker <mqtt url> (use a running broker) --json (result as one JSON line) --quiet
- *   --profile <dir> (CPU profiles of the recall phase: every worker and the platform)
+ *   --profile <dir> (CPU profiles of the recall phase: every worker and the platform; the ingest
+ *   process's whole run as ingest.cpuprofile)
  *   --nice-workers 10 (the robots' worker processes yield the CPU to the platform and the broker; 0: equals)
  * Bounded: every phase has a timeout; every process it started is stopped and every temp dir
  * removed on exit, error or Ctrl-C.
@@ -251,7 +252,7 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
     const registry = workers.flatMap((_, i) => readRegistry(join(tmp, `registry-${i}.jsonl`)).entries);
     const registryFile = join(tmp, 'registry.jsonl');
     writeFileSync(registryFile, registry.map((e) => JSON.stringify({ code: e.code, identity: Buffer.from(e.identity).toString('base64') })).join('\n') + '\n');
-    ingest = startIngestProcess({ brokerUrl, trustFile: join(pki.root.dir, 'trust.json'), registryFile, stateDir: join(tmp, 'ingest'), receiptKeyDir: pki.platform.dir });
+    ingest = startIngestProcess({ brokerUrl, trustFile: join(pki.root.dir, 'trust.json'), registryFile, stateDir: join(tmp, 'ingest'), receiptKeyDir: pki.platform.dir, ...(o.profileDir ? { profileDir: o.profileDir } : {}) });
     const ing = ingest;
     let births = 0;
     /** Messages the ingest verified, by kind (whole run). */
