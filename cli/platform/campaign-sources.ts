@@ -2,7 +2,9 @@
  * Where `recall status` gets its inputs (docs/protocol.md §"Campaign status"):
  *   - notices: the retained recall topics on the broker, guided by the signed indexes (the
  *     country index names every scope index, each index names its recalls and their hashes),
- *     so the command knows when it has everything and says what the broker is missing;
+ *     so the command knows when it has everything and says what the broker is missing. Each
+ *     topic an index names is also subscribed by its exact name, since some brokers (RabbitMQ's
+ *     MQTT plugin) deliver retained messages only to exact-topic subscriptions;
  *   - acks: the fleet ingest's durable store (`--ingest <dir>`, messages.log): the ingest
  *     stores an ack (fdatasync) before its receipt lets the unit drop it, so every ack a unit
  *     ever delivered is there, however long ago; plus acks arriving live while it listens.
@@ -14,6 +16,7 @@ import {
   IndexState,
   RobotIdError,
   countryScope,
+  indexTopic,
   parseScopePath,
   recallTopic,
   fleetFilter,
@@ -91,9 +94,31 @@ export async function collectFromBroker(client: MqttClient, trust: TrustStore, c
       if (!(err instanceof RobotIdError)) throw err;
       refused.push({ topic, code: err.code });
     }
+    if (where.recallId === undefined) followIndex(indexes.get(where.scope));
     if (wanted().length === 0) done();
   });
+  // Brokers that deliver retained messages only to exact-topic subscriptions (RabbitMQ's MQTT
+  // plugin) give nothing to the wildcards: walk from each country index by the exact names the
+  // indexes give. On other brokers the same message may arrive twice; it is kept once.
+  const asked = new Set<string>();
+  const ask = (topics: string[]): void => {
+    const fresh = topics.filter((t) => !asked.has(t));
+    for (const t of fresh) asked.add(t);
+    if (fresh.length > 0) client.subscribe(fresh, { qos: 1 });
+  };
+  const followIndex = (index: RecallIndex | undefined): void => {
+    const scope = index && parseScopePath(index.scope);
+    if (!index || !scope) return;
+    ask([
+      ...(index.scopes ?? []).flatMap((s) => {
+        const narrower = parseScopePath(s.scope);
+        return narrower ? [indexTopic(narrower)] : [];
+      }),
+      ...index.entries.map((e) => recallTopic(scope, e.recallId)),
+    ]);
+  };
   await client.subscribeAsync(['rid/v1/index/#', 'rid/v1/recall/#', fleetFilter('ack')], { qos: 1 });
+  ask(countries.map((c) => indexTopic({ kind: 'country', country: c })));
   await Promise.race([complete, new Promise((r) => setTimeout(r, waitMs))]);
   return { notices: [...notices.values()].map((n) => n.v), missing: wanted(), refused, liveAcks };
 }
