@@ -70,6 +70,14 @@ export const fleetIngestCommand: Command = {
     const known = conn.ingest.storedIdentities;
     for (const p of known.problems) io.err(`note: identity record of ${p.code} in the store passed over (${p.reason}): ${p.message}`);
     io.err(`note: ${known.loaded} identity records loaded from the store`);
+    // Units stored after the start (an import, another worker) are looked up at their first message.
+    conn.ingest.on('lookup', (l) => {
+      if (l.outcome === 'refused') io.err(`note: identity record of ${l.code} in the store passed over (${l.reason ?? 'INTERNAL'}): ${l.message ?? ''}`);
+    });
+    conn.ingest.on('lookupQuery', (q) => {
+      // The error comes from the store's typed errors, which never print a password.
+      if (!q.ok) io.err(`note: identity lookup in the store failed, ${q.codes} unknown units refused for now: ${q.error?.message ?? ''}`);
+    });
     const issued = new ReceiptsIssued(db);
     issued.follow(conn.ingest);
     conn.ingest.on('failure', (err) => io.err(`note: ${err instanceof Error ? err.message : String(err)}`));
