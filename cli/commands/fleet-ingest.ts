@@ -106,6 +106,7 @@ export const fleetIngestCommand: Command = {
         await shutdown();
         throw new UsageError(`--metrics ${metricsAt}: ${(err as Error).message}`);
       }
+      io.err(`note: metrics on http://${metricsAt.includes(':') ? metricsAt.slice(0, metricsAt.lastIndexOf(':')) : '127.0.0.1'}:${metrics.port}/metrics`);
     }
     const recallState = optionalString(values, 'recall-state');
     const revoking = new Set<Promise<void>>();
