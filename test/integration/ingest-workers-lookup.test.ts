@@ -40,7 +40,7 @@ interface World {
 }
 
 /** A migrated database of its own, a broker, a PKI and one worker started on an empty unit_identities. */
-async function world(tag: string): Promise<World> {
+async function world(tag: string, workerUrl: (url: string) => string = (u) => u): Promise<World> {
   const tmp = mkdtempSync(join(tmpdir(), `rid-lookup-${tag}-`));
   cleanups.push(async () => rmSync(tmp, { recursive: true, force: true }));
   const broker = await startBroker();
@@ -53,7 +53,7 @@ async function world(tag: string): Promise<World> {
   cleanups.push(() => db.close());
   const pki = await makePki(join(tmp, 'pki'));
   const trust = join(pki.root.dir, 'trust.json');
-  const worker = startProc(['fleet', 'ingest', '--broker', broker.url, '--trust', trust, '--db', database.url, '--group', 'g1', '--receipt-key', pki.platform.dir, '--metrics', '127.0.0.1:0', '--json']);
+  const worker = startProc(['fleet', 'ingest', '--broker', broker.url, '--trust', trust, '--db', workerUrl(database.url), '--group', 'g1', '--receipt-key', pki.platform.dir, '--metrics', '127.0.0.1:0', '--json']);
   await until(() => worker.lines().some((l) => l.includes('subscribed')) && worker.lines().some((l) => l.includes('metrics on')), `the worker subscribed (${worker.lines().join(' | ')})`);
   expect(worker.lines().join('\n')).toContain('0 identity records loaded from the store');
   const metricsUrl = /(http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(worker.lines().find((l) => l.includes('metrics on'))!)![1]!;
@@ -170,6 +170,44 @@ describe.skipIf(!available)('robot-id fleet ingest: units stored while the worke
     expect(receipts).toBe(0);
   }, 90_000);
 
+  it('refuses for now, never receipts, when the lookup fails, logs it without the password, and learns the unit at its resend', async () => {
+    const secret = 'lookup-s3cret';
+    const w = await world('failure', (url) => {
+      const u = new URL(url);
+      // Trust authentication ignores the password; the worker must still never print it.
+      u.password = secret;
+      return u.toString();
+    });
+    const unit = await w.pki.provision();
+    const device = loadSigner(join(unit.stateDir, 'device.key'));
+    const registry = join(w.tmp, 'registry.jsonl');
+    writeFileSync(registry, registryLine(unit) + '\n');
+    expect(cli(['platform', 'registry', 'import', registry, '--trust', w.trust, '--db', w.database.url]).status).toBe(0);
+    let receipted = 0;
+    w.units.on('message', (topic, payload) => {
+      if (topic === unitTopic(unit.code, 'receipt')) receipted = Math.max(receipted, verifyReceipt(new Uint8Array(payload), w.pki.root.trust, { code: unit.code }).receipt.event);
+    });
+    await w.units.subscribeAsync(unitTopic(unit.code, 'receipt'), { qos: 1 });
+    const [e1] = await events(device, unit.code, 1);
+
+    // The table cannot be read: the event is refused as unknown, for now.
+    await w.db.pool.query('ALTER TABLE unit_identities RENAME TO unit_identities_away');
+    await w.units.publishAsync(unitTopic(unit.code, 'evt'), Buffer.from(e1!), { qos: 1 });
+    await until(() => linesOf(w.worker, unit.code).length >= 1, `a verdict on ${unit.code} (${w.worker.lines().slice(-5).join(' | ')})`, 15_000);
+    expect(linesOf(w.worker, unit.code)[0]).toMatchObject({ kind: 'event', verified: false, reason: 'MSG_UNKNOWN_UNIT' });
+    expect(String(linesOf(w.worker, unit.code)[0]!.message)).toContain('the store could not be read');
+    expect(w.worker.lines().some((l) => l.startsWith('note: identity lookup in the store failed, 1 unknown units refused for now'))).toBe(true);
+    expect(await metric(w.metricsUrl, 'robot_id_ingest_identity_lookups_total', 'outcome="failed"')).toBe(1);
+    expect(await metric(w.metricsUrl, 'robot_id_ingest_identity_lookup_queries_total', 'outcome="failed"')).toBe(1);
+
+    // A failure is not remembered: the unit's resend is looked up again, found, stored, receipted.
+    await w.db.pool.query('ALTER TABLE unit_identities_away RENAME TO unit_identities');
+    await w.units.publishAsync(unitTopic(unit.code, 'evt'), Buffer.from(e1!), { qos: 1 });
+    await until(() => receipted === 1, `a receipt for event 1 (${w.worker.lines().slice(-5).join(' | ')})`, 15_000);
+    expect(linesOf(w.worker, unit.code)[1]).toMatchObject({ kind: 'event', seq: 1, verified: true });
+    expect(w.worker.lines().join('\n')).not.toContain(secret);
+  }, 90_000);
+
   it('answers a flood of 10,000 unknown codes with a bounded number of queries, and remembers them', async () => {
     const w = await world('flood');
     const codes = Array.from({ length: 10_000 }, (_, i) => testCode(900_000_000 + i));
@@ -191,7 +229,6 @@ describe.skipIf(!available)('robot-id fleet ingest: units stored while the worke
     const first = await flood(10_000);
     const q1 = await queries();
     const [absent, shed] = [await outcome('absent'), await outcome('shed')];
-    console.log(`flood: ${Math.round(first)} ms, ${q1} queries, ${absent} absent, ${shed} shed`);
     // Every code was answered: looked up (at most 500 a query) or refused unasked.
     expect(absent + shed).toBe(10_000);
     expect(absent).toBeGreaterThan(0);
