@@ -3,7 +3,8 @@
  * shared subscriptions (`$share/<group>/...`) over one PostgreSQL store (docs/operations.md
  * §"Ingest workers"). Any worker verifies, stores and receipts any message; a receipt names
  * only what the worker's transaction committed; each unit's identity record, once verified, is
- * kept in the store and loaded by every worker at start; presence is judged from the store, so a unit
+ * kept in the store and loaded by every worker at start (or looked up at the unit's first message
+ * when stored later); presence is judged from the store, so a unit
  * whose heartbeats reach different workers is not reported offline. `fleet watch` stays the
  * human view of one process over a state directory.
  */
