@@ -11,7 +11,8 @@
  * query is in flight, two queries start at least `intervalMs` apart, and past `maxWaiting` codes
  * or `maxHeld` messages held a message of an unknown unit is refused at once. A code found
  * absent, or whose stored record does not verify, is answered from memory for `negativeTtlMs`
- * (at most `negativeMax` codes, the oldest forgotten first). A failed query is not remembered:
+ * (at most `negativeMax` codes, the oldest forgotten first; a reason and a message each, the
+ * error made again when asked). Held messages are bounded in number and bytes. A failed query is not remembered:
  * its codes are refused for now (never receipted), and the units' resends look them up again.
  */
 import { CODE_LENGTH } from '../code/layout.js';
@@ -28,6 +29,8 @@ export interface IdentityLookupOptions {
   maxWaiting?: number;
   /** Most messages held while their codes are looked up (default 10000); past it, refused at once. */
   maxHeld?: number;
+  /** Most bytes of messages held (default 16 MiB): a publisher picks the size of what it sends. */
+  maxHeldBytes?: number;
   /** How long a code found absent or refused is answered from memory (default 30000 ms). */
   negativeTtlMs?: number;
   /** Most codes answered from memory (default 100000). */
@@ -39,6 +42,7 @@ export const LOOKUP_DEFAULTS: Readonly<Required<IdentityLookupOptions>> = Object
   batch: 500,
   maxWaiting: 2000,
   maxHeld: 10_000,
+  maxHeldBytes: 16 * 1024 * 1024,
   negativeTtlMs: 30_000,
   negativeMax: 100_000,
 });
@@ -80,13 +84,15 @@ export class IdentityLookups {
   /** The messages held per code waiting or in flight, in arrival order. */
   private readonly held = new Map<string, Held[]>();
   private heldCount = 0;
+  private heldBytes = 0;
   /** Batches not started yet, oldest first, and the one in flight. */
   private readonly waiting: Batch[] = [];
   private inFlight: Batch | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the last query started (monotonic clock: the injected one may jump). */
   private lastStart = -Infinity;
   /** Codes answered from memory: the refusal and until when (insertion order is expiry order). */
-  private readonly negative = new Map<string, { until: number; err: MessageError }>();
+  private readonly negative = new Map<string, { until: number; reason: MessageError['code']; message: string }>();
   private closed = false;
 
   constructor(
@@ -107,9 +113,10 @@ export class IdentityLookups {
     const queue = this.held.get(code);
     // Behind a lookup under way, every message of the unit waits: its order is kept.
     if (queue) {
-      if (this.heldCount >= this.o.maxHeld) return this.shed(code);
+      if (this.full(payload)) return this.shed(code);
       queue.push({ topic, payload });
       this.heldCount++;
+      this.heldBytes += payload.byteLength;
       return true;
     }
     // An identity message carries its record; a known unit, or a code no record can have, needs no query.
@@ -119,9 +126,10 @@ export class IdentityLookups {
       return false;
     }
     const waitingCodes = this.waiting.reduce((n, b) => n + b.codes.length, 0);
-    if (waitingCodes >= this.o.maxWaiting || this.heldCount >= this.o.maxHeld) return this.shed(code);
+    if (waitingCodes >= this.o.maxWaiting || this.full(payload)) return this.shed(code);
     this.held.set(code, [{ topic, payload }]);
     this.heldCount++;
+    this.heldBytes += payload.byteLength;
     let last = this.waiting.at(-1);
     if (!last || last.codes.length >= this.o.batch) this.waiting.push((last = newBatch()));
     last.codes.push(code);
@@ -133,9 +141,13 @@ export class IdentityLookups {
   why(code: string): MessageError | undefined {
     const n = this.negative.get(code);
     if (!n) return undefined;
-    if (n.until > this.deps.now()) return n.err;
+    if (n.until > this.deps.now()) return new MessageError(n.reason, n.message);
     this.negative.delete(code);
     return undefined;
+  }
+
+  private full(payload: Uint8Array): boolean {
+    return this.heldCount >= this.o.maxHeld || this.heldBytes + payload.byteLength > this.o.maxHeldBytes;
   }
 
   /** Too much is waiting: refused now as unknown (the unit resends), nothing queried. */
@@ -146,7 +158,7 @@ export class IdentityLookups {
 
   private schedule(): void {
     if (this.closed || this.inFlight || this.timer || this.waiting.length === 0) return;
-    const delay = Math.max(0, this.lastStart + this.o.intervalMs - this.deps.now());
+    const delay = Math.max(0, this.lastStart + this.o.intervalMs - performance.now());
     this.timer = setTimeout(() => this.run(), delay);
   }
 
@@ -155,7 +167,7 @@ export class IdentityLookups {
     const batch = this.waiting.shift();
     if (!batch || this.closed) return batch?.resolve();
     this.inFlight = batch;
-    this.lastStart = this.deps.now();
+    this.lastStart = performance.now();
     let found: StoredIdentity[] | undefined;
     let failure: Error | undefined;
     this.deps
@@ -197,6 +209,7 @@ export class IdentityLookups {
       const queue = this.held.get(code) ?? [];
       this.held.delete(code);
       this.heldCount -= queue.length;
+      for (const m of queue) this.heldBytes -= m.payload.byteLength;
       if (this.closed) continue;
       for (const m of queue) this.deps.judge(m.topic, m.payload, because);
     }
@@ -204,18 +217,13 @@ export class IdentityLookups {
 
   private remember(code: string, err: MessageError): MessageError {
     this.negative.delete(code);
-    this.negative.set(code, { until: this.deps.now() + this.o.negativeTtlMs, err });
+    this.negative.set(code, { until: this.deps.now() + this.o.negativeTtlMs, reason: err.code, message: err.message });
     // The oldest first: they also expire first.
     for (const k of this.negative.keys()) {
       if (this.negative.size <= this.o.negativeMax) break;
       this.negative.delete(k);
     }
     return err;
-  }
-
-  /** Codes and messages held now, and codes answered from memory. */
-  get sizes(): { codes: number; held: number; negative: number } {
-    return { codes: this.held.size, held: this.heldCount, negative: this.negative.size };
   }
 
   /** Resolves when every message held at the call has been judged (later ones are not waited for). */
@@ -231,5 +239,6 @@ export class IdentityLookups {
     for (const b of this.waiting.splice(0)) b.resolve();
     this.held.clear();
     this.heldCount = 0;
+    this.heldBytes = 0;
   }
 }
