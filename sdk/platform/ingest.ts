@@ -359,10 +359,10 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
    * next one). Resolves when the receipts have been handed to `publish`.
    */
   async flush(): Promise<number> {
-    // Messages waiting on a read of their unit's rekeys are judged first, and join this commit.
-    await this.rekeys.settled();
-    // Messages held for a lookup of their unit started before this flush are judged first too.
+    // Messages held for a lookup of their unit begun before this flush are judged first (one may
+    // then wait on a read of its unit's rekeys), and those waiting on such reads: they join this commit.
     await this.lookups?.settled();
+    await this.rekeys.settled();
     // What this commit covers; entries accepted while it runs are owed by the next one.
     const scrapped = this.scrappedPending.splice(0);
     const dirty = new Set(this.dirty);
