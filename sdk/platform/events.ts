@@ -84,7 +84,7 @@ export interface IngestRekeyed {
 
 /**
  * What became of a code the ingest did not know, looked up in its store (docs/operations.md
- * §"Units imported while workers run"): found (its record verified and now in use), absent,
+ * §"Units imported while workers run"): found (its record verified and now in use, or its unit revoked), absent,
  * refused (its stored record does not verify: `reason`, `message`), failed (the store could not
  * be read), cached (answered from memory: absent or refused recently), shed (too many lookups
  * waiting: refused without one).

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FleetIngest, entryHash, loadSigner, signEvent, signHeartbeat, unitTopic, type IdentityLookupOptions, type IngestLookup, type IngestRejection, type Signer } from '../../sdk/index.js';
+import { FleetIngest, Revocations, entryHash, loadSigner, signEvent, signHeartbeat, unitTopic, type IdentityLookupOptions, type IngestLookup, type IngestRejection, type Signer } from '../../sdk/index.js';
 import { openDb, type Db } from '../../platform/store/postgres/connect.js';
 import { migrate } from '../../platform/store/postgres/migrate.js';
 import { PostgresIngestStore } from '../../platform/store/postgres/pg-store.js';
@@ -35,7 +35,7 @@ interface Setup {
   rejected: IngestRejection[];
 }
 
-async function setup(options: IdentityLookupOptions = {}): Promise<Setup> {
+async function setup(options: IdentityLookupOptions = {}, revokedCodes: string[] = []): Promise<Setup> {
   const tmp = mkdtempSync(join(tmpdir(), 'rid-lookup-bounds-'));
   cleanups.push(async () => rmSync(tmp, { recursive: true, force: true }));
   const t = await createTestDatabase();
@@ -49,7 +49,7 @@ async function setup(options: IdentityLookupOptions = {}): Promise<Setup> {
   const store = await PostgresIngestStore.open(dbs[0]!);
   const importer = await PostgresIngestStore.open(dbs[1]!);
   const clock = { ms: Date.now() };
-  const ingest = new FleetIngest({ trust: pki.root.trust, store, now: () => clock.ms, identityLookups: options });
+  const ingest = new FleetIngest({ trust: pki.root.trust, store, now: () => clock.ms, identityLookups: options, revocations: new Revocations({ codes: revokedCodes }) });
   cleanups.push(() => ingest.close());
   const lookups: IngestLookup[] = [];
   const rejected: IngestRejection[] = [];
@@ -121,6 +121,23 @@ describe.skipIf(!available)('ingest lookups of unknown units: bounds', () => {
     expect(verified).toEqual([3]);
     expect(s.store.stats.identityLookups).toBe(2);
     expect(s.lookups.map((l) => l.outcome)).toEqual(['absent', 'cached', 'found']);
+  }, 60_000);
+
+  it('keeps a revoked unit found in the store known, as revoked: refused MSG_REVOKED, never stored', async () => {
+    const code = testCode(700_000_010);
+    const s = await setup({}, [code]);
+    const unit = await s.pki.provision(code);
+    await s.importUnit(unit);
+    const e1 = await signEvent(deviceOf(unit), { code, seq: 1, prevHash: new Uint8Array(32), time: Math.floor(s.clock.ms / 1000), kind: 'maintenance', note: 'e1' });
+    s.ingest.handle(unitTopic(code, 'evt'), e1);
+    s.ingest.handle(unitTopic(code, 'hb'), await heartbeat(deviceOf(unit), code, 1, s.clock.ms));
+    expect(await s.ingest.flush()).toBe(0);
+    expect(s.lookups).toEqual([{ code, outcome: 'found' }]);
+    expect(s.rejected.map((r) => [r.kind, r.reason])).toEqual([
+      ['event', 'MSG_REVOKED'],
+      ['heartbeat', 'MSG_REVOKED'],
+    ]);
+    expect(s.store.pendingCount).toBe(0);
   }, 60_000);
 
   it('refuses without a query past the bytes held, and forgets the oldest codes past the bound', async () => {
