@@ -58,6 +58,8 @@ export interface LookupDeps {
   judge(topic: string, payload: Uint8Array, unknownBecause: MessageError | undefined): void;
   lookup(l: IngestLookup): void;
   lookupQuery(q: IngestLookupQuery): void;
+  /** Something threw while held messages were judged (a listener, a bug): reported, never swallowed. */
+  failure(err: Error): void;
   now(): number;
 }
 
@@ -177,9 +179,13 @@ export class IdentityLookups {
         (err: unknown) => void (failure = err instanceof Error ? err : new Error(String(err))),
       )
       .then(() => {
-        this.deps.lookupQuery({ codes: batch.codes.length, ok: !failure, ...(failure ? { error: failure } : {}) });
-        this.settle(batch, found, failure);
+        try {
+          this.deps.lookupQuery({ codes: batch.codes.length, ok: !failure, ...(failure ? { error: failure } : {}) });
+        } finally {
+          this.settle(batch, found, failure);
+        }
       })
+      .catch((err: unknown) => this.deps.failure(err instanceof Error ? err : new Error(String(err))))
       .finally(() => {
         this.inFlight = undefined;
         batch.resolve();
@@ -191,28 +197,38 @@ export class IdentityLookups {
   private settle(batch: Batch, rows: StoredIdentity[] | undefined, failure: Error | undefined): void {
     const byCode = new Map((rows ?? []).map((r) => [r.code, r]));
     for (const code of batch.codes) {
-      let because: MessageError | undefined;
-      const row = byCode.get(code);
-      if (failure) {
-        because = new MessageError('MSG_UNKNOWN_UNIT', `no identity record known for ${code}: the store could not be read, refused for now`, { cause: failure });
-        this.deps.lookup({ code, outcome: 'failed' });
-      } else if (!row) {
-        because = this.remember(code, new MessageError('MSG_UNKNOWN_UNIT', `no identity record known for ${code}, none in the store`));
-        this.deps.lookup({ code, outcome: 'absent' });
-      } else {
-        const refused = this.deps.learn(row);
-        if (refused && !this.deps.known(code)) {
-          because = this.remember(code, new MessageError(refused.code, `identity record of ${code} in the store passed over: ${refused.message}`, { cause: refused }));
-          this.deps.lookup({ code, outcome: 'refused', reason: refused.code, message: refused.message });
-        } else this.deps.lookup({ code, outcome: 'found' });
-      }
+      // Released first: whatever happens below, no code stays held (its later messages would wait forever).
       const queue = this.held.get(code) ?? [];
       this.held.delete(code);
       this.heldCount -= queue.length;
       for (const m of queue) this.heldBytes -= m.payload.byteLength;
-      if (this.closed) continue;
-      for (const m of queue) this.deps.judge(m.topic, m.payload, because);
+      try {
+        const because = this.verdict(code, byCode.get(code), failure);
+        if (!this.closed) for (const m of queue) this.deps.judge(m.topic, m.payload, because);
+      } catch (err) {
+        // The code's messages are dropped, never receipted: the unit resends them.
+        this.deps.failure(err instanceof Error ? err : new Error(String(err)));
+      }
     }
+  }
+
+  /** What the lookup of `code` found: undefined when its record is now known, else why it is not. */
+  private verdict(code: string, row: StoredIdentity | undefined, failure: Error | undefined): MessageError | undefined {
+    if (failure) {
+      this.deps.lookup({ code, outcome: 'failed' });
+      return new MessageError('MSG_UNKNOWN_UNIT', `no identity record known for ${code}: the store could not be read, refused for now`, { cause: failure });
+    }
+    if (!row) {
+      this.deps.lookup({ code, outcome: 'absent' });
+      return this.remember(code, new MessageError('MSG_UNKNOWN_UNIT', `no identity record known for ${code}, none in the store`));
+    }
+    const refused = this.deps.learn(row);
+    if (refused && !this.deps.known(code)) {
+      this.deps.lookup({ code, outcome: 'refused', reason: refused.code, message: refused.message });
+      return this.remember(code, new MessageError(refused.code, `identity record of ${code} in the store passed over: ${refused.message}`, { cause: refused }));
+    }
+    this.deps.lookup({ code, outcome: 'found' });
+    return undefined;
   }
 
   private remember(code: string, err: MessageError): MessageError {

@@ -125,6 +125,7 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
             judge: (topic, payload, because) => this.handleOnce(topic, payload, true, because ?? null),
             lookup: (l) => void this.emit('lookup', l),
             lookupQuery: (q) => void this.emit('lookupQuery', q),
+            failure: (err) => void this.emit('failure', err),
             now: this.now,
           },
           options.identityLookups,

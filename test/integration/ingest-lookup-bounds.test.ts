@@ -123,6 +123,28 @@ describe.skipIf(!available)('ingest lookups of unknown units: bounds', () => {
     expect(s.lookups.map((l) => l.outcome)).toEqual(['absent', 'cached', 'found']);
   }, 60_000);
 
+  it('never leaves a code held when judging its messages throws: reported, and the resend accepted', async () => {
+    const s = await setup();
+    const unit = await s.pki.provision();
+    await s.importUnit(unit);
+    const failures: Error[] = [];
+    s.ingest.on('failure', (err) => failures.push(err));
+    let thrown = false;
+    s.ingest.on('lookup', () => {
+      if (thrown) return;
+      thrown = true;
+      throw new Error('a listener failed');
+    });
+    const e1 = await signEvent(deviceOf(unit), { code: unit.code, seq: 1, prevHash: new Uint8Array(32), time: Math.floor(s.clock.ms / 1000), kind: 'maintenance', note: 'e1' });
+    s.ingest.handle(unitTopic(unit.code, 'evt'), e1);
+    // Dropped, never stored: the unit resends it.
+    expect(await s.ingest.flush()).toBe(0);
+    expect(failures.map((f) => f.message)).toEqual(['a listener failed']);
+    s.ingest.handle(unitTopic(unit.code, 'evt'), e1);
+    expect(await s.ingest.flush()).toBe(1);
+    expect(s.rejected).toEqual([]);
+  }, 60_000);
+
   it('keeps a revoked unit found in the store known, as revoked: refused MSG_REVOKED, never stored', async () => {
     const code = testCode(700_000_010);
     const s = await setup({}, [code]);
