@@ -30,6 +30,15 @@ export function ingestMetrics(ingest: FleetIngest): Registry {
     registers: [registry],
   });
   const failures = new Counter({ name: 'robot_id_ingest_receipt_failures_total', help: 'Receipts that could not be signed or published (the unit resends)', registers: [registry] });
+  const lookups = new Counter({
+    name: 'robot_id_ingest_identity_lookups_total',
+    help: 'Codes not known to the worker looked up in its store, by outcome (found, absent, refused, failed; cached and shed: answered without a query)',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const lookupQueries = new Counter({ name: 'robot_id_ingest_identity_lookup_queries_total', help: 'Queries of the store for identity records of unknown codes, by outcome (ok, failed)', labelNames: ['outcome'], registers: [registry] });
+  ingest.on('lookup', (l) => lookups.inc({ outcome: l.outcome }));
+  ingest.on('lookupQuery', (q) => lookupQueries.inc({ outcome: q.ok ? 'ok' : 'failed' }));
   const waiting = new Map<string, number>();
   ingest.on('message', (m) => {
     verified.inc({ kind: m.kind });

@@ -3,7 +3,8 @@
  * shared subscriptions (`$share/<group>/...`) over one PostgreSQL store (docs/operations.md
  * §"Ingest workers"). Any worker verifies, stores and receipts any message; a receipt names
  * only what the worker's transaction committed; each unit's identity record, once verified, is
- * kept in the store and loaded by every worker at start; presence is judged from the store, so a unit
+ * kept in the store and loaded by every worker at start (or looked up at the unit's first message
+ * when stored later); presence is judged from the store, so a unit
  * whose heartbeats reach different workers is not reported offline. `fleet watch` stays the
  * human view of one process over a state directory.
  */
@@ -70,6 +71,14 @@ export const fleetIngestCommand: Command = {
     const known = conn.ingest.storedIdentities;
     for (const p of known.problems) io.err(`note: identity record of ${p.code} in the store passed over (${p.reason}): ${p.message}`);
     io.err(`note: ${known.loaded} identity records loaded from the store`);
+    // Units stored after the start (an import, another worker) are looked up at their first message.
+    conn.ingest.on('lookup', (l) => {
+      if (l.outcome === 'refused') io.err(`note: identity record of ${l.code} in the store passed over (${l.reason ?? 'INTERNAL'}): ${l.message ?? ''}`);
+    });
+    conn.ingest.on('lookupQuery', (q) => {
+      // The error comes from the store's typed errors, which never print a password.
+      if (!q.ok) io.err(`note: identity lookup in the store failed, ${q.codes} unknown units refused for now: ${q.error?.message ?? ''}`);
+    });
     const issued = new ReceiptsIssued(db);
     issued.follow(conn.ingest);
     conn.ingest.on('failure', (err) => io.err(`note: ${err instanceof Error ? err.message : String(err)}`));
@@ -98,6 +107,7 @@ export const fleetIngestCommand: Command = {
         await shutdown();
         throw new UsageError(`--metrics ${metricsAt}: ${(err as Error).message}`);
       }
+      io.err(`note: metrics on http://${metricsAt.includes(':') ? metricsAt.slice(0, metricsAt.lastIndexOf(':')) : '127.0.0.1'}:${metrics.port}/metrics`);
     }
     const recallState = optionalString(values, 'recall-state');
     const revoking = new Set<Promise<void>>();

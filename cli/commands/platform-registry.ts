@@ -1,8 +1,8 @@
 /**
  * `robot-id platform registry import <registry.jsonl> --db <url> --trust <file>`: keeps a
  * maker's registry (the JSON lines `robot-id provision` writes) in the platform's PostgreSQL
- * store, so every ingest worker knows those units at start (docs/operations.md §"Running the
- * platform on PostgreSQL"). Each record is verified against the trust store (and revocations)
+ * store, so every ingest worker knows those units, at start or (running) at their first message
+ * (docs/operations.md §"Running the platform on PostgreSQL"). Each record is verified against the trust store (and revocations)
  * first; a record replaces a kept one only with a higher recordVersion, so running it again
  * changes nothing. Exit 0 when every line was a record that verified, 1 when some line was
  * unreadable or some record refused (the others are kept all the same), 2 for bad arguments, 3

@@ -82,6 +82,27 @@ export interface IngestRekeyed {
   deviceKid: string;
 }
 
+/**
+ * What became of a code the ingest did not know, looked up in its store (docs/operations.md
+ * §"Units imported while workers run"): found (its record verified and now in use, or its unit revoked), absent,
+ * refused (its stored record does not verify: `reason`, `message`), failed (the store could not
+ * be read), cached (answered from memory: absent or refused recently), shed (too many lookups
+ * waiting: refused without one).
+ */
+export interface IngestLookup {
+  code: string;
+  outcome: 'found' | 'absent' | 'refused' | 'failed' | 'cached' | 'shed';
+  reason?: string;
+  message?: string;
+}
+
+/** One query of the store for the codes of a lookup batch. */
+export interface IngestLookupQuery {
+  codes: number;
+  ok: boolean;
+  error?: Error;
+}
+
 export interface IngestReceipt {
   code: string;
   event: number;
@@ -100,6 +121,8 @@ export interface IngestEvents {
   receipt: [IngestReceipt];
   scrapped: [IngestScrapped];
   rekeyed: [IngestRekeyed];
+  lookup: [IngestLookup];
+  lookupQuery: [IngestLookupQuery];
   /** Receipt signing or publishing failed (the unit resends; nothing is lost). */
   failure: [Error];
 }

@@ -10,4 +10,5 @@ export type { IngestEvents, IngestMessage, IngestRejection, IngestGap, IngestLos
 export { unitHistory, type UnitHistory, type HistoryEntry, type HistoryOrder, type HistoryInput } from './history.js';
 export { appendRecyclingRecord, recyclingRecordsOf, RECYCLING_FILE } from './recycling-records.js';
 export { KeyEpochs } from './rekeys.js';
-export type { IngestRekeyed } from './events.js';
+export type { IngestRekeyed, IngestLookup, IngestLookupQuery } from './events.js';
+export { LOOKUP_DEFAULTS, type IdentityLookupOptions } from './identity-lookups.js';

@@ -107,6 +107,13 @@ export interface IngestStore {
    * (whichever process stored that); otherwise it is passed over.
    */
   appendIdentity(identity: StoredIdentity): void;
+  /**
+   * The identity records kept for `codes` (one query; codes without one are absent from the
+   * answer), other processes' and imports' included. The ingest asks only for codes it does not
+   * know, in batches, never per message; it verifies each record again. A store whose records
+   * are all read at open (files: no other process writes them) does not have it.
+   */
+  lookupIdentities?(codes: readonly string[]): Promise<StoredIdentity[]>;
   /** Whether other processes commit to this store at the same time (PostgreSQL: yes; files: no). */
   readonly shared: boolean;
   /** Commits what is queued and releases the store. */

@@ -36,6 +36,7 @@ import { newUnitMarks, type IngestStore, type StoredStream, type UnitMarks } fro
 import type { IngestEvents, IngestScrapped, WireKind } from './events.js';
 import { StoreRekeys, type SignedKind } from './store-rekeys.js';
 import { StoreIdentities } from './store-identities.js';
+import { IdentityLookups, type IdentityLookupOptions } from './identity-lookups.js';
 import { verifyAckEntry, verifyEventEntry, type EntryCheck } from './rekey-entry.js';
 
 export interface ReceiptSigner {
@@ -72,6 +73,8 @@ export interface IngestOptions {
    * the verification path. A unit that is due later stays pending for a later flush.
    */
   receiptMinIntervalMs?: number;
+  /** Bounds of the lookups of unknown units in a store that has them (identity-lookups.ts). */
+  identityLookups?: IdentityLookupOptions;
 }
 
 const KIND_OF_CHANNEL = { hb: 'heartbeat', evt: 'event', ack: 'ack', birth: 'birth', death: 'death', offline: 'offline', identity: 'identity' } as const;
@@ -95,6 +98,8 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
   private readonly rekeys: StoreRekeys;
   /** The identity records the store keeps, loaded at start; new ones queued (§"Fleet ingest"). */
   readonly storedIdentities: StoreIdentities;
+  /** Units stored after the start, looked up when their messages arrive (store-dependent). */
+  private readonly lookups: IdentityLookups | undefined;
 
   constructor(private readonly options: IngestOptions) {
     super();
@@ -110,6 +115,22 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
     this.rekeys = new StoreRekeys(this.identities, options.store, (err) => void this.emit('failure', err));
     // After the registry and the rekeys: the records the store keeps, verified again.
     this.storedIdentities = new StoreIdentities(this.identities, options.store);
+    const store = options.store;
+    this.lookups = store?.lookupIdentities
+      ? new IdentityLookups(
+          {
+            query: (codes) => store.lookupIdentities!(codes),
+            known: (code) => this.identities.bytesOf(code) !== undefined,
+            learn: (record) => this.storedIdentities.learn(record),
+            judge: (topic, payload, because) => this.handleOnce(topic, payload, true, because ?? null),
+            lookup: (l) => void this.emit('lookup', l),
+            lookupQuery: (q) => void this.emit('lookupQuery', q),
+            failure: (err) => void this.emit('failure', err),
+            now: this.now,
+          },
+          options.identityLookups,
+        )
+      : undefined;
     if (options.store) {
       this.store = options.store;
       this.marks = options.store.marks;
@@ -173,10 +194,16 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
     this.handleOnce(topic, payload, true);
   }
 
-  private handleOnce(topic: string, payload: Uint8Array, mayRecheck: boolean): void {
+  /**
+   * `looked`: judged after a lookup of the unit (never held again), with why it is still unknown
+   * (null: its record was found). Otherwise a message of a unit not known may be held for one.
+   */
+  private handleOnce(topic: string, payload: Uint8Array, mayRecheck: boolean, looked?: MessageError | null): void {
     const t = parseUnitTopic(topic);
     if (!t || t.channel === 'receipt' || this.closed) return;
     const kind: WireKind = KIND_OF_CHANNEL[t.channel];
+    // Not stored or receipted before the unit's record, looked up in the store, verifies.
+    if (looked === undefined && this.lookups?.hold(t.code, kind === 'identity', topic, payload)) return;
     const nowMs = this.now();
     try {
       if (kind === 'identity') return this.onIdentity(t.code, payload);
@@ -197,7 +224,9 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
       }
     } catch (err) {
       if (mayRecheck && kind !== 'identity' && this.rekeys.miss(t.code, kind, payload, err)) return this.recheck(t.code, kind, topic, payload, err);
-      this.reject(topic, t.code, kind, err);
+      // Unknown after a lookup (or one remembered): the refusal says what the store held.
+      const because = isRobotIdError(err) && err.code === 'MSG_UNKNOWN_UNIT' && this.identities.bytesOf(t.code) === undefined ? (looked ?? this.lookups?.why(t.code)) : undefined;
+      this.reject(topic, t.code, kind, because ?? err);
     }
   }
 
@@ -331,7 +360,9 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
    * next one). Resolves when the receipts have been handed to `publish`.
    */
   async flush(): Promise<number> {
-    // Messages waiting on a read of their unit's rekeys are judged first, and join this commit.
+    // Messages held for a lookup of their unit begun before this flush are judged first (one may
+    // then wait on a read of its unit's rekeys), and those waiting on such reads: they join this commit.
+    await this.lookups?.settled();
     await this.rekeys.settled();
     // What this commit covers; entries accepted while it runs are owed by the next one.
     const scrapped = this.scrappedPending.splice(0);
@@ -401,6 +432,7 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
     if (this.closed) return;
     await this.flush();
     this.closed = true;
+    this.lookups?.close();
     await this.store?.close();
   }
 }

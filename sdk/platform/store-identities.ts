@@ -6,7 +6,7 @@
  * recordVersion), queued for the next commit.
  */
 import { bytesEqual } from '../cbor/index.js';
-import { isRobotIdError, MessageError } from '../errors.js';
+import { MessageError } from '../errors.js';
 import type { VerifiedIdentity } from '../trust/verify-identity.js';
 import type { TrustStore } from '../trust/trust-store.js';
 import { IdentityDirectory, type IdentityOptions, type RegistryEntry } from './identities.js';
@@ -41,29 +41,38 @@ export class StoreIdentities {
    */
   load(stored: readonly StoredIdentity[]): void {
     for (const s of stored) {
-      this.kept.set(s.code, Math.max(this.kept.get(s.code) ?? -1, s.recordVersion));
-      let v: VerifiedIdentity;
-      try {
-        v = this.identities.check(s.code, s.record);
-      } catch (err) {
-        const reason = isRobotIdError(err) ? err.code : 'INTERNAL';
-        // A revoked unit stays known: its messages are refused as revoked, not as unknown.
-        if (reason === 'MSG_REVOKED') {
-          this.identities.add(s.code, s.record);
-          this.loaded++;
-        } else this.problems.push({ code: s.code, reason, message: (err as Error).message });
-        continue;
-      }
-      let known: VerifiedIdentity | undefined;
-      try {
-        known = this.identities.get(s.code);
-      } catch {
-        // No record known (or the registry's does not verify): the store's is used.
-        known = undefined;
-      }
-      if (!known || (bytesEqual(known.deviceKid, v.deviceKid) && v.record.recordVersion > known.record.recordVersion)) this.identities.replace(s.code, s.record);
-      this.loaded++;
+      const refused = this.learn(s);
+      if (refused) this.problems.push({ code: s.code, reason: refused.code, message: refused.message });
     }
+  }
+
+  /**
+   * One stored record, judged as `load` judges each (also for a unit looked up while the ingest
+   * runs, identity-lookups.ts). Returns the refusal when it is passed over.
+   */
+  learn(s: StoredIdentity): MessageError | undefined {
+    this.kept.set(s.code, Math.max(this.kept.get(s.code) ?? -1, s.recordVersion));
+    let v: VerifiedIdentity;
+    try {
+      v = this.identities.check(s.code, s.record);
+    } catch (err) {
+      const refused = err instanceof MessageError ? err : new MessageError('MSG_UNKNOWN_UNIT', `identity record of ${s.code}: ${(err as Error).message}`, { cause: err });
+      // A revoked unit stays known: its messages are refused as revoked, not as unknown.
+      if (refused.code !== 'MSG_REVOKED') return refused;
+      this.identities.add(s.code, s.record);
+      this.loaded++;
+      return undefined;
+    }
+    let known: VerifiedIdentity | undefined;
+    try {
+      known = this.identities.get(s.code);
+    } catch {
+      // No record known (or the registry's does not verify): the store's is used.
+      known = undefined;
+    }
+    if (!known || (bytesEqual(known.deviceKid, v.deviceKid) && v.record.recordVersion > known.record.recordVersion)) this.identities.replace(s.code, s.record);
+    this.loaded++;
+    return undefined;
   }
 
   /** After a record on `code`'s identity topic was judged: queues it if it is the one in use and new to the store. */

@@ -233,6 +233,31 @@ export function ingestStoreContract(name: string, build: () => Promise<StoreBack
       }
     });
 
+    it('answers a lookup of codes with the records committed since it opened, by any worker, and only those asked', async () => {
+      const b = await build();
+      try {
+        const w1 = await b.open();
+        if (!b.shared) {
+          // Every record a files store holds is read at open: it has no lookup.
+          expect(w1.lookupIdentities).toBeUndefined();
+          await w1.close();
+          return;
+        }
+        const w2 = await b.open();
+        expect(await w1.lookupIdentities!([CODE_A, CODE_B])).toEqual([]);
+        const [a, bRec] = [identityOf(CODE_A, 3), identityOf(CODE_B, 1)];
+        w2.appendIdentity(a);
+        w2.appendIdentity(bRec);
+        await w2.commit();
+        expect((await w1.lookupIdentities!([CODE_A, 'CN-TEST-C'])).map(identityView)).toEqual([identityView(a)]);
+        expect((await w1.lookupIdentities!([CODE_B, CODE_A])).map(identityView).sort((x, y) => (x.code < y.code ? -1 : 1))).toEqual([identityView(a), identityView(bRec)]);
+        expect(await w1.lookupIdentities!([])).toEqual([]);
+        await Promise.all([w1.close(), w2.close()]);
+      } finally {
+        await b.cleanup();
+      }
+    });
+
     it('shows a rekey one worker committed to every other at once, kept once when both verified it', async () => {
       const b = await build();
       try {

@@ -53,7 +53,7 @@ export class PostgresIngestStore extends EventEmitter<StoreEvents> implements In
   readonly marks = new Map<string, UnitMarks>();
   readonly opened: { replayed: number; truncated: number; rekeys: readonly StoredRekey[]; identities: readonly StoredIdentity[] } = { replayed: 0, truncated: 0, rekeys: [], identities: [] };
   readonly shared = true;
-  readonly stats = { commits: 0, retries: 0, stored: 0, alreadyStored: 0, rekeysStored: 0, rekeyReads: 0, identitiesStored: 0 };
+  readonly stats = { commits: 0, retries: 0, stored: 0, alreadyStored: 0, rekeysStored: 0, rekeyReads: 0, identitiesStored: 0, identityLookups: 0 };
   private readonly committedMarks = new Map<string, CommittedMarks>();
   private pending: StoredRecord[] = [];
   private rekeysPending: StoredRekey[] = [];
@@ -122,6 +122,16 @@ export class PostgresIngestStore extends EventEmitter<StoreEvents> implements In
       const rows = (await this.db.pool.query<RekeyRow>(`SELECT ${REKEY_COLUMNS} FROM ingest_rekeys WHERE code = $1 ORDER BY seq`, [code])).rows.map(rekeyOf);
       for (const r of rows) this.rekeysKnown.add(`${r.code}\u0000${r.seq}`);
       return rows;
+    } catch (err) {
+      throw dbError(err, this.db.url);
+    }
+  }
+
+  async lookupIdentities(codes: readonly string[]): Promise<StoredIdentity[]> {
+    this.stats.identityLookups++;
+    try {
+      // By the primary key of unit_identities (migration 0005): one index probe per code.
+      return (await this.db.pool.query<IdentityRow>('SELECT code, record, record_version FROM unit_identities WHERE code = ANY($1::text[])', [codes])).rows.map(identityOf);
     } catch (err) {
       throw dbError(err, this.db.url);
     }
