@@ -67,7 +67,10 @@ export function campaignMetrics(registry: Registry, ingest: FleetIngest, opts: C
     name: 'robot_id_ingest_campaign_compute_seconds',
     help: 'How long the last campaign progress computation took (it runs at most once per cache period)',
     registers: [registry],
-    collect() {
+    async collect() {
+      // The same computation as the gauge above (shared while it runs, then cached): this
+      // scrape's figure, not the previous one's. A failure is counted there.
+      snapshot = (await progress.current().catch(() => undefined)) ?? snapshot;
       this.set((snapshot?.computeMs ?? 0) / 1000);
     },
   });

@@ -73,6 +73,11 @@ it('counts rounds and retained items, and reports the index versions, active rec
   await until(() => metricsUrl(watch.lines()) !== undefined, 'the metrics address', 20_000);
   const url = metricsUrl(watch.lines())!;
   await until(() => watch.lines().some((l) => l.includes('"republished"')), 'the first republish', 20_000);
+  // A second one on the same port: a usage error, said in one line.
+  const busy = cli(['recall', 'republish', '--watch', '--broker', broker.url, '--key', pki.platform.dir, '--state', state, '--metrics', url.replace(/^http:\/\/([^/]+)\/metrics$/, '$1')]);
+  expect(busy.status).toBe(2);
+  expect(busy.stderr).toMatch(/--metrics 127\.0\.0\.1:\d+: .*EADDRINUSE/);
+  expect(busy.stderr).not.toMatch(/\n\s+at /);
   const first = JSON.parse(watch.lines().find((l) => l.includes('"republished"'))!) as { notices: number; indexes: number };
 
   let text = await scrape(url);
