@@ -139,6 +139,7 @@ export const fleetWatchCommand: Command = {
       const campaigns = optionalString(values, 'recall-state');
       // Campaign progress needs the campaigns (the publisher state) and the acks (the store).
       if (campaigns && stateDir) campaignMetrics(registry, conn.ingest, { recallState: campaigns, trust, acks: filesAckFeed(stateDir) });
+      else if (campaigns) io.err('note: no campaign progress in the metrics without --state (the acks are read from the store)');
       try {
         metrics = await serveMetrics(registry, metricsAt);
       } catch (err) {
