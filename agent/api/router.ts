@@ -18,7 +18,9 @@ export interface RequestContext {
 
 export interface RouteResult {
   status: number;
+  /** Sent as JSON; with `contentType`, a string sent as it is. */
   body: unknown;
+  contentType?: string;
 }
 
 export type Handler = (ctx: RequestContext) => Promise<RouteResult> | RouteResult;

@@ -146,7 +146,11 @@ function handler(options: ApiServerOptions, token?: string) {
         }
         const body = await readBody(req);
         const result = await m.handler({ method: req.method ?? 'GET', path: url.pathname, params: m.params, query: url.searchParams, body, req });
-        send(res, result.status, result.body);
+        if (result.contentType !== undefined) {
+          const text = String(result.body);
+          res.writeHead(result.status, { 'content-type': result.contentType, 'content-length': Buffer.byteLength(text) });
+          res.end(text);
+        } else send(res, result.status, result.body);
       } catch (err) {
         const r = errorResponse(err);
         if (r.status >= 500) log.error({ err, path: url.pathname }, 'api request failed');

@@ -22,5 +22,6 @@ export const defaultConfig: Readonly<Omit<AgentConfig, 'trustStore' | 'socketPat
   timeFloorPersistIntervalMs: 60_000,
   orderSkewSeconds: 300,
   registration: 'required',
+  metricsEnabled: false,
   logLevel: 'info',
 });

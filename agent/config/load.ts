@@ -26,6 +26,11 @@ function fromEnvString(spec: KeySpec, raw: string): unknown {
       const n = Number(raw.trim());
       return raw.trim() === '' || !Number.isFinite(n) ? raw : n;
     }
+    case 'bool': {
+      // true/false as JSON writes them; anything else is left for the validator to report.
+      const t = raw.trim().toLowerCase();
+      return t === 'true' ? true : t === 'false' ? false : raw;
+    }
     case 'hardwareIdSource':
     case 'recallAction':
       try {

@@ -8,6 +8,7 @@ export type KeyType =
   | { t: 'string'; min?: number }
   | { t: 'int'; min: number; max?: number }
   | { t: 'enum'; values: readonly string[] }
+  | { t: 'bool' }
   | { t: 'hardwareIdSource' }
   | { t: 'recallAction' };
 
@@ -56,6 +57,7 @@ export const CONFIG_KEYS: Readonly<Record<keyof AgentConfig, KeySpec>> = {
   orderSkewSeconds: { type: { t: 'int', min: 0, max: 86400 } },
   registration: { type: { t: 'enum', values: ['required', 'waived'] } },
   firmwareVersion: optStr,
+  metricsEnabled: { type: { t: 'bool' } },
   logLevel: { type: { t: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] } },
 };
 

@@ -75,6 +75,11 @@ export interface AgentConfig {
    */
   registration: 'required' | 'waived';
   firmwareVersion?: string;
+  /**
+   * Serves GET /v1/metrics (Prometheus text) on the local API, behind the same access checks as
+   * every route; off by default, and prom-client is not loaded while it is off.
+   */
+  metricsEnabled: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 

@@ -28,6 +28,8 @@ function check(type: KeyType, v: unknown): string | undefined {
       if (typeof v !== 'number' || !Number.isSafeInteger(v)) return `expected a whole number, got ${describe(v)}`;
       if (v < type.min || (type.max !== undefined && v > type.max)) return `expected ${type.min}..${type.max ?? 'any'}, got ${v}`;
       return undefined;
+    case 'bool':
+      return typeof v === 'boolean' ? undefined : `expected true or false, got ${describe(v)}`;
     case 'enum':
       return typeof v === 'string' && type.values.includes(v) ? undefined : `expected one of ${type.values.join('|')}, got ${describe(v)}`;
     case 'hardwareIdSource': {

@@ -20,6 +20,8 @@ import { connectIngest } from '../../platform/ingest/mqtt.js';
 import { SharedPresence } from '../../platform/ingest/shared-presence.js';
 import { ReceiptsIssued } from '../../platform/ingest/receipts-issued.js';
 import { ingestMetrics, serveMetrics, type MetricsServer } from '../../platform/ingest-metrics.js';
+import { campaignMetrics } from '../../platform/campaign-metrics.js';
+import { postgresAckFeed } from '../../platform/store/postgres/ack-feed.js';
 import { openDb } from '../../platform/store/postgres/connect.js';
 import { PostgresIngestStore } from '../../platform/store/postgres/pg-store.js';
 
@@ -102,7 +104,10 @@ export const fleetIngestCommand: Command = {
     };
     if (metricsAt !== undefined) {
       try {
-        metrics = await serveMetrics(ingestMetrics(conn.ingest), metricsAt);
+        const registry = ingestMetrics(conn.ingest);
+        const campaigns = optionalString(values, 'recall-state');
+        if (campaigns) campaignMetrics(registry, conn.ingest, { recallState: campaigns, trust, acks: postgresAckFeed(db) });
+        metrics = await serveMetrics(registry, metricsAt);
       } catch (err) {
         await shutdown();
         throw new UsageError(`--metrics ${metricsAt}: ${(err as Error).message}`);

@@ -15,6 +15,8 @@ import { EXIT, UsageError, optionalString, type Command, type Io } from '../comm
 import { requireBrokerUrl } from '../platform/broker.js';
 import { ingestInputs, ingestOptions } from '../platform/ingest-inputs.js';
 import { ingestMetrics, serveMetrics, type MetricsServer } from '../../platform/ingest-metrics.js';
+import { campaignMetrics } from '../../platform/campaign-metrics.js';
+import { filesAckFeed } from '../../platform/store/files/ack-feed.js';
 import { writePresenceSnapshot } from '../../platform/presence-snapshot.js';
 import { loadRevocations } from '../revocations.js';
 
@@ -134,6 +136,10 @@ export const fleetWatchCommand: Command = {
     const metricsAt = optionalString(values, 'metrics');
     if (metricsAt !== undefined) {
       const registry = ingestMetrics(conn.ingest);
+      const campaigns = optionalString(values, 'recall-state');
+      // Campaign progress needs the campaigns (the publisher state) and the acks (the store).
+      if (campaigns && stateDir) campaignMetrics(registry, conn.ingest, { recallState: campaigns, trust, acks: filesAckFeed(stateDir) });
+      else if (campaigns) io.err('note: no campaign progress in the metrics without --state (the acks are read from the store)');
       try {
         metrics = await serveMetrics(registry, metricsAt);
       } catch (err) {

@@ -10,6 +10,8 @@ import { IndexError, REVOCATION_REASONS, parseCode, parseTime, type KeyRevocatio
 import { EXIT, UsageError, optionalString, printError, requirePositional, type Command, type Io } from '../command.js';
 import { brokerOptions, connectBroker, retained, unreachableAs3 } from '../platform/broker.js';
 import { countryIndexPublish, openPublisher, publisherOptions } from '../platform/publisher.js';
+import { metricsOption, startMetrics } from '../platform/metrics-option.js';
+import { observedRepublisher } from '../../platform/republisher-metrics.js';
 
 function print(io: Io, json: boolean, body: object, text: string): void {
   io.out(json ? JSON.stringify(body) : text);
@@ -38,12 +40,13 @@ export const recallPublishCommand: Command = {
 export const recallRepublishCommand: Command = {
   path: ['recall', 'republish'],
   summary: 'retain every current notice and index again; with --watch stay connected, republish on every reconnect and re-sign indexes before they expire',
-  usage: 'recall republish --broker <url> --key <platform-index-dir> [--state <dir>] [--watch] [--refresh-interval <s>] [--json]',
-  options: { ...brokerOptions, ...publisherOptions, watch: { type: 'boolean' }, 'refresh-interval': { type: 'string' }, json: { type: 'boolean' } },
+  usage: 'recall republish --broker <url> --key <platform-index-dir> [--state <dir>] [--watch [--metrics <[host:]port>]] [--refresh-interval <s>] [--json]',
+  options: { ...brokerOptions, ...publisherOptions, ...metricsOption, watch: { type: 'boolean' }, 'refresh-interval': { type: 'string' }, json: { type: 'boolean' } },
   run: (values, _p, io) => unreachableAs3(io, values, async () => {
     const publisher = openPublisher(values);
     const json = !!values.json;
     if (!values.watch) {
+      if (values.metrics !== undefined) throw new UsageError('--metrics: only with --watch (a single republish exits at once)');
       const client = await connectBroker(values, `platform-recall-republish-${process.pid}`);
       try {
         const r = await publisher.republishAll(retained(client));
@@ -57,7 +60,11 @@ export const recallRepublishCommand: Command = {
     if (!Number.isFinite(every) || every <= 0) throw new UsageError('--refresh-interval: expected seconds > 0');
     // A persistent client id: one watcher per platform. Every connect (the first, and each
     // after the broker restarted, possibly empty) republishes the whole retained set.
-    const client = await connectBroker(values, 'platform-recall-republisher', true);
+    const metrics = await startMetrics(values, io, () => observedRepublisher(publisher));
+    const client = await connectBroker(values, 'platform-recall-republisher', true).catch(async (err: unknown) => {
+      await metrics?.close(); // else its listening socket keeps the process alive
+      throw err;
+    });
     let busy: Promise<unknown> = Promise.resolve();
     const run = (what: 'connect' | 'refresh'): void => {
       busy = busy.then(async () => {
@@ -85,6 +92,7 @@ export const recallRepublishCommand: Command = {
     clearInterval(timer);
     await busy;
     await client.endAsync();
+    await metrics?.close();
     return EXIT.OK;
   }),
 };

@@ -40,6 +40,12 @@ export interface CampaignInput {
   /** Ack bytes as stored or received, with the unit code they arrived for. */
   acks: Iterable<{ code: string; bytes: Uint8Array }>;
   /**
+   * Acks the caller has already verified against their unit's identity record (signature by its
+   * device key, code matching), taken as they are: a caller that keeps its verdicts (the
+   * ingest's metrics) does not verify the same acks again on every computation.
+   */
+  verifiedAcks?: Iterable<RecallAck>;
+  /**
    * Units the platform has revoked (code or device key): state `revoked`, never counted as
    * applied, whatever they acknowledged.
    */
@@ -63,6 +69,13 @@ export function campaignStatus(input: CampaignInput): CampaignStatus {
   // The latest verified ack (highest ack-stream seq) per unit and recall, for current revisions.
   const latest = new Map<string, RecallAck>();
   let invalidAcks = 0;
+  const consider = (ack: RecallAck): void => {
+    const n = current.get(ack.recallId);
+    if (ack.campaignId !== input.campaignId || !n || ack.revision !== n.notice.revision) return;
+    const key = `${ack.code}\0${ack.recallId}`;
+    const prev = latest.get(key);
+    if (!prev || ack.seq > prev.seq) latest.set(key, ack);
+  };
   for (const a of input.acks) {
     const identity = byCode.get(a.code);
     if (!identity) {
@@ -77,11 +90,11 @@ export function campaignStatus(input: CampaignInput): CampaignStatus {
       invalidAcks++;
       continue;
     }
-    const n = current.get(ack.recallId);
-    if (ack.campaignId !== input.campaignId || !n || ack.revision !== n.notice.revision) continue;
-    const key = `${ack.code}\0${ack.recallId}`;
-    const prev = latest.get(key);
-    if (!prev || ack.seq > prev.seq) latest.set(key, ack);
+    consider(ack);
+  }
+  for (const ack of input.verifiedAcks ?? []) {
+    if (byCode.has(ack.code)) consider(ack);
+    else invalidAcks++;
   }
   const counts = Object.fromEntries(UNIT_STATES.map((s) => [s, 0])) as Record<UnitState, number>;
   const codes = Object.fromEntries(UNIT_STATES.map((s) => [s, [] as string[]])) as Record<UnitState, string[]>;

@@ -117,6 +117,11 @@ export class IdentityDirectory {
     this.verified.clear();
   }
 
+  /** Every code with a record registered or in use. */
+  codes(): string[] {
+    return [...new Set([...this.raw.keys(), ...this.verified.keys()])];
+  }
+
   get size(): number {
     return new Set([...this.raw.keys(), ...this.verified.keys()]).size;
   }

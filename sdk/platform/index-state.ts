@@ -118,6 +118,11 @@ export class IndexState {
     return Object.keys(this.json.scopes);
   }
 
+  /** The version of the last signed index of every scope. */
+  scopeVersions(): { scope: string; version: number }[] {
+    return Object.entries(this.json.scopes).map(([scope, r]) => ({ scope, version: r.version }));
+  }
+
   revocations(): IndexRevocations {
     const r = this.json.revocations;
     return {

@@ -78,6 +78,16 @@ export class RecallPublisher {
     this.lifetime = opts.indexLifetimeSeconds ?? DEFAULT_INDEX_LIFETIME_SECONDS;
   }
 
+  /** The index state directory this publisher keeps. */
+  get stateDir(): string {
+    return this.opts.stateDir;
+  }
+
+  /** The country whose indexes it signs. */
+  get country(): string {
+    return this.opts.country;
+  }
+
   /** Verifies a signed notice (signatures, roles, threshold, scope; not a unit target). */
   verify(bytes: Uint8Array): VerifiedRecall {
     const now = this.now();

@@ -66,6 +66,14 @@ describe('agent config', () => {
     expect(bad('"/run/x.json"')).toMatch(/expected \{"file": path\}/);
   });
 
+  it('metricsEnabled is off by default, true or false from a file or ROBOT_ID_METRICS_ENABLED', () => {
+    expect(loadConfig({ env: {} }).metricsEnabled).toBe(false);
+    expect(loadConfig({ env: { ROBOT_ID_METRICS_ENABLED: 'true' } }).metricsEnabled).toBe(true);
+    expect(loadConfig({ file: file({ metricsEnabled: true }), env: { ROBOT_ID_METRICS_ENABLED: 'false' } }).metricsEnabled).toBe(false);
+    expect(problems(() => loadConfig({ env: { ROBOT_ID_METRICS_ENABLED: 'yes' } })).join('\n')).toMatch(/metricsEnabled \(ROBOT_ID_METRICS_ENABLED\): expected true or false, got "yes"/);
+    expect(problems(() => loadConfig({ file: file({ metricsEnabled: 1 }), env: {} })).join('\n')).toMatch(/metricsEnabled .*expected true or false, got number/);
+  });
+
   it('reports every bad key at once, naming where each value came from', () => {
     const f = file({ heartbeatIntervalMs: -1, logLevel: 'loud', colour: 'blue', hardwareIdSource: { path: '/x' } });
     const p = problems(() => loadConfig({ file: f, env: { ROBOT_ID_MAX_LOG_BYTES: 'lots', ROBOT_ID_API_TCP_PORT: '8443' } }));

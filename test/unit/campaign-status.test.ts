@@ -10,6 +10,7 @@ import {
   loadSigner,
   signRecall,
   signRecallAck,
+  verifyRecallAck,
   verifyRecallNotice,
   type AckStatus,
   type Authority,
@@ -86,6 +87,19 @@ describe('campaign status', () => {
     expect(s.units.find((u) => u.code === d.code)!.recalls[0]).toMatchObject({ state: 'rejected', reason: 'RECALL_NOT_YET_VALID' });
     expect(s.units.map((u) => u.code)).not.toContain(other.code);
     expect(s.invalidAcks).toBe(1);
+  });
+
+  it('takes acks the caller verified already as they are, the same as the signed ones', async () => {
+    const [a, b] = units as [TestUnit, TestUnit];
+    const signed = [await ack(a, 1, 'verified'), await ack(a, 2, 'applied'), await ack(b, 1, 'rejected', { reason: 'RECALL_EXPIRED' })];
+    const input = { campaignId: 'C-1', notices: [await notice()], units: [a.identity, b.identity] };
+    const fromBytes = campaignStatus({ ...input, acks: signed });
+    const decoded = signed.map((x) => verifyRecallAck(x.bytes, x.code === a.code ? a.identity : b.identity).value);
+    const fromVerified = campaignStatus({ ...input, acks: [], verifiedAcks: decoded });
+    expect(fromVerified.units).toEqual(fromBytes.units);
+    expect(fromVerified.counts).toMatchObject({ applied: 1, rejected: 1 });
+    // One of a unit the registry does not hold: counted invalid, as a signed one would be.
+    expect(campaignStatus({ ...input, units: [a.identity], acks: [], verifiedAcks: decoded }).invalidAcks).toBe(1);
   });
 
   it('counts only acks for the current revision', async () => {

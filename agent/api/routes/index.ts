@@ -2,6 +2,7 @@
 import type { Agent } from '../../agent.js';
 import type { Router } from '../router.js';
 import { eventRoutes } from './events.js';
+import { metricsRoutes } from './metrics.js';
 import { rekeyRoutes } from './rekey.js';
 import { statusRoutes } from './status.js';
 import { technicianRoutesOn } from './technician.js';
@@ -11,4 +12,5 @@ export function registerRoutes(router: Router, agent: Agent): void {
   eventRoutes(router, agent);
   rekeyRoutes(router, agent);
   technicianRoutesOn(router, agent);
+  metricsRoutes(router, agent);
 }

@@ -1,0 +1,83 @@
+// Campaign progress on a `fleet ingest` worker's metrics (PostgreSQL store): with
+// --recall-state the worker counts a campaign's units from the acks the group stored in
+// ingest_messages, reading on from where it stopped: a unit that applies the recall after a
+// first count is counted at a later computation. Real PostgreSQL, mosquitto, agent processes.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { cli, startAgentProcess, startProc, stopAll } from '../helpers/agent-process.js';
+import { freePort, startBroker, type TestBroker } from '../helpers/broker.js';
+import { until } from '../helpers/ingest-recorder.js';
+import { makePki, TEST_ENTERPRISE, TEST_MODEL, type TestUnit } from '../helpers/pki.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
+import { sample, scrape } from '../helpers/prometheus.js';
+
+let tmp: string | undefined;
+let broker: TestBroker | undefined;
+let database: TestDatabase | undefined;
+afterAll(async () => {
+  await stopAll();
+  await broker?.stop();
+  await database?.drop();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+async function eventually(check: () => Promise<boolean>, what: string, ms = 40_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`waited ${ms} ms for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+it('counts the acks the workers stored in PostgreSQL, those stored after a first count too', async () => {
+  tmp = mkdtempSync(join(tmpdir(), 'rid-campaign-metrics-pg-'));
+  broker = await startBroker();
+  database = await createTestDatabase();
+  const migrated = cli(['platform', 'migrate', '--db', database.url]);
+  expect(migrated.status, migrated.stderr).toBe(0);
+  const pki = await makePki(join(tmp, 'pki'));
+  const units = [await pki.provision(), await pki.provision()];
+  const registry = join(tmp, 'registry.jsonl');
+  writeFileSync(registry, units.map((u) => JSON.stringify({ code: u.code, identity: Buffer.from(u.identity.bytes).toString('base64') })).join('\n') + '\n');
+  const state = join(tmp, 'publisher');
+  writeFileSync(
+    join(tmp, 'notice.json'),
+    JSON.stringify({ recallId: 'R-PG-MET', revision: 1, campaignId: 'C-PG-MET', notAfter: Math.floor(Date.now() / 1000) + 86400, action: 'notify', reason: 'r', remedy: 'm', target: { enterprise: TEST_ENTERPRISE, model: TEST_MODEL } }),
+  );
+  expect(cli(['recall', 'sign', '--notice', join(tmp, 'notice.json'), '--key', pki.enterprise.dir, '--out', join(tmp, 'r.cose')]).status).toBe(0);
+  const published = cli(['recall', 'publish', join(tmp, 'r.cose'), '--broker', broker.url, '--key', pki.platform.dir, '--state', state]);
+  expect(published.status, published.stderr).toBe(0);
+
+  const port = await freePort();
+  const worker = startProc([
+    'fleet', 'ingest', '--broker', broker.url, '--trust', join(pki.root.dir, 'trust.json'), '--db', database.url, '--registry', registry,
+    '--receipt-key', pki.platform.dir, '--recall-state', state, '--metrics', `127.0.0.1:${port}`, '--json',
+  ]);
+  await until(() => worker.lines().some((l) => l.includes('subscribed')), 'the worker subscribed', 20_000);
+  const url = `http://127.0.0.1:${port}/metrics`;
+  const count = async (s: string): Promise<number | undefined> => sample(await scrape(url), `robot_id_ingest_campaign_units{campaign="C-PG-MET",state="${s}"}`);
+  expect(await count('targeted')).toBe(2);
+  expect(await count('applied')).toBe(0);
+
+  const run = (u: TestUnit): void => {
+    startAgentProcess(tmp!, {
+      stateDir: u.stateDir,
+      hardwareIdSource: { file: u.hardwareIdFile },
+      brokerUrl: broker!.url,
+      heartbeatIntervalMs: 300,
+      reconnectMinMs: 50,
+      reconnectMaxMs: 300,
+      resendIntervalMs: 300,
+      recallAction: { file: join(tmp!, `recall-state-${u.code}.json`) },
+    });
+  };
+  run(units[0]!);
+  await eventually(async () => (await count('applied')) === 1, 'the first unit counted applied');
+  expect(await count('acknowledged')).toBe(1);
+  run(units[1]!);
+  await eventually(async () => (await count('applied')) === 2, 'the second unit counted applied');
+  expect(await count('acknowledged')).toBe(2);
+  expect(await count('refused')).toBe(0);
+}, 120_000);
