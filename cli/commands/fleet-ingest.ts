@@ -14,6 +14,8 @@ import { EXIT, UsageError, optionalString, type Command, type Io } from '../comm
 import { requireBrokerUrl } from '../platform/broker.js';
 import { ingestInputs, ingestOptions } from '../platform/ingest-inputs.js';
 import { dbOption, dbUrlOf } from '../platform/db.js';
+import { FilesPublisherStore } from '../../platform/store/files/publisher-files.js';
+import { PgPublisherStore } from '../../platform/store/postgres/publisher-pg.js';
 import { batchedLines, text, watch, watchRevocations, type Line } from './fleet.js';
 import { connectIngest } from '../../platform/ingest/mqtt.js';
 import { SharedPresence } from '../../platform/ingest/shared-presence.js';
@@ -99,13 +101,16 @@ export const fleetIngestCommand: Command = {
         throw new UsageError(`--metrics ${metricsAt}: ${(err as Error).message}`);
       }
     }
+    // A stored `scrapped` event adds the code to the publisher state's revocations: the
+    // directory --recall-state names, else the publisher state in this database.
     const recallState = optionalString(values, 'recall-state');
+    const recallStore = recallState ? new FilesPublisherStore(recallState) : PgPublisherStore.over(db);
     const revoking = new Set<Promise<void>>();
-    if (recallState) {
+    {
       conn.ingest.on('scrapped', (s) => {
-        const p: Promise<void> = revokeScrapped(recallState, s.code.slice(0, 2), [s.code]).then(
+        const p: Promise<void> = revokeScrapped(recallStore, s.code.slice(0, 2), [s.code]).then(
           () => undefined,
-          (err: Error) => io.err(`error: ${s.code} scrapped but not added to the revocations in ${recallState}: ${err.message}`),
+          (err: Error) => io.err(`error: ${s.code} scrapped but not added to the revocations in ${recallStore.where}: ${err.message}`),
         );
         revoking.add(p);
         void p.finally(() => revoking.delete(p));

@@ -11,6 +11,7 @@ import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import { revokeScrapped, type Revocations } from '../../sdk/index.js';
 import { connectIngest, type IngestConnection } from '../../platform/ingest/mqtt.js';
 import { openFilesStore } from '../../platform/store/files/files-store.js';
+import { FilesPublisherStore } from '../../platform/store/files/publisher-files.js';
 import { EXIT, UsageError, optionalString, type Command, type Io } from '../command.js';
 import { requireBrokerUrl } from '../platform/broker.js';
 import { ingestInputs, ingestOptions } from '../platform/ingest-inputs.js';
@@ -146,8 +147,9 @@ export const fleetWatchCommand: Command = {
     // Written before the command returns: a revocation is never left behind by an exit.
     const revoking = new Set<Promise<void>>();
     if (recallState) {
+      const recallStore = new FilesPublisherStore(recallState);
       conn.ingest.on('scrapped', (s) => {
-        const p: Promise<void> = revokeScrapped(recallState, s.code.slice(0, 2), [s.code]).then(
+        const p: Promise<void> = revokeScrapped(recallStore, s.code.slice(0, 2), [s.code]).then(
           (changed) => {
             if (changed) io.err(`note: ${s.code} scrapped: added to the revocations in ${recallState}`);
           },

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { IndexError, REVOCATION_REASONS, parseCode, parseTime, type KeyRevocation, type RevocationReason } from '../../sdk/index.js';
-import { EXIT, UsageError, optionalString, printError, requirePositional, type Command, type Io } from '../command.js';
+import { EXIT, UsageError, optionalString, printError, requirePositional, type Command, type Io, type Values } from '../command.js';
 import { brokerOptions, connectBroker, retained, unreachableAs3 } from '../platform/broker.js';
 import { countryIndexPublish, openPublisher, publisherOptions } from '../platform/publisher.js';
 
@@ -22,15 +22,19 @@ export const recallPublishCommand: Command = {
   options: { ...brokerOptions, ...publisherOptions, json: { type: 'boolean' } },
   run: (values, positionals, io) => unreachableAs3(io, values, async () => {
     const bytes = new Uint8Array(readFileSync(requirePositional(positionals, 0, '<signed-file>')));
-    const publisher = openPublisher(values);
-    publisher.verify(bytes); // refuse before touching the broker
-    const client = await connectBroker(values, `platform-recall-publish-${process.pid}`);
+    const publisher = await openPublisher(values);
     try {
-      const r = await publisher.publish(bytes, retained(client));
-      print(io, !!values.json, r, `recall ${r.recallId} revision ${r.revision} ${r.changed ? 'published' : 'republished (unchanged)'} in ${r.scopes.join(', ')}; indexes signed: ${r.indexes.join(', ') || 'none'}`);
-      return EXIT.OK;
+      await publisher.verify(bytes); // refuse before touching the broker
+      const client = await connectBroker(values, `platform-recall-publish-${process.pid}`);
+      try {
+        const r = await publisher.publish(bytes, retained(client));
+        print(io, !!values.json, r, `recall ${r.recallId} revision ${r.revision} ${r.changed ? 'published' : 'republished (unchanged)'} in ${r.scopes.join(', ')}; indexes signed: ${r.indexes.join(', ') || 'none'}`);
+        return EXIT.OK;
+      } finally {
+        await client.endAsync();
+      }
     } finally {
-      await client.endAsync();
+      await publisher.close();
     }
   }),
 };
@@ -41,7 +45,16 @@ export const recallRepublishCommand: Command = {
   usage: 'recall republish --broker <url> --key <platform-index-dir> [--state <dir>] [--watch] [--refresh-interval <s>] [--json]',
   options: { ...brokerOptions, ...publisherOptions, watch: { type: 'boolean' }, 'refresh-interval': { type: 'string' }, json: { type: 'boolean' } },
   run: (values, _p, io) => unreachableAs3(io, values, async () => {
-    const publisher = openPublisher(values);
+    const publisher = await openPublisher(values);
+    try {
+      return await republish(publisher, values, io);
+    } finally {
+      await publisher.close();
+    }
+  }),
+};
+
+async function republish(publisher: Awaited<ReturnType<typeof openPublisher>>, values: Values, io: Io): Promise<number> {
     const json = !!values.json;
     if (!values.watch) {
       const client = await connectBroker(values, `platform-recall-republish-${process.pid}`);
@@ -86,8 +99,7 @@ export const recallRepublishCommand: Command = {
     await busy;
     await client.endAsync();
     return EXIT.OK;
-  }),
-};
+}
 
 export const revokeCommand: Command = {
   path: ['revoke'],
@@ -105,8 +117,17 @@ export const revokeCommand: Command = {
     json: { type: 'boolean' },
   },
   run: (values, _p, io) => unreachableAs3(io, values, async () => {
+    const publisher = await openPublisher(values);
+    try {
+      return await revokeWith(publisher, values, io);
+    } finally {
+      await publisher.close();
+    }
+  }),
+};
+
+async function revokeWith(publisher: Awaited<ReturnType<typeof openPublisher>>, values: Values, io: Io): Promise<number> {
     const kids = ((values.kid as string[] | undefined) ?? []).map((k) => k.toLowerCase());
-    const publisher = openPublisher(values);
     const root = publisher.authority.verified!.root;
     const codes = ((values.code as string[] | undefined) ?? []).map((c) => parseCode(c, root.codeScheme).code);
     if (kids.length + codes.length === 0) throw new UsageError('expected at least one --kid <hex> or --code <code>');
@@ -129,8 +150,7 @@ export const revokeCommand: Command = {
     } finally {
       await client.endAsync();
     }
-  }),
-};
+}
 
 export const policyPublishCommand: Command = {
   path: ['policy', 'publish'],
