@@ -41,7 +41,7 @@ export {
   type StateBlobs,
   type PendingChanges,
 } from './platform/index-state.js';
-export { readExisting, type PublisherStore } from './platform/publisher-store.js';
+export { readExisting, type AfterCommit, type PublisherStore } from './platform/publisher-store.js';
 export { scopesOfTarget } from './platform/recall-scopes.js';
 export { revokeScrapped } from './platform/scrapped.js';
 export * from './platform/index.js';

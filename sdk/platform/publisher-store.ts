@@ -9,6 +9,9 @@
 import { IndexError } from '../errors.js';
 import type { IndexState } from './index-state.js';
 
+/** Runs after a change committed, still under the store's lock, over the state as committed. */
+export type AfterCommit<T> = (out: T, state: IndexState) => Promise<void>;
+
 export interface PublisherStore {
   /** Where the state lives, for messages (a directory, or a database URL without its password). */
   readonly where: string;
@@ -16,9 +19,11 @@ export interface PublisherStore {
    * Runs one change: waits for the store's lock, loads the state (an empty one of `country`
    * when none exists; INDEX_STATE_INVALID when the state is of another country), runs `fn`,
    * and commits everything `fn` recorded on the state as one atomic change before the lock is
-   * released. Nothing is committed when `fn` throws.
+   * released. Nothing is committed when `fn` throws. `afterCommit`, if given, runs after the
+   * commit and before the lock is released (the publisher sends to the broker there, so two
+   * publishers' sends never cross: the broker ends with the newest index).
    */
-  change<T>(country: string, fn: (state: IndexState) => Promise<T> | T): Promise<T>;
+  change<T>(country: string, fn: (state: IndexState) => Promise<T> | T, afterCommit?: AfterCommit<T>): Promise<T>;
   /** The committed state, without waiting for the lock; undefined when none exists yet. */
   read(): Promise<IndexState | undefined>;
   close(): Promise<void>;

@@ -99,7 +99,7 @@ export class RecallPublisher {
     const v = await this.verify(bytes);
     const n = v.notice;
     const scopes = scopesOfTarget(n.target, v.rootCountry);
-    const { changed, indexes } = await this.mutate((state) =>
+    const { changed, indexes } = await this.mutate(transport, (state) =>
       state.putNotice(bytes, {
         recallId: n.recallId,
         revision: n.revision,
@@ -109,11 +109,12 @@ export class RecallPublisher {
         payload: encodePayload(recallKind, n),
         scopes,
       }).changed,
+      (state, signed) => [
+        ...scopes.map((s) => ({ topic: recallTopic(parseScopePath(s)!, n.recallId), payload: bytes })),
+        ...this.indexItemsOf(state, scopes.concat(signed)),
+      ],
     );
-    await this.send(transport, [
-      ...scopes.map((s) => ({ topic: recallTopic(parseScopePath(s)!, n.recallId), payload: bytes })),
-      ...(await this.indexItems(scopes.concat(indexes))),
-    ]);
+    // (the items are sent by mutate, after the commit, under the store's lock)
     return { recallId: n.recallId, revision: n.revision, changed, scopes, indexes };
   }
 
@@ -169,7 +170,7 @@ export class RecallPublisher {
     const keys = [...(add.keys ?? [])];
     let weakened: WeakenedRecall[] = [];
     // Judged inside the change, so a recall published meanwhile is judged too.
-    const r0 = await this.mutate((state) => {
+    const r0 = await this.mutate(transport, (state) => {
       weakened = this.weakenedIn(state, add);
       if (weakened.length > 0 && !options.weakenRecalls) {
         throw new IndexError(
@@ -179,9 +180,7 @@ export class RecallPublisher {
       }
       return state.revoke({ keys, codes: [...(add.codes ?? [])] });
     });
-    const r = { ...r0, weakened };
-    await this.send(transport, await this.indexItems(r.indexes.length ? r.indexes : [this.countryScope()]));
-    return r;
+    return { ...r0, weakened };
   }
 
   /**
@@ -191,8 +190,7 @@ export class RecallPublisher {
    */
   async publishPolicy(bytes: Uint8Array, transport: RetainedTransport): Promise<{ version: number; changed: boolean; indexes: string[] }> {
     const verified = this.checkPolicy(bytes);
-    const r = await this.mutate((state) => state.setPolicy(verified.policy.version, bytes));
-    await this.send(transport, await this.indexItems(r.indexes.length ? r.indexes : [this.countryScope()]));
+    const r = await this.mutate(transport, (state) => state.setPolicy(verified.policy.version, bytes));
     return { version: verified.policy.version, ...r };
   }
 
@@ -208,8 +206,7 @@ export class RecallPublisher {
    */
   async publishRotation(bytes: Uint8Array, transport: RetainedTransport): Promise<{ version: number; changed: boolean; indexes: string[] }> {
     const statement = await this.checkRotation(bytes);
-    const r = await this.mutate((state) => state.addRotation(bytes));
-    await this.send(transport, await this.indexItems(r.indexes.length ? r.indexes : [this.countryScope()]));
+    const r = await this.mutate(transport, (state) => state.addRotation(bytes));
     return { version: statement?.version ?? openRotation(bytes).value.version, ...r };
   }
 
@@ -233,8 +230,7 @@ export class RecallPublisher {
 
   /** Re-signs indexes that near expiry or lost an expired recall; publishes those. Run on a timer. */
   async refresh(transport: RetainedTransport): Promise<string[]> {
-    const { indexes } = await this.mutate(() => false);
-    await this.send(transport, await this.indexItems(indexes));
+    const { indexes } = await this.mutate(transport, () => false, (state, signed) => this.indexItemsOf(state, signed));
     await this.clearExpired(transport);
     return indexes;
   }
@@ -260,20 +256,22 @@ export class RecallPublisher {
    * Run on every (re)connect: a broker restarted empty is whole again afterwards.
    */
   async republishAll(transport: RetainedTransport): Promise<{ notices: number; indexes: number }> {
-    await this.mutate(() => false);
-    const state = await this.state();
-    if (!state) return { notices: 0, indexes: 0 };
-    const items: Item[] = [];
-    for (const r of state.recalls()) {
-      if (r.notAfter <= this.now()) continue;
-      const bytes = state.noticeBytes(r.recallId);
-      for (const s of r.scopes) items.push({ topic: recallTopic(parseScopePath(s)!, r.recallId), payload: bytes });
-    }
-    const notices = items.length;
-    const scopes = state.scopes();
-    await this.send(transport, [...items, ...this.indexItemsOf(state, scopes)]);
+    let notices = 0;
+    let indexes = 0;
+    await this.mutate(transport, () => false, (state) => {
+      const items: Item[] = [];
+      for (const r of state.recalls()) {
+        if (r.notAfter <= this.now()) continue;
+        const bytes = state.noticeBytes(r.recallId);
+        for (const s of r.scopes) items.push({ topic: recallTopic(parseScopePath(s)!, r.recallId), payload: bytes });
+      }
+      notices = items.length;
+      const scopes = state.scopes();
+      indexes = scopes.length;
+      return [...items, ...this.indexItemsOf(state, scopes)];
+    });
     await this.clearExpired(transport);
-    return { notices, indexes: scopes.length };
+    return { notices, indexes };
   }
 
   /** The committed state (undefined before the first change). */
@@ -285,20 +283,29 @@ export class RecallPublisher {
     return `c/${this.opts.country}`;
   }
 
-  private async mutate(change: (state: IndexState) => boolean): Promise<{ changed: boolean; indexes: string[] }> {
-    return this.opts.store.change(this.opts.country, async (state) => {
-      const changed = change(state);
-      const indexes = await state.signDue({ signer: this.opts.signer, certificate: this.opts.certificate, now: this.now(), lifetimeSeconds: this.lifetime });
-      return { changed, indexes };
-    });
+  /**
+   * One change under the store's lock: `change`, then the indexes it made due signed, committed;
+   * then, still under the lock, the items of the committed state sent (by default the indexes
+   * signed now, or the country index when none was), so two publishers' sends never cross and
+   * the broker ends with the newest index of every scope.
+   */
+  private async mutate(
+    transport: RetainedTransport,
+    change: (state: IndexState) => boolean,
+    items: (state: IndexState, signed: string[]) => Item[] = (state, signed) => this.indexItemsOf(state, signed.length ? signed : [this.countryScope()]),
+  ): Promise<{ changed: boolean; indexes: string[] }> {
+    return this.opts.store.change(
+      this.opts.country,
+      async (state) => {
+        const changed = change(state);
+        const indexes = await state.signDue({ signer: this.opts.signer, certificate: this.opts.certificate, now: this.now(), lifetimeSeconds: this.lifetime });
+        return { changed, indexes };
+      },
+      (out, state) => this.send(transport, items(state, out.indexes)),
+    );
   }
 
   /** Index items for these scopes (deduplicated), narrower first, the country index last. */
-  private async indexItems(scopes: string[]): Promise<Item[]> {
-    const state = await this.state();
-    return state ? this.indexItemsOf(state, scopes) : [];
-  }
-
   private indexItemsOf(state: IndexState, scopes: string[]): Item[] {
     const known = new Set(state.scopes());
     const country = this.countryScope();

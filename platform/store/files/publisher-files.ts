@@ -11,7 +11,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { IndexError, IndexState, parseStateJson, writeFileAtomicSync, type PendingChanges, type PublisherStore, type StateBlobs } from '../../../sdk/index.js';
+import { IndexError, IndexState, parseStateJson, writeFileAtomicSync, type AfterCommit, type PendingChanges, type PublisherStore, type StateBlobs } from '../../../sdk/index.js';
 import { withStateLock } from './state-lock.js';
 
 const fileOfScope = (scope: string) => `${scope.replace(/\//g, '_')}.cose`;
@@ -23,7 +23,7 @@ export class FilesPublisherStore implements PublisherStore {
     this.where = dir;
   }
 
-  async change<T>(country: string, fn: (state: IndexState) => Promise<T> | T): Promise<T> {
+  async change<T>(country: string, fn: (state: IndexState) => Promise<T> | T, afterCommit?: AfterCommit<T>): Promise<T> {
     return withStateLock(this.dir, async () => {
       const state = this.load() ?? IndexState.empty(country, this.blobs());
       if (state.country !== country) {
@@ -32,6 +32,7 @@ export class FilesPublisherStore implements PublisherStore {
       const out = await fn(state);
       const pending = state.pending();
       if (pending) this.commit(pending);
+      await afterCommit?.(out, state);
       return out;
     });
   }

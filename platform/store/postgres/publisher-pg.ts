@@ -1,14 +1,16 @@
 /**
  * The publisher state in PostgreSQL (migration 0006; docs/operations.md §"The platform's
  * state"): the state document as jsonb in publisher_state, notices and signed indexes as
- * bytea. A change is one transaction that first takes pg_advisory_xact_lock, so two
+ * bytea. A change takes a session advisory lock, then runs as one transaction, so two
  * publishers (a `recall publish` while `recall republish --watch` runs, on one host or two)
  * never lose a change; everything the change recorded is committed together or not at all.
+ * The lock is held past the commit while `afterCommit` sends to the broker, and released
+ * after; a connection that dies releases it with the session.
  * `version` goes up with every commit, and a change of the revocations sends NOTIFY on
  * PUBLISHER_CHANNEL (delivered at commit) for the ingest workers.
  */
 import type pg from 'pg';
-import { IndexError, IndexState, checkStateJson, type IndexStateJson, type PendingChanges, type PublisherStore, type StateBlobs } from '../../../sdk/index.js';
+import { IndexError, IndexState, checkStateJson, type IndexStateJson, type AfterCommit, type PendingChanges, type PublisherStore, type StateBlobs } from '../../../sdk/index.js';
 import { dbError, openDb, type Db } from './connect.js';
 import { requireSchema } from './migrate.js';
 
@@ -46,25 +48,37 @@ export class PgPublisherStore implements PublisherStore {
     return new PgPublisherStore(db, false);
   }
 
-  async change<T>(country: string, fn: (state: IndexState) => Promise<T> | T): Promise<T> {
+  async change<T>(country: string, fn: (state: IndexState) => Promise<T> | T, afterCommit?: AfterCommit<T>): Promise<T> {
     const c = await this.db.pool.connect().catch((err: unknown) => Promise.reject(dbError(err, this.db.url)));
+    let broken: Error | undefined;
     try {
-      await this.run(c, 'BEGIN');
-      await this.run(c, 'SELECT pg_advisory_xact_lock($1)', [PUBLISHER_LOCK]);
-      const held = await this.load(c);
-      const state = held?.state ?? IndexState.empty(country, this.blobs(new Map(), new Map()));
-      if (state.country !== country) throw new IndexError('INDEX_STATE_INVALID', `${this.where}: publisher state of country ${state.country}, key of ${country}`);
-      const out = await fn(state);
-      const pending = state.pending();
-      if (pending) await this.commit(c, pending, held?.version ?? 0);
-      await this.run(c, 'COMMIT');
-      return out;
-    } catch (err) {
-      // The transaction is abandoned; the error that caused it is the one reported.
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw err;
+      await this.run(c, 'SELECT pg_advisory_lock($1)', [PUBLISHER_LOCK]);
+      try {
+        let state: IndexState;
+        let out: T;
+        try {
+          await this.run(c, 'BEGIN');
+          const held = await this.load(c);
+          state = held?.state ?? IndexState.empty(country, this.blobs(new Map(), new Map()));
+          if (state.country !== country) throw new IndexError('INDEX_STATE_INVALID', `${this.where}: publisher state of country ${state.country}, key of ${country}`);
+          out = await fn(state);
+          const pending = state.pending();
+          if (pending) await this.commit(c, pending, held?.version ?? 0);
+          await this.run(c, 'COMMIT');
+        } catch (err) {
+          // The transaction is abandoned; the error that caused it is the one reported.
+          await c.query('ROLLBACK').catch(() => undefined);
+          throw err;
+        }
+        await afterCommit?.(out, state);
+        return out;
+      } finally {
+        await c.query('SELECT pg_advisory_unlock($1)', [PUBLISHER_LOCK]).catch((err: Error) => {
+          broken = err; // the session is unusable: destroyed below, which releases its lock
+        });
+      }
     } finally {
-      c.release();
+      c.release(broken);
     }
   }
 
