@@ -26,7 +26,7 @@ import { readStoredRecords } from '../../platform/store/files/read-records.js';
 import { PostgresStoreReader } from '../../platform/store/postgres/pg-reader.js';
 import { dbOption } from '../platform/db.js';
 import { unitEntries, withDb } from '../platform/stored-acks.js';
-import { loadRevocations } from '../revocations.js';
+import { platformRevocations } from '../platform/publisher-state.js';
 
 function historyOf(values: Values, code: string): UnitHistory {
   const state = requireString(values, 'state');
@@ -47,7 +47,7 @@ async function historyFrom(values: Values, code: string, io: Io): Promise<UnitHi
   const state = optionalString(values, 'state');
   const trust = TrustStore.load(requireString(values, 'trust'));
   // The unit's record from --registry, else the one the workers keep, judged as they judge it.
-  const revocations = loadRevocations(optionalString(values, 'revocations'));
+  const revocations = await platformRevocations(values, url);
   const identity = (await unitEntries(values, io, { kind: 'db', url }, trust, revocations)).find((e) => e.code === code)?.identity;
   const stored = await withDb(url, (db) => new PostgresStoreReader(db).records({ code }));
   return unitHistory({ code, stored, identity, trust, recycling: state ? recyclingRecordsOf(state, code) : [] });

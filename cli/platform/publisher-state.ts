@@ -3,7 +3,9 @@
  * <postgres://...>` / ROBOT_ID_PLATFORM_DB (PostgreSQL, migration 0006). Naming both on the
  * command line is refused with STATE_CHOICE (exit 2): one publisher state, never two.
  */
-import { RobotIdError, type PublisherStore } from '../../sdk/index.js';
+import { Revocations, RobotIdError, type PublisherStore } from '../../sdk/index.js';
+import { PgPublisherStore } from '../../platform/store/postgres/publisher-pg.js';
+import { loadRevocations } from '../revocations.js';
 import { openPublisherStore, type PublisherStateLocation } from '../../platform/store/open-publisher.js';
 import { optionalString, type Values } from '../command.js';
 import { dbUrlOf } from './db.js';
@@ -37,4 +39,20 @@ export function publisherStateOf(values: Values, stateFlag = 'state', fallbackDi
 
 export function openPublisherStateOf(values: Values, stateFlag = 'state', fallbackDir?: string): Promise<PublisherStore> {
   return openPublisherStore(publisherStateOf(values, stateFlag, fallbackDir));
+}
+
+/**
+ * The platform's revocations for a command that judges units: `--revocations <file>` when
+ * given; else, with a database (`url`), those of the publisher state kept there (an empty list
+ * when it holds none yet); else none.
+ */
+export async function platformRevocations(values: Values, url: string | undefined): Promise<Revocations> {
+  const file = optionalString(values, 'revocations');
+  if (file !== undefined || url === undefined) return loadRevocations(file);
+  const store = await PgPublisherStore.open(url);
+  try {
+    return (await store.read())?.revocationList() ?? Revocations.none;
+  } finally {
+    await store.close();
+  }
 }
