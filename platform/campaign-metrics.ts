@@ -8,10 +8,10 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { RobotIdError, type FleetIngest, type TrustStore, type VerifiedIdentity } from '../sdk/index.js';
 import type { AckFeed } from './campaigns/ack-feed.js';
-import { CampaignProgress, type ProgressSnapshot } from './campaigns/progress.js';
+import { CampaignProgress, type CampaignProgressOptions, type ProgressSnapshot } from './campaigns/progress.js';
 
 export interface CampaignMetricsOptions {
-  recallState: string;
+  recallState: CampaignProgressOptions['recallState'];
   trust: TrustStore;
   acks: AckFeed;
   cacheMs?: number;

@@ -7,7 +7,7 @@
  * `serveMetrics` (ingest-metrics.ts). See docs/operations.md §"Platform metrics".
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { IndexState, type RecallPublisher, type RetainedTransport } from '../sdk/index.js';
+import type { IndexState, RecallPublisher, RetainedTransport } from '../sdk/index.js';
 
 export type RoundKind = 'republish' | 'refresh';
 
@@ -23,7 +23,7 @@ export interface RepublisherMetrics {
  * Registers the republisher's metrics on a fresh registry. `now` (seconds since the epoch)
  * judges which recalls are active.
  */
-export function republisherMetrics(publisher: Pick<RecallPublisher, 'stateDir' | 'country'>, now: () => number = () => Date.now() / 1000): RepublisherMetrics {
+export function republisherMetrics(publisher: Pick<RecallPublisher, 'committed'>, now: () => number = () => Date.now() / 1000): RepublisherMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'robot_id_republisher_' });
   const rounds = new Counter({
@@ -36,17 +36,18 @@ export function republisherMetrics(publisher: Pick<RecallPublisher, 'stateDir' |
   const items = new Counter({ name: 'robot_id_republisher_items_published_total', help: 'Retained notices, indexes and clearings the broker acknowledged (PUBACK)', registers: [registry] });
   const lastOk = new Gauge({ name: 'robot_id_republisher_last_success_timestamp_seconds', help: 'When a round last succeeded (seconds since the epoch; 0 before the first)', registers: [registry] });
   lastOk.set(0);
-  // What the state holds, read at scrape time (one state.json read per scrape).
-  let state: IndexState | undefined;
-  const read = (): IndexState => (state ??= IndexState.open(publisher.stateDir, publisher.country));
+  // What the state holds, read at scrape time from the store (files or PostgreSQL): one read
+  // per scrape, shared by the gauges below (the first collector of a scrape starts it afresh).
+  let state: Promise<IndexState | undefined> | undefined;
+  const read = (): Promise<IndexState | undefined> => (state ??= publisher.committed());
   new Gauge({
     name: 'robot_id_republisher_active_recalls',
     help: 'Recalls the index state holds that have not expired (notAfter in the future)',
     registers: [registry],
-    collect() {
-      state = undefined; // the first collector of a scrape reads the state afresh
+    async collect() {
+      state = undefined;
       const t = now();
-      this.set(read().recalls().filter((r) => r.notAfter > t).length);
+      this.set((await read())?.recalls().filter((r) => r.notAfter > t).length ?? 0);
     },
   });
   new Gauge({
@@ -54,9 +55,10 @@ export function republisherMetrics(publisher: Pick<RecallPublisher, 'stateDir' |
     help: 'Version of the last signed index of each scope',
     labelNames: ['scope'],
     registers: [registry],
-    collect() {
+    async collect() {
+      const held = await read();
       this.reset();
-      for (const s of read().scopeVersions()) this.set({ scope: s.scope }, s.version);
+      for (const s of held?.scopeVersions() ?? []) this.set({ scope: s.scope }, s.version);
     },
   });
   new Gauge({
@@ -64,10 +66,10 @@ export function republisherMetrics(publisher: Pick<RecallPublisher, 'stateDir' |
     help: 'Revocations the country index carries, by kind (keys: revoked key ids; codes: revoked or scrapped unit codes)',
     labelNames: ['kind'],
     registers: [registry],
-    collect() {
-      const r = read().revocations();
-      this.set({ kind: 'keys' }, r.keys.length);
-      this.set({ kind: 'codes' }, r.codes.length);
+    async collect() {
+      const r = (await read())?.revocations();
+      this.set({ kind: 'keys' }, r?.keys.length ?? 0);
+      this.set({ kind: 'codes' }, r?.codes.length ?? 0);
     },
   });
   return {

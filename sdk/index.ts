@@ -28,7 +28,20 @@ export * from './recall-index/index.js';
 export * from './recall/index.js';
 export * from './rekey/index.js';
 export { RecallPublisher, DEFAULT_INDEX_LIFETIME_SECONDS, type RetainedTransport, type PublisherOptions, type PublishResult, type WeakenedRecall } from './platform/recall-publisher.js';
-export { IndexState, INDEX_STATE_FORMAT, type RecallRecord, type ScopeRecord, type IndexStateJson } from './platform/index-state.js';
+export {
+  IndexState,
+  INDEX_STATE_FORMAT,
+  emptyStateJson,
+  parseStateJson,
+  checkStateJson,
+  type RecallRecord,
+  type ScopeRecord,
+  type IndexStateJson,
+  type NoticeFacts,
+  type StateBlobs,
+  type PendingChanges,
+} from './platform/index-state.js';
+export { readExisting, type AfterCommit, type PublisherStore } from './platform/publisher-store.js';
 export { scopesOfTarget } from './platform/recall-scopes.js';
 export { revokeScrapped } from './platform/scrapped.js';
 export * from './platform/index.js';

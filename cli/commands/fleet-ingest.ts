@@ -10,11 +10,14 @@
  */
 import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
-import { revokeScrapped } from '../../sdk/index.js';
+import { revokeScrapped, type Revocations } from '../../sdk/index.js';
 import { EXIT, UsageError, optionalString, type Command, type Io } from '../command.js';
 import { requireBrokerUrl } from '../platform/broker.js';
 import { ingestInputs, ingestOptions } from '../platform/ingest-inputs.js';
 import { dbOption, dbUrlOf } from '../platform/db.js';
+import { FilesPublisherStore } from '../../platform/store/files/publisher-files.js';
+import { PgPublisherStore } from '../../platform/store/postgres/publisher-pg.js';
+import { followPublisherRevocations, type RevocationsFollower } from '../../platform/store/postgres/publisher-revocations.js';
 import { batchedLines, text, watch, watchRevocations, type Line } from './fleet.js';
 import { connectIngest } from '../../platform/ingest/mqtt.js';
 import { SharedPresence } from '../../platform/ingest/shared-presence.js';
@@ -55,9 +58,29 @@ export const fleetIngestCommand: Command = {
       await db.close();
       throw err;
     }
+    // Without --revocations, the revocations of the publisher state in this database, followed
+    // while the worker runs (robot-id revoke --db): applied within DEFAULT_REVOCATIONS_CHECK_MS.
+    let applyRevocations = (_r: Revocations): void => undefined;
+    let reported = 0;
+    let following: RevocationsFollower | undefined;
+    if (!revocationsFile) {
+      try {
+        following = await followPublisherRevocations(db, (r) => applyRevocations(r), {
+          onError: (err) => {
+            // At most one line a minute while the database is away; the held list stays in force.
+            if (Date.now() - reported < 60_000) return;
+            reported = Date.now();
+            io.err(`note: revocations not re-read from ${db.where} (${(err as { code?: string }).code ?? 'DB_FAILED'}): the list held stays in force`);
+          },
+        });
+      } catch (err) {
+        await db.close();
+        throw err;
+      }
+    }
     const presence = new SharedPresence(db);
     const conn = connectIngest(
-      { trust, store, registry, receipts, revocations },
+      { trust, store, registry, receipts, revocations: following?.initial ?? revocations },
       {
         url,
         clientId: optionalString(values, 'client-id') ?? `robot-id-ingest-${group}-${hostname()}-${process.pid}`,
@@ -94,19 +117,25 @@ export const fleetIngestCommand: Command = {
     ticking.unref();
     let metrics: MetricsServer | undefined;
     const metricsAt = optionalString(values, 'metrics');
+    applyRevocations = (r) => conn.ingest.setRevocations(r);
     const shutdown = async (): Promise<void> => {
       clearInterval(ticking);
+      await following?.stop();
       await conn.close();
       await presence.flush().catch((err: Error) => io.err(`note: presence not written at exit: ${err.message}`));
       await issued.flush().catch((err: Error) => io.err(`note: receipts issued not recorded at exit: ${err.message}`));
       await metrics?.close();
       await db.close();
     };
+    // The publisher state: the directory --recall-state names, else the one in this database. A
+    // stored `scrapped` event adds the code to its revocations; the metrics' campaigns come from it.
+    const recallState = optionalString(values, 'recall-state');
+    const recallStore = recallState ? new FilesPublisherStore(recallState) : PgPublisherStore.over(db);
     if (metricsAt !== undefined) {
       try {
         const registry = ingestMetrics(conn.ingest);
-        const campaigns = optionalString(values, 'recall-state');
-        if (campaigns) campaignMetrics(registry, conn.ingest, { recallState: campaigns, trust, acks: postgresAckFeed(db) });
+        // Campaign progress: the campaigns from --recall-state, else from this database's publisher state.
+        campaignMetrics(registry, conn.ingest, { recallState: recallStore, trust, acks: postgresAckFeed(db) });
         metrics = await serveMetrics(registry, metricsAt);
       } catch (err) {
         await shutdown();
@@ -114,13 +143,12 @@ export const fleetIngestCommand: Command = {
       }
       io.err(`note: metrics on http://${metricsAt.includes(':') ? metricsAt.slice(0, metricsAt.lastIndexOf(':')) : '127.0.0.1'}:${metrics.port}/metrics`);
     }
-    const recallState = optionalString(values, 'recall-state');
     const revoking = new Set<Promise<void>>();
-    if (recallState) {
+    {
       conn.ingest.on('scrapped', (s) => {
-        const p: Promise<void> = revokeScrapped(recallState, s.code.slice(0, 2), [s.code]).then(
+        const p: Promise<void> = revokeScrapped(recallStore, s.code.slice(0, 2), [s.code]).then(
           () => undefined,
-          (err: Error) => io.err(`error: ${s.code} scrapped but not added to the revocations in ${recallState}: ${err.message}`),
+          (err: Error) => io.err(`error: ${s.code} scrapped but not added to the revocations in ${recallStore.where}: ${err.message}`),
         );
         revoking.add(p);
         void p.finally(() => revoking.delete(p));
@@ -156,6 +184,7 @@ export const fleetIngestCommand: Command = {
     const stopWatching = revocationsFile ? watchRevocations(revocationsFile, (r) => conn.ingest.setRevocations(r), io) : () => undefined;
     const status = await done;
     stopWatching();
+    await following?.stop();
     clearTimeout(timer);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

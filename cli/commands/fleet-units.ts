@@ -12,7 +12,7 @@ import { dbOption } from '../platform/db.js';
 import { storeChoice, storedAcks, unitEntries, withDb } from '../platform/stored-acks.js';
 import { presenceFromDb } from '../../platform/store/postgres/fleet-view.js';
 import { csvRow } from '../csv.js';
-import { loadRevocations } from '../revocations.js';
+import { platformRevocations } from '../platform/publisher-state.js';
 
 const PRESENCE = ['online', 'offline', 'stale', 'unknown'] as const;
 const FILTERS = [...PRESENCE, 'revoked', 'recalled', 'expiring'] as const;
@@ -65,7 +65,8 @@ export const fleetUnitsCommand: Command = {
     const store = storeChoice(values);
     if (!store) throw new UsageError('missing --ingest <ingest-dir> or --db <postgres-url> (or ROBOT_ID_PLATFORM_DB)');
     const trust = TrustStore.load(requireString(values, 'trust'));
-    const revocations = loadRevocations(optionalString(values, 'revocations'));
+    // --revocations, else (with --db) those of the publisher state in the database.
+    const revocations = await platformRevocations(values, store.kind === 'db' ? store.url : undefined);
     const entries = await unitEntries(values, io, store, trust, revocations);
     // The files ingest's snapshot, or what the workers wrote to the database.
     const snapshot = store.kind === 'files' ? readPresenceSnapshot(store.dir) : { units: await withDb(store.url, (db) => presenceFromDb(db, Date.now())) };

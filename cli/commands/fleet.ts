@@ -4,14 +4,22 @@
  * per line: at least code, kind, seq, verified, and reason for anything rejected. With
  * --state the ingest keeps its store and marks there; with --receipt-key (a platform
  * authority with receipt.sign, needs --state) it confirms storage to the units with receipts.
- * With --recall-state (the platform's index state) a unit's stored `scrapped` event adds its
- * code to the revocations there, as scrapped. With --metrics, Prometheus metrics on GET /metrics.
+ * With --recall-state (the platform's publisher state directory) or --db (the publisher state
+ * in PostgreSQL) a unit's stored `scrapped` event adds its code to the revocations there, as
+ * scrapped; with --db and no --revocations the ingest follows that state's revocations. With --metrics, Prometheus metrics on GET /metrics.
  */
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
-import { revokeScrapped, type Revocations } from '../../sdk/index.js';
+import { revokeScrapped, type PublisherStore, type Revocations } from '../../sdk/index.js';
 import { connectIngest, type IngestConnection } from '../../platform/ingest/mqtt.js';
 import { openFilesStore } from '../../platform/store/files/files-store.js';
-import { EXIT, UsageError, optionalString, type Command, type Io } from '../command.js';
+import { FilesPublisherStore } from '../../platform/store/files/publisher-files.js';
+import { PgPublisherStore } from '../../platform/store/postgres/publisher-pg.js';
+import { followPublisherRevocations, type RevocationsFollower } from '../../platform/store/postgres/publisher-revocations.js';
+import { openDb } from '../../platform/store/postgres/connect.js';
+import { requireSchema } from '../../platform/store/postgres/migrate.js';
+import { dbOption, dbUrlOf } from '../platform/db.js';
+import { publisherStateOf } from '../platform/publisher-state.js';
+import { EXIT, UsageError, optionalString, type Command, type Io, type Values } from '../command.js';
 import { requireBrokerUrl } from '../platform/broker.js';
 import { ingestInputs, ingestOptions } from '../platform/ingest-inputs.js';
 import { ingestMetrics, serveMetrics, type MetricsServer } from '../../platform/ingest-metrics.js';
@@ -104,12 +112,42 @@ export function watchRevocations(file: string, apply: (r: Revocations) => void, 
   return () => unwatchFile(file, listener);
 }
 
+/** The publisher state `fleet watch` revokes scrapped units in (and may follow revocations of). */
+async function openRecallState(
+  values: Values,
+  follow: boolean,
+  apply: (r: Revocations) => void,
+  io: Io,
+): Promise<{ store: PublisherStore; follower?: RevocationsFollower; close(): Promise<void> } | undefined> {
+  if (optionalString(values, 'recall-state') === undefined && dbUrlOf(values) === undefined) return undefined;
+  const at = publisherStateOf(values, 'recall-state');
+  if ('dir' in at) return { store: new FilesPublisherStore(at.dir), close: async () => undefined };
+  const db = await openDb(at.url, { max: 2, applicationName: 'robot-id fleet watch' });
+  try {
+    await requireSchema(db);
+    const follower = follow
+      ? await followPublisherRevocations(db, apply, { onError: (err) => io.err(`note: revocations not re-read from ${db.where} (${(err as { code?: string }).code ?? 'DB_FAILED'}): the list held stays in force`) })
+      : undefined;
+    return {
+      store: PgPublisherStore.over(db),
+      follower,
+      close: async () => {
+        await follower?.stop();
+        await db.close();
+      },
+    };
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+}
+
 export const fleetWatchCommand: Command = {
   path: ['fleet', 'watch'],
   summary: 'run the fleet ingest: verify what units publish, print one line per message or state change',
   usage:
-    'fleet watch --broker <url> --trust <file> [--registry <file>] [--state <dir>] [--receipt-key <platform-dir>] [--revocations <file>] [--recall-state <dir>] [--metrics <[host:]port>] [--broker-user <u> --broker-password-file <f>] [--client-id <id>] [--limit <n>] [--json]',
-  options: { ...ingestOptions, state: { type: 'string' }, limit: { type: 'string' } },
+    'fleet watch --broker <url> --trust <file> [--registry <file>] [--state <dir>] [--receipt-key <platform-dir>] [--revocations <file>] [--recall-state <dir> | --db <postgres-url>] [--metrics <[host:]port>] [--broker-user <u> --broker-password-file <f>] [--client-id <id>] [--limit <n>] [--json]',
+  options: { ...ingestOptions, ...dbOption, state: { type: 'string' }, limit: { type: 'string' } },
 
   async run(values, _p, io: Io) {
     const json = !!values.json;
@@ -121,8 +159,13 @@ export const fleetWatchCommand: Command = {
     if (!(limit > 0)) throw new UsageError('--limit: expected a positive number of lines');
     const { trust, registry, receipts, revocationsFile, revocations } = ingestInputs(values, io);
     const pwFile = optionalString(values, 'broker-password-file');
+    // The publisher state a stored `scrapped` event revokes the code in: --recall-state <dir>,
+    // or the database --db (or ROBOT_ID_PLATFORM_DB) names, whose revocations the ingest then
+    // also follows when no --revocations file is given.
+    let applyRevocations = (_r: Revocations): void => undefined;
+    const recall = await openRecallState(values, revocationsFile === undefined, (r) => applyRevocations(r), io);
     const conn = connectIngest(
-      { trust, store: stateDir ? openFilesStore(stateDir) : undefined, registry, receipts, revocations },
+      { trust, store: stateDir ? openFilesStore(stateDir) : undefined, registry, receipts, revocations: recall?.follower?.initial ?? revocations },
       {
         url,
         clientId: optionalString(values, 'client-id') ?? `platform-ingest-${process.pid}`,
@@ -136,7 +179,7 @@ export const fleetWatchCommand: Command = {
     const metricsAt = optionalString(values, 'metrics');
     if (metricsAt !== undefined) {
       const registry = ingestMetrics(conn.ingest);
-      const campaigns = optionalString(values, 'recall-state');
+      const campaigns = recall?.store;
       // Campaign progress needs the campaigns (the publisher state) and the acks (the store).
       if (campaigns && stateDir) campaignMetrics(registry, conn.ingest, { recallState: campaigns, trust, acks: filesAckFeed(stateDir) });
       else if (campaigns) io.err('note: no campaign progress in the metrics without --state (the acks are read from the store)');
@@ -144,16 +187,19 @@ export const fleetWatchCommand: Command = {
         metrics = await serveMetrics(registry, metricsAt);
       } catch (err) {
         await conn.close();
+        await recall?.close();
         throw new UsageError(`--metrics ${metricsAt}: ${(err as Error).message}`);
       }
       io.err(`note: metrics on http://${metricsAt.includes(':') ? metricsAt.slice(0, metricsAt.lastIndexOf(':')) : '127.0.0.1'}:${metrics.port}/metrics`);
     }
-    const recallState = optionalString(values, 'recall-state');
+    applyRevocations = (r) => conn.ingest.setRevocations(r);
+    const recallStore = recall?.store;
+    const recallState = recallStore?.where;
     // Written before the command returns: a revocation is never left behind by an exit.
     const revoking = new Set<Promise<void>>();
-    if (recallState) {
+    if (recallStore) {
       conn.ingest.on('scrapped', (s) => {
-        const p: Promise<void> = revokeScrapped(recallState, s.code.slice(0, 2), [s.code]).then(
+        const p: Promise<void> = revokeScrapped(recallStore, s.code.slice(0, 2), [s.code]).then(
           (changed) => {
             if (changed) io.err(`note: ${s.code} scrapped: added to the revocations in ${recallState}`);
           },
@@ -213,12 +259,14 @@ export const fleetWatchCommand: Command = {
       conn.client.end(true);
       clearInterval(snapshots);
       await metrics?.close();
+      await recall?.close();
       return status;
     }
     await conn.close();
     clearInterval(snapshots);
     snapshot(true);
     await Promise.all(revoking);
+    await recall?.close();
     await metrics?.close();
     out.flush();
     return status;

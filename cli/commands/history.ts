@@ -26,7 +26,9 @@ import { readStoredRecords } from '../../platform/store/files/read-records.js';
 import { PostgresStoreReader } from '../../platform/store/postgres/pg-reader.js';
 import { dbOption } from '../platform/db.js';
 import { unitEntries, withDb } from '../platform/stored-acks.js';
-import { loadRevocations } from '../revocations.js';
+import { platformRevocations, StateChoiceError } from '../platform/publisher-state.js';
+import { appendRecyclingRow, recyclingRowsOf } from '../../platform/store/postgres/recycling-pg.js';
+import { PlatformDbError } from '../../platform/store/postgres/errors.js';
 
 function historyOf(values: Values, code: string): UnitHistory {
   const state = requireString(values, 'state');
@@ -39,7 +41,7 @@ function historyOf(values: Values, code: string): UnitHistory {
 /**
  * `fleet history` from the files store (--state) or from a worker group's database (--db, its
  * entries in the order stored; the unit's identity record from --registry when given, else from
- * the database; recycling records then from --state when given).
+ * the database; recycling records from the database, and from --state when given).
  */
 async function historyFrom(values: Values, code: string, io: Io): Promise<UnitHistory> {
   const url = optionalString(values, 'db');
@@ -47,10 +49,11 @@ async function historyFrom(values: Values, code: string, io: Io): Promise<UnitHi
   const state = optionalString(values, 'state');
   const trust = TrustStore.load(requireString(values, 'trust'));
   // The unit's record from --registry, else the one the workers keep, judged as they judge it.
-  const revocations = loadRevocations(optionalString(values, 'revocations'));
+  const revocations = await platformRevocations(values, url);
   const identity = (await unitEntries(values, io, { kind: 'db', url }, trust, revocations)).find((e) => e.code === code)?.identity;
-  const stored = await withDb(url, (db) => new PostgresStoreReader(db).records({ code }));
-  return unitHistory({ code, stored, identity, trust, recycling: state ? recyclingRecordsOf(state, code) : [] });
+  const { stored, recycled } = await withDb(url, async (db) => ({ stored: await new PostgresStoreReader(db).records({ code }), recycled: await recyclingRowsOf(db, code) }));
+  // The recyclers' records the database keeps, and those of --state when given (earlier files).
+  return unitHistory({ code, stored, identity, trust, recycling: [...(state ? recyclingRecordsOf(state, code) : []), ...recycled] });
 }
 
 function text(h: UnitHistory, io: Io): void {
@@ -115,23 +118,29 @@ export const recycleConfirmCommand: Command = {
 export const fleetRecycledCommand: Command = {
   path: ['fleet', 'recycled'],
   summary: "record a recycler's signed record for a scrapped unit: it closes the unit's traced life",
-  usage: 'fleet recycled <record-file> --state <ingest-dir> --trust <file> --registry <file> [--json]',
-  options: { state: { type: 'string' }, trust: { type: 'string' }, registry: { type: 'string' }, json: { type: 'boolean' } },
+  usage: 'fleet recycled <record-file> (--state <ingest-dir> --registry <file> | --db <postgres-url> [--registry <file>]) --trust <file> [--json]',
+  options: { state: { type: 'string' }, ...dbOption, trust: { type: 'string' }, registry: { type: 'string' }, revocations: { type: 'string' }, json: { type: 'boolean' } },
   async run(values, positionals, io) {
     const bytes = new Uint8Array(readFileSync(requirePositional(positionals, 0, '<record-file>')));
     const trust = TrustStore.load(requireString(values, 'trust'));
+    // The store the unit's scrapping is judged in and the record kept in: one, never both.
+    const url = optionalString(values, 'db');
+    const state = optionalString(values, 'state');
+    if (url !== undefined && state !== undefined) throw new StateChoiceError(`--state ${state} and --db: expected one store for the recycling record, got both`);
     try {
       const v = verifyRecycling(bytes, trust);
       const code = v.record.code;
-      const h = historyOf(values, code);
+      const h = url === undefined ? historyOf(values, code) : await historyFrom(values, code, io);
       if (!h.scrapped) {
         throw new RobotIdError('RECYCLING_NOT_SCRAPPED', `${code}: the platform holds no verified scrapped event for it (state ${h.state}); only a scrapped unit is recycled`);
       }
-      appendRecyclingRecord(requireString(values, 'state'), code, bytes);
+      if (url === undefined) appendRecyclingRecord(requireString(values, 'state'), code, bytes);
+      else await withDb(url, (db) => appendRecyclingRow(db, code, bytes));
       io.out(values.json ? JSON.stringify({ code, recycler: v.issuer.certificate.subject, recycledAt: v.record.recycledAt }) : `${code} recycled by ${v.issuer.certificate.name}: recorded`);
       return EXIT.OK;
     } catch (err) {
-      if (!(err instanceof RobotIdError)) throw err;
+      // The database's own errors keep their statuses (docs/cli.md).
+      if (!(err instanceof RobotIdError) || err instanceof PlatformDbError) throw err;
       printError(io, values.json === true, err);
       return EXIT.REJECTED;
     }

@@ -3,17 +3,19 @@
  * signed acknowledgements only (docs/protocol.md §"Campaign status"). Acks come from the fleet
  * ingest's store (--ingest <dir>), which holds every ack a unit delivered, plus any arriving
  * while the command listens. Notices come from the platform's own publisher state (--state
- * <dir>: what it signed and published, so the answer survives a broker wipe; the broker, if
- * named, is only asked by exact topics what it lacks), or else from the broker's retained
- * topics, guided by the signed indexes.
+ * <dir>, or with --db and no --state the database's: what it signed and published, so the
+ * answer survives a broker wipe; the broker, if named, is only asked by exact topics what it
+ * lacks), or else from the broker's retained topics, guided by the signed indexes. With --db
+ * and no --registry the targeted units are the identity records the workers keep.
  */
-import { TrustStore, campaignStatus, verifyIdentityRecord, verifyRecallNotice, RobotIdError, type VerifiedIdentity, type VerifiedRecall, type CampaignStatus } from '../../sdk/index.js';
-import { readRegistry } from '../../sdk/platform/index.js';
+import { TrustStore, campaignStatus, verifyIdentityRecord, verifyRecallNotice, RobotIdError, type VerifiedIdentity, type VerifiedRecall, type CampaignStatus, type Revocations } from '../../sdk/index.js';
 import { EXIT, UsageError, optionalString, requirePositional, requireString, type Command, type Io, type Values } from '../command.js';
 import { brokerOptions, connectBroker, unreachableAs3 } from '../platform/broker.js';
-import { brokerLacks, collectFromBroker, noticesFromState } from '../platform/campaign-sources.js';
+import { brokerLacks, collectFromBroker, noticesFromState, type StoredNotice } from '../platform/campaign-sources.js';
+import { openPublisherStore } from '../../platform/store/open-publisher.js';
+import { redactUrl } from '../../platform/store/postgres/errors.js';
 import { dbOption } from '../platform/db.js';
-import { storeChoice, storedAcks } from '../platform/stored-acks.js';
+import { storeChoice, storedAcks, unitEntries } from '../platform/stored-acks.js';
 import { csvRow } from '../csv.js';
 import { loadRevocations } from '../revocations.js';
 
@@ -32,36 +34,35 @@ function printText(io: Io, s: CampaignStatus, notes: string[]): void {
 }
 
 /** The campaign as the options name it: notices, acks, revocations; with notes on what is missing. */
-async function computeCampaign(values: Values, positionals: string[]): Promise<{ campaignId: string; stateDir?: string; status: CampaignStatus; notes: string[] }> {
+async function computeCampaign(values: Values, positionals: string[], io: Io): Promise<{ campaignId: string; stateDir?: string; status: CampaignStatus; notes: string[] }> {
   const campaignId = requirePositional(positionals, 0, '<campaign>');
   const trust = TrustStore.load(requireString(values, 'trust'));
   const waitS = Number(optionalString(values, 'wait') ?? '5');
   if (!Number.isFinite(waitS) || waitS < 0) throw new UsageError('--wait: expected seconds >= 0');
   const notes: string[] = [];
-  const reg = readRegistry(requireString(values, 'registry'));
-  notes.push(...reg.problems);
-  const units: VerifiedIdentity[] = [];
-  for (const e of reg.entries) {
-    try {
-      units.push(verifyIdentityRecord(e.identity, trust));
-    } catch (err) {
-      if (!(err instanceof RobotIdError)) throw err;
-      notes.push(`registry unit ${e.code}: identity record refused (${err.code})`);
-    }
-  }
   const store = storeChoice(values);
   const stored = store ? await storedAcks(store) : [];
   if (!store) notes.push('no --ingest or --db: only acknowledgements arriving while listening are counted');
+  // The publisher state: --state <dir>, else the database's (with --db or ROBOT_ID_PLATFORM_DB).
   const stateDir = optionalString(values, 'state');
+  const publisherAt = stateDir !== undefined ? { dir: stateDir } : store?.kind === 'db' ? { url: store.url } : undefined;
   let collected: { notices: VerifiedRecall[]; liveAcks: { code: string; bytes: Uint8Array }[] };
-  if (stateDir) {
+  let ownRevocations: Revocations | undefined;
+  if (publisherAt) {
     // What the platform published, from its own state; the broker only says what it lacks.
-    const stored = noticesFromState(stateDir, trust, campaignId);
-    collected = { notices: stored.map((n) => n.notice), liveAcks: [] };
+    const publisher = await openPublisherStore(publisherAt);
+    let fromState: StoredNotice[];
+    try {
+      fromState = await noticesFromState(publisher, trust, campaignId);
+      ownRevocations = (await publisher.read())?.revocationList();
+    } finally {
+      await publisher.close();
+    }
+    collected = { notices: fromState.map((n) => n.notice), liveAcks: [] };
     if (optionalString(values, 'broker') !== undefined) {
       const client = await connectBroker(values, `platform-recall-status-${process.pid}`);
       try {
-        const lacks = await brokerLacks(client, stored, waitS * 1000);
+        const lacks = await brokerLacks(client, fromState, waitS * 1000);
         if (lacks.length) notes.push(`the broker lacks notices the platform published (robot-id recall republish restores them): ${lacks.join(', ')}`);
       } finally {
         await client.endAsync();
@@ -78,9 +79,23 @@ async function computeCampaign(values: Values, positionals: string[]): Promise<{
       await client.endAsync();
     }
   }
+  // The platform's revocations (--revocations, else those of its publisher state): revoked
+  // units are not counted as applied, and a notice that no longer verifies is named as the
+  // reason its pending units will not take it.
+  const revocationsFile = optionalString(values, 'revocations');
+  const revocations = revocationsFile !== undefined || !ownRevocations ? loadRevocations(revocationsFile) : ownRevocations;
+  // The targeted units: --registry, else (with --db) the identity records the workers keep.
+  const units: VerifiedIdentity[] = [];
+  for (const e of await unitEntries(values, io, store, trust, revocations)) {
+    try {
+      units.push(verifyIdentityRecord(e.identity, trust));
+    } catch (err) {
+      if (!(err instanceof RobotIdError)) throw err;
+      notes.push(`registry unit ${e.code}: identity record refused (${err.code})`);
+    }
+  }
   // The platform's revocations: revoked units are not counted as applied, and a notice that
   // no longer verifies is named as the reason its pending units will not take it.
-  const revocations = loadRevocations(optionalString(values, 'revocations'));
   const unverifiable = new Map<string, string>();
   const nowS = Math.floor(Date.now() / 1000);
   for (const n of collected.notices) {
@@ -98,7 +113,7 @@ async function computeCampaign(values: Values, positionals: string[]): Promise<{
     isRevoked: (u) => revocations.isCodeRevoked(u.code.code) || revocations.isKeyRevoked(u.deviceKid),
     unverifiable,
   });
-  return { campaignId, stateDir, status, notes };
+  return { campaignId, stateDir: stateDir ?? (publisherAt && 'url' in publisherAt && publisherAt.url ? redactUrl(publisherAt.url) : undefined), status, notes };
 }
 
 const statusOptions = {
@@ -141,12 +156,12 @@ export function campaignCsv(s: CampaignStatus): string[] {
 export const recallReportCommand: Command = {
   path: ['recall', 'report'],
   summary: "the campaign as CSV for the regulator: per targeted unit and recall, acknowledged, applied, state and reason",
-  usage: 'recall report <campaign> --csv (--state <publisher-state-dir> [--broker <url>] | --broker <url>) --trust <file> --registry <file> [--ingest <dir> | --db <postgres-url>] [--revocations <file>] [--wait <s>]',
+  usage: 'recall report <campaign> --csv (--state <publisher-state-dir> [--broker <url>] | --db <postgres-url> [--broker <url>] | --broker <url>) --trust <file> [--registry <file>] [--ingest <dir> | --db <postgres-url>] [--revocations <file>] [--wait <s>]',
   options: { ...statusOptions, csv: { type: 'boolean' } },
   run: (values, positionals, io) =>
     unreachableAs3(io, values, async () => {
       if (!values.csv) throw new UsageError('--csv: the report is CSV (recall status gives text or --json)');
-      const { campaignId, stateDir, status, notes } = await computeCampaign(values, positionals);
+      const { campaignId, stateDir, status, notes } = await computeCampaign(values, positionals, io);
       if (status.notices.length === 0) return notFound(io, false, campaignId, stateDir, notes);
       io.out(campaignCsv(status).join('\n'));
       for (const n of notes) io.err(`note: ${n}`);
@@ -157,11 +172,11 @@ export const recallReportCommand: Command = {
 export const recallStatusCommand: Command = {
   path: ['recall', 'status'],
   summary: 'campaign status per targeted unit (pending, verified, applied, failed, rejected) from signed acknowledgements',
-  usage: 'recall status <campaign> (--state <publisher-state-dir> [--broker <url>] | --broker <url>) --trust <file> --registry <file> [--ingest <dir> | --db <postgres-url>] [--revocations <file>] [--wait <s>] [--json]',
+  usage: 'recall status <campaign> (--state <publisher-state-dir> [--broker <url>] | --db <postgres-url> [--broker <url>] | --broker <url>) --trust <file> [--registry <file>] [--ingest <dir> | --db <postgres-url>] [--revocations <file>] [--wait <s>] [--json]',
   options: statusOptions,
   run: (values, positionals, io) =>
     unreachableAs3(io, values, async () => {
-      const { campaignId, stateDir, status, notes } = await computeCampaign(values, positionals);
+      const { campaignId, stateDir, status, notes } = await computeCampaign(values, positionals, io);
       if (status.notices.length === 0) return notFound(io, values.json === true, campaignId, stateDir, notes);
       if (values.json) io.out(JSON.stringify({ ...status, notes }));
       else printText(io, status, notes);

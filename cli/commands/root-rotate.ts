@@ -78,7 +78,7 @@ export const rootRotateCommand: Command = {
 export const rotationPublishCommand: Command = {
   path: ['rotation', 'publish'],
   summary: "carry a root rotation statement in the signed country index (only the next version of the chain), and republish it",
-  usage: 'rotation publish <rotation.cose> --broker <url> --key <platform-index-dir> [--state <dir>] [--json]',
+  usage: 'rotation publish <rotation.cose> --broker <url> --key <platform-index-dir> [--state <dir> | --db <postgres-url>] [--json]',
   options: { ...brokerOptions, ...publisherOptions, json: { type: 'boolean' } },
   run: countryIndexPublish({
     positional: '<rotation.cose>',

@@ -16,7 +16,11 @@ import {
   verifyLabel,
 } from '../../sdk/index.js';
 import { EXIT, optionalString, requirePositional, requireString, type Command } from '../command.js';
-import { loadRevocations } from '../revocations.js';
+import { platformRevocations, StateChoiceError } from '../platform/publisher-state.js';
+import { dbOption } from '../platform/db.js';
+import { withDb } from '../platform/stored-acks.js';
+import { PostgresStoreReader } from '../../platform/store/postgres/pg-reader.js';
+import { PlatformDbError } from '../../platform/store/postgres/errors.js';
 import { loadTrustInput, textHead } from '../trust-input.js';
 import { readStoredRecords } from '../../platform/store/files/read-records.js';
 
@@ -47,18 +51,22 @@ function readInput(path: string): { form: 'label' | 'record'; bytes: Uint8Array 
 export const verifyCommand: Command = {
   path: ['verify'],
   summary:
-    "verify a label (RL1:) or an identity record (RID1:, a file or state directory) against a trust bundle or trust store (+ --certs) and, with --revocations, the platform's revocations; with --platform-state, its lifecycle as the platform traced it",
-  usage: 'verify <file|RL1:payload|RID1:payload> --trust <trust-bundle|trust-store> [--certs <cert.cose|authority-dir>,...] [--revocations <file>] [--platform-state <ingest-dir>] [--json]',
-  options: { trust: { type: 'string' }, certs: { type: 'string' }, revocations: { type: 'string' }, 'platform-state': { type: 'string' }, json: { type: 'boolean' } },
+    "verify a label (RL1:) or an identity record (RID1:, a file or state directory) against a trust bundle or trust store (+ --certs) and, with --revocations, the platform's revocations; with --platform-state or --db, its lifecycle as the platform traced it",
+  usage: 'verify <file|RL1:payload|RID1:payload> --trust <trust-bundle|trust-store> [--certs <cert.cose|authority-dir>,...] [--revocations <file>] [--platform-state <ingest-dir> | --db <postgres-url>] [--json]',
+  options: { trust: { type: 'string' }, certs: { type: 'string' }, revocations: { type: 'string' }, 'platform-state': { type: 'string' }, ...dbOption, json: { type: 'boolean' } },
   async run(values, positionals, io) {
     const path = requirePositional(positionals, 0, '<file>');
     const bundle = loadTrustInput(requireString(values, 'trust'), optionalString(values, 'certs'));
     const trust = bundle.trust;
     // The platform's list (`robot-id revoke` keeps it in its index state) joins the bundle's own:
     // a revoked unit, device key or enterprise key makes the record or label invalid (TRUST_REVOKED).
-    const listed = loadRevocations(optionalString(values, 'revocations'));
-    const revocations = bundle.revocations.with({ keys: listed.keyRevocations(), codes: listed.codes, scrapped: listed.scrapped });
+    // With --db (flag only: a verifier's environment naming a database does not change what
+    // `verify` judges), the database's publisher state and stored entries stand in for the files.
     const platformState = optionalString(values, 'platform-state');
+    const dbUrl = optionalString(values, 'db');
+    if (platformState !== undefined && dbUrl !== undefined) throw new StateChoiceError(`--platform-state ${platformState} and --db: expected one place for the platform's state, got both`);
+    const listed = await platformRevocations(values, dbUrl);
+    const revocations = bundle.revocations.with({ keys: listed.keyRevocations(), codes: listed.codes, scrapped: listed.scrapped });
     try {
       const input = readInput(path);
       if (input.form === 'label') {
@@ -72,7 +80,8 @@ export const verifyCommand: Command = {
       const record = input.bytes;
       const v = verifyIdentityRecord(record, trust, { revocations });
       // What the platform traced of the unit: its lifecycle state and where it is registered.
-      const traced = platformState ? unitHistory({ code: v.code.code, stored: readStoredRecords(platformState), identity: record, trust }) : undefined;
+      const stored = platformState !== undefined ? readStoredRecords(platformState) : dbUrl !== undefined ? await withDb(dbUrl, (db) => new PostgresStoreReader(db).records({ code: v.code.code })) : undefined;
+      const traced = stored ? unitHistory({ code: v.code.code, stored, identity: record, trust }) : undefined;
       const life = traced && { lifecycle: traced.state, ...(traced.registration ? { region: traced.registration.region } : {}) };
       if (values.json) {
         io.out(JSON.stringify({ valid: true, form: 'record', ...summarizeIdentity(v), ...life }));
@@ -82,7 +91,8 @@ export const verifyCommand: Command = {
       }
       return EXIT.OK;
     } catch (err) {
-      if (!(err instanceof RobotIdError)) throw err;
+      // The database's own errors keep their statuses (docs/cli.md): not a verdict on the unit.
+      if (!(err instanceof RobotIdError) || err instanceof PlatformDbError) throw err;
       if (values.json) io.out(JSON.stringify({ valid: false, error: err.toJSON() }));
       else io.err(`invalid: ${err.code}: ${err.message}`);
       return EXIT.REJECTED;

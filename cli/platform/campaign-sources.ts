@@ -13,7 +13,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import {
-  IndexState,
+  readExisting,
+  type PublisherStore,
   RobotIdError,
   countryScope,
   indexTopic,
@@ -131,12 +132,12 @@ export interface StoredNotice {
 }
 
 /**
- * The campaign's notices from the platform's own publisher state (`recall publish --state`):
+ * The campaign's notices from the platform's own publisher state (`recall publish --state` or `--db`):
  * what it signed and published, verified again, whatever the broker still holds. A state that
  * does not exist is an error, never an empty campaign.
  */
-export function noticesFromState(dir: string, trust: TrustStore, campaignId: string): StoredNotice[] {
-  const state = IndexState.openExisting(dir);
+export async function noticesFromState(store: PublisherStore, trust: TrustStore, campaignId: string): Promise<StoredNotice[]> {
+  const state = await readExisting(store);
   const now = Math.floor(Date.now() / 1000);
   return state
     .recalls()

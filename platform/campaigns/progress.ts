@@ -9,7 +9,6 @@
  * between them) and remembered, so a computation with no new ack verifies nothing.
  */
 import {
-  IndexState,
   RobotIdError,
   campaignStatus,
   openSign1,
@@ -21,6 +20,7 @@ import {
   type TrustStore,
   type VerifiedIdentity,
   type VerifiedRecall,
+  type PublisherStore,
 } from '../../sdk/index.js';
 import type { AckFeed, StoredAck } from './ack-feed.js';
 
@@ -44,8 +44,8 @@ export interface ProgressSnapshot {
 }
 
 export interface CampaignProgressOptions {
-  /** The platform's publisher state (`recall publish --state`): which recalls are current. */
-  recallState: string;
+  /** The platform's publisher state (files or PostgreSQL): which recalls are current. */
+  recallState: Pick<PublisherStore, 'read'>;
   trust: TrustStore;
   /** The units the ingest knows, with verified identity records. */
   units: () => VerifiedIdentity[];
@@ -92,7 +92,7 @@ export class CampaignProgress {
     const nowMs = this.now();
     const nowS = Math.floor(nowMs / 1000);
     const byCampaign = new Map<string, VerifiedRecall[]>();
-    for (const n of this.currentNotices(nowS)) {
+    for (const n of await this.currentNotices(nowS)) {
       const list = byCampaign.get(n.notice.campaignId) ?? [];
       list.push(n);
       byCampaign.set(n.notice.campaignId, list);
@@ -157,15 +157,10 @@ export class CampaignProgress {
   }
 
   /** The recalls of the publisher state that have not expired, verified (signatures, threshold). */
-  private currentNotices(nowS: number): VerifiedRecall[] {
-    let state: IndexState;
-    try {
-      state = IndexState.openExisting(this.opts.recallState);
-    } catch (err) {
-      // No state.json before the platform's first publish: no campaign yet.
-      if (err instanceof RobotIdError && err.code === 'INDEX_STATE_MISSING') return [];
-      throw err;
-    }
+  private async currentNotices(nowS: number): Promise<VerifiedRecall[]> {
+    // No state before the platform's first publish: no campaign yet.
+    const state = await this.opts.recallState.read();
+    if (!state) return [];
     const out: VerifiedRecall[] = [];
     for (const r of state.recalls()) {
       if (r.notAfter <= nowS) continue;

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RecallPublisher, Revocations, signRecall, signRecallAck } from '../../sdk/index.js';
 import { CampaignProgress } from '../../platform/campaigns/progress.js';
+import { FilesPublisherStore } from '../../platform/store/files/publisher-files.js';
 import type { StoredAck } from '../../platform/campaigns/ack-feed.js';
 import { loadNote, machine } from './harness.js';
 import { ENTERPRISE, MODEL, makePki, makeUnit, unitCode } from './pki.js';
@@ -29,7 +30,8 @@ try {
     pki.platform.certificate!,
   );
   const stateDir = join(dir, 'state');
-  const publisher = new RecallPublisher({ stateDir, signer: pki.platform.signer, certificate: pki.platform.certificate!, country: '86', trust: pki.root.trust });
+  const store = new FilesPublisherStore(stateDir);
+  const publisher = new RecallPublisher({ store, signer: pki.platform.signer, certificate: pki.platform.certificate!, country: '86', trust: pki.root.trust });
   await publisher.publish(notice, { publishRetained: async () => undefined });
   const acks: StoredAck[] = [];
   for (const u of units) {
@@ -40,7 +42,7 @@ try {
   let fed = false;
   let clock = Date.now();
   const progress = new CampaignProgress({
-    recallState: stateDir,
+    recallState: store,
     trust: pki.root.trust,
     units: () => units.map((u) => u.identity),
     revocations: () => Revocations.none,

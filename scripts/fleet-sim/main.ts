@@ -24,6 +24,7 @@
  * Bounded: every phase has a timeout; every process it started is stopped and every temp dir
  * removed on exit, error or Ctrl-C.
  */
+import { FilesPublisherStore } from '../../platform/store/files/publisher-files.js';
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -312,7 +313,7 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
     // always) before any robot connects, as a running platform does on every (re)connect
     // (republishAll): a robot subscribes, receives the current indexes and verifies them (and
     // the platform certificate, once per robot) while it connects, not first during a recall.
-    const publisher = new RecallPublisher({ stateDir: join(tmp, 'publisher'), signer: pki.platform.signer, certificate: pki.platform.certificate!, country: COUNTRY, trust: pki.root.trust });
+    const publisher = new RecallPublisher({ store: new FilesPublisherStore(join(tmp, 'publisher')), signer: pki.platform.signer, certificate: pki.platform.certificate!, country: COUNTRY, trust: pki.root.trust });
     publisherClient = await new Promise<MqttClient>((resolve, reject) => {
       const c = connect(brokerUrl, { clientId: 'fleet-sim-publisher', clean: true });
       c.once('connect', () => resolve(c));
@@ -396,7 +397,7 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
 
     // The campaign status, computed from the stored acks by the delivery module.
     const tc = performance.now();
-    const verifiedNotice = publisher.verify(notice);
+    const verifiedNotice = await publisher.verify(notice);
     const units: VerifiedIdentity[] = registry.map((e) => verifyIdentityRecord(e.identity, pki.root.trust));
     const status = campaignStatus({ campaignId: 'CAMPAIGN-SIM-1', notices: [verifiedNotice], units, acks: ackBytes });
     const statusMs = performance.now() - tc;

@@ -1,20 +1,16 @@
 /**
- * The platform's durable recall-index state (docs/protocol.md §"Recall index"): which notice
- * is current for every recall and in which scopes it is published, the revocations, and the
- * last signed index of every scope with its version. A state directory:
- *   state.json             { format, country, recalls, scopes, revocations }
- *   notices/<recallId>.cose the current notice bytes of each recall
- *   indexes/<scope>.cose    the last signed index of each scope (`/` written as `_`)
- * Every change is written atomically (write, fsync, rename, fsync dir) before anything is
- * published, so a crash never leaves a published index the state does not know about, and a
- * republish after broker amnesia sends the same bytes again.
+ * The platform's recall-index state (docs/protocol.md §"Recall index"), as a pure model: which
+ * notice is current for every recall and in which scopes it is published, the revocations, the
+ * policy and root rotations the country index carries, and the last signed index of every scope
+ * with its version. It does no I/O: a PublisherStore (sdk/platform/publisher-store.ts; files or
+ * PostgreSQL under platform/store/) loads it, lets one change run on it under the store's lock,
+ * and commits what the change recorded (`pending()`) atomically before anything is published,
+ * so a crash never leaves a published index the state does not know about, and a republish
+ * after broker amnesia sends the same bytes again.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { IndexError } from '../errors.js';
 import { sha256, toHex } from '../crypto/hash.js';
 import type { Signer } from '../crypto/signer.js';
-import { writeFileAtomicSync } from '../util/atomic-file.js';
 import { signIndex } from '../recall-index/sign.js';
 import { revocationsFromLists } from '../recall-index/verify.js';
 import type { KeyRevocation, Revocations } from '../trust/revocation.js';
@@ -76,34 +72,83 @@ export interface SignOptions {
   refreshBeforeSeconds?: number;
 }
 
-const fileOfScope = (scope: string) => `${scope.replace(/\//g, '_')}.cose`;
+/** Where a store keeps the committed blobs: read on demand (synchronously) by the model. */
+export interface StateBlobs {
+  /** The committed notice bytes of a recall (INDEX_STATE_INVALID when the store lacks them). */
+  notice(recallId: string): Uint8Array;
+  /** The committed signed index of a scope (INDEX_STATE_INVALID when the store lacks it). */
+  index(scope: string): Uint8Array;
+}
+
+/** What one change recorded, for the store to commit atomically (blobs before the state). */
+export interface PendingChanges {
+  json: IndexStateJson;
+  /** Notices written, by recallId. */
+  notices: Map<string, Uint8Array>;
+  /** Indexes signed, by scope path. */
+  indexes: Map<string, Uint8Array>;
+  /** Recalls forgotten: their notices are removed after the state no longer names them. */
+  forgotten: string[];
+  /** Whether the revocations changed (a store may tell the ingest workers). */
+  revocationsChanged: boolean;
+}
+
+export function emptyStateJson(country: string): IndexStateJson {
+  return { format: INDEX_STATE_FORMAT, country, recalls: {}, scopes: {}, revocations: { keys: [], codes: [] } };
+}
+
+/** Parses a stored state document (`where` names it in errors). */
+export function parseStateJson(text: string, where: string): IndexStateJson {
+  let json: IndexStateJson;
+  try {
+    json = JSON.parse(text) as IndexStateJson;
+  } catch (err) {
+    throw new IndexError('INDEX_STATE_INVALID', `${where}: expected JSON (${(err as Error).message})`, { cause: err });
+  }
+  return checkStateJson(json, where);
+}
+
+/** Checks a decoded state document's format (`where` names it in errors). */
+export function checkStateJson(json: IndexStateJson, where: string): IndexStateJson {
+  if (typeof json !== 'object' || json === null || json.format !== INDEX_STATE_FORMAT) {
+    throw new IndexError('INDEX_STATE_INVALID', `${where}: expected format ${INDEX_STATE_FORMAT}, got ${String((json as { format?: unknown } | null)?.format)}`);
+  }
+  return json;
+}
 
 export class IndexState {
-  private constructor(
-    readonly dir: string,
+  private notices = new Map<string, Uint8Array>();
+  private indexes = new Map<string, Uint8Array>();
+  private forgotten = new Set<string>();
+  private dirty = false;
+  private revocationsChanged = false;
+
+  /** A state over a decoded document (checked by the store) and the store's committed blobs. */
+  constructor(
     private json: IndexStateJson,
+    private readonly blobs: StateBlobs,
   ) {}
 
-  static open(dir: string, country: string): IndexState {
-    mkdirSync(join(dir, 'notices'), { recursive: true, mode: 0o700 });
-    mkdirSync(join(dir, 'indexes'), { recursive: true, mode: 0o700 });
-    const file = join(dir, 'state.json');
-    if (!existsSync(file)) {
-      return new IndexState(dir, { format: INDEX_STATE_FORMAT, country, recalls: {}, scopes: {}, revocations: { keys: [], codes: [] } });
-    }
-    const json = readStateFile(file);
-    if (json.country !== country) throw new IndexError('INDEX_STATE_INVALID', `${file}: state of country ${json.country}, key of ${country}`);
-    return new IndexState(dir, json);
+  /** An empty state of `country`. */
+  static empty(country: string, blobs: StateBlobs): IndexState {
+    return new IndexState(emptyStateJson(country), blobs);
   }
 
-  /**
-   * An index state that exists, for its readers (`recall status --state`): of the country it
-   * records. INDEX_STATE_MISSING when the directory holds none.
-   */
-  static openExisting(dir: string): IndexState {
-    const file = join(dir, 'state.json');
-    if (!existsSync(file)) throw new IndexError('INDEX_STATE_MISSING', `${dir}: expected the platform's publisher state with state.json (recall publish --state)`);
-    return new IndexState(dir, readStateFile(file));
+  /** What changed since the state was loaded; undefined when nothing did. */
+  pending(): PendingChanges | undefined {
+    if (!this.dirty) return undefined;
+    return {
+      json: this.json,
+      notices: new Map(this.notices),
+      indexes: new Map(this.indexes),
+      forgotten: [...this.forgotten],
+      revocationsChanged: this.revocationsChanged,
+    };
+  }
+
+  /** The state document (for stores and readers; not to be changed). */
+  document(): IndexStateJson {
+    return this.json;
   }
 
   get country(): string {
@@ -175,11 +220,11 @@ export class IndexState {
   }
 
   noticeBytes(recallId: string): Uint8Array {
-    return new Uint8Array(readFileSync(join(this.dir, 'notices', `${recallId}.cose`)));
+    return this.notices.get(recallId) ?? this.blobs.notice(recallId);
   }
 
   indexBytes(scope: string): Uint8Array {
-    return new Uint8Array(readFileSync(join(this.dir, 'indexes', fileOfScope(scope))));
+    return this.indexes.get(scope) ?? this.blobs.index(scope);
   }
 
   /**
@@ -201,7 +246,8 @@ export class IndexState {
       }
       if (held.sha256 === digest && facts.scopes.every((s) => held.scopes.includes(s))) return { changed: false };
     }
-    writeFileAtomicSync(join(this.dir, 'notices', `${facts.recallId}.cose`), bytes);
+    this.notices.set(facts.recallId, bytes);
+    this.forgotten.delete(facts.recallId);
     const scopes = [...new Set([...(held && held.revision === facts.revision ? held.scopes : []), ...facts.scopes])].sort();
     this.json.recalls[facts.recallId] = {
       recallId: facts.recallId,
@@ -225,8 +271,9 @@ export class IndexState {
   forget(recallId: string): void {
     if (!this.json.recalls[recallId]) return;
     delete this.json.recalls[recallId];
+    this.notices.delete(recallId);
+    this.forgotten.add(recallId);
     this.save();
-    rmSync(join(this.dir, 'notices', `${recallId}.cose`), { force: true });
   }
 
   /** The revocations as a list the verifiers take (reasons and times included). */
@@ -254,6 +301,7 @@ export class IndexState {
       ...(merged.scrapped.size ? { scrapped: [...merged.scrapped].sort() } : {}),
     };
     if (JSON.stringify(this.json.revocations) === before) return false;
+    this.revocationsChanged = true;
     this.save();
     return true;
   }
@@ -293,7 +341,7 @@ export class IndexState {
       const expiresAt = opts.now + opts.lifetimeSeconds;
       const extra = { ...(policy ? { policy } : {}), ...(rotations?.length ? { rotations } : {}) };
       const bytes = await signIndex({ scope, version, issuedAt: opts.now, expiresAt, entries, revocations, scopes, ...extra }, opts.signer, opts.certificate);
-      writeFileAtomicSync(join(this.dir, 'indexes', fileOfScope(scope)), bytes);
+      this.indexes.set(scope, bytes);
       this.json.scopes[scope] = { version, issuedAt: opts.now, expiresAt, content };
       signed.push(scope);
     };
@@ -310,18 +358,8 @@ export class IndexState {
     return signed;
   }
 
+  /** Records that the document changed: the store commits it after the change returns. */
   private save(): void {
-    writeFileAtomicSync(join(this.dir, 'state.json'), JSON.stringify(this.json, null, 2) + '\n', { mode: 0o600 });
+    this.dirty = true;
   }
-}
-
-function readStateFile(file: string): IndexStateJson {
-  let json: IndexStateJson;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8')) as IndexStateJson;
-  } catch (err) {
-    throw new IndexError('INDEX_STATE_INVALID', `${file}: expected JSON (${(err as Error).message})`, { cause: err });
-  }
-  if (json.format !== INDEX_STATE_FORMAT) throw new IndexError('INDEX_STATE_INVALID', `${file}: expected format ${INDEX_STATE_FORMAT}, got ${String(json.format)}`);
-  return json;
 }

@@ -2,7 +2,8 @@
  * The platform's recall publisher (docs/protocol.md §"Delivery and reconciliation"): each
  * notice retained on its own topic in every scope it targets, the signed index of each scope
  * retained beside them, and idempotent republishing of the whole retained set, which is what
- * restores a broker that lost its memory. State lives in an IndexState directory; the MQTT
+ * restores a broker that lost its memory. State lives in a PublisherStore (files or PostgreSQL,
+ * platform/store/), every change one atomic commit under the store's lock; the MQTT
  * connection is passed in (anything with a publish that resolves on the broker's PUBACK).
  */
 import { IndexError, RecallRejectedError, TrustError } from '../errors.js';
@@ -17,10 +18,11 @@ import { indexTopic, recallTopic } from '../topics.js';
 import type { TrustStore } from '../trust/trust-store.js';
 import type { RevocationInput, Revocations } from '../trust/revocation.js';
 import { parseScopePath } from '../recall-index/scope.js';
-import { IndexState } from './index-state.js';
+import { revocationsFromLists } from '../recall-index/verify.js';
+import type { IndexState } from './index-state.js';
+import type { PublisherStore } from './publisher-store.js';
 import { checkRotationChain } from './rotations.js';
 import { openRotation, type RotationStatement } from '../trust/rotation.js';
-import { withStateLock } from './state-lock.js';
 import { scopesOfTarget } from './recall-scopes.js';
 
 export interface RetainedTransport {
@@ -29,7 +31,8 @@ export interface RetainedTransport {
 }
 
 export interface PublisherOptions {
-  stateDir: string;
+  /** Where the publisher state lives (platform/store/files or platform/store/postgres). */
+  store: PublisherStore;
   /** The platform key with index.sign and its certificate. */
   signer: Signer;
   certificate: Uint8Array;
@@ -78,9 +81,9 @@ export class RecallPublisher {
     this.lifetime = opts.indexLifetimeSeconds ?? DEFAULT_INDEX_LIFETIME_SECONDS;
   }
 
-  /** The index state directory this publisher keeps. */
-  get stateDir(): string {
-    return this.opts.stateDir;
+  /** The committed state, as its readers see it (undefined before the first change). */
+  committed(): Promise<IndexState | undefined> {
+    return this.opts.store.read();
   }
 
   /** The country whose indexes it signs. */
@@ -89,10 +92,10 @@ export class RecallPublisher {
   }
 
   /** Verifies a signed notice (signatures, roles, threshold, scope; not a unit target). */
-  verify(bytes: Uint8Array): VerifiedRecall {
+  async verify(bytes: Uint8Array): Promise<VerifiedRecall> {
     const now = this.now();
     // The platform's own revocation list (what it publishes) applies to what it publishes.
-    const revocations = this.revocations(IndexState.open(this.opts.stateDir, this.opts.country));
+    const revocations = this.revocations(await this.state());
     const v = verifyRecallNotice(bytes, { trust: this.opts.trust, now, revocations, skipTime: true });
     if (now > v.notice.notAfter) throw new RecallRejectedError('RECALL_EXPIRED', `recall ${v.notice.recallId}: expired; not publishing it`);
     if (v.rootCountry !== this.opts.country) {
@@ -103,10 +106,10 @@ export class RecallPublisher {
 
   /** Records the notice, signs the indexes it changes, then publishes notice and indexes. */
   async publish(bytes: Uint8Array, transport: RetainedTransport): Promise<PublishResult> {
-    const v = this.verify(bytes);
+    const v = await this.verify(bytes);
     const n = v.notice;
     const scopes = scopesOfTarget(n.target, v.rootCountry);
-    const { changed, indexes } = await this.mutate((state) =>
+    const { changed, indexes } = await this.mutate(transport, (state) =>
       state.putNotice(bytes, {
         recallId: n.recallId,
         revision: n.revision,
@@ -116,17 +119,18 @@ export class RecallPublisher {
         payload: encodePayload(recallKind, n),
         scopes,
       }).changed,
+      (state, signed) => [
+        ...scopes.map((s) => ({ topic: recallTopic(parseScopePath(s)!, n.recallId), payload: bytes })),
+        ...this.indexItemsOf(state, scopes.concat(signed)),
+      ],
     );
-    await this.send(transport, [
-      ...scopes.map((s) => ({ topic: recallTopic(parseScopePath(s)!, n.recallId), payload: bytes })),
-      ...this.indexItems(scopes.concat(indexes)),
-    ]);
+    // (the items are sent by mutate, after the commit, under the store's lock)
     return { recallId: n.recallId, revision: n.revision, changed, scopes, indexes };
   }
 
   /** What the platform publishes (its index state) and any list it was given, together. */
-  private revocations(state: IndexState): Revocations {
-    const own = state.revocationList();
+  private revocations(state: IndexState | undefined): Revocations {
+    const own = state ? state.revocationList() : revocationsFromLists({ keys: [], codes: [] });
     const given = this.opts.revocations;
     return given ? own.with({ keys: given.keyRevocations(), codes: given.codes, scrapped: given.scrapped }) : own;
   }
@@ -137,8 +141,13 @@ export class RecallPublisher {
    * fall below its threshold. Judged as a unit would judge the signatures and the threshold
    * (the published policy's, or the default), without the validity window or a target.
    */
-  weakenedBy(add: RevocationInput): WeakenedRecall[] {
-    const state = IndexState.open(this.opts.stateDir, this.opts.country);
+  async weakenedBy(add: RevocationInput): Promise<WeakenedRecall[]> {
+    const state = await this.state();
+    if (!state) return [];
+    return this.weakenedIn(state, add);
+  }
+
+  private weakenedIn(state: IndexState, add: RevocationInput): WeakenedRecall[] {
     const now = this.now();
     const before = this.revocations(state);
     const after = before.with(add);
@@ -168,18 +177,20 @@ export class RecallPublisher {
    * those recalls as new revisions signed by keys that still count first.
    */
   async revoke(add: RevocationInput, transport: RetainedTransport, options: { weakenRecalls?: boolean } = {}): Promise<{ changed: boolean; indexes: string[]; weakened: WeakenedRecall[] }> {
-    const weakened = this.weakenedBy(add);
-    if (weakened.length > 0 && !options.weakenRecalls) {
-      throw new IndexError(
-        'INDEX_WEAKENS_RECALLS',
-        `revoking would stop ${weakened.length} active recall(s) from verifying: ${weakened.map((w) => `${w.recallId} revision ${w.revision} (${w.reason})`).join(', ')}; re-issue each as a new revision signed by keys that still count (recall cosign, recall publish), or revoke with --weaken-recalls`,
-      );
-    }
     const keys = [...(add.keys ?? [])];
-    const r0 = await this.mutate((state) => state.revoke({ keys, codes: [...(add.codes ?? [])] }));
-    const r = { ...r0, weakened };
-    await this.send(transport, this.indexItems(r.indexes.length ? r.indexes : [this.countryScope()]));
-    return r;
+    let weakened: WeakenedRecall[] = [];
+    // Judged inside the change, so a recall published meanwhile is judged too.
+    const r0 = await this.mutate(transport, (state) => {
+      weakened = this.weakenedIn(state, add);
+      if (weakened.length > 0 && !options.weakenRecalls) {
+        throw new IndexError(
+          'INDEX_WEAKENS_RECALLS',
+          `revoking would stop ${weakened.length} active recall(s) from verifying: ${weakened.map((w) => `${w.recallId} revision ${w.revision} (${w.reason})`).join(', ')}; re-issue each as a new revision signed by keys that still count (recall cosign, recall publish), or revoke with --weaken-recalls`,
+        );
+      }
+      return state.revoke({ keys, codes: [...(add.codes ?? [])] });
+    });
+    return { ...r0, weakened };
   }
 
   /**
@@ -189,8 +200,7 @@ export class RecallPublisher {
    */
   async publishPolicy(bytes: Uint8Array, transport: RetainedTransport): Promise<{ version: number; changed: boolean; indexes: string[] }> {
     const verified = this.checkPolicy(bytes);
-    const r = await this.mutate((state) => state.setPolicy(verified.policy.version, bytes));
-    await this.send(transport, this.indexItems(r.indexes.length ? r.indexes : [this.countryScope()]));
+    const r = await this.mutate(transport, (state) => state.setPolicy(verified.policy.version, bytes));
     return { version: verified.policy.version, ...r };
   }
 
@@ -205,9 +215,8 @@ export class RecallPublisher {
    * unit that was offline can walk from its provisioned root to the newest.
    */
   async publishRotation(bytes: Uint8Array, transport: RetainedTransport): Promise<{ version: number; changed: boolean; indexes: string[] }> {
-    const statement = this.checkRotation(bytes);
-    const r = await this.mutate((state) => state.addRotation(bytes));
-    await this.send(transport, this.indexItems(r.indexes.length ? r.indexes : [this.countryScope()]));
+    const statement = await this.checkRotation(bytes);
+    const r = await this.mutate(transport, (state) => state.addRotation(bytes));
     return { version: statement?.version ?? openRotation(bytes).value.version, ...r };
   }
 
@@ -216,9 +225,9 @@ export class RecallPublisher {
    * published). The index key must chain to the store units will hold from the hand-over on,
    * or every index it signs after it would be INDEX_UNTRUSTED on a unit that applied it.
    */
-  checkRotation(bytes: Uint8Array): RotationStatement | undefined {
-    const state = IndexState.open(this.opts.stateDir, this.opts.country);
-    const r = checkRotationChain(this.opts.trust, this.opts.country, state.rotations(), bytes);
+  async checkRotation(bytes: Uint8Array): Promise<RotationStatement | undefined> {
+    const state = await this.state();
+    const r = checkRotationChain(this.opts.trust, this.opts.country, state?.rotations() ?? [], bytes);
     const s = r.statement ?? openRotation(bytes).value;
     try {
       verifyCertificate(this.opts.certificate, r.trust, { at: Math.max(this.now(), s.notBefore), role: ROLES.indexSign, subjectKinds: ['platform'] });
@@ -231,8 +240,7 @@ export class RecallPublisher {
 
   /** Re-signs indexes that near expiry or lost an expired recall; publishes those. Run on a timer. */
   async refresh(transport: RetainedTransport): Promise<string[]> {
-    const { indexes } = await this.mutate(() => false);
-    await this.send(transport, this.indexItems(indexes));
+    const { indexes } = await this.mutate(transport, () => false, (state, signed) => this.indexItemsOf(state, signed));
     await this.clearExpired(transport);
     return indexes;
   }
@@ -243,8 +251,7 @@ export class RecallPublisher {
    */
   async clearExpired(transport: RetainedTransport): Promise<string[]> {
     // Under the lock, so a revision published meanwhile is never the one cleared.
-    return withStateLock(this.opts.stateDir, async () => {
-      const state = IndexState.open(this.opts.stateDir, this.opts.country);
+    return this.opts.store.change(this.opts.country, async (state) => {
       const gone = state.expired(this.now());
       const clear = gone.flatMap((r) => r.scopes.map((s) => ({ topic: recallTopic(parseScopePath(s)!, r.recallId), payload: new Uint8Array(0) })));
       await this.send(transport, clear);
@@ -259,37 +266,56 @@ export class RecallPublisher {
    * Run on every (re)connect: a broker restarted empty is whole again afterwards.
    */
   async republishAll(transport: RetainedTransport): Promise<{ notices: number; indexes: number }> {
-    await this.mutate(() => false);
-    const state = IndexState.open(this.opts.stateDir, this.opts.country);
-    const items: Item[] = [];
-    for (const r of state.recalls()) {
-      if (r.notAfter <= this.now()) continue;
-      const bytes = state.noticeBytes(r.recallId);
-      for (const s of r.scopes) items.push({ topic: recallTopic(parseScopePath(s)!, r.recallId), payload: bytes });
-    }
-    const notices = items.length;
-    const scopes = state.scopes();
-    await this.send(transport, [...items, ...this.indexItems(scopes)]);
+    let notices = 0;
+    let indexes = 0;
+    await this.mutate(transport, () => false, (state) => {
+      const items: Item[] = [];
+      for (const r of state.recalls()) {
+        if (r.notAfter <= this.now()) continue;
+        const bytes = state.noticeBytes(r.recallId);
+        for (const s of r.scopes) items.push({ topic: recallTopic(parseScopePath(s)!, r.recallId), payload: bytes });
+      }
+      notices = items.length;
+      const scopes = state.scopes();
+      indexes = scopes.length;
+      return [...items, ...this.indexItemsOf(state, scopes)];
+    });
     await this.clearExpired(transport);
-    return { notices, indexes: scopes.length };
+    return { notices, indexes };
+  }
+
+  private state(): Promise<IndexState | undefined> {
+    return this.committed();
   }
 
   private countryScope(): string {
     return `c/${this.opts.country}`;
   }
 
-  private async mutate(change: (state: IndexState) => boolean): Promise<{ changed: boolean; indexes: string[] }> {
-    return withStateLock(this.opts.stateDir, async () => {
-      const state = IndexState.open(this.opts.stateDir, this.opts.country);
-      const changed = change(state);
-      const indexes = await state.signDue({ signer: this.opts.signer, certificate: this.opts.certificate, now: this.now(), lifetimeSeconds: this.lifetime });
-      return { changed, indexes };
-    });
+  /**
+   * One change under the store's lock: `change`, then the indexes it made due signed, committed;
+   * then, still under the lock, the items of the committed state sent (by default the indexes
+   * signed now, or the country index when none was), so two publishers' sends never cross and
+   * the broker ends with the newest index of every scope.
+   */
+  private async mutate(
+    transport: RetainedTransport,
+    change: (state: IndexState) => boolean,
+    items: (state: IndexState, signed: string[]) => Item[] = (state, signed) => this.indexItemsOf(state, signed.length ? signed : [this.countryScope()]),
+  ): Promise<{ changed: boolean; indexes: string[] }> {
+    return this.opts.store.change(
+      this.opts.country,
+      async (state) => {
+        const changed = change(state);
+        const indexes = await state.signDue({ signer: this.opts.signer, certificate: this.opts.certificate, now: this.now(), lifetimeSeconds: this.lifetime });
+        return { changed, indexes };
+      },
+      (out, state) => this.send(transport, items(state, out.indexes)),
+    );
   }
 
   /** Index items for these scopes (deduplicated), narrower first, the country index last. */
-  private indexItems(scopes: string[]): Item[] {
-    const state = IndexState.open(this.opts.stateDir, this.opts.country);
+  private indexItemsOf(state: IndexState, scopes: string[]): Item[] {
     const known = new Set(state.scopes());
     const country = this.countryScope();
     const list = [...new Set(scopes)].filter((s) => known.has(s) && s !== country).sort();

@@ -5,10 +5,9 @@
  * `recall republish --watch` or any publish) carries it, so every later verification of the
  * unit's record or label says "scrapped: may not be sold or operated".
  */
-import { IndexState } from './index-state.js';
-import { withStateLock } from './state-lock.js';
+import type { PublisherStore } from './publisher-store.js';
 
-/** Adds `codes` as scrapped to the index state in `dir` (under its lock); returns whether anything changed. */
-export async function revokeScrapped(dir: string, country: string, codes: string[]): Promise<boolean> {
-  return withStateLock(dir, () => IndexState.open(dir, country).revoke({ scrapped: codes }));
+/** Adds `codes` as scrapped to the publisher state (one change under its lock); returns whether anything changed. */
+export async function revokeScrapped(store: PublisherStore, country: string, codes: string[]): Promise<boolean> {
+  return store.change(country, (state) => state.revoke({ scrapped: codes }));
 }

@@ -162,6 +162,13 @@ describe('platform systemd units (robot-id-ingest@.service, robot-id-ingest-work
       expect(given.filter((o) => !Object.hasOwn(command.options, o))).toEqual([]);
     }
     expect(valuesOf(read('packaging/systemd/robot-id-ingest@.service'), 'ExecStart')[0]).toMatch(/--state \/var\/lib\/robot-id-platform\/ingest-%i /);
+    // The PostgreSQL form: the publisher state and the workers' revocations in the database
+    // (ROBOT_ID_PLATFORM_DB from the environment file), not in a state directory.
+    for (const name of ['robot-id-republisher.service', 'robot-id-ingest-worker@.service']) {
+      const text = read(`packaging/systemd/${name}`);
+      expect(text).toMatch(/^#\s+ROBOT_ID_PLATFORM_DB=postgres:\/\//m);
+      expect(valuesOf(text, 'ExecStart')[0]).not.toMatch(/ --(state|revocations|recall-state) /);
+    }
   });
 
   it('pass systemd-analyze verify', (ctx) => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FilesPublisherStore } from '../../platform/store/files/publisher-files.js';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { join } from 'node:path';
 import {
@@ -48,7 +49,7 @@ async function stopNotice(over: Partial<RecallInput> = {}): Promise<Uint8Array> 
 }
 
 function publisher(stateDir: string): RecallPublisher {
-  return new RecallPublisher({ stateDir, signer: a.index.signer, certificate: a.index.certificate!, country: '86', trust: a.root.trust });
+  return new RecallPublisher({ store: new FilesPublisherStore(stateDir), signer: a.index.signer, certificate: a.index.certificate!, country: '86', trust: a.root.trust });
 }
 
 beforeAll(async () => {
@@ -122,7 +123,7 @@ describe('recall publisher', () => {
 
   it('clears the retained topic of an expired recall and drops it from the index', async () => {
     let clock = now;
-    const pub = new RecallPublisher({ stateDir: join(a.dir, 'state-4'), signer: a.index.signer, certificate: a.index.certificate!, country: '86', trust: a.root.trust, now: () => clock });
+    const pub = new RecallPublisher({ store: new FilesPublisherStore(join(a.dir, 'state-4')), signer: a.index.signer, certificate: a.index.certificate!, country: '86', trust: a.root.trust, now: () => clock });
     await pub.publish(await stopNotice({ recallId: 'R-SHORT', notAfter: now + 600, target: { enterprise: '1234', model: '000001' } }), retainedTransport(client));
     expect((await retainedUnder(broker.url, ['rid/v1/recall/m/1234/000001/+'])).length).toBe(1);
     clock = now + 601;

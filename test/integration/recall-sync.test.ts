@@ -3,12 +3,13 @@
  * platform publisher and indexes signed with real keys. The notice sink is a small in-memory
  * recorder (the real recall handler is exercised in the end-to-end test).
  */
+import { FilesPublisherStore } from '../../platform/store/files/publisher-files.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import { join } from 'node:path';
 import {
-  IndexState,
+  readExisting,
   ROLES,
   RecallPublisher,
   cosignRecall,
@@ -131,7 +132,7 @@ afterAll(async () => {
 
 describe('recall sync on the robot', () => {
   it('receives the notice, accepts the indexes, and reports rollback and expiry', async () => {
-    const pub = new RecallPublisher({ stateDir: join(a.dir, 'p1'), signer: a.index.signer, certificate: a.index.certificate!, country: '86', trust: a.root.trust });
+    const pub = new RecallPublisher({ store: new FilesPublisherStore(join(a.dir, 'p1')), signer: a.index.signer, certificate: a.index.certificate!, country: '86', trust: a.root.trust });
     const first = await signed();
     await pub.publish(first, retainedTransport(platform));
     const { sink, sync } = robot('r1');
@@ -140,7 +141,7 @@ describe('recall sync on the robot', () => {
     expect(s.required).toEqual(['c/86', 'm/1234/567890']);
     expect(s.stale).toBe(false);
     expect(s.missing).toEqual([]);
-    const v1 = IndexState.open(join(a.dir, 'p1'), '86').indexBytes('m/1234/567890');
+    const v1 = (await readExisting(new FilesPublisherStore(join(a.dir, 'p1')))).indexBytes('m/1234/567890');
 
     await pub.publish(await signed(), retainedTransport(platform));
     await until(() => sync.status().indexes.find((i) => i.scope === 'm/1234/567890')?.version === 2, 'version 2');
@@ -163,7 +164,7 @@ describe('recall sync on the robot', () => {
 
   it('reports being cut off when the held index expires or no index arrives for longer than the max age', async () => {
     let clock = Date.now();
-    const pub = new RecallPublisher({ stateDir: join(a.dir, 'p2'), signer: a.index.signer, certificate: a.index.certificate!, country: '86', trust: a.root.trust, indexLifetimeSeconds: 600 });
+    const pub = new RecallPublisher({ store: new FilesPublisherStore(join(a.dir, 'p2')), signer: a.index.signer, certificate: a.index.certificate!, country: '86', trust: a.root.trust, indexLifetimeSeconds: 600 });
     await pub.publish(await signed({ target: { enterprise: '1234', model: '567891' } }), retainedTransport(platform));
     await pub.republishAll(retainedTransport(platform));
     const { sync } = robot('r2', { maxAgeMs: 5_000, now: () => clock });
@@ -195,7 +196,7 @@ describe('recall sync on the robot', () => {
     const own = await startBroker();
     const publisher = await connectAsync(own.url, { clientId: 'platform-recall-sync-burst' });
     try {
-      const pub = new RecallPublisher({ stateDir: join(a.dir, 'p4'), signer: a.index.signer, certificate: a.index.certificate!, country: '86', trust: a.root.trust });
+      const pub = new RecallPublisher({ store: new FilesPublisherStore(join(a.dir, 'p4')), signer: a.index.signer, certificate: a.index.certificate!, country: '86', trust: a.root.trust });
       const targets = [{ enterprise: '1234', model: '567890' }, { enterprise: '1234' }, { country: '86' }];
       for (const target of [...targets, ...targets]) await pub.publish(await signed({ target }), retainedTransport(publisher));
       const sink = new Sink();
@@ -219,7 +220,7 @@ describe('recall sync on the robot', () => {
   });
 
   it('applies revocations from the country index and reports its own', async () => {
-    const pub = new RecallPublisher({ stateDir: join(a.dir, 'p3'), signer: a.index.signer, certificate: a.index.certificate!, country: '86', trust: a.root.trust });
+    const pub = new RecallPublisher({ store: new FilesPublisherStore(join(a.dir, 'p3')), signer: a.index.signer, certificate: a.index.certificate!, country: '86', trust: a.root.trust });
     await pub.publish(await signed(), retainedTransport(platform));
     const { sync } = robot('r4');
     await until(() => sync.status().indexes.length >= 1, 'indexes');

@@ -9,13 +9,14 @@
  * skipped version is still taken; those statements are refused with their reasons. A restart
  * keeps v3. Run once with Ed25519 roots and once with SM2 roots.
  */
+import { FilesPublisherStore } from '../../platform/store/files/publisher-files.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  IndexState,
+  readExisting,
   algFromName,
   countryScope,
   heartbeatKind,
@@ -141,7 +142,7 @@ describe.each(['ed25519', 'sm2'])('roots in %s', (alg) => {
     const next5 = freshSigner(algFromName(alg));
     const bad3 = await signStatement(statementFor(rootEntry(v3root), next5, { version: 5 }), [v3root.signer, next5]);
     const plat3 = loadAuthority(p('plat3'));
-    const held = IndexState.openExisting(state).indexBytes(countryScope('86'));
+    const held = (await readExisting(new FilesPublisherStore(state))).indexBytes(countryScope('86'));
     const now = Math.floor(Date.now() / 1000);
     const current = verifyIndex(held, plat3.trust, { now, scope: 'c/86' }).index;
     const index = await signIndex({ ...current, version: current.version + 100, issuedAt: now, expiresAt: now + 3600, rotations: [...current.rotations!, bad1, bad2, bad3] }, plat3.signer, plat3.certificate!);

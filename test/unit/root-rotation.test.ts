@@ -98,7 +98,7 @@ describe('the platform carries the chain in the country index', () => {
     expect(checkRotationChain(trust, '86', [r2.bytes, r3.bytes], r3.bytes).statement).toBeUndefined();
 
     const platform = await certify({ root: r3.authority, dir: join(base, 'platform'), subjectKind: 'platform', subject: 'p', name: 'p', roles: [R.indexSign] });
-    const state = IndexState.open(join(base, 'state'), '86');
+    const state = IndexState.empty('86', { notice: () => new Uint8Array(), index: () => new Uint8Array() });
     expect(state.addRotation(r2.bytes)).toBe(true);
     expect(state.addRotation(r3.bytes)).toBe(true);
     expect(state.addRotation(r3.bytes)).toBe(false);
@@ -115,12 +115,13 @@ describe('the platform carries the chain in the country index', () => {
 
 it('the platform refuses to publish a rotation its own index key would not survive', async () => {
   const { RecallPublisher } = await import('../../sdk/index.js');
+  const { FilesPublisherStore } = await import('../../platform/store/files/publisher-files.js');
   const base = join(dir, 'publisher');
   const v1 = initRoot({ dir: join(base, 'v1'), country: '86' });
   const old = await certify({ root: v1, dir: join(base, 'plat1'), subjectKind: 'platform', subject: 'p1', name: 'p1', roles: [ROLES.indexSign] });
   const r2 = await rotateRoot({ root: v1, dir: join(base, 'v2') });
   const fresh = await certify({ root: r2.authority, dir: join(base, 'plat2'), subjectKind: 'platform', subject: 'p2', name: 'p2', roles: [ROLES.indexSign] });
-  const publisher = (a: typeof old) => new RecallPublisher({ stateDir: join(base, 'state'), signer: a.signer, certificate: a.certificate!, country: '86', trust: a.trust });
-  expect(() => publisher(old).checkRotation(r2.bytes)).toThrow(expect.objectContaining({ code: 'INDEX_UNTRUSTED' }));
-  expect(publisher(fresh).checkRotation(r2.bytes)?.version).toBe(2);
+  const publisher = (a: typeof old) => new RecallPublisher({ store: new FilesPublisherStore(join(base, 'state')), signer: a.signer, certificate: a.certificate!, country: '86', trust: a.trust });
+  await expect(publisher(old).checkRotation(r2.bytes)).rejects.toThrow(expect.objectContaining({ code: 'INDEX_UNTRUSTED' }));
+  expect((await publisher(fresh).checkRotation(r2.bytes))?.version).toBe(2);
 });

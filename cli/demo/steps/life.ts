@@ -4,6 +4,7 @@
  * final event confirmed, the device key destroyed, the code revoked as scrapped), recycled,
  * and the platform's history of the whole life, each entry verified.
  */
+import { FilesPublisherStore } from '../../../platform/store/files/publisher-files.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROLES, certify, encodeQrPayload, revokeScrapped } from '../../../sdk/index.js';
@@ -66,7 +67,7 @@ export const endOfLifeStep: Step<DemoContext> = {
     const platformState = join(ctx.dir, 'platform-state');
     // The platform revokes the code once the scrapped event is durably stored (fleet watch --recall-state does this).
     const revoked = new Promise<void>((resolve, reject) => {
-      ingest.conn.ingest.once('scrapped', (s) => void revokeScrapped(platformState, '86', [s.code]).then(() => resolve(), reject));
+      ingest.conn.ingest.once('scrapped', (s) => void revokeScrapped(new FilesPublisherStore(platformState), '86', [s.code]).then(() => resolve(), reject));
     });
     const order = join(ctx.dir, 'scrap.cose');
     await run(ctx, n, ['order', 'sign', '--transition', 'scrapped', '--code', ctx.unit.code, '--reason', 'end of life', '--key', ctx.enterprise.dir, '--out', order]);

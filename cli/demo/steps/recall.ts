@@ -6,6 +6,7 @@
  * notice (a real certificate, someone else's key) is pushed straight onto the broker: the
  * robot rejects it and acknowledges nothing.
  */
+import { FilesPublisherStore } from '../../../platform/store/files/publisher-files.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, type MqttClient } from 'mqtt';
@@ -81,7 +82,7 @@ export const recallStep: Step<DemoContext> = {
     const client = await platformClient(ctx);
     const transport: RetainedTransport = { publishRetained: async (topic, payload) => void (await client.publishAsync(topic, Buffer.from(payload), { qos: 1, retain: true })) };
     const publisher = new RecallPublisher({
-      stateDir: join(ctx.dir, 'platform-state'),
+      store: new FilesPublisherStore(join(ctx.dir, 'platform-state')),
       signer: p.index.signer,
       certificate: p.index.certificate!,
       country: '86',

@@ -5,7 +5,7 @@
  */
 import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { IndexError } from '../errors.js';
+import { IndexError } from '../../../sdk/index.js';
 
 const LOCK_FILE = 'state.lock';
 

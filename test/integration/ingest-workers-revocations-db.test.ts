@@ -1,0 +1,117 @@
+/**
+ * A `robot-id fleet ingest --db` worker without --revocations takes the revocations from the
+ * publisher state in its database and follows them while it runs: `robot-id revoke --db`
+ * (the real bundle) commits a revocation, and within the documented bound the running worker
+ * refuses the unit's messages `MSG_REVOKED`, never storing or receipting them, while the other
+ * unit's are stored and receipted. A failed re-read keeps the list the worker holds. Real
+ * mosquitto, real agents, real PostgreSQL.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startAgent, type Agent } from '../../agent/index.js';
+import { openDb } from '../../platform/store/postgres/connect.js';
+import { migrate } from '../../platform/store/postgres/migrate.js';
+import { PgPublisherStore } from '../../platform/store/postgres/publisher-pg.js';
+import { followPublisherRevocations } from '../../platform/store/postgres/publisher-revocations.js';
+import type { Revocations } from '../../sdk/index.js';
+import { cli, startProc, stopAll } from '../helpers/agent-process.js';
+import { startBroker, type TestBroker } from '../helpers/broker.js';
+import { until } from '../helpers/ingest-recorder.js';
+import { makePki, quietLogger, type TestUnit } from '../helpers/pki.js';
+import { createTestDatabase, postgresAvailable, type TestDatabase } from '../helpers/postgres.js';
+
+const available = await postgresAvailable();
+let tmp: string | undefined;
+let broker: TestBroker | undefined;
+const databases: TestDatabase[] = [];
+const agents: Agent[] = [];
+afterAll(async () => {
+  for (const a of agents) await a.close();
+  await stopAll();
+  await broker?.stop();
+  for (const d of databases) await d.drop();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+type Line = { code?: string; kind: string; verified: boolean; reason?: string; seq?: number };
+
+describe.skipIf(!available)('robot-id fleet ingest --db: revocations from the publisher state', () => {
+  it('a unit revoked with robot-id revoke --db while the worker runs is refused: never stored, never receipted', async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'rid-ingest-revocations-db-'));
+    broker = await startBroker();
+    const database = await createTestDatabase();
+    databases.push(database);
+    const migrated = cli(['platform', 'migrate', '--db', database.url]);
+    expect(migrated.status, migrated.stderr).toBe(0);
+    const pki = await makePki(join(tmp, 'pki'));
+    const units: TestUnit[] = [await pki.provision(), await pki.provision()];
+    const [x, other] = units as [TestUnit, TestUnit];
+    const registry = join(tmp, 'registry.jsonl');
+    writeFileSync(registry, units.map((u) => JSON.stringify({ code: u.code, identity: Buffer.from(u.identity.bytes).toString('base64') })).join('\n') + '\n');
+    const trust = join(pki.root.dir, 'trust.json');
+    // No publisher state in the database yet: the worker starts with an empty list.
+    const worker = startProc(['fleet', 'ingest', '--broker', broker.url, '--trust', trust, '--db', database.url, '--group', 'g', '--registry', registry, '--receipt-key', pki.platform.dir, '--json']);
+    await until(() => worker.lines().some((l) => l.includes('subscribed')), `the worker subscribed (${worker.lines().join(' | ')})`);
+    const lines = (): Line[] => worker.lines().flatMap((l) => (l.startsWith('{') ? [JSON.parse(l) as Line] : []));
+    for (const u of units) agents.push(await startAgent(u.config({ brokerUrl: broker.url, heartbeatIntervalMs: 300, reconnectMinMs: 50, reconnectMaxMs: 400, resendIntervalMs: 300 }), { logger: quietLogger() }));
+    const [ax, aother] = agents as [Agent, Agent];
+    await ax.submitEvent({ kind: 'maintenance', note: 'before' });
+    await until(() => ax.outbox.confirmed('event') === 1, 'the event of X receipted before the revocation', 30_000);
+    expect(lines().some((l) => l.code === x.code && l.reason === 'MSG_REVOKED')).toBe(false);
+
+    const revoked = cli(['revoke', '--code', x.code, '--key', pki.platform.dir, '--db', database.url, '--broker', broker.url, '--json']);
+    expect(revoked.status, revoked.stderr + revoked.stdout).toBe(0);
+    const at = Date.now();
+    // X's heartbeats (every 300 ms) show when the worker applied the list: within the 2 s check
+    // (usually at once, by NOTIFY), plus a heartbeat and the test's polling.
+    await until(() => lines().some((l) => l.code === x.code && l.reason === 'MSG_REVOKED'), `the worker reports X revoked (${worker.lines().slice(-5).join(' | ')})`, 30_000);
+    expect(Date.now() - at).toBeLessThan(5000);
+
+    await ax.submitEvent({ kind: 'maintenance', note: 'after' });
+    await aother.submitEvent({ kind: 'maintenance', note: 'other' });
+    await until(() => lines().some((l) => l.code === x.code && l.kind === 'event' && l.reason === 'MSG_REVOKED'), "X's event refused as revoked", 30_000);
+    await until(() => aother.outbox.confirmed('event') === 1, "the other unit's event receipted", 30_000);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(ax.outbox.confirmed('event')).toBe(1);
+    expect(lines().filter((l) => l.code === x.code && l.kind === 'event' && l.verified).map((l) => l.seq)).toEqual([1]);
+    const db = await openDb(database.url);
+    try {
+      const seqs = async (code: string): Promise<number[]> =>
+        (await db.pool.query<{ seq: string }>('SELECT seq FROM ingest_messages WHERE code = $1 AND stream = 0 ORDER BY seq', [code])).rows.map((r) => Number(r.seq));
+      expect(await seqs(x.code)).toEqual([1]);
+      expect(await seqs(other.code)).toEqual([1]);
+    } finally {
+      await db.close();
+    }
+    await worker.stop();
+  }, 120_000);
+
+  it('a failed re-read keeps the list held; the next change after recovery is applied', async () => {
+    const database = await createTestDatabase();
+    databases.push(database);
+    const db = await openDb(database.url, { max: 2 });
+    try {
+      await migrate(db);
+      const store = PgPublisherStore.over(db);
+      await store.change('86', (s) => s.revoke({ codes: ['86000000000000000000000000001'] }));
+      const applied: Revocations[] = [];
+      const errors: unknown[] = [];
+      const follower = await followPublisherRevocations(db, (r) => applied.push(r), { checkMs: 200, onError: (e) => errors.push(e) });
+      expect(follower.initial.isCodeRevoked('86000000000000000000000000001')).toBe(true);
+      // The state becomes unreadable: checks fail, nothing is applied (the held list stays).
+      await db.pool.query('ALTER TABLE publisher_state RENAME TO publisher_state_away');
+      await until(() => errors.length >= 2, 'the checks failed', 10_000);
+      expect(applied).toEqual([]);
+      await db.pool.query('ALTER TABLE publisher_state_away RENAME TO publisher_state');
+      await store.change('86', (s) => s.revoke({ codes: ['86000000000000000000000000002'] }));
+      await until(() => applied.length > 0, 'the change applied after recovery', 10_000);
+      const last = applied[applied.length - 1]!;
+      expect(last.isCodeRevoked('86000000000000000000000000001') && last.isCodeRevoked('86000000000000000000000000002')).toBe(true);
+      await follower.stop();
+    } finally {
+      await db.close();
+    }
+  });
+});
