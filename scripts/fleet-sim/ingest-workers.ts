@@ -1,14 +1,17 @@
 /**
  * Ingest workers on PostgreSQL: `npm run fleet-sim -- --db postgres://postgres@127.0.0.1:5432/postgres
- * --ingest-workers 1,2 [--robots 10000] [--events 3] [--json] [--no-build]`.
+ * --ingest-workers 1,2 [--robots 10000] [--events 3] [--no-heartbeats] [--json] [--no-build]`.
  *
  * For each worker count: a fresh database on the server of --db (robot_id_bench_<random>,
  * migrated with `robot-id platform migrate`, dropped at the end), N `robot-id fleet ingest`
  * processes of the bundle in one shared-subscription group, and every robot's chained, signed
- * events published to a local mosquitto at QoS 1 as fast as the broker takes them. Measured:
- * events verified, stored and receipted per second (all workers, and each worker's share of
- * the window), and the time from an event's publish to the first receipt naming it (median,
- * p99). The baseline is raw node:crypto Ed25519 verification of the same events, one core.
+ * events published to a local mosquitto at QoS 1 as fast as the broker takes them, with as many
+ * signed heartbeats per robot at QoS 0 (as units send them) between them, unless
+ * --no-heartbeats. Measured: messages verified per second (all workers, and each worker's share
+ * of the window: heartbeats verified and their presence kept, events verified, stored and
+ * receipted), events stored and receipted per second, and the time from an event's publish to
+ * the first receipt naming it (median, p99). The baseline is raw node:crypto Ed25519
+ * verification of the same messages, one core.
  * (`--workers` keeps its meaning in the recall simulation: the robots' processes.)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -28,8 +31,12 @@ const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 export interface WorkersRun {
   workers: number;
   events: number;
+  heartbeats: number;
   windowMs: number;
+  /** Messages verified per second, all workers (heartbeats and events). */
   msgsPerSec: number;
+  /** Events verified, stored and receipted per second. */
+  eventsPerSec: number;
   perWorker: { verified: number; msgsPerSec: number }[];
   receiptMedianMs: number;
   receiptP99Ms: number;
@@ -79,16 +86,18 @@ async function until(cond: () => boolean, what: string, timeoutMs: number): Prom
   }
 }
 
-export async function runIngestWorkers(o: { server: string; workerCounts: number[]; robots: number; events: number; quiet: boolean; build?: boolean }): Promise<{ raw: number; runs: WorkersRun[] }> {
+export async function runIngestWorkers(o: { server: string; workerCounts: number[]; robots: number; events: number; heartbeats?: boolean; quiet: boolean; build?: boolean }): Promise<{ raw: number; runs: WorkersRun[] }> {
   const say = (s: string): void => void (o.quiet || console.log(s));
   // The workers are the bundle the product ships, built from this checkout (--no-build: as it is).
   if (o.build !== false) spawnSync(process.execPath, ['scripts/bundle.mjs'], { stdio: 'inherit' });
-  say(`preparing ${o.robots} robots x ${o.events} signed events ...`);
+  const withHeartbeats = o.heartbeats !== false;
+  say(`preparing ${o.robots} robots x ${o.events} signed events${withHeartbeats ? ` and ${o.events} signed heartbeats` : ''} ...`);
   const input = await prepare(o.robots, o.events);
+  const heartbeats = withHeartbeats ? input.messages : [];
   const registry = join(input.dir, 'registry.jsonl');
   writeFileSync(registry, input.units.map((u) => JSON.stringify({ code: u.code, identity: Buffer.from(u.identity.bytes).toString('base64') })).join('\n') + '\n');
   const keyOf = new Map(input.units.map((u) => [u.code, u.identity.record.devicePublicKey]));
-  const raw = rawVerifyRate(input.events.map((e) => ({ bytes: e.bytes, key: keyOf.get(e.code)! })));
+  const raw = rawVerifyRate([...input.events, ...heartbeats].map((e) => ({ bytes: e.bytes, key: keyOf.get(e.code)! })));
   say(`raw node:crypto Ed25519 verify: ${Math.round(raw)}/s (one core)`);
   const broker = await startMosquitto();
   const runs: WorkersRun[] = [];
@@ -106,9 +115,12 @@ export async function runIngestWorkers(o: { server: string; workerCounts: number
           startWorker(['fleet', 'ingest', '--broker', broker.url, '--trust', join(input.dir, 'root', 'trust.json'), '--db', db, '--group', 'bench', '--registry', registry, '--receipt-key', join(input.dir, 'platform'), '--quiet']),
         );
         for (const w of workers) await until(() => w.err().includes('subscribed'), 'a worker to subscribe', 30_000);
-        runs.push(await measure(broker.url, input.events, o.events, n, workers));
+        runs.push(await measure(broker.url, input.events, heartbeats, o.events, n, workers));
         const r = runs[runs.length - 1]!;
-        say(`${n} worker(s): ${Math.round(r.msgsPerSec)} events/s verified+stored+receipted (${r.perWorker.map((w) => Math.round(w.msgsPerSec)).join(' + ')}), receipt latency median ${r.receiptMedianMs.toFixed(0)} ms, p99 ${r.receiptP99Ms.toFixed(0)} ms`);
+        say(
+          `${n} worker(s): ${Math.round(r.msgsPerSec)} messages/s verified (${r.perWorker.map((w) => Math.round(w.msgsPerSec)).join(' + ')}), of which ${Math.round(r.eventsPerSec)} events/s stored+receipted` +
+            `${r.heartbeats ? ` and ${r.heartbeats} heartbeats in all` : ''}; receipt latency median ${r.receiptMedianMs.toFixed(0)} ms, p99 ${r.receiptP99Ms.toFixed(0)} ms`,
+        );
       } finally {
         await admin(o.server, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
       }
@@ -121,7 +133,9 @@ export async function runIngestWorkers(o: { server: string; workerCounts: number
   return { raw, runs };
 }
 
-async function measure(url: string, events: { topic: string; bytes: Uint8Array; code: string }[], perUnit: number, n: number, workers: ReturnType<typeof startWorker>[]): Promise<WorkersRun> {
+type Msg = { topic: string; bytes: Uint8Array; code: string };
+
+async function measure(url: string, events: Msg[], heartbeats: Msg[], perUnit: number, n: number, workers: ReturnType<typeof startWorker>[]): Promise<WorkersRun> {
   const sentAt = new Map<string, number[]>();
   const receipted = new Map<string, number>();
   const latencies: number[] = [];
@@ -147,14 +161,16 @@ async function measure(url: string, events: { topic: string; bytes: Uint8Array; 
   const seqOf = (i: number): number => Math.floor(i / units) + 1;
   for (let i = 0; i < events.length; i += 500) {
     const chunk = events.slice(i, i + 500);
-    await Promise.all(
-      chunk.map((e, j) => {
+    await Promise.all([
+      ...chunk.map((e, j) => {
         const times = sentAt.get(e.code) ?? [];
         times[seqOf(i + j)] = performance.now();
         sentAt.set(e.code, times);
         return txs[j % txs.length]!.publishAsync(e.topic, Buffer.from(e.bytes), { qos: 1 });
       }),
-    );
+      // The heartbeats of the same units between them, at QoS 0 as units send them.
+      ...heartbeats.slice(i, i + 500).map((h, j) => txs[j % txs.length]!.publishAsync(h.topic, Buffer.from(h.bytes), { qos: 0 })),
+    ]);
   }
   await until(() => done >= units, `receipts for every unit (${done}/${units})`, 300_000);
   const windowMs = lastReceipt - t0;
@@ -166,7 +182,19 @@ async function measure(url: string, events: { topic: string; bytes: Uint8Array; 
     return { verified, msgsPerSec: (verified / windowMs) * 1000 };
   });
   latencies.sort((a, b) => a - b);
-  return { workers: n, events: events.length, windowMs, msgsPerSec: (events.length / windowMs) * 1000, perWorker, receiptMedianMs: pct(latencies, 0.5), receiptP99Ms: pct(latencies, 0.99) };
+  // Every message a worker verified (a heartbeat lost at QoS 0 is not counted).
+  const verified = perWorker.reduce((a, w) => a + w.verified, 0);
+  return {
+    workers: n,
+    events: events.length,
+    heartbeats: heartbeats.length,
+    windowMs,
+    msgsPerSec: (verified / windowMs) * 1000,
+    eventsPerSec: (events.length / windowMs) * 1000,
+    perWorker,
+    receiptMedianMs: pct(latencies, 0.5),
+    receiptP99Ms: pct(latencies, 0.99),
+  };
 }
 
 export function machineNote(): string {

@@ -25,13 +25,14 @@ it.skipIf(!available)('measures one and two ingest workers on PostgreSQL and lea
   const before = await benchDatabases();
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/fleet-sim/main.ts', '--db', SERVER, '--ingest-workers', '1,2', '--robots', '40', '--events', '2', '--json', '--no-build'], { encoding: 'utf8', timeout: 120_000 });
   expect(r.status, r.stdout + r.stderr).toBe(0);
-  const result = JSON.parse(r.stdout.trim().split('\n').pop()!) as { raw: number; runs: { workers: number; events: number; perWorker: { verified: number }[]; receiptP99Ms: number }[] };
+  const result = JSON.parse(r.stdout.trim().split('\n').pop()!) as { raw: number; runs: { workers: number; events: number; heartbeats: number; perWorker: { verified: number }[]; receiptP99Ms: number }[] };
   expect(result.raw).toBeGreaterThan(0);
   expect(result.runs.map((x) => x.workers)).toEqual([1, 2]);
   for (const run of result.runs) {
     expect(run.events).toBe(80);
-    // Every event verified by some worker (a resend may be verified twice).
-    expect(run.perWorker.reduce((a, w) => a + w.verified, 0)).toBeGreaterThanOrEqual(80);
+    expect(run.heartbeats).toBe(80);
+    // Every event and heartbeat verified by some worker (a resend may be verified twice).
+    expect(run.perWorker.reduce((a, w) => a + w.verified, 0)).toBeGreaterThanOrEqual(160);
     expect(run.receiptP99Ms).toBeGreaterThan(0);
   }
   expect((await benchDatabases()).filter((d) => !before.includes(d))).toEqual([]);
