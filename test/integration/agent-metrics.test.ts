@@ -14,6 +14,9 @@ import { freePort, startBroker, type TestBroker } from '../helpers/broker.js';
 import { startIngest } from '../helpers/ingest-recorder.js';
 import { makePki, TEST_ENTERPRISE, TEST_MODEL, type Pki, type TestUnit } from '../helpers/pki.js';
 import { sample } from '../helpers/prometheus.js';
+import { eventually as pollUntil } from '../helpers/eventually.js';
+
+const eventually = (check: () => Promise<boolean>, what: string, ms = 30000): Promise<void> => pollUntil(check, what, ms, 100);
 
 let tmp: string;
 let broker: TestBroker;
@@ -43,14 +46,6 @@ function onSocket(socketPath: string, method: string, path: string, body?: objec
     req.on('error', reject);
     req.end(data);
   });
-}
-
-async function eventually(check: () => Promise<boolean>, what: string, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`waited ${ms} ms for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const socketOf = (u: TestUnit) => join(u.stateDir, 'agent.sock');

@@ -12,6 +12,9 @@ import { until } from '../helpers/ingest-recorder.js';
 import { makePki, TEST_ENTERPRISE, TEST_MODEL, type TestUnit } from '../helpers/pki.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { sample, scrape } from '../helpers/prometheus.js';
+import { eventually as pollUntil } from '../helpers/eventually.js';
+
+const eventually = (check: () => Promise<boolean>, what: string, ms = 40000): Promise<void> => pollUntil(check, what, ms, 250);
 
 let tmp: string | undefined;
 let broker: TestBroker | undefined;
@@ -22,14 +25,6 @@ afterAll(async () => {
   await database?.drop();
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
-
-async function eventually(check: () => Promise<boolean>, what: string, ms = 40_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`waited ${ms} ms for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 it('counts the acks the workers stored in PostgreSQL, those stored after a first count too', async () => {
   tmp = mkdtempSync(join(tmpdir(), 'rid-campaign-metrics-pg-'));

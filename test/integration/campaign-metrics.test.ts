@@ -12,6 +12,9 @@ import { startBroker, type TestBroker } from '../helpers/broker.js';
 import { until } from '../helpers/ingest-recorder.js';
 import { makePki, TEST_ENTERPRISE, TEST_MODEL, type Pki } from '../helpers/pki.js';
 import { metricsUrl, sample, scrape } from '../helpers/prometheus.js';
+import { eventually as pollUntil } from '../helpers/eventually.js';
+
+const eventually = (check: () => Promise<boolean>, what: string, ms = 40000): Promise<void> => pollUntil(check, what, ms, 250);
 
 let tmp: string;
 let broker: TestBroker;
@@ -26,14 +29,6 @@ afterAll(async () => {
   await broker?.stop();
   rmSync(tmp, { recursive: true, force: true });
 });
-
-async function eventually(check: () => Promise<boolean>, what: string, ms = 40_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`waited ${ms} ms for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 it('counts the units a campaign targets, and those that acknowledged and applied it, from the stored acks', async () => {
   const [on, off] = [await pki.provision(), await pki.provision()];

@@ -13,6 +13,9 @@ import { ingestListening, startProc, stopAll } from '../helpers/agent-process.js
 import { startBroker, type TestBroker } from '../helpers/broker.js';
 import { until } from '../helpers/ingest-recorder.js';
 import { makePki, quietLogger, type Pki } from '../helpers/pki.js';
+import { eventually as pollUntil } from '../helpers/eventually.js';
+
+const eventually = (check: () => Promise<boolean>, what: string, ms = 20000): Promise<void> => pollUntil(check, what, ms, 100);
 
 let tmp: string;
 let broker: TestBroker;
@@ -29,14 +32,6 @@ afterAll(async () => {
   await broker?.stop();
   rmSync(tmp, { recursive: true, force: true });
 });
-
-async function eventually(check: () => Promise<boolean>, what: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`waited ${ms} ms for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** The value of one sample (name with its labels exactly as Prometheus text shows them). */
 function sample(text: string, series: string): number | undefined {

@@ -14,6 +14,9 @@ import { startBroker, type TestBroker } from '../helpers/broker.js';
 import { until } from '../helpers/ingest-recorder.js';
 import { makePki, TEST_ENTERPRISE, TEST_MODEL, type Pki } from '../helpers/pki.js';
 import { metricsUrl, sample, samples, scrape } from '../helpers/prometheus.js';
+import { eventually as pollUntil } from '../helpers/eventually.js';
+
+const eventually = (check: () => Promise<boolean>, what: string, ms = 20000): Promise<void> => pollUntil(check, what, ms, 100);
 
 let tmp: string;
 let broker: TestBroker;
@@ -28,14 +31,6 @@ afterAll(async () => {
   await broker?.stop();
   rmSync(tmp, { recursive: true, force: true });
 });
-
-async function eventually(check: () => Promise<boolean>, what: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`waited ${ms} ms for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** The signed indexes retained on the broker, by scope, as a unit would verify them. */
 async function retainedIndexes(): Promise<Map<string, RecallIndex>> {
