@@ -22,7 +22,8 @@ import { batchedLines, text, watch, watchRevocations, type Line } from './fleet.
 import { connectIngest } from '../../platform/ingest/mqtt.js';
 import { SharedPresence } from '../../platform/ingest/shared-presence.js';
 import { ReceiptsIssued } from '../../platform/ingest/receipts-issued.js';
-import { ingestMetrics, serveMetrics, type MetricsServer } from '../../platform/ingest-metrics.js';
+import { ingestMetrics, type MetricsServer } from '../../platform/ingest-metrics.js';
+import { startMetrics } from '../platform/metrics-option.js';
 import { campaignMetrics } from '../../platform/campaign-metrics.js';
 import { postgresAckFeed } from '../../platform/store/postgres/ack-feed.js';
 import { openDb } from '../../platform/store/postgres/connect.js';
@@ -115,8 +116,8 @@ export const fleetIngestCommand: Command = {
       );
     }, 1000);
     ticking.unref();
-    let metrics: MetricsServer | undefined;
-    const metricsAt = optionalString(values, 'metrics');
+    // Assigned once it serves; shutdown() may run before that (a --metrics refused).
+    let metrics: MetricsServer | undefined = undefined;
     applyRevocations = (r) => conn.ingest.setRevocations(r);
     const shutdown = async (): Promise<void> => {
       clearInterval(ticking);
@@ -131,18 +132,15 @@ export const fleetIngestCommand: Command = {
     // stored `scrapped` event adds the code to its revocations; the metrics' campaigns come from it.
     const recallState = optionalString(values, 'recall-state');
     const recallStore = recallState ? new FilesPublisherStore(recallState) : PgPublisherStore.over(db);
-    if (metricsAt !== undefined) {
-      try {
-        const registry = ingestMetrics(conn.ingest);
-        // Campaign progress: the campaigns from --recall-state, else from this database's publisher state.
-        campaignMetrics(registry, conn.ingest, { recallState: recallStore, trust, acks: postgresAckFeed(db) });
-        metrics = await serveMetrics(registry, metricsAt);
-      } catch (err) {
-        await shutdown();
-        throw new UsageError(`--metrics ${metricsAt}: ${(err as Error).message}`);
-      }
-      io.err(`note: metrics on http://${metricsAt.includes(':') ? metricsAt.slice(0, metricsAt.lastIndexOf(':')) : '127.0.0.1'}:${metrics.port}/metrics`);
-    }
+    metrics = await startMetrics(values, io, () => {
+      const registry = ingestMetrics(conn.ingest);
+      // Campaign progress: the campaigns from --recall-state, else from this database's publisher state.
+      campaignMetrics(registry, conn.ingest, { recallState: recallStore, trust, acks: postgresAckFeed(db) });
+      return registry;
+    }).catch(async (err: unknown) => {
+      await shutdown();
+      throw err;
+    });
     const revoking = new Set<Promise<void>>();
     {
       conn.ingest.on('scrapped', (s) => {
