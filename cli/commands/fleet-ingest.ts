@@ -119,10 +119,13 @@ export const fleetIngestCommand: Command = {
     // Assigned once it serves; shutdown() may run before that (a --metrics refused).
     let metrics: MetricsServer | undefined = undefined;
     applyRevocations = (r) => conn.ingest.setRevocations(r);
+    // Written before the database closes: a revocation is never left behind by an exit.
+    const revoking = new Set<Promise<void>>();
     const shutdown = async (): Promise<void> => {
       clearInterval(ticking);
       await following?.stop();
       await conn.close();
+      await Promise.all(revoking);
       await presence.flush().catch((err: Error) => io.err(`note: presence not written at exit: ${err.message}`));
       await issued.flush().catch((err: Error) => io.err(`note: receipts issued not recorded at exit: ${err.message}`));
       await metrics?.close();
@@ -141,7 +144,6 @@ export const fleetIngestCommand: Command = {
       await shutdown();
       throw err;
     });
-    const revoking = new Set<Promise<void>>();
     {
       conn.ingest.on('scrapped', (s) => {
         const p: Promise<void> = revokeScrapped(recallStore, s.code.slice(0, 2), [s.code]).then(
@@ -197,7 +199,6 @@ export const fleetIngestCommand: Command = {
       return status;
     }
     await shutdown();
-    await Promise.all(revoking);
     const st = conn.ingest.stats;
     io.err(`note: worker stopped: ${st.verified} verified, ${store.stats.stored} stored, ${store.stats.alreadyStored} already stored, ${st.duplicates} duplicates, ${st.receipts} receipts`);
     out.flush();
