@@ -144,16 +144,14 @@ export const fleetIngestCommand: Command = {
       await shutdown();
       throw err;
     });
-    {
-      conn.ingest.on('scrapped', (s) => {
-        const p: Promise<void> = revokeScrapped(recallStore, s.code.slice(0, 2), [s.code]).then(
-          () => undefined,
-          (err: Error) => io.err(`error: ${s.code} scrapped but not added to the revocations in ${recallStore.where}: ${err.message}`),
-        );
-        revoking.add(p);
-        void p.finally(() => revoking.delete(p));
-      });
-    }
+    conn.ingest.on('scrapped', (s) => {
+      const p: Promise<void> = revokeScrapped(recallStore, s.code.slice(0, 2), [s.code]).then(
+        () => undefined,
+        (err: Error) => io.err(`error: ${s.code} scrapped but not added to the revocations in ${recallStore.where}: ${err.message}`),
+      );
+      revoking.add(p);
+      void p.finally(() => revoking.delete(p));
+    });
     const out = batchedLines(io);
     const quiet = !!values.quiet;
     const print = (l: Line): void => {
