@@ -41,7 +41,7 @@ export async function openPublisher(values: Values): Promise<RecallPublisher & {
   return Object.assign(publisher, { authority, close: () => store.close() });
 }
 
-type Publisher = Awaited<ReturnType<typeof openPublisher>>;
+export type Publisher = Awaited<ReturnType<typeof openPublisher>>;
 type Retained = ReturnType<typeof retained>;
 
 /**
