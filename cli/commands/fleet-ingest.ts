@@ -22,7 +22,8 @@ import { batchedLines, text, watch, watchRevocations, type Line } from './fleet.
 import { connectIngest } from '../../platform/ingest/mqtt.js';
 import { SharedPresence } from '../../platform/ingest/shared-presence.js';
 import { ReceiptsIssued } from '../../platform/ingest/receipts-issued.js';
-import { ingestMetrics, serveMetrics, type MetricsServer } from '../../platform/ingest-metrics.js';
+import { ingestMetrics, type MetricsServer } from '../../platform/ingest-metrics.js';
+import { startMetrics } from '../platform/metrics-option.js';
 import { campaignMetrics } from '../../platform/campaign-metrics.js';
 import { postgresAckFeed } from '../../platform/store/postgres/ack-feed.js';
 import { openDb } from '../../platform/store/postgres/connect.js';
@@ -115,13 +116,16 @@ export const fleetIngestCommand: Command = {
       );
     }, 1000);
     ticking.unref();
-    let metrics: MetricsServer | undefined;
-    const metricsAt = optionalString(values, 'metrics');
+    // Assigned once it serves; shutdown() may run before that (a --metrics refused).
+    let metrics: MetricsServer | undefined = undefined;
     applyRevocations = (r) => conn.ingest.setRevocations(r);
+    // Written before the database closes: a revocation is never left behind by an exit.
+    const revoking = new Set<Promise<void>>();
     const shutdown = async (): Promise<void> => {
       clearInterval(ticking);
       await following?.stop();
       await conn.close();
+      await Promise.all(revoking);
       await presence.flush().catch((err: Error) => io.err(`note: presence not written at exit: ${err.message}`));
       await issued.flush().catch((err: Error) => io.err(`note: receipts issued not recorded at exit: ${err.message}`));
       await metrics?.close();
@@ -131,29 +135,23 @@ export const fleetIngestCommand: Command = {
     // stored `scrapped` event adds the code to its revocations; the metrics' campaigns come from it.
     const recallState = optionalString(values, 'recall-state');
     const recallStore = recallState ? new FilesPublisherStore(recallState) : PgPublisherStore.over(db);
-    if (metricsAt !== undefined) {
-      try {
-        const registry = ingestMetrics(conn.ingest);
-        // Campaign progress: the campaigns from --recall-state, else from this database's publisher state.
-        campaignMetrics(registry, conn.ingest, { recallState: recallStore, trust, acks: postgresAckFeed(db) });
-        metrics = await serveMetrics(registry, metricsAt);
-      } catch (err) {
-        await shutdown();
-        throw new UsageError(`--metrics ${metricsAt}: ${(err as Error).message}`);
-      }
-      io.err(`note: metrics on http://${metricsAt.includes(':') ? metricsAt.slice(0, metricsAt.lastIndexOf(':')) : '127.0.0.1'}:${metrics.port}/metrics`);
-    }
-    const revoking = new Set<Promise<void>>();
-    {
-      conn.ingest.on('scrapped', (s) => {
-        const p: Promise<void> = revokeScrapped(recallStore, s.code.slice(0, 2), [s.code]).then(
-          () => undefined,
-          (err: Error) => io.err(`error: ${s.code} scrapped but not added to the revocations in ${recallStore.where}: ${err.message}`),
-        );
-        revoking.add(p);
-        void p.finally(() => revoking.delete(p));
-      });
-    }
+    metrics = await startMetrics(values, io, () => {
+      const registry = ingestMetrics(conn.ingest);
+      // Campaign progress: the campaigns from --recall-state, else from this database's publisher state.
+      campaignMetrics(registry, conn.ingest, { recallState: recallStore, trust, acks: postgresAckFeed(db) });
+      return registry;
+    }).catch(async (err: unknown) => {
+      await shutdown();
+      throw err;
+    });
+    conn.ingest.on('scrapped', (s) => {
+      const p: Promise<void> = revokeScrapped(recallStore, s.code.slice(0, 2), [s.code]).then(
+        () => undefined,
+        (err: Error) => io.err(`error: ${s.code} scrapped but not added to the revocations in ${recallStore.where}: ${err.message}`),
+      );
+      revoking.add(p);
+      void p.finally(() => revoking.delete(p));
+    });
     const out = batchedLines(io);
     const quiet = !!values.quiet;
     const print = (l: Line): void => {
@@ -199,7 +197,6 @@ export const fleetIngestCommand: Command = {
       return status;
     }
     await shutdown();
-    await Promise.all(revoking);
     const st = conn.ingest.stats;
     io.err(`note: worker stopped: ${st.verified} verified, ${store.stats.stored} stored, ${store.stats.alreadyStored} already stored, ${st.duplicates} duplicates, ${st.receipts} receipts`);
     out.flush();

@@ -22,7 +22,8 @@ import { publisherStateOf } from '../platform/publisher-state.js';
 import { EXIT, UsageError, optionalString, type Command, type Io, type Values } from '../command.js';
 import { requireBrokerUrl } from '../platform/broker.js';
 import { ingestInputs, ingestOptions } from '../platform/ingest-inputs.js';
-import { ingestMetrics, serveMetrics, type MetricsServer } from '../../platform/ingest-metrics.js';
+import { ingestMetrics, type MetricsServer } from '../../platform/ingest-metrics.js';
+import { startMetrics } from '../platform/metrics-option.js';
 import { campaignMetrics } from '../../platform/campaign-metrics.js';
 import { filesAckFeed } from '../../platform/store/files/ack-feed.js';
 import { writePresenceSnapshot } from '../../platform/presence-snapshot.js';
@@ -176,21 +177,17 @@ export const fleetWatchCommand: Command = {
     // Identity records the state directory keeps that no longer verify: passed over, named.
     for (const p of conn.ingest.storedIdentities.problems) io.err(`note: identity record of ${p.code} in the store passed over (${p.reason}): ${p.message}`);
     let metrics: MetricsServer | undefined;
-    const metricsAt = optionalString(values, 'metrics');
-    if (metricsAt !== undefined) {
+    if (optionalString(values, 'metrics') !== undefined) {
       const registry = ingestMetrics(conn.ingest);
       const campaigns = recall?.store;
       // Campaign progress needs the campaigns (the publisher state) and the acks (the store).
       if (campaigns && stateDir) campaignMetrics(registry, conn.ingest, { recallState: campaigns, trust, acks: filesAckFeed(stateDir) });
       else if (campaigns) io.err('note: no campaign progress in the metrics without --state (the acks are read from the store)');
-      try {
-        metrics = await serveMetrics(registry, metricsAt);
-      } catch (err) {
+      metrics = await startMetrics(values, io, () => registry).catch(async (err: unknown) => {
         await conn.close();
         await recall?.close();
-        throw new UsageError(`--metrics ${metricsAt}: ${(err as Error).message}`);
-      }
-      io.err(`note: metrics on http://${metricsAt.includes(':') ? metricsAt.slice(0, metricsAt.lastIndexOf(':')) : '127.0.0.1'}:${metrics.port}/metrics`);
+        throw err;
+      });
     }
     applyRevocations = (r) => conn.ingest.setRevocations(r);
     const recallStore = recall?.store;

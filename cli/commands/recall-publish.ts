@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { IndexError, REVOCATION_REASONS, parseCode, parseTime, type KeyRevocation, type RevocationReason } from '../../sdk/index.js';
 import { EXIT, UsageError, optionalString, printError, requirePositional, type Command, type Io, type Values } from '../command.js';
 import { brokerOptions, connectBroker, retained, unreachableAs3 } from '../platform/broker.js';
-import { countryIndexPublish, openPublisher, publisherOptions } from '../platform/publisher.js';
+import { countryIndexPublish, openPublisher, publisherOptions, type Publisher } from '../platform/publisher.js';
 import { metricsOption, startMetrics } from '../platform/metrics-option.js';
 import { observedRepublisher } from '../../platform/republisher-metrics.js';
 
@@ -56,7 +56,7 @@ export const recallRepublishCommand: Command = {
   }),
 };
 
-async function republish(publisher: Awaited<ReturnType<typeof openPublisher>>, values: Values, io: Io): Promise<number> {
+async function republish(publisher: Publisher, values: Values, io: Io): Promise<number> {
   const json = !!values.json;
   if (!values.watch) {
     if (values.metrics !== undefined) throw new UsageError('--metrics: only with --watch (a single republish exits at once)');
@@ -134,7 +134,7 @@ export const revokeCommand: Command = {
   }),
 };
 
-async function revokeWith(publisher: Awaited<ReturnType<typeof openPublisher>>, values: Values, io: Io): Promise<number> {
+async function revokeWith(publisher: Publisher, values: Values, io: Io): Promise<number> {
   const kids = ((values.kid as string[] | undefined) ?? []).map((k) => k.toLowerCase());
   const root = publisher.authority.verified!.root;
   const codes = ((values.code as string[] | undefined) ?? []).map((c) => parseCode(c, root.codeScheme).code);

@@ -8,10 +8,10 @@
  * lacks), or else from the broker's retained topics, guided by the signed indexes. With --db
  * and no --registry the targeted units are the identity records the workers keep.
  */
-import { TrustStore, campaignStatus, verifyIdentityRecord, verifyRecallNotice, RobotIdError, type VerifiedIdentity, type VerifiedRecall, type CampaignStatus, type Revocations } from '../../sdk/index.js';
+import { TrustStore, campaignStatus, readExisting, verifyIdentityRecord, verifyRecallNotice, RobotIdError, type IndexState, type VerifiedIdentity, type VerifiedRecall, type CampaignStatus, type Revocations } from '../../sdk/index.js';
 import { EXIT, UsageError, optionalString, requirePositional, requireString, type Command, type Io, type Values } from '../command.js';
 import { brokerOptions, connectBroker, unreachableAs3 } from '../platform/broker.js';
-import { brokerLacks, collectFromBroker, noticesFromState, type StoredNotice } from '../platform/campaign-sources.js';
+import { brokerLacks, collectFromBroker, noticesFromState } from '../platform/campaign-sources.js';
 import { openPublisherStore } from '../../platform/store/open-publisher.js';
 import { redactUrl } from '../../platform/store/postgres/errors.js';
 import { dbOption } from '../platform/db.js';
@@ -50,14 +50,16 @@ async function computeCampaign(values: Values, positionals: string[], io: Io): P
   let ownRevocations: Revocations | undefined;
   if (publisherAt) {
     // What the platform published, from its own state; the broker only says what it lacks.
+    // Read once: the notices and the revocations come from the same snapshot.
     const publisher = await openPublisherStore(publisherAt);
-    let fromState: StoredNotice[];
+    let state: IndexState;
     try {
-      fromState = await noticesFromState(publisher, trust, campaignId);
-      ownRevocations = (await publisher.read())?.revocationList();
+      state = await readExisting(publisher);
     } finally {
       await publisher.close();
     }
+    const fromState = noticesFromState(state, trust, campaignId);
+    ownRevocations = state.revocationList();
     collected = { notices: fromState.map((n) => n.notice), liveAcks: [] };
     if (optionalString(values, 'broker') !== undefined) {
       const client = await connectBroker(values, `platform-recall-status-${process.pid}`);

@@ -13,8 +13,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import {
-  readExisting,
-  type PublisherStore,
+  type IndexState,
   RobotIdError,
   countryScope,
   indexTopic,
@@ -132,12 +131,11 @@ export interface StoredNotice {
 }
 
 /**
- * The campaign's notices from the platform's own publisher state (`recall publish --state` or `--db`):
- * what it signed and published, verified again, whatever the broker still holds. A state that
- * does not exist is an error, never an empty campaign.
+ * The campaign's notices from the platform's own publisher state (`recall publish --state` or `--db`,
+ * read with `readExisting`: a state that does not exist is an error, never an empty campaign):
+ * what it signed and published, verified again, whatever the broker still holds.
  */
-export async function noticesFromState(store: PublisherStore, trust: TrustStore, campaignId: string): Promise<StoredNotice[]> {
-  const state = await readExisting(store);
+export function noticesFromState(state: IndexState, trust: TrustStore, campaignId: string): StoredNotice[] {
   const now = Math.floor(Date.now() / 1000);
   return state
     .recalls()

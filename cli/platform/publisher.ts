@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { ROLES, RecallPublisher, RobotIdError, loadAuthority, type Authority } from '../../sdk/index.js';
 import { EXIT, UsageError, optionalString, printError, requirePositional, requireString, type Command, type Options, type Values } from '../command.js';
 import { readPassphrase } from '../passphrase.js';
+import { PlatformDbError } from '../../platform/store/postgres/errors.js';
 import { dbOption } from './db.js';
 import { openPublisherStateOf } from './publisher-state.js';
 import { BrokerUnreachableError, connectBroker, retained, unreachableAs3 } from './broker.js';
@@ -40,7 +41,7 @@ export async function openPublisher(values: Values): Promise<RecallPublisher & {
   return Object.assign(publisher, { authority, close: () => store.close() });
 }
 
-type Publisher = Awaited<ReturnType<typeof openPublisher>>;
+export type Publisher = Awaited<ReturnType<typeof openPublisher>>;
 type Retained = ReturnType<typeof retained>;
 
 /**
@@ -62,7 +63,7 @@ export function countryIndexPublish<R extends object>(spec: {
     const publisher = await openPublisher(values);
     const rejected = (err: unknown): number => {
       // The platform database's own errors keep their statuses (docs/cli.md).
-      if (!(err instanceof RobotIdError) || err instanceof BrokerUnreachableError || err.code.startsWith('DB_')) throw err;
+      if (!(err instanceof RobotIdError) || err instanceof BrokerUnreachableError || err instanceof PlatformDbError) throw err;
       printError(io, json, err);
       return EXIT.REJECTED;
     };

@@ -217,25 +217,27 @@ async function main(): Promise<void> {
     const cpu = new Map<string, number[]>();
     // Per path and round: µs of CPU per event of each process, and of the whole machine.
     const split = new Map<string, Record<string, number>[]>();
-    const parts = (p: { pid?: number }) => ({
-      agent: p.pid ? cpuTicks(p.pid) : 0,
-      ingest: ingest.pid ? cpuTicks(ingest.pid) : 0,
-      mosquitto: cpuTicks(broker.pid),
-      bench: ((process.cpuUsage().user + process.cpuUsage().system) / 1e6) * CLK_TCK,
-      machine: machineTicks(),
-    });
+    const parts = (p: { pid?: number }) => {
+      const self = process.cpuUsage();
+      return {
+        agent: p.pid ? cpuTicks(p.pid) : 0,
+        ingest: ingest.pid ? cpuTicks(ingest.pid) : 0,
+        mosquitto: cpuTicks(broker.pid),
+        bench: ((self.user + self.system) / 1e6) * CLK_TCK,
+        machine: machineTicks(),
+      };
+    };
     for (let r = 0; r < ROUNDS; r++) {
       for (const p of paths) {
         const t0 = process.hrtime.bigint();
-        const c0 = p.pid ? cpuTicks(p.pid) : 0;
         const before = parts(p);
         await p.run(N);
         const s = Number(process.hrtime.bigint() - t0) / 1e9;
-        const c1 = p.pid ? cpuTicks(p.pid) : 0;
         const after = parts(p);
         rates.set(p.name, [...(rates.get(p.name) ?? []), N / s]);
-        if (p.pid) cpu.set(p.name, [...(cpu.get(p.name) ?? []), ((c1 - c0) / CLK_TCK / N) * 1e6]);
         const us = Object.fromEntries(Object.keys(after).map((k) => [k, ((after[k as keyof typeof after] - before[k as keyof typeof before]) / CLK_TCK / N) * 1e6]));
+        // The agent's CPU per event is the split's own agent figure (read from /proc once per side).
+        if (p.pid) cpu.set(p.name, [...(cpu.get(p.name) ?? []), us.agent!]);
         split.set(p.name, [...(split.get(p.name) ?? []), us]);
       }
     }
