@@ -16,9 +16,8 @@ import { verifyRecallNotice, type VerifiedRecall } from '../recall/verify.js';
 import { policyForUnit, type VerifiedPolicy } from '../recall/policy.js';
 import { indexTopic, recallTopic } from '../topics.js';
 import type { TrustStore } from '../trust/trust-store.js';
-import type { RevocationInput, Revocations } from '../trust/revocation.js';
+import { Revocations, type RevocationInput } from '../trust/revocation.js';
 import { parseScopePath } from '../recall-index/scope.js';
-import { revocationsFromLists } from '../recall-index/verify.js';
 import type { IndexState } from './index-state.js';
 import type { PublisherStore } from './publisher-store.js';
 import { checkRotationChain } from './rotations.js';
@@ -130,7 +129,7 @@ export class RecallPublisher {
 
   /** What the platform publishes (its index state) and any list it was given, together. */
   private revocations(state: IndexState | undefined): Revocations {
-    const own = state ? state.revocationList() : revocationsFromLists({ keys: [], codes: [] });
+    const own = state ? state.revocationList() : Revocations.none;
     const given = this.opts.revocations;
     return given ? own.with({ keys: given.keyRevocations(), codes: given.codes, scrapped: given.scrapped }) : own;
   }

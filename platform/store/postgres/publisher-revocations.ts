@@ -9,7 +9,7 @@
  * is reported through `onError`; the next check tries again.
  */
 import pg from 'pg';
-import { revocationsFromLists, type Revocations } from '../../../sdk/index.js';
+import { Revocations, revocationsFromLists } from '../../../sdk/index.js';
 import type { Db } from './connect.js';
 import { PUBLISHER_CHANNEL, publisherVersion, readPublisherRevocations } from './publisher-pg.js';
 
@@ -35,7 +35,7 @@ export async function followPublisherRevocations(db: Db, apply: (r: Revocations)
   const onError = options.onError ?? (() => undefined);
   const first = await readPublisherRevocations(db);
   let held = first?.version ?? 0;
-  const initial = first ? revocationsFromLists(first.revocations) : revocationsFromLists({ keys: [], codes: [] });
+  const initial = first ? revocationsFromLists(first.revocations) : Revocations.none;
   let stopped = false;
   let running: Promise<void> = Promise.resolve();
 
