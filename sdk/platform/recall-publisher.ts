@@ -94,7 +94,7 @@ export class RecallPublisher {
   async verify(bytes: Uint8Array): Promise<VerifiedRecall> {
     const now = this.now();
     // The platform's own revocation list (what it publishes) applies to what it publishes.
-    const revocations = this.revocations(await this.state());
+    const revocations = this.revocations(await this.committed());
     const v = verifyRecallNotice(bytes, { trust: this.opts.trust, now, revocations, skipTime: true });
     if (now > v.notice.notAfter) throw new RecallRejectedError('RECALL_EXPIRED', `recall ${v.notice.recallId}: expired; not publishing it`);
     if (v.rootCountry !== this.opts.country) {
@@ -141,7 +141,7 @@ export class RecallPublisher {
    * (the published policy's, or the default), without the validity window or a target.
    */
   async weakenedBy(add: RevocationInput): Promise<WeakenedRecall[]> {
-    const state = await this.state();
+    const state = await this.committed();
     if (!state) return [];
     return this.weakenedIn(state, add);
   }
@@ -225,7 +225,7 @@ export class RecallPublisher {
    * or every index it signs after it would be INDEX_UNTRUSTED on a unit that applied it.
    */
   async checkRotation(bytes: Uint8Array): Promise<RotationStatement | undefined> {
-    const state = await this.state();
+    const state = await this.committed();
     const r = checkRotationChain(this.opts.trust, this.opts.country, state?.rotations() ?? [], bytes);
     const s = r.statement ?? openRotation(bytes).value;
     try {
@@ -281,10 +281,6 @@ export class RecallPublisher {
     });
     await this.clearExpired(transport);
     return { notices, indexes };
-  }
-
-  private state(): Promise<IndexState | undefined> {
-    return this.committed();
   }
 
   private countryScope(): string {
