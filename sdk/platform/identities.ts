@@ -123,7 +123,7 @@ export class IdentityDirectory {
   }
 
   get size(): number {
-    return new Set([...this.raw.keys(), ...this.verified.keys()]).size;
+    return this.codes().length;
   }
 
   /** The bytes of the record registered or in use for `code`, unverified (a revoked unit's too); undefined when none is known. */

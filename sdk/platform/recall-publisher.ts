@@ -16,9 +16,8 @@ import { verifyRecallNotice, type VerifiedRecall } from '../recall/verify.js';
 import { policyForUnit, type VerifiedPolicy } from '../recall/policy.js';
 import { indexTopic, recallTopic } from '../topics.js';
 import type { TrustStore } from '../trust/trust-store.js';
-import type { RevocationInput, Revocations } from '../trust/revocation.js';
+import { Revocations, type RevocationInput } from '../trust/revocation.js';
 import { parseScopePath } from '../recall-index/scope.js';
-import { revocationsFromLists } from '../recall-index/verify.js';
 import type { IndexState } from './index-state.js';
 import type { PublisherStore } from './publisher-store.js';
 import { checkRotationChain } from './rotations.js';
@@ -95,7 +94,7 @@ export class RecallPublisher {
   async verify(bytes: Uint8Array): Promise<VerifiedRecall> {
     const now = this.now();
     // The platform's own revocation list (what it publishes) applies to what it publishes.
-    const revocations = this.revocations(await this.state());
+    const revocations = this.revocations(await this.committed());
     const v = verifyRecallNotice(bytes, { trust: this.opts.trust, now, revocations, skipTime: true });
     if (now > v.notice.notAfter) throw new RecallRejectedError('RECALL_EXPIRED', `recall ${v.notice.recallId}: expired; not publishing it`);
     if (v.rootCountry !== this.opts.country) {
@@ -130,7 +129,7 @@ export class RecallPublisher {
 
   /** What the platform publishes (its index state) and any list it was given, together. */
   private revocations(state: IndexState | undefined): Revocations {
-    const own = state ? state.revocationList() : revocationsFromLists({ keys: [], codes: [] });
+    const own = state ? state.revocationList() : Revocations.none;
     const given = this.opts.revocations;
     return given ? own.with({ keys: given.keyRevocations(), codes: given.codes, scrapped: given.scrapped }) : own;
   }
@@ -142,7 +141,7 @@ export class RecallPublisher {
    * (the published policy's, or the default), without the validity window or a target.
    */
   async weakenedBy(add: RevocationInput): Promise<WeakenedRecall[]> {
-    const state = await this.state();
+    const state = await this.committed();
     if (!state) return [];
     return this.weakenedIn(state, add);
   }
@@ -226,7 +225,7 @@ export class RecallPublisher {
    * or every index it signs after it would be INDEX_UNTRUSTED on a unit that applied it.
    */
   async checkRotation(bytes: Uint8Array): Promise<RotationStatement | undefined> {
-    const state = await this.state();
+    const state = await this.committed();
     const r = checkRotationChain(this.opts.trust, this.opts.country, state?.rotations() ?? [], bytes);
     const s = r.statement ?? openRotation(bytes).value;
     try {
@@ -282,10 +281,6 @@ export class RecallPublisher {
     });
     await this.clearExpired(transport);
     return { notices, indexes };
-  }
-
-  private state(): Promise<IndexState | undefined> {
-    return this.committed();
   }
 
   private countryScope(): string {

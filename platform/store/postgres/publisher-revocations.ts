@@ -9,7 +9,7 @@
  * is reported through `onError`; the next check tries again.
  */
 import pg from 'pg';
-import { revocationsFromLists, type Revocations } from '../../../sdk/index.js';
+import { Revocations, revocationsFromLists } from '../../../sdk/index.js';
 import type { Db } from './connect.js';
 import { PUBLISHER_CHANNEL, publisherVersion, readPublisherRevocations } from './publisher-pg.js';
 
@@ -35,7 +35,9 @@ export async function followPublisherRevocations(db: Db, apply: (r: Revocations)
   const onError = options.onError ?? (() => undefined);
   const first = await readPublisherRevocations(db);
   let held = first?.version ?? 0;
-  const initial = first ? revocationsFromLists(first.revocations) : revocationsFromLists({ keys: [], codes: [] });
+  /** The lists held, as read: most commits (a recall published, indexes re-signed) leave them as they were. */
+  let heldLists = JSON.stringify(first?.revocations);
+  const initial = first ? revocationsFromLists(first.revocations) : Revocations.none;
   let stopped = false;
   let running: Promise<void> = Promise.resolve();
 
@@ -46,7 +48,10 @@ export async function followPublisherRevocations(db: Db, apply: (r: Revocations)
         if ((await publisherVersion(db)) === held) return;
         const now = await readPublisherRevocations(db);
         if (!now || stopped) return;
-        apply(revocationsFromLists(now.revocations));
+        // Applied only when they changed: applying makes the ingest verify every unit's record again.
+        const lists = JSON.stringify(now.revocations);
+        if (lists !== heldLists) apply(revocationsFromLists(now.revocations));
+        heldLists = lists;
         held = now.version;
       } catch (err) {
         onError(err);
