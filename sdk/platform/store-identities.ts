@@ -6,7 +6,7 @@
  * recordVersion), queued for the next commit.
  */
 import { bytesEqual } from '../cbor/index.js';
-import { MessageError } from '../errors.js';
+import { isRobotIdError, MessageError } from '../errors.js';
 import type { VerifiedIdentity } from '../trust/verify-identity.js';
 import type { TrustStore } from '../trust/trust-store.js';
 import { IdentityDirectory, type IdentityOptions, type RegistryEntry } from './identities.js';
@@ -41,8 +41,9 @@ export class StoreIdentities {
    */
   load(stored: readonly StoredIdentity[]): void {
     for (const s of stored) {
-      const refused = this.learn(s);
-      if (refused) this.problems.push({ code: s.code, reason: refused.code, message: refused.message });
+      const refused = this.judge(s);
+      // The reason is the check's own code (TRUST_BAD_SIGNATURE, ...), not the refusal's.
+      if (refused) this.problems.push({ code: s.code, reason: refused.reason, message: refused.error.message });
     }
   }
 
@@ -51,14 +52,20 @@ export class StoreIdentities {
    * runs, identity-lookups.ts). Returns the refusal when it is passed over.
    */
   learn(s: StoredIdentity): MessageError | undefined {
+    return this.judge(s)?.error;
+  }
+
+  /** `learn`, with the code of the check that refused the record (INTERNAL for a non-robot-id error). */
+  private judge(s: StoredIdentity): { error: MessageError; reason: string } | undefined {
     this.kept.set(s.code, Math.max(this.kept.get(s.code) ?? -1, s.recordVersion));
     let v: VerifiedIdentity;
     try {
       v = this.identities.check(s.code, s.record);
     } catch (err) {
-      const refused = err instanceof MessageError ? err : new MessageError('MSG_UNKNOWN_UNIT', `identity record of ${s.code}: ${(err as Error).message}`, { cause: err });
+      const reason = isRobotIdError(err) ? err.code : 'INTERNAL';
+      const refused = err instanceof MessageError ? err : new MessageError('MSG_UNKNOWN_UNIT', `identity record of ${s.code} (${reason}): ${(err as Error).message}`, { cause: err });
       // A revoked unit stays known: its messages are refused as revoked, not as unknown.
-      if (refused.code !== 'MSG_REVOKED') return refused;
+      if (refused.code !== 'MSG_REVOKED') return { error: refused, reason };
       this.identities.add(s.code, s.record);
       this.loaded++;
       return undefined;

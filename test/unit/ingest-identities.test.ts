@@ -73,10 +73,19 @@ describe('identity records kept by the ingest store', () => {
     // A line whose record is not its code's (another unit's record under this code), as a
     // tampered store would hold it.
     appendFileSync(join(dir, IDENTITIES_FILE), JSON.stringify({ code: '86123456789000000000000000000', identity: Buffer.from(stranger.identity.bytes).toString('base64'), recordVersion: 9 }) + '\n');
+    // A record whose signature was altered: passed over, the message naming why.
+    const altered = await pki.provision();
+    const bytes = Buffer.from(altered.identity.bytes);
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0x01;
+    appendFileSync(join(dir, IDENTITIES_FILE), JSON.stringify({ code: altered.code, identity: bytes.toString('base64'), recordVersion: 1 }) + '\n');
 
     const second = open(pki, dir);
     expect(second.ingest.identities.get(unit.code).record.recordVersion).toBe(input.recordVersion + 1);
-    expect(second.ingest.storedIdentities.problems.map((p) => [p.code, p.reason])).toEqual([['86123456789000000000000000000', 'MSG_WRONG_UNIT']]);
+    expect(second.ingest.storedIdentities.problems.map((p) => [p.code, p.reason])).toEqual([
+      ['86123456789000000000000000000', 'MSG_WRONG_UNIT'],
+      [altered.code, 'MSG_UNKNOWN_UNIT'],
+    ]);
+    expect(second.ingest.storedIdentities.problems[1]!.message).toMatch(/does not verify/);
     await second.ingest.close();
   });
 });
