@@ -15,6 +15,7 @@ import { EXIT, UsageError, optionalString, type Command, type Io } from '../comm
 import { requireBrokerUrl } from '../platform/broker.js';
 import { ingestInputs, ingestOptions } from '../platform/ingest-inputs.js';
 import { dbOption, dbUrlOf } from '../platform/db.js';
+import { revocationsReadFailedNote } from '../platform/publisher-state.js';
 import { FilesPublisherStore } from '../../platform/store/files/publisher-files.js';
 import { PgPublisherStore } from '../../platform/store/postgres/publisher-pg.js';
 import { followPublisherRevocations, type RevocationsFollower } from '../../platform/store/postgres/publisher-revocations.js';
@@ -62,18 +63,10 @@ export const fleetIngestCommand: Command = {
     // Without --revocations, the revocations of the publisher state in this database, followed
     // while the worker runs (robot-id revoke --db): applied within DEFAULT_REVOCATIONS_CHECK_MS.
     let applyRevocations = (_r: Revocations): void => undefined;
-    let reported = 0;
     let following: RevocationsFollower | undefined;
     if (!revocationsFile) {
       try {
-        following = await followPublisherRevocations(db, (r) => applyRevocations(r), {
-          onError: (err) => {
-            // At most one line a minute while the database is away; the held list stays in force.
-            if (Date.now() - reported < 60_000) return;
-            reported = Date.now();
-            io.err(`note: revocations not re-read from ${db.where} (${(err as { code?: string }).code ?? 'DB_FAILED'}): the list held stays in force`);
-          },
-        });
+        following = await followPublisherRevocations(db, (r) => applyRevocations(r), { onError: revocationsReadFailedNote(io, db.where) });
       } catch (err) {
         await db.close();
         throw err;

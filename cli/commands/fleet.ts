@@ -18,7 +18,7 @@ import { followPublisherRevocations, type RevocationsFollower } from '../../plat
 import { openDb } from '../../platform/store/postgres/connect.js';
 import { requireSchema } from '../../platform/store/postgres/migrate.js';
 import { dbOption, dbUrlOf } from '../platform/db.js';
-import { publisherStateOf } from '../platform/publisher-state.js';
+import { publisherStateOf, revocationsReadFailedNote } from '../platform/publisher-state.js';
 import { EXIT, UsageError, optionalString, type Command, type Io, type Values } from '../command.js';
 import { requireBrokerUrl } from '../platform/broker.js';
 import { ingestInputs, ingestOptions } from '../platform/ingest-inputs.js';
@@ -127,7 +127,7 @@ async function openRecallState(
   try {
     await requireSchema(db);
     const follower = follow
-      ? await followPublisherRevocations(db, apply, { onError: (err) => io.err(`note: revocations not re-read from ${db.where} (${(err as { code?: string }).code ?? 'DB_FAILED'}): the list held stays in force`) })
+      ? await followPublisherRevocations(db, apply, { onError: revocationsReadFailedNote(io, db.where) })
       : undefined;
     return {
       store: PgPublisherStore.over(db),

@@ -7,7 +7,7 @@ import { Revocations, RobotIdError, type PublisherStore } from '../../sdk/index.
 import { PgPublisherStore } from '../../platform/store/postgres/publisher-pg.js';
 import { loadRevocations } from '../revocations.js';
 import { openPublisherStore, type PublisherStateLocation } from '../../platform/store/open-publisher.js';
-import { optionalString, type Values } from '../command.js';
+import { optionalString, type Io, type Values } from '../command.js';
 import { dbUrlOf } from './db.js';
 
 export class StateChoiceError extends RobotIdError {
@@ -55,4 +55,18 @@ export async function platformRevocations(values: Values, url: string | undefine
   } finally {
     await store.close();
   }
+}
+
+/**
+ * What a command says when it could not re-read the revocations of the publisher state in
+ * `where` (docs/operations.md §"Revocations on PostgreSQL"): at most one line a minute while the
+ * database is away; the list held stays in force.
+ */
+export function revocationsReadFailedNote(io: Io, where: string): (err: unknown) => void {
+  let reported = -Infinity;
+  return (err) => {
+    if (Date.now() - reported < 60_000) return;
+    reported = Date.now();
+    io.err(`note: revocations not re-read from ${where} (${(err as { code?: string }).code ?? 'DB_FAILED'}): the list held stays in force`);
+  };
 }
