@@ -11,9 +11,18 @@
  * where the whole machine's CPU went per event (agent, ingest, mosquitto, this process with its
  * submitters and counters, the rest from /proc/stat): on a machine the run saturates, the ratio
  * cannot exceed the raw path's CPU per message over the API path's.
+ * After each round of the agent's paths the script waits, untimed, until the ingest has receipted
+ * every event (the agent's outbox is empty), so the ingest's backlog never runs into the next
+ * round, and reads the processes' CPU only then.
+ * --platform-elsewhere: the robot's side alone in the timed window, as on a robot, whose
+ *   platform runs on other machines: the ingest runs under SCHED_IDLE (`chrt --idle 0`), so it
+ *   takes only CPU the agent, the broker and the submitters leave idle, and does its work in
+ *   the untimed wait after each round; rounds stay within the agent's default unconfirmed limit
+ *   (4,096), so the agent never waits for a receipt inside a round. Its CPU per event is still
+ *   read after the wait and printed in the breakdown.
  * With --batch K, a third path: the same submitters POST /v1/events/batch with K events each.
  *
- * Run: npx tsx scripts/bench/api-events.ts [events=10000] [--rounds 5] [--submitters 128] [--batch 16] [--profile <dir>]
+ * Run: npx tsx scripts/bench/api-events.ts [events=10000] [--rounds 5] [--submitters 128] [--batch 16] [--platform-elsewhere] [--profile <dir>]
  * --agent '<json>': settings added to the agent's config file (e.g. '{"signingThread":"off"}').
  * --agent-node '<flags>': node flags for the agent process (e.g. '--max-semi-space-size=32').
  * --ab <bundle>: a second agent from another bundle (its own unit, same broker and ingest), its
@@ -47,6 +56,10 @@ const AGENT_EXTRA = process.argv.includes('--agent') ? (JSON.parse(process.argv[
 const AGENT_NODE = process.argv.includes('--agent-node') ? process.argv[process.argv.indexOf('--agent-node') + 1]!.split(' ').filter(Boolean) : [];
 const AB_BUNDLE = process.argv.includes('--ab') ? process.argv[process.argv.indexOf('--ab') + 1] : undefined;
 const PROFILE_DIR = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1] : undefined;
+const PLATFORM_ELSEWHERE = process.argv.includes('--platform-elsewhere');
+/** Events the agent may have unconfirmed by default (its sender's maxUnconfirmed). */
+const AGENT_MAX_UNCONFIRMED = 4096;
+if (PLATFORM_ELSEWHERE && N > AGENT_MAX_UNCONFIRMED - 96) throw new Error(`--platform-elsewhere: at most ${AGENT_MAX_UNCONFIRMED - 96} events per round (the agent's default unconfirmed limit), got ${N}`);
 const CLK_TCK = 100;
 
 function client(url: string, clientId: string): Promise<MqttClient> {
@@ -145,6 +158,37 @@ function waitForFile(path: string, ms: number): Promise<void> {
   });
 }
 
+/** The agent's outbox depth (GET /v1/status). */
+function outboxDepth(agent: HttpAgent, socketPath: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, path: '/v1/status', method: 'GET', agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { outbox: { depth: number } }).outbox.depth));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/**
+ * Waits (untimed) until the ingest has receipted everything the agent sent: the ingest works
+ * behind the broker's delivery, and without this its backlog would run into the next path's
+ * round (the raw baseline's among them) and take CPU from it.
+ */
+async function drained(socketPath: string): Promise<void> {
+  const agent = new HttpAgent({ keepAlive: true, maxSockets: 1 });
+  const end = Date.now() + 120_000;
+  try {
+    while ((await outboxDepth(agent, socketPath)) > 0) {
+      if (Date.now() > end) throw new Error('the agent\'s outbox did not drain in 120 s');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } finally {
+    agent.destroy();
+  }
+}
+
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
@@ -161,7 +205,9 @@ async function main(): Promise<void> {
     await provision(1);
     if (AB_BUNDLE) await provision(2);
     const ingestProfile = PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR, '--cpu-prof-name', 'ingest.cpuprofile'] : [];
-    const ingest = spawn(process.execPath, [...ingestProfile, BUNDLE, 'fleet', 'watch', '--broker', broker.url, '--trust', join(pki.root.dir, 'trust.json'), '--registry', join(dir, 'registry.jsonl'), '--state', join(dir, 'ingest'), '--receipt-key', pki.platform.dir, '--json'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    // --platform-elsewhere: the ingest only takes CPU the robot's side leaves idle (SCHED_IDLE).
+    const ingestCmd = PLATFORM_ELSEWHERE ? ['chrt', ['--idle', '0', process.execPath]] as const : [process.execPath, []] as const;
+    const ingest = spawn(ingestCmd[0], [...ingestCmd[1], ...ingestProfile, BUNDLE, 'fleet', 'watch', '--broker', broker.url, '--trust', join(pki.root.dir, 'trust.json'), '--registry', join(dir, 'registry.jsonl'), '--state', join(dir, 'ingest'), '--receipt-key', pki.platform.dir, '--json'], { stdio: ['ignore', 'ignore', 'inherit'] });
     children.push(ingest);
     /** One agent process (bundle `bundle`) for unit `n`. */
     const startAgent = async (n: number, bundle: string): Promise<{ code: string; socketPath: string; pid: number | undefined }> => {
@@ -196,23 +242,26 @@ async function main(): Promise<void> {
     const eventBytes = await sized;
     await probe.endAsync();
 
-    const paths: { name: string; run(n: number): Promise<void>; pid?: number }[] = [
+    const paths: { name: string; run(n: number): Promise<void>; pid?: number; socketPath?: string }[] = [
       { name: 'raw MQTT.js QoS 1', run: async (n) => void (await Promise.all([rawCount.arm(n), raw(pub, rawTopic, n, eventBytes)])) },
-      { name: `local API, ${SUBMITTERS} submitters`, run: async (n) => void (await Promise.all([count.arm(n), viaApi(socketPath, n, 0)])), pid: agentProc.pid },
+      { name: `local API, ${SUBMITTERS} submitters`, run: async (n) => void (await Promise.all([count.arm(n), viaApi(socketPath, n, 0)])), pid: agentProc.pid, socketPath },
       ...(BATCH > 0
-        ? [{ name: `local API batch of ${BATCH}, ${SUBMITTERS} submitters`, run: async (n: number) => void (await Promise.all([count.arm(Math.ceil(n / BATCH) * BATCH), viaApi(socketPath, n, BATCH)])), pid: agentProc.pid }]
+        ? [{ name: `local API batch of ${BATCH}, ${SUBMITTERS} submitters`, run: async (n: number) => void (await Promise.all([count.arm(Math.ceil(n / BATCH) * BATCH), viaApi(socketPath, n, BATCH)])), pid: agentProc.pid, socketPath }]
         : []),
       ...(other && otherCount
         ? [
-            { name: `B: local API, ${SUBMITTERS} submitters`, run: async (n: number) => void (await Promise.all([otherCount.arm(n), viaApi(other.socketPath, n, 0)])), pid: other.pid },
+            { name: `B: local API, ${SUBMITTERS} submitters`, run: async (n: number) => void (await Promise.all([otherCount.arm(n), viaApi(other.socketPath, n, 0)])), pid: other.pid, socketPath: other.socketPath },
             ...(BATCH > 0
-              ? [{ name: `B: local API batch of ${BATCH}`, run: async (n: number) => void (await Promise.all([otherCount.arm(Math.ceil(n / BATCH) * BATCH), viaApi(other.socketPath, n, BATCH)])), pid: other.pid }]
+              ? [{ name: `B: local API batch of ${BATCH}`, run: async (n: number) => void (await Promise.all([otherCount.arm(Math.ceil(n / BATCH) * BATCH), viaApi(other.socketPath, n, BATCH)])), pid: other.pid, socketPath: other.socketPath }]
               : []),
           ]
         : []),
     ];
     // Warm-up: each path runs once (compiles both sides' hot paths), then interleaved rounds.
-    for (const p of paths) await p.run(Math.min(N, 20_000));
+    for (const p of paths) {
+      await p.run(Math.min(N, 20_000));
+      if (p.socketPath) await drained(p.socketPath);
+    }
     const rates = new Map<string, number[]>();
     const cpu = new Map<string, number[]>();
     // Per path and round: µs of CPU per event of each process, and of the whole machine.
@@ -233,6 +282,9 @@ async function main(): Promise<void> {
         const before = parts(p);
         await p.run(N);
         const s = Number(process.hrtime.bigint() - t0) / 1e9;
+        // CPU is read once the ingest has caught up, so each process's figure counts all the
+        // work those N events made it do; the rate is the delivery's, read before.
+        if (p.socketPath) await drained(p.socketPath);
         const after = parts(p);
         rates.set(p.name, [...(rates.get(p.name) ?? []), N / s]);
         const us = Object.fromEntries(Object.keys(after).map((k) => [k, ((after[k as keyof typeof after] - before[k as keyof typeof before]) / CLK_TCK / N) * 1e6]));
@@ -251,7 +303,7 @@ async function main(): Promise<void> {
         ratio: `${(median(xs) / base).toFixed(2)}x raw (${(Math.min(...xs) / base).toFixed(2)}-${(Math.max(...xs) / base).toFixed(2)})`,
       };
     });
-    table(`Events through the agent's local API from another process, ${N} per round, ${ROUNDS} interleaved rounds, ${eventBytes}-byte events; ${machine()}; ${loadNote()}`, rows);
+    table(`Events through the agent's local API from another process, ${PLATFORM_ELSEWHERE ? 'the ingest under SCHED_IDLE (platform elsewhere), ' : ''}${N} per round, ${ROUNDS} interleaved rounds, ${eventBytes}-byte events; ${machine()}; ${loadNote()}`, rows);
     console.log(`\nwhere the machine's CPU went, µs per event (median of ${ROUNDS} rounds; 'rest': other processes, the kernel's softirqs)`);
     for (const p of paths) {
       const rounds = split.get(p.name)!;
