@@ -2,3 +2,4 @@
 export const NODE_VERSION: string;
 export function outputPath(arch: 'x64' | 'arm64'): string;
 export function cachedNodePath(arch: 'x64' | 'arm64'): string;
+export const SEA_ASSETS: readonly string[];

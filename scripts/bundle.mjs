@@ -1,7 +1,10 @@
-// Bundles the whole CLI and agent into one CommonJS script (dist/robot-id-bundle.cjs), which the
-// single executable embeds, with V8's code cache for it (dist/robot-id-bundle.v8cache), and
-// writes dist/robot-id.cjs: the small script `node dist/robot-id.cjs`, the npm bin and the CLI
-// tests run, which starts that bundle from its code cache when it can.
+// Bundles the whole CLI and agent into one CommonJS script (dist/robot-id-bundle.cjs), and
+// `robot-id agent` alone into another (dist/robot-id-agent.cjs, from cli/agent-main.ts: about
+// half the size, none of the other commands' dependencies), which the single executable embeds
+// both, each with V8's code cache for it (dist/robot-id-bundle.v8cache,
+// dist/robot-id-agent.v8cache), and writes dist/robot-id.cjs: the small script
+// `node dist/robot-id.cjs`, the npm bin and the CLI tests run, which starts the agent's script
+// for `robot-id agent` and the whole bundle for everything else, from its code cache when it can.
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
@@ -9,8 +12,11 @@ import { dirname } from 'node:path';
 import { Script } from 'node:vm';
 import { buildPage } from '../page/build.mjs';
 
-const outfile = 'dist/robot-id-bundle.cjs';
-const cacheFile = 'dist/robot-id-bundle.v8cache';
+/** The scripts made here: the whole CLI, and the agent alone (what the loaders run for `robot-id agent`). */
+const SCRIPTS = [
+  { entry: 'cli/main.ts', name: 'robot-id-bundle' },
+  { entry: 'cli/agent-main.ts', name: 'robot-id-agent' },
+];
 const loaderFile = 'dist/robot-id.cjs';
 
 // cbor-x loads the optional native addon cbor-extract inside a try/catch and falls back to its
@@ -88,8 +94,8 @@ const mqttLazyTransports = {
 // agent serves it at GET / and `robot-id page` writes it from this one file.
 const page = await buildPage();
 
-const result = await build({
-  entryPoints: ['cli/main.ts'],
+const bundleOf = (entry, outfile) => build({
+  entryPoints: [entry],
   outfile,
   bundle: true,
   platform: 'node',
@@ -104,6 +110,7 @@ const result = await build({
   define: { __ROBOT_ID_PAGE_HTML__: JSON.stringify(page.html), 'import.meta.url': 'undefined' },
   write: false,
 });
+const results = await Promise.all(SCRIPTS.map(({ entry, name }) => bundleOf(entry, `dist/${name}.cjs`)));
 
 // An ASCII-only bundle, for idle memory: V8 keeps a script's whole source while it runs, one
 // byte per character only if every character fits in one. esbuild escapes non-ASCII characters
@@ -128,13 +135,15 @@ const asciiOnly = (text) => text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.char
 // owner) it does not happen, and the build's cache is used.
 const WRAP = ['(function (exports, require, module, __filename, __dirname) {', '\n})'];
 const LOADER = `#!/usr/bin/env node
-// Runs the bundled CLI (robot-id-bundle.cjs beside this file, every dependency inlined), with the
-// V8 code cache beside it when that cache belongs to these exact bytes (scripts/bundle.mjs).
+// Runs the bundled CLI (robot-id-bundle.cjs beside this file, every dependency inlined), or for
+// \`robot-id agent\` the agent's own script (robot-id-agent.cjs, the agent alone), with the V8
+// code cache beside it when that cache belongs to these exact bytes (scripts/bundle.mjs).
 'use strict';
 const fs = require('node:fs');
 const { join } = require('node:path');
-const bundle = join(__dirname, 'robot-id-bundle.cjs');
-const cacheFile = join(__dirname, 'robot-id-bundle.v8cache');
+const name = process.argv[2] === 'agent' ? 'robot-id-agent' : 'robot-id-bundle';
+const bundle = join(__dirname, name + '.cjs');
+const cacheFile = join(__dirname, name + '.v8cache');
 const digest = (bytes) => require('node:crypto').createHash('sha256').update(bytes).digest();
 let main;
 try {
@@ -181,17 +190,19 @@ else require(bundle);
 // Written via a temporary file and a rename: tests run these files while another test (the
 // single-executable build) may be rebuilding them, and a reader must never see half a file. A
 // reader between two renames sees a cache whose hash does not match, and loads without it.
-await mkdir(dirname(outfile), { recursive: true });
+await mkdir(dirname(loaderFile), { recursive: true });
 const put = async (path, data, mode = 0o644) => {
   const tmp = `${path}.${process.pid}.tmp`;
   await writeFile(tmp, data, { mode });
   await rename(tmp, path);
 };
-const [file] = result.outputFiles;
-const text = asciiOnly(file.text);
-const bytes = Buffer.from(text, 'latin1');
-const compiled = new Script(WRAP[0] + text + WRAP[1], { filename: outfile });
-await put(outfile, bytes);
-const data = compiled.createCachedData();
-await put(cacheFile, Buffer.concat([createHash('sha256').update(bytes).digest(), Buffer.from([0]), createHash('sha256').update(data).digest(), data]));
+for (const [i, { name }] of SCRIPTS.entries()) {
+  const outfile = `dist/${name}.cjs`;
+  const text = asciiOnly(results[i].outputFiles[0].text);
+  const bytes = Buffer.from(text, 'latin1');
+  const compiled = new Script(WRAP[0] + text + WRAP[1], { filename: outfile });
+  await put(outfile, bytes);
+  const data = compiled.createCachedData();
+  await put(`dist/${name}.v8cache`, Buffer.concat([createHash('sha256').update(bytes).digest(), Buffer.from([0]), createHash('sha256').update(data).digest(), data]));
+}
 await put(loaderFile, LOADER, 0o755);
