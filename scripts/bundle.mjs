@@ -130,9 +130,14 @@ const asciiOnly = (text) => text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.char
 // birth again. The cache is used only for the exact bytes it was made from: it starts with the
 // SHA-256 of the bundle (1 ms to check), and V8 itself rejects data made by another V8 version
 // or with other flags. Without a usable cache (missing, another bundle, another Node) the loader
-// runs the bundle with `require`, as before. The one write is a temporary file renamed over the
-// cache beside the bundle; where that directory cannot be written (a read-only install, another
-// owner) it does not happen, and the build's cache is used.
+// compiles the bundle from source, as \`require\` would. The one write is a temporary file renamed
+// over the cache beside the bundle; where that directory cannot be written (a read-only install,
+// another owner) it does not happen, and the build's cache is used.
+//
+// Each script is written already wrapped in the function CommonJS wraps a module in, so the
+// loaders compile the file's text as it is: wrapping it at every start made a second copy of
+// the whole script (1.3-2 MB of fresh memory, the concatenation flattened for V8) before the
+// first line ran. Such a file is not a module to \`require\`: only the loaders run it.
 const WRAP = ['(function (exports, require, module, __filename, __dirname) {', '\n})'];
 const LOADER = `#!/usr/bin/env node
 // Runs the bundled CLI (robot-id-bundle.cjs beside this file, every dependency inlined), or for
@@ -145,46 +150,48 @@ const name = process.argv[2] === 'agent' ? 'robot-id-agent' : 'robot-id-bundle';
 const bundle = join(__dirname, name + '.cjs');
 const cacheFile = join(__dirname, name + '.v8cache');
 const digest = (bytes) => require('node:crypto').createHash('sha256').update(bytes).digest();
-let main;
+let source;
 try {
-  const cache = fs.readFileSync(cacheFile);
-  const source = fs.readFileSync(bundle);
-  const sha = digest(source);
-  // [32 bytes SHA-256 of the bundle][1 byte: 0 made at build, 1 made by a running process]
-  // [32 bytes SHA-256 of the V8 data][V8 data]. V8 checks a cache's version, flags and source
-  // length but not its contents: damaged data (a torn write) would abort every start inside V8.
-  const data = cache.subarray(65);
-  if (cache.length > 65 && sha.equals(cache.subarray(0, 32)) && digest(data).equals(cache.subarray(33, 65))) {
-    const script = new (require('node:vm').Script)(${JSON.stringify(WRAP[0])} + source.latin1Slice(0, source.length) + ${JSON.stringify(WRAP[1])}, {
-      filename: bundle,
-      cachedData: data,
-    });
-    main = script.runInThisContext();
-    if (cache[32] === 0 || script.cachedDataRejected) {
-      setTimeout(() => {
-        const tmp = cacheFile + '.' + process.pid + '.tmp';
-        try {
-          const made = script.createCachedData();
-          const fd = fs.openSync(tmp, 'w', 0o644);
-          try {
-            fs.writeSync(fd, Buffer.concat([sha, Buffer.from([1]), digest(made), made]));
-            fs.fsyncSync(fd);
-          } finally {
-            fs.closeSync(fd);
-          }
-          fs.renameSync(tmp, cacheFile);
-        } catch {
-          // A directory this process cannot write: the build's cache stays in use.
-          try { fs.unlinkSync(tmp); } catch { /* never written */ }
-        }
-      }, 2000).unref();
-    }
-  }
-} catch {
-  // No cache (or it cannot be read): the bundle is loaded as any script is, below.
+  source = fs.readFileSync(bundle);
+} catch (err) {
+  process.stderr.write('error INTERNAL: cannot read ' + bundle + ': ' + err.message + '\\n');
+  process.exit(4);
 }
-if (main) main.call(module.exports, module.exports, require('node:module').createRequire(bundle), module, bundle, __dirname);
-else require(bundle);
+let cache;
+try {
+  cache = fs.readFileSync(cacheFile);
+} catch {
+  // No cache (or it cannot be read): the script compiles from source, below.
+}
+// [32 bytes SHA-256 of the script][1 byte: 0 made at build, 1 made by a running process]
+// [32 bytes SHA-256 of the V8 data][V8 data]. V8 checks a cache's version, flags and source
+// length but not its contents: damaged data (a torn write) would abort every start inside V8.
+const sha = cache && cache.length > 65 ? digest(source) : undefined;
+const data = sha && sha.equals(cache.subarray(0, 32)) && digest(cache.subarray(65)).equals(cache.subarray(33, 65)) ? cache.subarray(65) : undefined;
+// The file is the script already wrapped as a CommonJS module (scripts/bundle.mjs).
+const script = new (require('node:vm').Script)(source.latin1Slice(0, source.length), { filename: bundle, cachedData: data });
+source = undefined;
+if (data && (cache[32] === 0 || script.cachedDataRejected)) {
+  setTimeout(() => {
+    const tmp = cacheFile + '.' + process.pid + '.tmp';
+    try {
+      const made = script.createCachedData();
+      const fd = fs.openSync(tmp, 'w', 0o644);
+      try {
+        fs.writeSync(fd, Buffer.concat([sha, Buffer.from([1]), digest(made), made]));
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      fs.renameSync(tmp, cacheFile);
+    } catch {
+      // A directory this process cannot write: the build's cache stays in use.
+      try { fs.unlinkSync(tmp); } catch { /* never written */ }
+    }
+  }, 2000).unref();
+}
+cache = undefined;
+script.runInThisContext().call(module.exports, module.exports, require('node:module').createRequire(bundle), module, bundle, __dirname);
 `;
 
 // Written via a temporary file and a rename: tests run these files while another test (the
@@ -198,9 +205,9 @@ const put = async (path, data, mode = 0o644) => {
 };
 for (const [i, { name }] of SCRIPTS.entries()) {
   const outfile = `dist/${name}.cjs`;
-  const text = asciiOnly(results[i].outputFiles[0].text);
+  const text = WRAP[0] + asciiOnly(results[i].outputFiles[0].text) + WRAP[1];
   const bytes = Buffer.from(text, 'latin1');
-  const compiled = new Script(WRAP[0] + text + WRAP[1], { filename: outfile });
+  const compiled = new Script(text, { filename: outfile });
   await put(outfile, bytes);
   const data = compiled.createCachedData();
   await put(`dist/${name}.v8cache`, Buffer.concat([createHash('sha256').update(bytes).digest(), Buffer.from([0]), createHash('sha256').update(data).digest(), data]));

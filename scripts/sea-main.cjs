@@ -26,7 +26,6 @@ const { createHash } = require('node:crypto');
 const { Script } = require('node:vm');
 const { getRawAsset } = require('node:sea');
 
-const WRAP = ['(function (exports, require, module, __filename, __dirname) {', '\n})'];
 // [32 bytes: SHA-256 of the script][1 byte: format 2, made by the executable]
 // [32 bytes: SHA-256 of the V8 data][V8 cached data]. The second hash is not decoration: V8
 // checks a cache's version, flags and source length, not its contents, and a damaged cache (a
@@ -40,13 +39,14 @@ const BUNDLE = { asset: 'robot-id-bundle.cjs', cacheFile: `${process.execPath}.v
 const AGENT = { asset: 'robot-id-agent.cjs', cacheFile: agentCacheOf(BUNDLE.cacheFile) };
 
 // The asset as the executable maps it, read in place (getRawAsset: no copy); only ever read.
+// It is already wrapped as a CommonJS module (scripts/bundle.mjs): compiled as it is.
 const sourceOf = (script) => Buffer.from(getRawAsset(script.asset));
-const wrapped = (source) => WRAP[0] + source.latin1Slice(0, source.length) + WRAP[1];
+const text = (source) => source.latin1Slice(0, source.length);
 const sha = (bytes) => createHash('sha256').update(bytes).digest();
 
 function writeCache(script, file) {
   const source = sourceOf(script);
-  const data = new Script(wrapped(source), { filename }).createCachedData();
+  const data = new Script(text(source), { filename }).createCachedData();
   const tmp = `${file}.${process.pid}.tmp`;
   const fd = fs.openSync(tmp, 'w', 0o644);
   try {
@@ -65,13 +65,13 @@ function compile(script) {
   try {
     cache = fs.readFileSync(script.cacheFile);
   } catch {
-    return { script: new Script(wrapped(source), { filename }), status: 'absent' }; // no cache beside the executable
+    return { script: new Script(text(source), { filename }), status: 'absent' }; // no cache beside the executable
   }
   const data = cache.subarray(HEADER);
   if (cache.length <= HEADER || cache[32] !== FORMAT || !sha(source).equals(cache.subarray(0, 32)) || !sha(data).equals(cache.subarray(33, HEADER))) {
-    return { script: new Script(wrapped(source), { filename }), status: 'mismatch' };
+    return { script: new Script(text(source), { filename }), status: 'mismatch' };
   }
-  const compiled = new Script(wrapped(source), { filename, cachedData: data });
+  const compiled = new Script(text(source), { filename, cachedData: data });
   return { script: compiled, status: compiled.cachedDataRejected ? 'rejected' : 'used' };
 }
 

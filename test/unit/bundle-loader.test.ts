@@ -145,6 +145,14 @@ describe('the bundle loader', () => {
       expect(runAgent(d)).toEqual(agentOk);
     });
 
+    it('says in one line, without a stack trace, that the agent\'s script is missing', () => {
+      const d = install();
+      rmSync(join(d, 'robot-id-agent.cjs'));
+      const r = runAgent(d);
+      expect(r.status).toBe(4);
+      expect(r.err).toMatch(/^error INTERNAL: cannot read .*robot-id-agent\.cjs: ENOENT[^\n]*\n$/);
+    });
+
     it('never runs a cache made for other agent bytes of the same length', () => {
       const d = install();
       const agent = readFileSync(join(d, 'robot-id-agent.cjs'), 'latin1');
