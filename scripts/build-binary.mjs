@@ -10,7 +10,8 @@
 //   2. the official Node binary for that architecture, from the npm package node-linux-<arch>
 //      at exactly NODE_VERSION, fetched once with `npm pack` into dist/.cache and checked
 //      against the integrity pinned below (the registry is the only network this needs)
-//   3. `node --experimental-sea-config` -> the preparation blob with both scripts as assets
+//   3. `node --experimental-sea-config` -> the preparation blob with both scripts and the
+//      technician's page as assets
 //      (made by this Node, which must be NODE_VERSION too: the blob format is tied to the
 //      runtime that loads it)
 //   4. copy of the Node binary + postject injects the blob and flips the SEA fuse
@@ -51,8 +52,11 @@ const ARCH_ALIASES = { x64: 'x64', amd64: 'x64', x86_64: 'x64', arm64: 'arm64', 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 const cache = join(dist, '.cache');
-/** The SEA assets: the whole CLI, and the agent alone (scripts/bundle.mjs, scripts/sea-main.cjs). */
-export const SEA_ASSETS = ['robot-id-bundle.cjs', 'robot-id-agent.cjs'];
+/**
+ * The SEA assets by name, with their files in dist/: the whole CLI, the agent alone, and the
+ * technician's page the agent's script serves (scripts/bundle.mjs, scripts/sea-main.cjs).
+ */
+export const SEA_ASSETS = { 'robot-id-bundle.cjs': 'robot-id-bundle.cjs', 'robot-id-agent.cjs': 'robot-id-agent.cjs', 'robot-id-page.html': 'page/robot-id-page.html' };
 const seaMain = join(root, 'scripts', 'sea-main.cjs');
 
 export function outputPath(arch) {
@@ -127,7 +131,7 @@ function nodeBinary(arch) {
 
 /**
  * Makes the SEA preparation blob for `arch`: scripts/sea-main.cjs as the main script and the
- * bundle and the agent's script as its assets. No V8 code cache inside: V8 makes it differently on every build and for
+ * bundle, the agent's script and the page it serves as its assets. No V8 code cache inside: V8 makes it differently on every build and for
  * one architecture only, so the blob (and so the executable) would no longer be the same bytes
  * for the same bundle, and a cross build could not carry one. The cache lives beside the
  * executable instead (scripts/sea-main.cjs says how it is made and checked).
@@ -138,7 +142,7 @@ function seaBlob(arch) {
   writeFileSync(
     config,
     JSON.stringify(
-      { main: seaMain, output: blob, disableExperimentalSEAWarning: true, useCodeCache: false, assets: Object.fromEntries(SEA_ASSETS.map((a) => [a, join(dist, a)])) },
+      { main: seaMain, output: blob, disableExperimentalSEAWarning: true, useCodeCache: false, assets: Object.fromEntries(Object.entries(SEA_ASSETS).map(([name, file]) => [name, join(dist, file)])) },
       null,
       2,
     ),

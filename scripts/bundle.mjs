@@ -13,9 +13,12 @@ import { Script } from 'node:vm';
 import { buildPage } from '../page/build.mjs';
 
 /** The scripts made here: the whole CLI, and the agent alone (what the loaders run for `robot-id agent`). */
+// The whole bundle carries the technician's page (below); the agent's script reads it from beside
+// itself when a technician first asks for it (agent/api/page/html.ts): dist/page/ in the
+// package, the asset robot-id-page.html in the single executable.
 const SCRIPTS = [
-  { entry: 'cli/main.ts', name: 'robot-id-bundle' },
-  { entry: 'cli/agent-main.ts', name: 'robot-id-agent' },
+  { entry: 'cli/main.ts', name: 'robot-id-bundle', page: 'inline' },
+  { entry: 'cli/agent-main.ts', name: 'robot-id-agent', page: 'beside' },
 ];
 const loaderFile = 'dist/robot-id.cjs';
 
@@ -94,7 +97,7 @@ const mqttLazyTransports = {
 // agent serves it at GET / and `robot-id page` writes it from this one file.
 const page = await buildPage();
 
-const bundleOf = (entry, outfile) => build({
+const bundleOf = (entry, outfile, pageAt) => build({
   entryPoints: [entry],
   outfile,
   bundle: true,
@@ -107,10 +110,13 @@ const bundleOf = (entry, outfile) => build({
   legalComments: 'none',
   logLevel: 'warning',
   plugins: [noNativeAddons, mqttLazyTransports],
-  define: { __ROBOT_ID_PAGE_HTML__: JSON.stringify(page.html), 'import.meta.url': 'undefined' },
+  define: {
+    ...(pageAt === 'inline' ? { __ROBOT_ID_PAGE_HTML__: JSON.stringify(page.html) } : { __ROBOT_ID_PAGE_BESIDE__: 'true' }),
+    'import.meta.url': 'undefined',
+  },
   write: false,
 });
-const results = await Promise.all(SCRIPTS.map(({ entry, name }) => bundleOf(entry, `dist/${name}.cjs`)));
+const results = await Promise.all(SCRIPTS.map(({ entry, name, page: pageAt }) => bundleOf(entry, `dist/${name}.cjs`, pageAt)));
 
 // An ASCII-only bundle, for idle memory: V8 keeps a script's whole source while it runs, one
 // byte per character only if every character fits in one. esbuild escapes non-ASCII characters

@@ -11,6 +11,7 @@
  */
 import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -43,6 +44,19 @@ async function provisionWith(target: BinaryTarget, dir: string, alg: string[] = 
     const r = await runBinary(target, args, { timeoutMs: RUN_TIMEOUT_MS });
     expect({ args, status: r.status, stderr: r.stderr }).toEqual({ args, status: 0, stderr: '' });
   }
+}
+
+/** GET / over the agent's local socket (the page needs no token). */
+function getPage(socketPath: string): Promise<{ status: number; type: string | undefined; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, path: '/' }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'], body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 async function waitFor(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
@@ -86,9 +100,10 @@ describe.skipIf(skipAll)('single executables (ROBOT_ID_SKIP_BINARY=1 skips)', ()
         }
       }, RUN_TIMEOUT_MS * 2);
 
-      it('carries the whole bundle and the agent\'s own script as its assets', () => {
+      it('carries the whole bundle, the agent\'s own script and the page it serves as its assets', () => {
         const bytes = readFileSync(binaryPath(arch));
-        for (const asset of SEA_ASSETS) expect({ asset, at: bytes.indexOf(readFileSync(join(repoRoot, 'dist', asset))) > 0 }).toEqual({ asset, at: true });
+        expect(Object.keys(SEA_ASSETS)).toEqual(['robot-id-bundle.cjs', 'robot-id-agent.cjs', 'robot-id-page.html']);
+        for (const file of Object.values(SEA_ASSETS)) expect({ file, at: bytes.indexOf(readFileSync(join(repoRoot, 'dist', file))) > 0 }).toEqual({ file, at: true });
       });
 
       it.skipIf(skipReason !== undefined)('starts `robot-id agent` from the agent\'s script, never the whole bundle', async () => {
@@ -258,6 +273,10 @@ describe.skipIf(skipAll)('single executables (ROBOT_ID_SKIP_BINARY=1 skips)', ()
             const health = await runBinary(target, ['health'], { env, timeoutMs: RUN_TIMEOUT_MS });
             expect(health.status).toBe(0);
             expect(health.stdout).toMatch(/^healthy/);
+            // The technician's page, served by the agent's script from the executable's asset.
+            const page = await getPage(join(dir, 'robot', 'agent.sock'));
+            expect({ status: page.status, type: page.type }).toEqual({ status: 200, type: 'text/html; charset=utf-8' });
+            expect(page.body === readFileSync(join(repoRoot, 'dist', 'page', 'robot-id-page.html'), 'utf8')).toBe(true);
             expect(heartbeats).toEqual([...heartbeats].sort((a, b) => a - b));
             const stopped = await agent.stop();
             expect(stopped.status).toBe(0);
