@@ -38,9 +38,10 @@ RUN groupadd --system --gid 10001 robot-id \
       --shell /usr/sbin/nologin robot-id \
  && install -d -o robot-id -g robot-id -m 0750 /var/lib/robot-id
 COPY --from=build /robot-id /usr/local/bin/robot-id
-# The V8 code cache, made here by the executable itself on the target architecture (the build
-# stage may be another one) and owned by root: read at every start, never written by the
-# container's user (docs/packaging.md, "The executable's code cache").
+# The V8 code caches (the whole CLI's and the agent's script's), made here by the executable
+# itself on the target architecture (the build stage may be another one) and owned by root: read
+# at every start, never written by the container's user (docs/packaging.md, "The executable's
+# code cache").
 RUN robot-id --write-code-cache
 
 # Configuration comes from ROBOT_ID_* variables (see the agent's configuration docs), e.g.

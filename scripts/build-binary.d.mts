@@ -2,3 +2,5 @@
 export const NODE_VERSION: string;
 export function outputPath(arch: 'x64' | 'arm64'): string;
 export function cachedNodePath(arch: 'x64' | 'arm64'): string;
+/** SEA asset name -> its file under dist/. */
+export const SEA_ASSETS: Readonly<Record<string, string>>;

@@ -6,15 +6,18 @@
 //
 // Steps, per architecture:
 //   1. scripts/bundle.mjs -> dist/robot-id-bundle.cjs (the bundle `node dist/robot-id.cjs`, `npm start`
-//      and the CLI tests run)
+//      and the CLI tests run) and dist/robot-id-agent.cjs (the agent alone, for `robot-id agent`)
 //   2. the official Node binary for that architecture, from the npm package node-linux-<arch>
 //      at exactly NODE_VERSION, fetched once with `npm pack` into dist/.cache and checked
 //      against the integrity pinned below (the registry is the only network this needs)
-//   3. `node --experimental-sea-config` -> the preparation blob (made by this Node, which must
-//      be NODE_VERSION too: the blob format is tied to the runtime that loads it)
+//   3. `node --experimental-sea-config` -> the preparation blob with both scripts and the
+//      technician's page as assets
+//      (made by this Node, which must be NODE_VERSION too: the blob format is tied to the
+//      runtime that loads it)
 //   4. copy of the Node binary + postject injects the blob and flips the SEA fuse
-//   5. for the building machine's architecture: the executable writes its V8 code cache beside
-//      itself (dist/robot-id-linux-<arch>.v8cache, scripts/sea-main.cjs) and must print the version
+//   5. for the building machine's architecture: the executable writes its V8 code caches beside
+//      itself (dist/robot-id-linux-<arch>.v8cache and .agent.v8cache, scripts/sea-main.cjs) and
+//      must print the version
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -49,7 +52,11 @@ const ARCH_ALIASES = { x64: 'x64', amd64: 'x64', x86_64: 'x64', arm64: 'arm64', 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 const cache = join(dist, '.cache');
-const bundleFile = join(dist, 'robot-id-bundle.cjs');
+/**
+ * The SEA assets by name, with their files in dist/: the whole CLI, the agent alone, and the
+ * technician's page the agent's script serves (scripts/bundle.mjs, scripts/sea-main.cjs).
+ */
+export const SEA_ASSETS = { 'robot-id-bundle.cjs': 'robot-id-bundle.cjs', 'robot-id-agent.cjs': 'robot-id-agent.cjs', 'robot-id-page.html': 'page/robot-id-page.html' };
 const seaMain = join(root, 'scripts', 'sea-main.cjs');
 
 export function outputPath(arch) {
@@ -124,7 +131,7 @@ function nodeBinary(arch) {
 
 /**
  * Makes the SEA preparation blob for `arch`: scripts/sea-main.cjs as the main script and the
- * bundle as its asset. No V8 code cache inside: V8 makes it differently on every build and for
+ * bundle, the agent's script and the page it serves as its assets. No V8 code cache inside: V8 makes it differently on every build and for
  * one architecture only, so the blob (and so the executable) would no longer be the same bytes
  * for the same bundle, and a cross build could not carry one. The cache lives beside the
  * executable instead (scripts/sea-main.cjs says how it is made and checked).
@@ -135,7 +142,7 @@ function seaBlob(arch) {
   writeFileSync(
     config,
     JSON.stringify(
-      { main: seaMain, output: blob, disableExperimentalSEAWarning: true, useCodeCache: false, assets: { 'robot-id-bundle.cjs': bundleFile } },
+      { main: seaMain, output: blob, disableExperimentalSEAWarning: true, useCodeCache: false, assets: Object.fromEntries(Object.entries(SEA_ASSETS).map(([name, file]) => [name, join(dist, file)])) },
       null,
       2,
     ),
@@ -173,11 +180,12 @@ async function buildArch(arch) {
     const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
     const printed = run(out, ['--version']).trim();
     if (printed !== version) fail(`${out} --version printed ${JSON.stringify(printed)}, expected ${version}`);
-    // Its code cache, made by the executable itself (the cache belongs to the V8 and the flags
-    // that made it); then the executable must use it.
+    // Its code caches (the bundle's and the agent's), made by the executable itself (a cache
+    // belongs to the V8 and the flags that made it); then the executable must use both.
     run(out, ['--write-code-cache', `${out}.v8cache`]);
-    const status = run(out, ['--code-cache-status']).trim().split(' ')[0];
-    if (status !== 'used') fail(`${out}: its code cache was ${status}, expected used`);
+    const statuses = run(out, ['--code-cache-status']).trim().split('\n');
+    const expected = [`used ${out}.v8cache`, `used ${out}.agent.v8cache`];
+    if (statuses.join('\n') !== expected.join('\n')) fail(`${out}: its code caches were ${JSON.stringify(statuses)}, expected ${JSON.stringify(expected)}`);
   }
   const mib = (bytes.length / 1024 / 1024).toFixed(1);
   process.stdout.write(

@@ -11,6 +11,7 @@
  */
 import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -18,6 +19,8 @@ import { TrustStore, eventKind, heartbeatKind, unitTopic, verifyIdentityRecord, 
 import { callAgent } from '../../agent/index.js';
 import { startBroker } from '../helpers/broker.js';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { agentCommand } from '../../cli/commands/agent.js';
+import { SEA_ASSETS } from '../../scripts/build-binary.mjs';
 import { binaryPath, binaryTarget, buildBinaries, repoRoot, runBinary, startBinary, type Arch, type BinaryTarget, type RunningBinary } from '../helpers/binary.js';
 
 const skipAll = process.env.ROBOT_ID_SKIP_BINARY === '1';
@@ -41,6 +44,19 @@ async function provisionWith(target: BinaryTarget, dir: string, alg: string[] = 
     const r = await runBinary(target, args, { timeoutMs: RUN_TIMEOUT_MS });
     expect({ args, status: r.status, stderr: r.stderr }).toEqual({ args, status: 0, stderr: '' });
   }
+}
+
+/** GET / over the agent's local socket (the page needs no token). */
+function getPage(socketPath: string): Promise<{ status: number; type: string | undefined; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, path: '/' }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'], body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 async function waitFor(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
@@ -84,51 +100,96 @@ describe.skipIf(skipAll)('single executables (ROBOT_ID_SKIP_BINARY=1 skips)', ()
         }
       }, RUN_TIMEOUT_MS * 2);
 
-      it.skipIf(skipReason !== undefined)('writes its V8 code cache beside itself, starts from it, and skips a damaged or foreign one', async () => {
-        // A copy in a directory of its own: the cache is `<executable>.v8cache`.
+      it('carries the whole bundle, the agent\'s own script and the page it serves as its assets', () => {
+        const bytes = readFileSync(binaryPath(arch));
+        expect(Object.keys(SEA_ASSETS)).toEqual(['robot-id-bundle.cjs', 'robot-id-agent.cjs', 'robot-id-page.html']);
+        for (const file of Object.values(SEA_ASSETS)) expect({ file, at: bytes.indexOf(readFileSync(join(repoRoot, 'dist', file))) > 0 }).toEqual({ file, at: true });
+      });
+
+      it.skipIf(skipReason !== undefined)('starts `robot-id agent` from the agent\'s script, never the whole bundle', async () => {
+        // A copy whose whole-bundle asset is replaced, in place and at the same length, by a
+        // script that fails loudly: the agent must not notice, every other command must.
+        const dir = mkdtempSync(join(tmpdir(), `rid-bin-agent-${arch}-`));
+        try {
+          const copy: BinaryTarget = { ...target, path: join(dir, 'robot-id') };
+          const bytes = readFileSync(binaryPath(arch));
+          const bundle = readFileSync(join(repoRoot, 'dist', 'robot-id-bundle.cjs'));
+          const at = bytes.indexOf(bundle);
+          expect(at).toBeGreaterThan(0);
+          Buffer.from("throw new Error('the whole bundle ran');".padEnd(bundle.length, ' '), 'latin1').copy(bytes, at);
+          writeFileSync(copy.path, bytes, { mode: 0o755 });
+          const agent = await runBinary(copy, ['agent', '--help'], { timeoutMs: RUN_TIMEOUT_MS });
+          expect({ status: agent.status, stdout: agent.stdout, stderr: agent.stderr }).toEqual({ status: 0, stdout: `usage: robot-id ${agentCommand.usage}\n${agentCommand.summary}\n`, stderr: '' });
+          const other = await runBinary(copy, ['--version'], { timeoutMs: RUN_TIMEOUT_MS });
+          expect(other.status).not.toBe(0);
+          expect(other.stderr).toContain('the whole bundle ran');
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      }, RUN_TIMEOUT_MS * 2);
+
+      it.skipIf(skipReason !== undefined)('writes the V8 code caches of both scripts beside itself, starts from them, and skips a damaged or foreign one', async () => {
+        // A copy in a directory of its own: the caches are `<executable>.v8cache` (the whole
+        // bundle) and `<executable>.agent.v8cache` (the agent's script).
         const dir = mkdtempSync(join(tmpdir(), `rid-bin-cache-${arch}-`));
         try {
           const copy: BinaryTarget = { ...target, path: join(dir, 'robot-id') };
           copyFileSync(binaryPath(arch), copy.path);
           chmodSync(copy.path, 0o755);
-          const status = async () => (await runBinary(copy, ['--code-cache-status'], { timeoutMs: RUN_TIMEOUT_MS })).stdout.split(' ')[0];
-          const version = async () => {
-            const r = await runBinary(copy, ['--version'], { timeoutMs: RUN_TIMEOUT_MS });
+          const bundleCache = `${copy.path}.v8cache`;
+          const agentCache = `${copy.path}.agent.v8cache`;
+          const status = async () => {
+            const lines = (await runBinary(copy, ['--code-cache-status'], { timeoutMs: RUN_TIMEOUT_MS })).stdout.trim().split('\n');
+            expect(lines.map((l) => l.slice(l.indexOf(' ') + 1))).toEqual([bundleCache, agentCache]);
+            return lines.map((l) => l.split(' ')[0]).join(' ');
+          };
+          const outcome = async (args: string[]) => {
+            const r = await runBinary(copy, args, { timeoutMs: RUN_TIMEOUT_MS });
             return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
           };
-          const ok = { status: 0, signal: null, stdout: `${packageVersion}\n`, stderr: '' };
-          expect(await status()).toBe('absent');
+          // `robot-id agent --help` starts the agent's script as the agent starts, without a unit.
+          const starts = async () => ({ version: await outcome(['--version']), agent: await outcome(['agent', '--help']) });
+          const ok = {
+            version: { status: 0, signal: null, stdout: `${packageVersion}\n`, stderr: '' },
+            agent: { status: 0, signal: null, stdout: `usage: robot-id ${agentCommand.usage}\n${agentCommand.summary}\n`, stderr: '' },
+          };
+          expect(await status()).toBe('absent absent');
+          expect(await starts()).toEqual(ok);
           const w = await runBinary(copy, ['--write-code-cache'], { timeoutMs: RUN_TIMEOUT_MS });
-          expect(w.status).toBe(0);
-          const cacheFile = `${copy.path}.v8cache`;
-          const cache = readFileSync(cacheFile);
-          expect(cache[32]).toBe(2);
-          expect(cache.subarray(33, 65).equals(createHash('sha256').update(cache.subarray(65)).digest())).toBe(true);
-          expect(await status()).toBe('used');
-          expect(await version()).toEqual(ok);
-          // Two flipped bytes of V8's data: V8 would abort at start ("Invalid bytecode"); the
-          // cache's own hash keeps it from V8.
-          const damaged = Buffer.from(cache);
-          damaged[200]! ^= 0xff;
-          damaged[damaged.length - 100]! ^= 0xff;
-          writeFileSync(cacheFile, damaged);
-          expect(await status()).toBe('mismatch');
-          expect(await version()).toEqual(ok);
-          // A cache for other bundle bytes.
-          const foreign = Buffer.from(cache);
-          foreign[0]! ^= 1;
-          writeFileSync(cacheFile, foreign);
-          expect(await status()).toBe('mismatch');
-          expect(await version()).toEqual(ok);
+          expect(w).toMatchObject({ status: 0, stdout: `code cache written: ${bundleCache}\ncode cache written: ${agentCache}\n` });
+          const caches = [bundleCache, agentCache].map((f) => readFileSync(f));
+          for (const cache of caches) {
+            expect(cache[32]).toBe(2);
+            expect(cache.subarray(33, 65).equals(createHash('sha256').update(cache.subarray(65)).digest())).toBe(true);
+          }
+          expect(caches[1]!.subarray(0, 32).equals(createHash('sha256').update(readFileSync(join(repoRoot, 'dist', 'robot-id-agent.cjs'))).digest())).toBe(true);
+          expect(await status()).toBe('used used');
+          expect(await starts()).toEqual(ok);
+          for (const [i, file] of [bundleCache, agentCache].entries()) {
+            // Two flipped bytes of V8's data: V8 would abort at start ("Invalid bytecode"); the
+            // cache's own hash keeps it from V8.
+            const damaged = Buffer.from(caches[i]!);
+            damaged[200]! ^= 0xff;
+            damaged[damaged.length - 100]! ^= 0xff;
+            writeFileSync(file, damaged);
+            expect(await status()).toBe(i === 0 ? 'mismatch used' : 'used mismatch');
+            expect(await starts()).toEqual(ok);
+            // A cache for other script bytes: the other script's.
+            writeFileSync(file, caches[1 - i]!);
+            expect(await status()).toBe(i === 0 ? 'mismatch used' : 'used mismatch');
+            expect(await starts()).toEqual(ok);
+            writeFileSync(file, caches[i]!);
+          }
+          expect(await status()).toBe('used used');
         } finally {
           rmSync(dir, { recursive: true, force: true });
         }
       }, RUN_TIMEOUT_MS * 8);
 
       if (arch === process.arch) {
-        it('the build leaves the code cache the executable uses', async () => {
+        it('the build leaves the code caches the executable uses', async () => {
           const r = await runBinary(target, ['--code-cache-status'], { timeoutMs: RUN_TIMEOUT_MS });
-          expect(r.stdout).toBe(`used ${binaryPath(arch)}.v8cache\n`);
+          expect(r.stdout).toBe(`used ${binaryPath(arch)}.v8cache\nused ${binaryPath(arch)}.agent.v8cache\n`);
         });
       }
 
@@ -212,6 +273,10 @@ describe.skipIf(skipAll)('single executables (ROBOT_ID_SKIP_BINARY=1 skips)', ()
             const health = await runBinary(target, ['health'], { env, timeoutMs: RUN_TIMEOUT_MS });
             expect(health.status).toBe(0);
             expect(health.stdout).toMatch(/^healthy/);
+            // The technician's page, served by the agent's script from the executable's asset.
+            const page = await getPage(join(dir, 'robot', 'agent.sock'));
+            expect({ status: page.status, type: page.type }).toEqual({ status: 200, type: 'text/html; charset=utf-8' });
+            expect(page.body === readFileSync(join(repoRoot, 'dist', 'page', 'robot-id-page.html'), 'utf8')).toBe(true);
             expect(heartbeats).toEqual([...heartbeats].sort((a, b) => a - b));
             const stopped = await agent.stop();
             expect(stopped.status).toBe(0);

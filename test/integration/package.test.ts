@@ -39,7 +39,7 @@ it('asks an SDK user for what the SDK needs only: the agent\'s logger is an opti
 });
 
 it('ships the built SDK, agent and bin, and no tests or sources', () => {
-  for (const f of ['dist/sdk/index.js', 'dist/sdk/index.d.ts', 'dist/platform/index.js', 'dist/agent/index.js', 'dist/agent/index.d.ts', 'dist/robot-id.cjs', 'dist/robot-id-bundle.cjs', 'dist/robot-id-bundle.v8cache', 'bin/robot-id.cjs', 'README.md']) expect(files).toContain(f);
+  for (const f of ['dist/sdk/index.js', 'dist/sdk/index.d.ts', 'dist/platform/index.js', 'dist/agent/index.js', 'dist/agent/index.d.ts', 'dist/robot-id.cjs', 'dist/robot-id-bundle.cjs', 'dist/robot-id-bundle.v8cache', 'dist/robot-id-agent.cjs', 'dist/robot-id-agent.v8cache', 'bin/robot-id.cjs', 'README.md']) expect(files).toContain(f);
   expect(files.filter((f) => f.startsWith('test/') || f.endsWith('.test.ts') || f.startsWith('sdk/') || f.startsWith('scripts/'))).toEqual([]);
 });
 
@@ -63,4 +63,10 @@ it('installs into a new project: ESM import, tsc against the declarations, and t
   const bin = spawnSync(join(app, 'node_modules', '.bin', 'robot-id'), ['--version'], { encoding: 'utf8' });
   expect(bin.status, bin.stderr).toBe(0);
   expect(bin.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  // `robot-id agent` starts from the agent's own script in the installed package: it needs
+  // nothing of the whole bundle.
+  rmSync(join(app, 'node_modules', 'robot-id', 'dist', 'robot-id-bundle.cjs'));
+  const agent = spawnSync(join(app, 'node_modules', '.bin', 'robot-id'), ['agent', '--help'], { encoding: 'utf8' });
+  expect({ status: agent.status, stderr: agent.stderr }).toEqual({ status: 0, stderr: '' });
+  expect(agent.stdout).toContain('usage: robot-id agent');
 }, 180_000);

@@ -1,13 +1,20 @@
 /**
  * The technician's page (page/, docs/local-api.md §"The page"): one self-contained HTML file.
- * The single-file bundle (scripts/bundle.mjs) carries it as a build-time constant; run from
- * source or from the tsc build, it is read from dist/page/ where `node page/build.mjs` writes it.
- * Read once, on first request; undefined when it was never built (GET / then answers 404).
+ * The whole CLI's bundle (scripts/bundle.mjs) carries it as a build-time constant. The agent's
+ * own script does not (a fifth of its size, read and hashed at every start for a page few
+ * starts serve): it reads the page built beside it, the single executable's asset
+ * `robot-id-page.html` or the package's dist/page/. Run from source or from the tsc build, it
+ * is read from dist/page/ where `node page/build.mjs` writes it. Read once, on first request;
+ * undefined when it was never built (GET / then answers 404).
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { getAsset, isSea } from 'node:sea';
 import { agentPath } from '../../state-files.js';
 
 declare const __ROBOT_ID_PAGE_HTML__: string | undefined;
+/** Set (true) by scripts/bundle.mjs in the agent's own script: the page lies beside the script. */
+declare const __ROBOT_ID_PAGE_BESIDE__: boolean | undefined;
 
 export const PAGE_FILE = 'robot-id-page.html';
 
@@ -26,9 +33,20 @@ function fromDisk(): string | undefined {
   return undefined;
 }
 
+/** The page built with the agent's own script: the executable's asset, or dist/page/ beside the script. */
+function besideScript(): string | undefined {
+  try {
+    // __dirname: the directory of the script the loader runs (dist/), a CommonJS bundle's own.
+    return isSea() ? getAsset(PAGE_FILE, 'utf8') : readFileSync(join(__dirname, 'page', PAGE_FILE), 'utf8');
+  } catch {
+    // Not built with the script (an install without dist/page/): GET / answers 404.
+    return undefined;
+  }
+}
+
 export function pageHtml(): string | undefined {
   if (typeof __ROBOT_ID_PAGE_HTML__ === 'string') return __ROBOT_ID_PAGE_HTML__;
-  cached ??= fromDisk();
+  cached ??= typeof __ROBOT_ID_PAGE_BESIDE__ === 'boolean' ? besideScript() : fromDisk();
   return cached;
 }
 
