@@ -67,8 +67,9 @@ describe('the bundle loader', () => {
     built[32] = 0;
     writeFileSync(file, built);
     // The CLI (here without a command: it prints its usage) under a timer that keeps the
-    // process 2.5 s, as a running agent would.
-    spawnSync(process.execPath, ['-e', 'setTimeout(() => {}, 2500)', '-r', join(d, 'robot-id.cjs')], { encoding: 'utf8', timeout: 20_000 });
+    // process 5 s, as a running agent would (the rewrite comes 2 s after the loader starts,
+    // which on a loaded machine can be well after the process did).
+    spawnSync(process.execPath, ['-e', 'setTimeout(() => {}, 5000)', '-r', join(d, 'robot-id.cjs')], { encoding: 'utf8', timeout: 20_000 });
     const cache = readFileSync(file);
     expect(cache[32]).toBe(1);
     expect(cache.subarray(33, 65).equals(createHash('sha256').update(cache.subarray(65)).digest())).toBe(true);
@@ -170,9 +171,10 @@ describe('the bundle loader', () => {
       const built = readFileSync(file);
       built[32] = 0;
       writeFileSync(file, built);
-      // `robot-id agent --help` kept 2.5 s by a preloaded timer, as a running agent would be.
+      // `robot-id agent --help` kept 5 s by a preloaded timer, as a running agent would be (the
+      // rewrite comes 2 s after the loader starts, later than the process on a loaded machine).
       const keep = join(d, 'keep.cjs');
-      writeFileSync(keep, 'setTimeout(() => {}, 2500);\n');
+      writeFileSync(keep, 'setTimeout(() => {}, 5000);\n');
       const r = spawnSync(process.execPath, ['-r', keep, join(d, 'robot-id.cjs'), 'agent', '--help'], { encoding: 'utf8', timeout: 20_000 });
       expect(r.stdout.trim()).toBe(agentUsage);
       const cache = readFileSync(file);
