@@ -1,0 +1,253 @@
+/**
+ * Worker threads that check Ed25519 signatures ahead of the ingest (docs/protocol.md §"Fleet
+ * ingest", pre-verification). Each claim is a public key, the signed bytes and a signature,
+ * built by the ingest's wiring (sdk/platform/preverify.ts); a thread answers whether node:crypto
+ * verifies it, the very check the ingest would make (sdk/crypto/ed25519-node.ts). The answers
+ * only spare the ingest a check (sdk/crypto/proven.ts): an answer that does not come, a thread
+ * that dies, a refusal, all leave the claim to the ingest's own check, in order.
+ *
+ * The threads follow the event chain's signing thread (sdk/crypto/chain-thread.ts): an `eval`
+ * worker whose whole program is below, with node's own modules only, so it runs from source,
+ * from the esbuild bundle and from the single executable alike; claims go packed (one buffer,
+ * one Int32Array), as cloning an object per claim costs more than checking it.
+ */
+import { Worker } from 'node:worker_threads';
+import type { SignatureClaim, SignatureProof } from '../../sdk/index.js';
+
+/**
+ * The worker's program. Per claim in `data`: the 32-byte key, the 64-byte signature, then the
+ * message; `meta` holds per claim the message's length and whether the key is long-lived (an
+ * enterprise key, kept imported; a unit's key goes to OpenSSL as a JWK each time, as the
+ * ingest's own check does, so a thread holds no key per unit). Small-order keys are refused
+ * here as in the ingest (OpenSSL accepts R = identity, S = 0 under them); the ingest checks
+ * them again before it uses an answer.
+ */
+const WORKER_SOURCE = `
+'use strict';
+const { parentPort } = require('node:worker_threads');
+const { verify, createPublicKey } = require('node:crypto');
+const KEPT_MAX = 64;
+const kept = new Map();
+function keyOf(pk, keep) {
+  const x = Buffer.from(pk.buffer, pk.byteOffset, 32).toString('base64url');
+  const jwk = { kty: 'OKP', crv: 'Ed25519', x };
+  if (!keep) return { key: jwk, format: 'jwk' };
+  let k = kept.get(x);
+  if (!k) {
+    k = createPublicKey({ key: jwk, format: 'jwk' });
+    if (kept.size >= KEPT_MAX) kept.delete(kept.keys().next().value);
+    kept.set(x, k);
+  }
+  return k;
+}
+parentPort.on('message', (m) => {
+  const { id, data, meta } = m;
+  const n = meta.length / 2;
+  const out = new Uint8Array(n);
+  let pos = 0;
+  for (let i = 0; i < n; i++) {
+    const len = meta[2 * i];
+    const pk = data.subarray(pos, pos + 32);
+    const sig = data.subarray(pos + 32, pos + 96);
+    const msg = data.subarray(pos + 96, pos + 96 + len);
+    pos += 96 + len;
+    try {
+      out[i] = verify(null, msg, keyOf(pk, meta[2 * i + 1] === 1), sig) ? 1 : 0;
+    } catch {
+      out[i] = 0;
+    }
+  }
+  parentPort.postMessage({ id, out }, [out.buffer]);
+});
+`;
+
+/** One message's claims and what to call with those proven true. */
+interface Job {
+  claims: SignatureClaim[];
+  done: (proven: SignatureProof[]) => void;
+}
+
+interface Thread {
+  worker: Worker;
+  /** Batches sent and not answered, by id. */
+  batches: Map<number, Job[]>;
+  claims: number;
+  startedAt: number;
+}
+
+export interface VerifyPoolOptions {
+  /** Number of threads (at least 1). */
+  threads: number;
+  /** Claims sent to one thread in one message at most (default 256): answers come back in slices. */
+  sliceClaims?: number;
+  /** Threads replaced at most this many times a minute (default 20); beyond, their claims are the ingest's. */
+  maxRestartsPerMinute?: number;
+}
+
+export class VerifyPool {
+  private readonly threads: (Thread | undefined)[];
+  private outgoing: Job[] = [];
+  private scheduled = false;
+  private nextId = 1;
+  private closed = false;
+  private restarts: number[] = [];
+  private readonly slice: number;
+  private readonly maxRestarts: number;
+  /** Claims answered true, false, and left to the ingest (a thread died or none was running). */
+  readonly stats = { proven: 0, refused: 0, unanswered: 0, restarts: 0 };
+
+  constructor(options: VerifyPoolOptions) {
+    if (!Number.isInteger(options.threads) || options.threads < 1) throw new RangeError(`verify pool: expected at least 1 thread, got ${options.threads}`);
+    this.slice = options.sliceClaims ?? 256;
+    this.maxRestarts = options.maxRestartsPerMinute ?? 20;
+    this.threads = Array.from({ length: options.threads }, () => this.spawn());
+  }
+
+  /** The running threads (tests stop one to see nothing is lost). */
+  get workers(): Worker[] {
+    return this.threads.filter((t): t is Thread => t !== undefined).map((t) => t.worker);
+  }
+
+  /** Claims sent and not answered yet. */
+  get inFlight(): number {
+    let n = 0;
+    for (const t of this.threads) n += t?.claims ?? 0;
+    return n + this.outgoing.reduce((s, j) => s + j.claims.length, 0);
+  }
+
+  /**
+   * Checks one message's claims; `done` gets those that verified (possibly none), always once,
+   * and never synchronously.
+   */
+  submit(claims: SignatureClaim[], done: (proven: SignatureProof[]) => void): void {
+    this.outgoing.push({ claims, done });
+    if (!this.scheduled) {
+      // Everything submitted in this turn of the event loop goes out together.
+      this.scheduled = true;
+      setImmediate(() => this.send());
+    }
+  }
+
+  /** Stops the threads; claims not answered are left to the ingest. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.send();
+    const threads = this.threads.splice(0);
+    for (const t of threads) if (t) this.abandon(t);
+    await Promise.all(threads.map((t) => t?.worker.terminate()));
+  }
+
+  private spawn(): Thread {
+    const worker = new Worker(WORKER_SOURCE, { eval: true, name: 'robot-id verifier' });
+    worker.unref();
+    const thread: Thread = { worker, batches: new Map(), claims: 0, startedAt: Date.now() };
+    worker.on('message', (m: { id: number; out: Uint8Array }) => this.answer(thread, m));
+    // An error is followed by 'exit': the thread is replaced there.
+    worker.on('error', () => undefined);
+    worker.on('exit', () => this.lost(thread));
+    return thread;
+  }
+
+  /** A thread ended (killed, crashed, out of memory): its claims go to the ingest, another takes its place. */
+  private lost(thread: Thread): void {
+    const at = this.threads.indexOf(thread);
+    this.abandon(thread);
+    if (at < 0 || this.closed) return;
+    const now = Date.now();
+    this.restarts = this.restarts.filter((t) => now - t < 60_000);
+    if (this.restarts.length >= this.maxRestarts) {
+      this.threads[at] = undefined;
+      return;
+    }
+    this.restarts.push(now);
+    this.stats.restarts++;
+    this.threads[at] = this.spawn();
+  }
+
+  private abandon(thread: Thread): void {
+    const batches = [...thread.batches.values()];
+    thread.batches.clear();
+    thread.claims = 0;
+    thread.worker.unref();
+    for (const jobs of batches) for (const j of jobs) this.settle(j, undefined, 0);
+  }
+
+  private send(): void {
+    this.scheduled = false;
+    const jobs = this.outgoing;
+    this.outgoing = [];
+    if (jobs.length === 0) return;
+    const live = this.threads.filter((t): t is Thread => t !== undefined);
+    if (this.closed || live.length === 0) {
+      for (const j of jobs) this.settle(j, undefined, 0);
+      return;
+    }
+    const total = jobs.reduce((s, j) => s + j.claims.length, 0);
+    const per = Math.max(1, Math.min(this.slice, Math.ceil(total / live.length)));
+    let from = 0;
+    while (from < jobs.length) {
+      let to = from;
+      let claims = 0;
+      while (to < jobs.length && (claims === 0 || claims + jobs[to]!.claims.length <= per)) claims += jobs[to++]!.claims.length;
+      // The thread with the fewest claims waiting takes the next slice.
+      let thread = live[0]!;
+      for (const t of live) if (t.claims < thread.claims) thread = t;
+      this.post(thread, jobs.slice(from, to), claims);
+      from = to;
+    }
+  }
+
+  private post(thread: Thread, jobs: Job[], claims: number): void {
+    let size = 0;
+    for (const j of jobs) for (const c of j.claims) size += 96 + c.message.length;
+    const data = new Uint8Array(size);
+    const meta = new Int32Array(2 * claims);
+    let pos = 0;
+    let i = 0;
+    for (const j of jobs) {
+      for (const c of j.claims) {
+        // Claims are built for 32-byte keys and 64-byte signatures; anything else was never sent.
+        data.set(c.publicKey, pos);
+        data.set(c.signature, pos + 32);
+        data.set(c.message, pos + 96);
+        pos += 96 + c.message.length;
+        meta[2 * i] = c.message.length;
+        meta[2 * i + 1] = c.longLived ? 1 : 0;
+        i++;
+      }
+    }
+    const id = this.nextId++;
+    thread.batches.set(id, jobs);
+    thread.claims += claims;
+    // Claims waiting keep the process alive; an idle pool never does.
+    thread.worker.ref();
+    thread.worker.postMessage({ id, data, meta }, [data.buffer, meta.buffer]);
+  }
+
+  private answer(thread: Thread, m: { id: number; out: Uint8Array }): void {
+    const jobs = thread.batches.get(m.id);
+    if (!jobs) return;
+    thread.batches.delete(m.id);
+    let i = 0;
+    for (const j of jobs) {
+      this.settle(j, m.out, i);
+      i += j.claims.length;
+    }
+    thread.claims -= i;
+    if (thread.batches.size === 0) thread.worker.unref();
+  }
+
+  /** Calls the job back with the claims `out` (from index `at`) says verified; none without `out`. */
+  private settle(job: Job, out: Uint8Array | undefined, at: number): void {
+    const proven: SignatureProof[] = [];
+    job.claims.forEach((c, k) => {
+      if (!out) this.stats.unanswered++;
+      else if (out[at + k] === 1) {
+        this.stats.proven++;
+        proven.push(c);
+      } else this.stats.refused++;
+    });
+    job.done(proven);
+  }
+}
