@@ -8,15 +8,20 @@
  *
  * The threads follow the event chain's signing thread (sdk/crypto/chain-thread.ts): an `eval`
  * worker whose whole program is below, with node's own modules only, so it runs from source,
- * from the esbuild bundle and from the single executable alike; claims go packed (one buffer,
- * one Int32Array), as cloning an object per claim costs more than checking it.
+ * from the esbuild bundle and from the single executable alike; claims go packed in one buffer,
+ * as cloning an object per claim costs more than checking it. The buffer comes back with the
+ * answers written into it and is used again: a thread allocates nothing per slice, so no
+ * memory waits in it for a collection its tiny heap would rarely run (transferred buffers that
+ * a thread drops are freed only then, which held tens of MiB per thread).
  */
 import { Worker } from 'node:worker_threads';
 import type { SignatureClaim, SignatureProof } from '../../sdk/index.js';
 
 /**
- * The worker's program. Per claim in `data`: the 32-byte key, the 64-byte signature, then the
- * message; `meta` holds per claim the message's length and whether the key is long-lived (an
+ * The worker's program. A slice of `n` claims is one buffer: `n` pairs of 32-bit numbers (the
+ * message's length; whether the key is long-lived, overwritten with the answer, 1 when the
+ * signature verifies), then per claim the 32-byte key, the 64-byte signature and the message.
+ * Whether the key is long-lived: an
  * enterprise key, kept imported; a unit's key goes to OpenSSL as a JWK each time, as the
  * ingest's own check does, so a thread holds no key per unit). Small-order keys are refused
  * here as in the ingest (OpenSSL accepts R = identity, S = 0 under them); the ingest checks
@@ -41,9 +46,9 @@ function keyOf(pk, keep) {
   return k;
 }
 parentPort.on('message', (m) => {
-  const { id, data, meta } = m;
-  const n = meta.length / 2;
-  const out = new Uint8Array(n);
+  const { id, n, buffer } = m;
+  const meta = new Int32Array(buffer, 0, 2 * n);
+  const data = new Uint8Array(buffer, 8 * n);
   let pos = 0;
   for (let i = 0; i < n; i++) {
     const len = meta[2 * i];
@@ -51,15 +56,20 @@ parentPort.on('message', (m) => {
     const sig = data.subarray(pos + 32, pos + 96);
     const msg = data.subarray(pos + 96, pos + 96 + len);
     pos += 96 + len;
+    let ok = 0;
     try {
-      out[i] = verify(null, msg, keyOf(pk, meta[2 * i + 1] === 1), sig) ? 1 : 0;
+      ok = verify(null, msg, keyOf(pk, meta[2 * i + 1] === 1), sig) ? 1 : 0;
     } catch {
-      out[i] = 0;
+      ok = 0;
     }
+    meta[2 * i + 1] = ok;
   }
-  parentPort.postMessage({ id, out }, [out.buffer]);
+  parentPort.postMessage({ id, n, buffer }, [buffer]);
 });
 `;
+
+/** Slices sent to one thread and not answered, at most. */
+const IN_FLIGHT_SLICES = 2;
 
 /** One message's claims and what to call with those proven true. */
 interface Job {
@@ -91,6 +101,8 @@ export class VerifyPool {
   private nextId = 1;
   private closed = false;
   private restarts: number[] = [];
+  /** Buffers the threads gave back, for the next slices. */
+  private readonly spare: ArrayBuffer[] = [];
   private readonly slice: number;
   private readonly maxRestarts: number;
   /** Claims answered true, false, and left to the ingest (a thread died or none was running). */
@@ -142,7 +154,7 @@ export class VerifyPool {
     const worker = new Worker(WORKER_SOURCE, { eval: true, name: 'robot-id verifier' });
     worker.unref();
     const thread: Thread = { worker, batches: new Map(), claims: 0, startedAt: Date.now() };
-    worker.on('message', (m: { id: number; out: Uint8Array }) => this.answer(thread, m));
+    worker.on('message', (m: { id: number; n: number; buffer: ArrayBuffer }) => this.answer(thread, m));
     // An error is followed by 'exit': the thread is replaced there.
     worker.on('error', () => undefined);
     worker.on('exit', () => this.lost(thread));
@@ -158,11 +170,14 @@ export class VerifyPool {
     this.restarts = this.restarts.filter((t) => now - t < 60_000);
     if (this.restarts.length >= this.maxRestarts) {
       this.threads[at] = undefined;
+      // What waits for a thread goes to those left, or to the ingest when none is.
+      if (this.outgoing.length > 0) this.send();
       return;
     }
     this.restarts.push(now);
     this.stats.restarts++;
     this.threads[at] = this.spawn();
+    if (this.outgoing.length > 0) this.send();
   }
 
   private abandon(thread: Thread): void {
@@ -173,36 +188,49 @@ export class VerifyPool {
     for (const jobs of batches) for (const j of jobs) this.settle(j, undefined, 0);
   }
 
+  /**
+   * Sends what waits to the threads with room: at most two slices in flight per thread (one
+   * checked, one waiting, so a thread never idles for a round trip). What does not fit waits for
+   * the next answer and goes with what arrives meanwhile: a busy pool gets larger slices, whose
+   * hand-off costs less per claim (one message each way, one wake-up), and an idle one answers at
+   * once.
+   */
   private send(): void {
     this.scheduled = false;
-    const jobs = this.outgoing;
-    this.outgoing = [];
-    if (jobs.length === 0) return;
+    if (this.outgoing.length === 0) return;
     const live = this.threads.filter((t): t is Thread => t !== undefined);
     if (this.closed || live.length === 0) {
+      const jobs = this.outgoing;
+      this.outgoing = [];
       for (const j of jobs) this.settle(j, undefined, 0);
       return;
     }
+    const open = live.filter((t) => t.batches.size < IN_FLIGHT_SLICES);
+    if (open.length === 0) return;
+    const jobs = this.outgoing;
     const total = jobs.reduce((s, j) => s + j.claims.length, 0);
-    const per = Math.max(1, Math.min(this.slice, Math.ceil(total / live.length)));
+    const per = Math.max(1, Math.min(this.slice, Math.ceil(total / open.length)));
     let from = 0;
     while (from < jobs.length) {
+      // The thread with room and the fewest claims waiting takes the next slice.
+      let thread: Thread | undefined;
+      for (const t of open) if (t.batches.size < IN_FLIGHT_SLICES && (!thread || t.claims < thread.claims)) thread = t;
+      if (!thread) break;
       let to = from;
       let claims = 0;
       while (to < jobs.length && (claims === 0 || claims + jobs[to]!.claims.length <= per)) claims += jobs[to++]!.claims.length;
-      // The thread with the fewest claims waiting takes the next slice.
-      let thread = live[0]!;
-      for (const t of live) if (t.claims < thread.claims) thread = t;
       this.post(thread, jobs.slice(from, to), claims);
       from = to;
     }
+    this.outgoing = jobs.slice(from);
   }
 
   private post(thread: Thread, jobs: Job[], claims: number): void {
-    let size = 0;
+    let size = 8 * claims;
     for (const j of jobs) for (const c of j.claims) size += 96 + c.message.length;
-    const data = new Uint8Array(size);
-    const meta = new Int32Array(2 * claims);
+    const buffer = this.bufferOf(size);
+    const meta = new Int32Array(buffer, 0, 2 * claims);
+    const data = new Uint8Array(buffer, 8 * claims);
     let pos = 0;
     let i = 0;
     for (const j of jobs) {
@@ -222,28 +250,41 @@ export class VerifyPool {
     thread.claims += claims;
     // Claims waiting keep the process alive; an idle pool never does.
     thread.worker.ref();
-    thread.worker.postMessage({ id, data, meta }, [data.buffer, meta.buffer]);
+    thread.worker.postMessage({ id, n: claims, buffer }, [buffer]);
   }
 
-  private answer(thread: Thread, m: { id: number; out: Uint8Array }): void {
+  /** A buffer of at least `size` bytes: one a thread gave back, or a new one. */
+  private bufferOf(size: number): ArrayBuffer {
+    const at = this.spare.findIndex((b) => b.byteLength >= size);
+    if (at >= 0) return this.spare.splice(at, 1)[0]!;
+    let capacity = 64 << 10;
+    while (capacity < size) capacity *= 2;
+    return new ArrayBuffer(capacity);
+  }
+
+  private answer(thread: Thread, m: { id: number; n: number; buffer: ArrayBuffer }): void {
     const jobs = thread.batches.get(m.id);
     if (!jobs) return;
     thread.batches.delete(m.id);
+    const meta = new Int32Array(m.buffer, 0, 2 * m.n);
     let i = 0;
     for (const j of jobs) {
-      this.settle(j, m.out, i);
+      this.settle(j, meta, i);
       i += j.claims.length;
     }
     thread.claims -= i;
+    // Kept for the next slices: as many as can be in flight, and one being filled.
+    if (this.spare.length <= IN_FLIGHT_SLICES * this.threads.length) this.spare.push(m.buffer);
     if (thread.batches.size === 0) thread.worker.unref();
+    if (this.outgoing.length > 0) this.send();
   }
 
-  /** Calls the job back with the claims `out` (from index `at`) says verified; none without `out`. */
-  private settle(job: Job, out: Uint8Array | undefined, at: number): void {
+  /** Calls the job back with the claims the answers (from claim `at` on) say verified; none without answers. */
+  private settle(job: Job, answers: Int32Array | undefined, at: number): void {
     const proven: SignatureProof[] = [];
     job.claims.forEach((c, k) => {
-      if (!out) this.stats.unanswered++;
-      else if (out[at + k] === 1) {
+      if (!answers) this.stats.unanswered++;
+      else if (answers[2 * (at + k) + 1] === 1) {
         this.stats.proven++;
         proven.push(c);
       } else this.stats.refused++;
