@@ -11,7 +11,6 @@
  * EdDSA only: the proofs come from node:crypto, which checks SM2 differently from the SDK
  * (sdk/crypto/sm2.ts), so SM2 signatures are always checked in order, as before.
  */
-import { bytesEqual } from '../cbor/index.js';
 import { ED25519_PUBLIC_BYTES, ED25519_SIGNATURE_BYTES } from '../crypto/backend.js';
 import { weakEd25519Key } from '../crypto/ed25519-key-check.js';
 import type { SignatureProof } from '../crypto/proven.js';
@@ -44,17 +43,21 @@ export class PreVerifier {
     if (!t || t.channel === 'receipt' || payload.length > MAX_BYTES) return [];
     try {
       if (t.channel === 'identity') return this.recordClaims(payload, false);
-      const cose = decodeSign1(payload, { maxBytes: MAX_BYTES });
-      if (cose.protected.alg !== COSE_ALG_EDDSA) return [];
       const known = this.identities.peek(t.code);
       if (known) {
-        if (known.deviceAlg !== COSE_ALG_EDDSA || !cose.protected.kid || !bytesEqual(cose.protected.kid, known.deviceKid)) return [];
-        return usable(claim(known.devicePublicKey, cose));
+        // The common case, on the event loop for every message: the three byte strings read in
+        // place (sign1Parts), no decode. Whatever they hold, only the ingest's own checks judge
+        // the message; a claim that does not match what it asks about is never used.
+        if (known.deviceAlg !== COSE_ALG_EDDSA) return [];
+        const parts = sign1Parts(payload);
+        return parts ? usable({ alg: COSE_ALG_EDDSA, publicKey: known.devicePublicKey, message: sigStructure1(parts.protectedBytes, parts.payload), signature: parts.signature }) : [];
       }
       // First seen: the record the directory will verify for this message, and the message
       // under the device key that record names.
       const raw = this.identities.bytesOf(t.code);
-      return raw ? this.recordClaims(raw, true, cose) : [];
+      if (!raw) return [];
+      const cose = decodeSign1(payload, { maxBytes: MAX_BYTES });
+      return cose.protected.alg === COSE_ALG_EDDSA ? this.recordClaims(raw, true, cose) : [];
     } catch {
       // Malformed: nothing to prove ahead; the ingest refuses it in order with its reason.
       return [];
@@ -91,6 +94,37 @@ export class PreVerifier {
 /** Only what the ingest's own check could accept is worth a thread's time (sdk/crypto/ed25519-node.ts). */
 function usable(c: SignatureClaim): SignatureClaim[] {
   return c.publicKey.length === ED25519_PUBLIC_BYTES && c.signature.length === ED25519_SIGNATURE_BYTES && !weakEd25519Key(c.publicKey) ? [c] : [];
+}
+
+/**
+ * The protected header, payload and signature of a tagged COSE_Sign1 with an empty unprotected
+ * map (every unit message), as views into `bytes`; undefined for anything else. Definite
+ * lengths only, as the strict decoder requires.
+ */
+export function sign1Parts(bytes: Uint8Array): { protectedBytes: Uint8Array; payload: Uint8Array; signature: Uint8Array } | undefined {
+  // Tag 18, array of 4.
+  if (bytes.length < 4 || bytes[0] !== 0xd2 || bytes[1] !== 0x84) return undefined;
+  let at = 2;
+  const bstr = (): Uint8Array | undefined => {
+    const head = bytes[at];
+    if (head === undefined || head >> 5 !== 2) return undefined;
+    const info = head & 0x1f;
+    let n: number;
+    let from: number;
+    if (info < 24) [n, from] = [info, at + 1];
+    else if (info === 24 && at + 1 < bytes.length) [n, from] = [bytes[at + 1]!, at + 2];
+    else if (info === 25 && at + 2 < bytes.length) [n, from] = [(bytes[at + 1]! << 8) | bytes[at + 2]!, at + 3];
+    else return undefined;
+    if (from + n > bytes.length) return undefined;
+    at = from + n;
+    return bytes.subarray(from, at);
+  };
+  const protectedBytes = bstr();
+  if (!protectedBytes || bytes[at] !== 0xa0) return undefined;
+  at++;
+  const payload = bstr();
+  const signature = payload && bstr();
+  return signature && at === bytes.length ? { protectedBytes, payload: payload!, signature } : undefined;
 }
 
 function claim(publicKey: Uint8Array, cose: Sign1): SignatureProof {
