@@ -13,9 +13,9 @@ import { Fifo, type FleetIngest, type PreVerifier, type ProvenSignatures, type S
 import type { VerifyPool } from './verify-pool.js';
 
 export interface OrderedQueueLimits {
-  /** Messages waiting at most (default 2048). */
+  /** Messages waiting at most (default 1,024). */
   maxMessages?: number;
-  /** Payload bytes waiting at most (default 4 MiB). */
+  /** Payload bytes waiting at most (default 2 MiB). */
   maxBytes?: number;
 }
 
@@ -39,7 +39,7 @@ interface Entry {
   handled: boolean;
 }
 
-export const ORDERED_QUEUE_DEFAULTS = { maxMessages: 2048, maxBytes: 4 << 20 } as const;
+export const ORDERED_QUEUE_DEFAULTS = { maxMessages: 1024, maxBytes: 2 << 20 } as const;
 
 export class OrderedQueue {
   private readonly entries = new Fifo<Entry>();
