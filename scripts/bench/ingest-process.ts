@@ -12,13 +12,16 @@
  * one-off growth when the load starts).
  * CPU: the ingest's CPU time per message in each phase (user + system of all its threads, and of
  * its main thread alone, from /proc: 10 ms ticks) beside the baseline's per verification, which
- * a busy machine changes far less than the rates.
+ * a busy machine changes far less than the rates; mosquitto's and this process's per message
+ * (publishing, counting); and the ceilings they set: the cores' (every CPU-second of the path
+ * spread over the machine's CPUs) and the ingest's main thread's, each against the baseline.
  * `--verify-threads <n>`: passed to the ingest (0: no verification threads; default: its own).
  * Run: npx tsx scripts/bench/ingest-process.ts [units-per-round=2500] [--rounds 4] [--verify-threads <n>] [--profile <dir>]
  */
 import { spawn } from 'node:child_process';
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { connect, type MqttClient } from 'mqtt';
@@ -94,7 +97,7 @@ async function main(): Promise<void> {
       const cose = decodeSign1(m.bytes, { maxBytes: 4096 });
       return { key: keys.get(m.code)!, data: sigStructure1(cose.protectedBytes, cose.payload), sig: cose.signature };
     });
-    const cpu = { raw: [] as number[], first: [] as number[], steady: [] as number[], firstMain: [] as number[], steadyMain: [] as number[] };
+    const cpu = { raw: [] as number[], first: [] as number[], steady: [] as number[], firstMain: [] as number[], steadyMain: [] as number[], firstRest: [] as number[], steadyRest: [] as number[] };
     const rawRate = (n: number): number => {
       const c0 = process.cpuUsage();
       const t0 = performance.now();
@@ -110,6 +113,8 @@ async function main(): Promise<void> {
       const want = verified + msgs.length;
       const c0 = cpuOf(ingest.pid!);
       const m0 = cpuOf(ingest.pid!, ingest.pid!);
+      const b0 = cpuOf(broker.pid);
+      const p0 = process.cpuUsage();
       const t0 = performance.now();
       await publishAll(pub, msgs);
       while (verified < want) {
@@ -119,6 +124,8 @@ async function main(): Promise<void> {
       const rate = msgs.length / ((performance.now() - t0) / 1000);
       cpu[name].push(((cpuOf(ingest.pid!) - c0) * 1e6) / msgs.length);
       cpu[name === 'first' ? 'firstMain' : 'steadyMain'].push(((cpuOf(ingest.pid!, ingest.pid!) - m0) * 1e6) / msgs.length);
+      const p = process.cpuUsage(p0);
+      cpu[name === 'first' ? 'firstRest' : 'steadyRest'].push(((cpuOf(broker.pid) - b0) * 1e6 + p.user + p.system) / msgs.length);
       return rate;
     };
     rawRate(20_000); // warm-up
@@ -142,6 +149,7 @@ async function main(): Promise<void> {
     const half = Math.floor(ROUNDS / 2) - 1;
     const marginal = half >= 0 && half < ROUNDS - 1 ? (rss1 - rssAfter[half]!) / ((ROUNDS - 1 - half) * PER_ROUND) : undefined;
     const base = median(rates.raw);
+    const cpus = availableParallelism();
     const us = (xs: number[]): string => `${median(xs).toFixed(1)} µs (${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)})`;
     const row = (name: string, xs: number[]) => ({
       name,
@@ -157,6 +165,14 @@ async function main(): Promise<void> {
       { name: '  its main thread', value: us(cpu.firstMain) },
       { name: 'ingest CPU per message, steady: all threads', value: us(cpu.steady) },
       { name: '  its main thread', value: us(cpu.steadyMain) },
+      { name: 'mosquitto + publisher and counter, per message, first seen', value: us(cpu.firstRest) },
+      { name: '  steady', value: us(cpu.steadyRest) },
+      // What the machine's cores could do with nothing else running: every CPU-second the path
+      // takes, spread over the cores, against the baseline's one thread.
+      {
+        name: `ceilings from CPU (${cpus} cores; main thread)`,
+        value: `first seen ${((cpus * median(cpu.raw)) / (median(cpu.first) + median(cpu.firstRest))).toFixed(2)}x; ${(median(cpu.raw) / median(cpu.firstMain)).toFixed(2)}x, steady ${((cpus * median(cpu.raw)) / (median(cpu.steady) + median(cpu.steadyRest))).toFixed(2)}x; ${(median(cpu.raw) / median(cpu.steadyMain)).toFixed(2)}x raw`,
+      },
       { name: 'ingest resident memory per unit', value: `${fmt((rss1 - rss0) / total)} bytes (${fmt(rss0 / 2 ** 20)} -> ${fmt(rss1 / 2 ** 20)} MiB for ${fmt(total)} units)` },
       ...(marginal !== undefined
         ? [{ name: 'the same, second half of the units only', value: `${fmt(marginal)} bytes (${fmt(rssAfter[half]! / 2 ** 20)} -> ${fmt(rss1 / 2 ** 20)} MiB for the last ${fmt((ROUNDS - 1 - half) * PER_ROUND)} units)` }]
