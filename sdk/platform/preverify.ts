@@ -16,7 +16,7 @@ import { weakEd25519Key } from '../crypto/ed25519-key-check.js';
 import type { SignatureProof } from '../crypto/proven.js';
 import { COSE_ALG_EDDSA } from '../crypto/signer.js';
 import { openSign1 } from '../cose/object.js';
-import { decodeSign1, sigStructure1, type Sign1 } from '../cose/sign1.js';
+import { sigStructure1 } from '../cose/sign1.js';
 import { parseUnitTopic } from '../topics.js';
 import { certificateAlg, certificateKind } from '../trust/certificate.js';
 import { deviceAlgOf, identityKind } from '../trust/identity.js';
@@ -42,34 +42,31 @@ export class PreVerifier {
     const t = parseUnitTopic(topic);
     if (!t || t.channel === 'receipt' || payload.length > MAX_BYTES) return [];
     try {
-      if (t.channel === 'identity') return this.recordClaims(payload, false);
+      if (t.channel === 'identity') return this.recordClaims(payload);
+      // On the event loop for every message: the three byte strings read in place (sign1Parts),
+      // no decode. Whatever they hold, only the ingest's own checks judge the message; a claim
+      // that does not match what those ask about is never used.
+      const parts = sign1Parts(payload);
+      if (!parts) return [];
       const known = this.identities.peek(t.code);
-      if (known) {
-        // The common case, on the event loop for every message: the three byte strings read in
-        // place (sign1Parts), no decode. Whatever they hold, only the ingest's own checks judge
-        // the message; a claim that does not match what it asks about is never used.
-        if (known.deviceAlg !== COSE_ALG_EDDSA) return [];
-        const parts = sign1Parts(payload);
-        return parts ? usable({ alg: COSE_ALG_EDDSA, publicKey: known.devicePublicKey, message: sigStructure1(parts.protectedBytes, parts.payload), signature: parts.signature }) : [];
-      }
+      if (known) return known.deviceAlg === COSE_ALG_EDDSA ? usable(claim(known.devicePublicKey, parts)) : [];
       // First seen: the record the directory will verify for this message, and the message
       // under the device key that record names.
       const raw = this.identities.bytesOf(t.code);
-      if (!raw) return [];
-      const cose = decodeSign1(payload, { maxBytes: MAX_BYTES });
-      return cose.protected.alg === COSE_ALG_EDDSA ? this.recordClaims(raw, true, cose) : [];
+      return raw ? this.recordClaims(raw, parts) : [];
     } catch {
       // Malformed: nothing to prove ahead; the ingest refuses it in order with its reason.
       return [];
     }
   }
 
-  private recordClaims(bytes: Uint8Array, withDevice: boolean, message?: Sign1): SignatureClaim[] {
+  /** The record's signature under its enterprise key; with `message`, that message under the record's device key. */
+  private recordClaims(bytes: Uint8Array, message?: Sign1Parts): SignatureClaim[] {
     const opened = openSign1(identityKind, bytes);
     const out: SignatureClaim[] = [];
     const enterprise = this.certKey(opened.value.enterpriseCert);
     if (enterprise?.alg === COSE_ALG_EDDSA && opened.cose.protected.alg === COSE_ALG_EDDSA) out.push(...usable({ ...claim(enterprise.publicKey, opened.cose), longLived: true }));
-    if (withDevice && message && deviceAlgOf(opened.value) === COSE_ALG_EDDSA) out.push(...usable(claim(opened.value.devicePublicKey, message)));
+    if (message && deviceAlgOf(opened.value) === COSE_ALG_EDDSA) out.push(...usable(claim(opened.value.devicePublicKey, message)));
     return out;
   }
 
@@ -101,7 +98,13 @@ function usable(c: SignatureClaim): SignatureClaim[] {
  * map (every unit message), as views into `bytes`; undefined for anything else. Definite
  * lengths only, as the strict decoder requires.
  */
-export function sign1Parts(bytes: Uint8Array): { protectedBytes: Uint8Array; payload: Uint8Array; signature: Uint8Array } | undefined {
+export interface Sign1Parts {
+  protectedBytes: Uint8Array;
+  payload: Uint8Array;
+  signature: Uint8Array;
+}
+
+export function sign1Parts(bytes: Uint8Array): Sign1Parts | undefined {
   // Tag 18, array of 4.
   if (bytes.length < 4 || bytes[0] !== 0xd2 || bytes[1] !== 0x84) return undefined;
   let at = 2;
@@ -127,6 +130,6 @@ export function sign1Parts(bytes: Uint8Array): { protectedBytes: Uint8Array; pay
   return signature && at === bytes.length ? { protectedBytes, payload: payload!, signature } : undefined;
 }
 
-function claim(publicKey: Uint8Array, cose: Sign1): SignatureProof {
+function claim(publicKey: Uint8Array, cose: Sign1Parts): SignatureProof {
   return { alg: COSE_ALG_EDDSA, publicKey, message: sigStructure1(cose.protectedBytes, cose.payload), signature: cose.signature };
 }
