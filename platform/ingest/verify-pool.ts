@@ -82,7 +82,8 @@ interface Thread {
   /** Batches sent and not answered, by id. */
   batches: Map<number, Job[]>;
   claims: number;
-  startedAt: number;
+  /** Ends the thread when it answers nothing for `stallMs` while it has work. */
+  watchdog?: NodeJS.Timeout;
 }
 
 export interface VerifyPoolOptions {
@@ -92,6 +93,8 @@ export interface VerifyPoolOptions {
   sliceClaims?: number;
   /** Threads replaced at most this many times a minute (default 20); beyond, their claims are the ingest's. */
   maxRestartsPerMinute?: number;
+  /** A thread that answers nothing for this long while it has work is ended and replaced (default 10 s). */
+  stallMs?: number;
 }
 
 export class VerifyPool {
@@ -105,6 +108,7 @@ export class VerifyPool {
   private readonly spare: ArrayBuffer[] = [];
   private readonly slice: number;
   private readonly maxRestarts: number;
+  private readonly stallMs: number;
   /** Claims answered true, false, and left to the ingest (a thread died or none was running). */
   readonly stats = { proven: 0, refused: 0, unanswered: 0, restarts: 0 };
 
@@ -112,6 +116,7 @@ export class VerifyPool {
     if (!Number.isInteger(options.threads) || options.threads < 1) throw new RangeError(`verify pool: expected at least 1 thread, got ${options.threads}`);
     this.slice = options.sliceClaims ?? 256;
     this.maxRestarts = options.maxRestartsPerMinute ?? 20;
+    this.stallMs = options.stallMs ?? 10_000;
     this.threads = Array.from({ length: options.threads }, () => this.spawn());
   }
 
@@ -153,7 +158,7 @@ export class VerifyPool {
   private spawn(): Thread {
     const worker = new Worker(WORKER_SOURCE, { eval: true, name: 'robot-id verifier' });
     worker.unref();
-    const thread: Thread = { worker, batches: new Map(), claims: 0, startedAt: Date.now() };
+    const thread: Thread = { worker, batches: new Map(), claims: 0 };
     worker.on('message', (m: { id: number; n: number; buffer: ArrayBuffer }) => this.answer(thread, m));
     // An error is followed by 'exit': the thread is replaced there.
     worker.on('error', () => undefined);
@@ -181,6 +186,8 @@ export class VerifyPool {
   }
 
   private abandon(thread: Thread): void {
+    clearTimeout(thread.watchdog);
+    thread.watchdog = undefined;
     const batches = [...thread.batches.values()];
     thread.batches.clear();
     thread.claims = 0;
@@ -251,6 +258,14 @@ export class VerifyPool {
     // Claims waiting keep the process alive; an idle pool never does.
     thread.worker.ref();
     thread.worker.postMessage({ id, n: claims, buffer }, [buffer]);
+    this.watch(thread);
+  }
+
+  /** Arms the thread's watchdog while it has work: a thread that hangs is ended, its claims go to the ingest. */
+  private watch(thread: Thread): void {
+    clearTimeout(thread.watchdog);
+    thread.watchdog = thread.batches.size > 0 ? setTimeout(() => void thread.worker.terminate(), this.stallMs) : undefined;
+    thread.watchdog?.unref();
   }
 
   /** A buffer of at least `size` bytes: one a thread gave back, or a new one. */
@@ -276,6 +291,7 @@ export class VerifyPool {
     // Kept for the next slices: as many as can be in flight, and one being filled.
     if (this.spare.length <= IN_FLIGHT_SLICES * this.threads.length) this.spare.push(m.buffer);
     if (thread.batches.size === 0) thread.worker.unref();
+    this.watch(thread);
     if (this.outgoing.length > 0) this.send();
   }
 
