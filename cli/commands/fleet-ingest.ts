@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { revokeScrapped, type Revocations } from '../../sdk/index.js';
 import { EXIT, UsageError, optionalString, type Command, type Io } from '../command.js';
 import { requireBrokerUrl } from '../platform/broker.js';
-import { ingestInputs, ingestOptions } from '../platform/ingest-inputs.js';
+import { ingestInputs, ingestOptions, verifyThreadsOf } from '../platform/ingest-inputs.js';
 import { dbOption, dbUrlOf } from '../platform/db.js';
 import { revocationsReadFailedNote } from '../platform/publisher-state.js';
 import { FilesPublisherStore } from '../../platform/store/files/publisher-files.js';
@@ -37,7 +37,7 @@ export const fleetIngestCommand: Command = {
   path: ['fleet', 'ingest'],
   summary: 'run one ingest worker: verify, store in PostgreSQL and receipt what units publish (several workers share the load)',
   usage:
-    'fleet ingest --broker <url> --trust <file> --db <postgres://...> [--group <name>] [--registry <file>] [--receipt-key <platform-dir>] [--revocations <file>] [--recall-state <dir>] [--metrics <[host:]port>] [--broker-user <u> --broker-password-file <f>] [--client-id <id>] [--quiet] [--json]',
+    'fleet ingest --broker <url> --trust <file> --db <postgres://...> [--group <name>] [--registry <file>] [--receipt-key <platform-dir>] [--revocations <file>] [--recall-state <dir>] [--metrics <[host:]port>] [--broker-user <u> --broker-password-file <f>] [--client-id <id>] [--verify-threads <n>] [--quiet] [--json]',
   options: { ...ingestOptions, ...dbOption, group: { type: 'string' }, quiet: { type: 'boolean' } },
 
   async run(values, _p, io: Io) {
@@ -48,6 +48,7 @@ export const fleetIngestCommand: Command = {
     const group = optionalString(values, 'group') ?? 'robot-id-ingest';
     if (!/^[A-Za-z0-9_.-]{1,64}$/.test(group)) throw new UsageError(`--group: expected 1 to 64 letters, digits, '_', '.' or '-', got ${JSON.stringify(group)}`);
     const { trust, registry, receipts, revocationsFile, revocations } = ingestInputs(values, io);
+    const verifyThreads = verifyThreadsOf(values);
     const pwFile = optionalString(values, 'broker-password-file');
 
     // The database first: a bad URL, an unreachable server or a schema without this version's
@@ -80,6 +81,7 @@ export const fleetIngestCommand: Command = {
         clientId: optionalString(values, 'client-id') ?? `robot-id-ingest-${group}-${hostname()}-${process.pid}`,
         username: optionalString(values, 'broker-user'),
         password: pwFile ? readFileSync(pwFile, 'utf8').split(/\r?\n/)[0] : undefined,
+        verifyThreads,
         shareGroup: group,
         tickIntervalMs: 0,
       },

@@ -21,7 +21,7 @@ import { dbOption, dbUrlOf } from '../platform/db.js';
 import { publisherStateOf, revocationsReadFailedNote } from '../platform/publisher-state.js';
 import { EXIT, UsageError, optionalString, type Command, type Io, type Values } from '../command.js';
 import { requireBrokerUrl } from '../platform/broker.js';
-import { ingestInputs, ingestOptions } from '../platform/ingest-inputs.js';
+import { ingestInputs, ingestOptions, verifyThreadsOf } from '../platform/ingest-inputs.js';
 import { ingestMetrics, type MetricsServer } from '../../platform/ingest-metrics.js';
 import { startMetrics } from '../platform/metrics-option.js';
 import { campaignMetrics } from '../../platform/campaign-metrics.js';
@@ -147,7 +147,7 @@ export const fleetWatchCommand: Command = {
   path: ['fleet', 'watch'],
   summary: 'run the fleet ingest: verify what units publish, print one line per message or state change',
   usage:
-    'fleet watch --broker <url> --trust <file> [--registry <file>] [--state <dir>] [--receipt-key <platform-dir>] [--revocations <file>] [--recall-state <dir> | --db <postgres-url>] [--metrics <[host:]port>] [--broker-user <u> --broker-password-file <f>] [--client-id <id>] [--limit <n>] [--json]',
+    'fleet watch --broker <url> --trust <file> [--registry <file>] [--state <dir>] [--receipt-key <platform-dir>] [--revocations <file>] [--recall-state <dir> | --db <postgres-url>] [--metrics <[host:]port>] [--broker-user <u> --broker-password-file <f>] [--client-id <id>] [--verify-threads <n>] [--limit <n>] [--json]',
   options: { ...ingestOptions, ...dbOption, state: { type: 'string' }, limit: { type: 'string' } },
 
   async run(values, _p, io: Io) {
@@ -159,6 +159,7 @@ export const fleetWatchCommand: Command = {
     const limit = limitRaw === undefined ? Infinity : Number(limitRaw);
     if (!(limit > 0)) throw new UsageError('--limit: expected a positive number of lines');
     const { trust, registry, receipts, revocationsFile, revocations } = ingestInputs(values, io);
+    const verifyThreads = verifyThreadsOf(values);
     const pwFile = optionalString(values, 'broker-password-file');
     // The publisher state a stored `scrapped` event revokes the code in: --recall-state <dir>,
     // or the database --db (or ROBOT_ID_PLATFORM_DB) names, whose revocations the ingest then
@@ -172,6 +173,7 @@ export const fleetWatchCommand: Command = {
         clientId: optionalString(values, 'client-id') ?? `platform-ingest-${process.pid}`,
         username: optionalString(values, 'broker-user'),
         password: pwFile ? readFileSync(pwFile, 'utf8').split(/\r?\n/)[0] : undefined,
+        verifyThreads,
       },
     );
     // Identity records the state directory keeps that no longer verify: passed over, named.

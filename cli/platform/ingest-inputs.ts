@@ -18,9 +18,22 @@ export const ingestOptions: Options = {
   metrics: { type: 'string' },
   'receipt-key': { type: 'string' },
   'client-id': { type: 'string' },
+  'verify-threads': { type: 'string' },
   json: { type: 'boolean' },
   ...passphraseOption,
 };
+
+/**
+ * `--verify-threads <n>`: the threads that check signatures ahead of the ingest (0: none);
+ * undefined without the option (the default: one per CPU on a host with more than one).
+ */
+export function verifyThreadsOf(values: Values): number | undefined {
+  const raw = optionalString(values, 'verify-threads');
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n > 256) throw new UsageError(`--verify-threads: expected a whole number from 0 to 256, got ${JSON.stringify(raw)}`);
+  return n;
+}
 
 export interface IngestInputs {
   trust: TrustStore;

@@ -8,8 +8,11 @@
  * it: the units resend what no receipt confirmed). MQTT.js's own reconnect (`reconnectPeriod`)
  * is enough here; units use the jittered backoff.
  */
+import { availableParallelism } from 'node:os';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
-import { FleetIngest, fleetFilter, type IngestOptions, type UnitChannel } from '../../sdk/index.js';
+import { FleetIngest, PreVerifier, ProvenSignatures, fleetFilter, nodeEd25519Unkept, type IngestOptions, type UnitChannel } from '../../sdk/index.js';
+import { OrderedQueue, type OrderedQueueLimits } from './ordered-queue.js';
+import { VerifyPool } from './verify-pool.js';
 
 export const INGEST_CHANNELS: readonly UnitChannel[] = ['identity', 'birth', 'death', 'offline', 'hb', 'evt', 'ack'];
 
@@ -30,6 +33,22 @@ export interface IngestMqttOptions {
   reconnectPeriodMs?: number;
   /** Subscribe as one worker of this shared-subscription group (MQTT 5, clean session). */
   shareGroup?: string;
+  /**
+   * Threads that check signatures ahead of the ingest (verify-pool.ts); 0: none, every
+   * signature is checked in order on the event loop. Default `defaultVerifyThreads()`.
+   */
+  verifyThreads?: number;
+  /** Bounds of the messages waiting for those checks (ordered-queue.ts). */
+  verifyQueue?: OrderedQueueLimits;
+}
+
+/**
+ * The verification threads a host runs by default: one per CPU, none on a single CPU, where a
+ * thread could only take turns with the event loop and would add its hand-offs.
+ */
+export function defaultVerifyThreads(): number {
+  const cpus = availableParallelism();
+  return cpus > 1 ? cpus : 0;
 }
 
 /**
@@ -44,6 +63,8 @@ export function ingestFilters(shareGroup?: string): string[] {
 export interface IngestConnection {
   ingest: FleetIngest;
   client: MqttClient;
+  /** The verification threads and their queue, when the ingest runs with them. */
+  preverify?: { pool: VerifyPool; queue: OrderedQueue; proven: ProvenSignatures };
   /** Resolves once subscribed the first time. */
   ready: Promise<void>;
   /** Stops reading, flushes, snapshots, disconnects. */
@@ -52,8 +73,13 @@ export interface IngestConnection {
 
 export function connectIngest(options: Omit<IngestOptions, 'publish'>, mqtt: IngestMqttOptions): IngestConnection {
   const holder: { client?: MqttClient } = {};
+  // The proofs come from node:crypto: they stand in only for the node backends' own check.
+  const threads = options.backend && options.backend.name !== 'node' ? 0 : (mqtt.verifyThreads ?? defaultVerifyThreads());
+  if (!Number.isInteger(threads) || threads < 0) throw new RangeError(`verifyThreads: expected a whole number >= 0, got ${threads}`);
+  const proven = threads > 0 ? new ProvenSignatures() : undefined;
   const ingest = new FleetIngest({
     ...options,
+    ...(proven ? { backend: proven.backend(options.backend ?? nodeEd25519Unkept) } : {}),
     publish: (topic, payload) => holder.client?.publish(topic, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), { qos: 1 }),
   });
   const opts: IClientOptions = {
@@ -101,24 +127,55 @@ export function connectIngest(options: Omit<IngestOptions, 'publish'>, mqtt: Ing
   });
   ready.catch(() => undefined);
   c.on('error', () => undefined); // connection errors: MQTT.js reconnects; `ready` reports the first
-  c.on('message', (topic, payload) => {
-    ingest.handle(topic, payload);
+  const handled = (): void => {
     flushTimer ??= setTimeout(flush, flushEvery);
-  });
+  };
+  let preverify: IngestConnection['preverify'];
+  if (proven) {
+    const pool = new VerifyPool({ threads });
+    const queue = new OrderedQueue({ ingest, claims: new PreVerifier(ingest.identities), proven, pool, handled }, mqtt.verifyQueue);
+    preverify = { pool, queue, proven };
+    // MQTT.js hands over one message at a time: 'message', then handleMessage, whose callback
+    // lets it go on (and, at QoS 1, sends the PUBACK). So a QoS 1 message is acknowledged only
+    // once the ingest has handled it, as without the threads, and a full queue stops the
+    // reading until there is room: the broker's and TCP's flow control hold the rest.
+    // A QoS 1 message holds the next one back until it is handled, so checking it ahead would
+    // only add a hand-off: with nothing before it in the queue it is handled at once, as without
+    // the threads. Units publish heartbeats, the bulk of the traffic, at QoS 0.
+    let last: object | undefined;
+    c.on('message', (topic, payload, packet) => {
+      last = queue.push(topic, payload, packet.qos === 0);
+    });
+    c.handleMessage = (packet, callback) => {
+      const entry = last;
+      last = undefined;
+      if (entry && packet.qos > 0) queue.whenHandled(entry, () => queue.whenRoom(() => callback()));
+      else queue.whenRoom(() => callback());
+    };
+  } else {
+    c.on('message', (topic, payload) => {
+      ingest.handle(topic, payload);
+      handled();
+    });
+  }
   const tick = mqtt.tickIntervalMs === 0 ? undefined : setInterval(() => ingest.tick(), mqtt.tickIntervalMs ?? 1000);
   tick?.unref();
   return {
     ingest,
     client: c,
+    ...(preverify ? { preverify } : {}),
     ready,
     async close() {
       clearInterval(tick);
       // Keep handling until the connection is closed: whatever MQTT.js acknowledges must reach
       // the store, or the broker would consider it delivered and the ingest would see a gap.
       await new Promise<void>((resolve) => c.end(false, {}, () => resolve()));
+      // Every message taken from the broker reaches the ingest before the last commit.
+      await preverify?.queue.drain();
       clearTimeout(flushTimer);
       await flush();
       await ingest.close();
+      await preverify?.pool.close();
     },
   };
 }

@@ -10,11 +10,18 @@
  * ingest's resident size before the first unit and after the last, per unit; and between the end
  * of the first half of the rounds and the last (the cost of one more unit, without the heap's
  * one-off growth when the load starts).
- * Run: npx tsx scripts/bench/ingest-process.ts [units-per-round=2500] [--rounds 4] [--profile <dir>]
+ * CPU: the ingest's CPU time per message in each phase (user + system of all its threads, and of
+ * its main thread alone, from /proc: 10 ms ticks) beside the baseline's per verification, which
+ * a busy machine changes far less than the rates; mosquitto's and this process's per message
+ * (publishing, counting); and the ceilings they set: the cores' (every CPU-second of the path
+ * spread over the machine's CPUs) and the ingest's main thread's, each against the baseline.
+ * `--verify-threads <n>`: passed to the ingest (0: no verification threads; default: its own).
+ * Run: npx tsx scripts/bench/ingest-process.ts [units-per-round=2500] [--rounds 4] [--verify-threads <n>] [--profile <dir>]
  */
 import { spawn } from 'node:child_process';
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { connect, type MqttClient } from 'mqtt';
@@ -34,8 +41,18 @@ const PROFILE = (() => {
   const at = process.argv.indexOf('--profile');
   return at > 0 ? process.argv[at + 1] : undefined;
 })();
+const VERIFY_THREADS = (() => {
+  const at = process.argv.indexOf('--verify-threads');
+  return at > 0 ? process.argv[at + 1] : undefined;
+})();
 const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+/** User + system CPU seconds of a process (all its threads) or of one of its threads. */
+function cpuOf(pid: number, tid?: number): number {
+  const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function publishAll(pub: MqttClient, msgs: { topic: string; bytes: Uint8Array }[]): Promise<void> {
@@ -60,7 +77,7 @@ async function main(): Promise<void> {
     writeFileSync(registry, input.units.map((u) => JSON.stringify({ code: u.code, identity: Buffer.from(u.identity.bytes).toString('base64') })).join('\n') + '\n');
     const ingest = spawn(
       process.execPath,
-      [...(PROFILE ? ['--cpu-prof', '--cpu-prof-dir', PROFILE] : []), BUNDLE, 'fleet', 'watch', '--broker', broker.url, '--trust', join(input.dir, 'root', 'trust.json'), '--registry', registry, '--state', join(input.dir, 'ingest'), '--receipt-key', join(input.dir, 'platform'), '--json', '--client-id', 'bench-ingest'],
+      [...(PROFILE ? ['--cpu-prof', '--cpu-prof-dir', PROFILE] : []), BUNDLE, 'fleet', 'watch', '--broker', broker.url, '--trust', join(input.dir, 'root', 'trust.json'), '--registry', registry, '--state', join(input.dir, 'ingest'), '--receipt-key', join(input.dir, 'platform'), '--json', '--client-id', 'bench-ingest', ...(VERIFY_THREADS !== undefined ? ['--verify-threads', VERIFY_THREADS] : [])],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     let verified = 0;
@@ -80,23 +97,36 @@ async function main(): Promise<void> {
       const cose = decodeSign1(m.bytes, { maxBytes: 4096 });
       return { key: keys.get(m.code)!, data: sigStructure1(cose.protectedBytes, cose.payload), sig: cose.signature };
     });
+    const cpu = { raw: [] as number[], first: [] as number[], steady: [] as number[], firstMain: [] as number[], steadyMain: [] as number[], firstRest: [] as number[], steadyRest: [] as number[] };
     const rawRate = (n: number): number => {
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       for (let i = 0; i < n; i++) {
         const r = raw[i % raw.length]!;
         if (!verify(null, r.data, r.key, r.sig)) throw new Error('raw verify failed');
       }
+      const c = process.cpuUsage(c0);
+      cpu.raw.push((c.user + c.system) / n);
       return n / ((performance.now() - t0) / 1000);
     };
-    const phase = async (msgs: typeof input.messages): Promise<number> => {
+    const phase = async (msgs: typeof input.messages, name: 'first' | 'steady'): Promise<number> => {
       const want = verified + msgs.length;
+      const c0 = cpuOf(ingest.pid!);
+      const m0 = cpuOf(ingest.pid!, ingest.pid!);
+      const b0 = cpuOf(broker.pid);
+      const p0 = process.cpuUsage();
       const t0 = performance.now();
       await publishAll(pub, msgs);
       while (verified < want) {
         if (rejected > 0) throw new Error(`the ingest rejected ${rejected} messages`);
         await sleep(2);
       }
-      return msgs.length / ((performance.now() - t0) / 1000);
+      const rate = msgs.length / ((performance.now() - t0) / 1000);
+      cpu[name].push(((cpuOf(ingest.pid!) - c0) * 1e6) / msgs.length);
+      cpu[name === 'first' ? 'firstMain' : 'steadyMain'].push(((cpuOf(ingest.pid!, ingest.pid!) - m0) * 1e6) / msgs.length);
+      const p = process.cpuUsage(p0);
+      cpu[name === 'first' ? 'firstRest' : 'steadyRest'].push(((cpuOf(broker.pid) - b0) * 1e6 + p.user + p.system) / msgs.length);
+      return rate;
     };
     rawRate(20_000); // warm-up
     const rates = { raw: [] as number[], first: [] as number[], steady: [] as number[] };
@@ -106,9 +136,9 @@ async function main(): Promise<void> {
       const units = new Set(input.units.slice(r * PER_ROUND, (r + 1) * PER_ROUND).map((u) => u.code));
       const mine = input.messages.filter((m) => units.has(m.code));
       rates.raw.push(rawRate(PER_ROUND * 2));
-      rates.first.push(await phase(mine.slice(0, PER_ROUND)));
+      rates.first.push(await phase(mine.slice(0, PER_ROUND), 'first'));
       rates.raw.push(rawRate(PER_ROUND * 2));
-      rates.steady.push(await phase(mine.slice(PER_ROUND)));
+      rates.steady.push(await phase(mine.slice(PER_ROUND), 'steady'));
       await sleep(1000);
       rssAfter.push(rssOf(ingest.pid!));
     }
@@ -119,15 +149,30 @@ async function main(): Promise<void> {
     const half = Math.floor(ROUNDS / 2) - 1;
     const marginal = half >= 0 && half < ROUNDS - 1 ? (rss1 - rssAfter[half]!) / ((ROUNDS - 1 - half) * PER_ROUND) : undefined;
     const base = median(rates.raw);
+    const cpus = availableParallelism();
+    const us = (xs: number[]): string => `${median(xs).toFixed(1)} µs (${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)})`;
     const row = (name: string, xs: number[]) => ({
       name,
       value: `${fmt(median(xs))}/s (${fmt(Math.min(...xs))}-${fmt(Math.max(...xs))})`,
       ratio: `${(median(xs) / base).toFixed(2)}x raw`,
     });
-    table(`fleet ingest as a process (fleet watch --state --receipt-key --json), ${ROUNDS} rounds of ${fmt(PER_ROUND)} new units; ${machine()}; ${loadNote()}`, [
+    table(`fleet ingest as a process (fleet watch --state --receipt-key --json${VERIFY_THREADS !== undefined ? ` --verify-threads ${VERIFY_THREADS}` : ''}), ${ROUNDS} rounds of ${fmt(PER_ROUND)} new units; ${machine()}; ${loadNote()}`, [
       row('raw node:crypto verify, this process', rates.raw),
       row('ingest, first heartbeat of each unit (identity verified)', rates.first),
       row('ingest, steady heartbeats', rates.steady),
+      { name: 'CPU per verification, raw (this process)', value: us(cpu.raw) },
+      { name: 'ingest CPU per message, first seen: all threads', value: us(cpu.first) },
+      { name: '  its main thread', value: us(cpu.firstMain) },
+      { name: 'ingest CPU per message, steady: all threads', value: us(cpu.steady) },
+      { name: '  its main thread', value: us(cpu.steadyMain) },
+      { name: 'mosquitto + publisher and counter, per message, first seen', value: us(cpu.firstRest) },
+      { name: '  steady', value: us(cpu.steadyRest) },
+      // What the machine's cores could do with nothing else running: every CPU-second the path
+      // takes, spread over the cores, against the baseline's one thread.
+      {
+        name: `ceilings from CPU (${cpus} cores; main thread)`,
+        value: `first seen ${((cpus * median(cpu.raw)) / (median(cpu.first) + median(cpu.firstRest))).toFixed(2)}x; ${(median(cpu.raw) / median(cpu.firstMain)).toFixed(2)}x, steady ${((cpus * median(cpu.raw)) / (median(cpu.steady) + median(cpu.steadyRest))).toFixed(2)}x; ${(median(cpu.raw) / median(cpu.steadyMain)).toFixed(2)}x raw`,
+      },
       { name: 'ingest resident memory per unit', value: `${fmt((rss1 - rss0) / total)} bytes (${fmt(rss0 / 2 ** 20)} -> ${fmt(rss1 / 2 ** 20)} MiB for ${fmt(total)} units)` },
       ...(marginal !== undefined
         ? [{ name: 'the same, second half of the units only', value: `${fmt(marginal)} bytes (${fmt(rssAfter[half]! / 2 ** 20)} -> ${fmt(rss1 / 2 ** 20)} MiB for the last ${fmt((ROUNDS - 1 - half) * PER_ROUND)} units)` }]

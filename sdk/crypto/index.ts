@@ -1,5 +1,5 @@
 export { type Ed25519Backend, ED25519_PUBLIC_BYTES, ED25519_SEED_BYTES, ED25519_SIGNATURE_BYTES } from './backend.js';
-export { nodeEd25519 } from './ed25519-node.js';
+export { nodeEd25519, nodeEd25519Unkept } from './ed25519-node.js';
 export { nobleEd25519 } from './ed25519-noble.js';
 export { type Signer, seedSigner, keyId, kidHex, COSE_ALG_EDDSA } from './signer.js';
 export { sha256, randomBytes32, toHex, fromHex } from './hash.js';
@@ -22,3 +22,4 @@ export {
   sm2PrivateKeyFromPem,
   sm2PublicKeyFromPem,
 } from './sm2-keys.js';
+export { ProvenSignatures, type SignatureProof } from './proven.js';

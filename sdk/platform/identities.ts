@@ -131,6 +131,11 @@ export class IdentityDirectory {
     return this.verified.get(code)?.bytes ?? this.raw.get(code);
   }
 
+  /** The record of `code` already verified and in use, without verifying anything; undefined otherwise. */
+  peek(code: string): VerifiedIdentity | undefined {
+    return this.verified.get(code);
+  }
+
   /** The verified record of `code`, verifying it on first use; throws MessageError. */
   get(code: string): VerifiedIdentity {
     const hit = this.verified.get(code);

@@ -12,3 +12,4 @@ export { appendRecyclingRecord, recyclingRecordsOf, RECYCLING_FILE } from './rec
 export { KeyEpochs } from './rekeys.js';
 export type { IngestRekeyed, IngestLookup, IngestLookupQuery } from './events.js';
 export { LOOKUP_DEFAULTS, type IdentityLookupOptions } from './identity-lookups.js';
+export { PreVerifier, sign1Parts, type SignatureClaim } from './preverify.js';

@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { connectIngest, type IngestConnection } from '../../platform/ingest/mqtt.js';
 import { openFilesStore } from '../../platform/store/files/files-store.js';
+import type { OrderedQueueLimits } from '../../platform/ingest/ordered-queue.js';
 import { type IngestOptions, type IngestMessage, type IngestRejection, type IngestGap, type IngestLost, type IngestChainBreak, type IngestPresence, type IngestReceipt } from '../../sdk/index.js';
 import type { Pki, TestUnit } from './pki.js';
 
@@ -44,9 +45,9 @@ export async function startIngest(
   units: readonly TestUnit[],
   url: string,
   dir: string,
-  extra: Partial<IngestOptions> & { clientId?: string; username?: string; password?: string; into?: Recorded } = {},
+  extra: Partial<IngestOptions> & { clientId?: string; username?: string; password?: string; into?: Recorded; verifyThreads?: number; verifyQueue?: OrderedQueueLimits } = {},
 ): Promise<IngestConnection> {
-  const { clientId, username, password, into, ...rest } = extra;
+  const { clientId, username, password, into, verifyThreads, verifyQueue, ...rest } = extra;
   const conn = connectIngest(
     {
       trust: pki.root.trust,
@@ -55,12 +56,21 @@ export async function startIngest(
       receipts: { signer: pki.platform.signer, certificate: pki.platform.certificate! },
       ...rest,
     },
-    { url, clientId: clientId ?? 'platform-ingest-test', username, password, flushIntervalMs: 10, tickIntervalMs: 100 },
+    { url, clientId: clientId ?? 'platform-ingest-test', username, password, flushIntervalMs: 10, tickIntervalMs: 100, verifyThreads: verifyThreads ?? testVerifyThreads(), verifyQueue },
   );
   // Listen before the broker can deliver anything (a persistent session delivers at once).
   if (into) record(conn, into);
   await conn.ready;
   return conn;
+}
+
+/**
+ * The verification threads of the test ingests: ROBOT_ID_TEST_VERIFY_THREADS (0: none) runs the
+ * same tests with and without them; unset, the product's default for this host.
+ */
+export function testVerifyThreads(): number | undefined {
+  const v = process.env.ROBOT_ID_TEST_VERIFY_THREADS;
+  return v === undefined || v === '' ? undefined : Number(v);
 }
 
 /** Polls `cond` every 20 ms until true; throws with `what` after `timeoutMs`. */

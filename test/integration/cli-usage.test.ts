@@ -34,6 +34,8 @@ describe('robot-id usage errors', () => {
     ['root init with a 3-character country', ['root', 'init', '--country', 'XYZ', '--out', 'ROOT'], /--country: expected the 2-character country code/],
     ['a broker URL without a scheme', ['fleet', 'watch', '--broker', '127.0.0.1:18831', '--trust', 'TRUST'], /--broker: expected a URL such as mqtt:\/\/host:1883/],
     ['a file that is not there', ['recall', 'verify', 'NOFILE', '--trust', 'TRUST'], /no such file: .*nothing-here\.cose/],
+    ['verification threads that are not a count', ['fleet', 'watch', '--broker', 'mqtt://127.0.0.1:18831', '--trust', 'TRUST', '--verify-threads', '300'], /--verify-threads: expected a whole number from 0 to 256, got "300"/],
+    ['verification threads for a worker, not a count', ['fleet', 'ingest', '--broker', 'mqtt://127.0.0.1:18831', '--trust', 'TRUST', '--db', 'postgres://u@127.0.0.1:1/x', '--verify-threads', 'two'], /--verify-threads: expected a whole number from 0 to 256, got "two"/],
   ])('%s: 2, says what was expected', (_name, args, message) => {
     const resolved = args.map((a) => (a === 'ROOT' ? join(dir, 'new-root') : a === 'TRUST' ? join(pki.root.dir, 'trust.json') : a === 'NOFILE' ? join(dir, 'nothing-here.cose') : a));
     const r = cli(resolved);
