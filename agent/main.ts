@@ -9,14 +9,14 @@
  *   4. outbox, local API, then the modules (link, heartbeat, recall handler)
  */
 import { existsSync, mkdirSync } from 'node:fs';
-import { VERSION, isRobotIdError, isTerminal, type LifecycleState } from '../sdk/index.js';
+import { VERSION, isRobotIdError, isTerminal, threadPays, type LifecycleState } from '../sdk/index.js';
 import type { Agent, AgentModule, AgentStatus, StopRequest } from './agent.js';
 import { registerRoutes } from './api/routes/index.js';
 import { Router } from './api/router.js';
 import { startApiServer } from './api/server.js';
 import type { AgentConfig } from './config/index.js';
 import { AgentStartError } from './errors.js';
-import { EventLog, headHex, threadPays } from './eventlog/index.js';
+import { EventLog, headHex } from './eventlog/index.js';
 import { EXIT_STATUS } from './exit-status.js';
 import { Lifecycle, markedState, submitEvent } from './lifecycle/index.js';
 import { destroyKeyFile, deviceKeyPath } from './startup/destroy-key.js';

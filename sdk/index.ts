@@ -14,6 +14,7 @@ export * from './code/index.js';
 export * from './keys/index.js';
 export { writeFileAtomicSync, fsyncDirectory, type AtomicWriteOptions } from './util/atomic-file.js';
 export { Fifo } from './util/fifo.js';
+export { threadPays, type ThreadPaysOptions } from './util/thread-pays.js';
 export * from './trust/index.js';
 export * from './authority/index.js';
 export * from './provision/index.js';

@@ -65,7 +65,7 @@ export interface EventLogOptions {
    * on the thread, which stops after `idleMs` without work. `false`: always on the event loop.
    * Default { backlog: 4, idleMs: 10000 }; signers whose key is not an in-memory node key
    * always sign on the event loop. `pays`, when given, is asked before a burst starts on the
-   * thread (thread-pays.ts: only while the event loop is saturated and a core is idle).
+   * thread (sdk/util/thread-pays.ts: only while the event loop is saturated and a core is idle).
    */
   signingThread?: false | { backlog?: number; idleMs?: number; pays?: () => boolean };
   /**

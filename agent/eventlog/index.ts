@@ -1,2 +1,1 @@
 export { EventLog, headHex, type EventInput, type LoggedEvent, type EntrySummary, type EventLogOptions, type EventAppendOptions, type Head } from './event-log.js';
-export { threadPays, type ThreadPaysOptions } from './thread-pays.js';

@@ -10,7 +10,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
-import { FleetIngest, PreVerifier, ProvenSignatures, fleetFilter, nodeEd25519Unkept, type IngestOptions, type UnitChannel } from '../../sdk/index.js';
+import { FleetIngest, PreVerifier, ProvenSignatures, fleetFilter, nodeEd25519Unkept, threadPays, type IngestOptions, type UnitChannel } from '../../sdk/index.js';
 import { OrderedQueue, type OrderedQueueLimits } from './ordered-queue.js';
 import { VerifyPool } from './verify-pool.js';
 
@@ -40,6 +40,13 @@ export interface IngestMqttOptions {
   verifyThreads?: number;
   /** Bounds of the messages waiting for those checks (ordered-queue.ts). */
   verifyQueue?: OrderedQueueLimits;
+  /**
+   * When messages are checked ahead on the threads: 'busy' (default) only while the ingest's
+   * event loop is saturated and the machine has a core to spare (sdk/util/thread-pays.ts: on a
+   * machine whose cores are all in use the hand-offs would only cost CPU), 'always' for every
+   * message that can be.
+   */
+  verifyAhead?: 'busy' | 'always';
 }
 
 /**
@@ -133,7 +140,8 @@ export function connectIngest(options: Omit<IngestOptions, 'publish'>, mqtt: Ing
   let preverify: IngestConnection['preverify'];
   if (proven) {
     const pool = new VerifyPool({ threads });
-    const queue = new OrderedQueue({ ingest, claims: new PreVerifier(ingest.identities), proven, pool, handled }, mqtt.verifyQueue);
+    const pays = mqtt.verifyAhead === 'always' ? undefined : threadPays();
+    const queue = new OrderedQueue({ ingest, claims: new PreVerifier(ingest.identities), proven, pool, handled, ...(pays ? { pays } : {}) }, mqtt.verifyQueue);
     preverify = { pool, queue, proven };
     // MQTT.js hands over one message at a time: 'message', then handleMessage, whose callback
     // lets it go on (and, at QoS 1, sends the PUBACK). So a QoS 1 message is acknowledged only

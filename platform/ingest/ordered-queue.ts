@@ -26,6 +26,11 @@ export interface OrderedQueueDeps {
   pool: VerifyPool;
   /** After each message the ingest handled (the wiring schedules its group commit). */
   handled(): void;
+  /**
+   * Whether checking ahead pays now (sdk/util/thread-pays.ts), asked for each message; one it
+   * says no for goes without claims and is judged by the ingest alone. Default: always.
+   */
+  pays?: () => boolean;
 }
 
 interface Entry {
@@ -81,7 +86,7 @@ export class OrderedQueue {
    * waits before it, checked in order otherwise).
    */
   push(topic: string, payload: Uint8Array, ahead = true): object {
-    const claims = ahead || this.entries.length > 0 ? this.deps.claims.claims(topic, payload) : [];
+    const claims = (ahead || this.entries.length > 0) && (this.deps.pays?.() ?? true) ? this.deps.claims.claims(topic, payload) : [];
     const entry: Entry = { topic, payload, pending: claims.length > 0, proofs: [], after: [], handled: false };
     this.entries.push(entry);
     this.bytes += payload.length;

@@ -45,9 +45,9 @@ export async function startIngest(
   units: readonly TestUnit[],
   url: string,
   dir: string,
-  extra: Partial<IngestOptions> & { clientId?: string; username?: string; password?: string; into?: Recorded; verifyThreads?: number; verifyQueue?: OrderedQueueLimits } = {},
+  extra: Partial<IngestOptions> & { clientId?: string; username?: string; password?: string; into?: Recorded; verifyThreads?: number; verifyQueue?: OrderedQueueLimits; verifyAhead?: 'busy' | 'always' } = {},
 ): Promise<IngestConnection> {
-  const { clientId, username, password, into, verifyThreads, verifyQueue, ...rest } = extra;
+  const { clientId, username, password, into, verifyThreads, verifyQueue, verifyAhead, ...rest } = extra;
   const conn = connectIngest(
     {
       trust: pki.root.trust,
@@ -56,7 +56,7 @@ export async function startIngest(
       receipts: { signer: pki.platform.signer, certificate: pki.platform.certificate! },
       ...rest,
     },
-    { url, clientId: clientId ?? 'platform-ingest-test', username, password, flushIntervalMs: 10, tickIntervalMs: 100, verifyThreads: verifyThreads ?? testVerifyThreads(), verifyQueue },
+    { url, clientId: clientId ?? 'platform-ingest-test', username, password, flushIntervalMs: 10, tickIntervalMs: 100, verifyThreads: verifyThreads ?? testVerifyThreads(), verifyQueue, verifyAhead: verifyAhead ?? 'always' },
   );
   // Listen before the broker can deliver anything (a persistent session delivers at once).
   if (into) record(conn, into);

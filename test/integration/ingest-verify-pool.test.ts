@@ -198,4 +198,25 @@ describe('the ingest with verification threads', () => {
     expect(pre.queue.depth).toBe(0);
     await x.conn.close();
   }, 60_000);
+
+  it("by default ('busy') leaves a light load to the event loop: no message goes to a thread", async () => {
+    const x = await ingestWith('busy', 2, { verifyAhead: 'busy' });
+    const pre = x.conn.preverify!;
+    const [a, b] = units as [TestUnit, TestUnit];
+    const msgs: { topic: string; bytes: Uint8Array }[] = [];
+    // A few heartbeats spread over more than the sample window: the loop is never saturated.
+    for (let counter = 1; counter <= 12; counter++) {
+      for (const u of [a, b]) msgs.push({ topic: unitTopic(u.code, 'hb'), bytes: await signHeartbeat(signers.get(u.code)!, heartbeatOf(u.code, counter, 4)) });
+    }
+    for (const [i, m] of msgs.entries()) {
+      await pub.publishAsync(m.topic, Buffer.from(m.bytes), { qos: 0 });
+      if (i % 4 === 3) await new Promise((r) => setTimeout(r, 100));
+    }
+    await until(() => handledCount(x.seen) === msgs.length, 'every heartbeat handled');
+    expect(x.seen.rejected).toEqual([]);
+    expect(x.seen.messages.length).toBe(msgs.length);
+    expect(pre.pool.stats.proven).toBe(0);
+    expect(pre.proven.stats.hits).toBe(0);
+    await x.conn.close();
+  }, 60_000);
 });

@@ -2,7 +2,7 @@
 // the machine has a core idle, and stays there while the loop stays busy. Samples and time are
 // injected: no timing in the test.
 import { describe, expect, it } from 'vitest';
-import { threadPays } from '../../agent/eventlog/index.js';
+import { threadPays } from '../../sdk/index.js';
 
 function policy(samples: { loop: number; idleCores: number }[]) {
   let t = 0;

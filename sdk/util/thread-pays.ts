@@ -1,10 +1,12 @@
 /**
- * When signing a burst on the signing thread pays (the agent's `signingThread: 'burst'`,
- * docs/key-handling.md §"The signing thread"). The thread costs CPU of its own (the hand-off
- * both ways: about 20 µs per event in the local API benchmark, docs/performance.md) and gains
- * only when the event loop is the bottleneck and another core is free to sign. So a burst goes
- * to the thread only when, over the last sample window, the event loop was nearly saturated and
- * the machine had at least half a core idle; it stays there while the loop stays busy.
+ * When handing work to a thread pays: the agent's signing thread (`signingThread: 'burst'`,
+ * docs/key-handling.md §"The signing thread") and the fleet ingest's verification threads
+ * (docs/operations.md §"Verification threads"). A thread costs CPU of its own (the hand-off
+ * both ways: about 20 µs per event signed in the local API benchmark, about 25 µs per message
+ * verified in the ingest's, docs/performance.md) and gains only when the event loop is the
+ * bottleneck and another core is free to do the work. So work goes to the thread only when,
+ * over the last sample window, the event loop was nearly saturated and the machine had at
+ * least half a core idle; it stays there while the loop stays busy.
  * Sampled at most once per window: one eventLoopUtilization() and one os.cpus() call.
  */
 import { cpus } from 'node:os';
