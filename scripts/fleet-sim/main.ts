@@ -21,6 +21,11 @@
  *   --profile <dir> (CPU profiles of the recall phase: every worker and the platform; the ingest
  *   process's whole run as ingest.cpuprofile)
  *   --nice-workers 10 (the robots' worker processes yield the CPU to the platform and the broker; 0: equals)
+ *   --turn-robots 64 (each worker runs its robots round robin, this many per turn of its event loop, so
+ *   each robot's ack leaves as soon as its own work is done: turns.ts; 0: the event loop's order alone)
+ *   --worker-node-options "<node options>" (of the worker processes, e.g. "--cpu-prof --cpu-prof-dir /tmp/p")
+ * Besides the CPU from the publish to the last ack counted, it reports the CPU until every robot
+ * took the receipt for its ack: the robots' whole recall, work after their ack included.
  * Bounded: every phase has a timeout; every process it started is stopped and every temp dir
  * removed on exit, error or Ctrl-C.
  */
@@ -62,6 +67,10 @@ export interface SimOptions {
   profileDir?: string;
   /** Nice value of the worker processes (0: as the platform and the broker). */
   niceWorkers: number;
+  /** Robots each worker hands their next message per turn of its event loop (turns.ts); 0: every message at once. */
+  turnRobots: number;
+  /** Node options of the worker processes (e.g. --cpu-prof --cpu-prof-dir <dir>). */
+  workerNodeOptions: string[];
 }
 
 export interface SimResult {
@@ -77,6 +86,10 @@ export interface SimResult {
   heartbeatsInWindow: number;
   /** CPU ms spent from the publish until the last ack was counted (from /proc; Linux only). */
   cpu: CpuWindow;
+  /** The same from the publish until every robot had taken the receipt for its ack (the robots' whole recall). */
+  cpuToReceipts?: CpuWindow;
+  /** When the last robot took its receipt, ms from the publish. */
+  lastReceiptMs?: number;
   rssPerRobot: number;
   rssPerRobotAboveStart: number;
   acknowledged: number;
@@ -122,6 +135,8 @@ export function parseArgs(argv: string[]): SimOptions {
     json: argv.includes('--json'),
     profileDir: get('profile'),
     niceWorkers: Math.min(19, num('nice-workers', 10)),
+    turnRobots: Math.floor(num('turn-robots', 64)),
+    workerNodeOptions: (get('worker-node-options') ?? '').split(' ').filter((x) => x !== ''),
   };
 }
 
@@ -130,7 +145,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 interface WorkerState {
   child: ChildProcess;
-  progress: { connected: number; attempts: number; verified: number; applied: number; failed: number };
+  progress: { connected: number; attempts: number; verified: number; applied: number; failed: number; receipted: number; maxWaiting: number };
   provisioned?: { ms: number; baseline: Memory };
   report?: { memory: Memory; robots: number };
   ready?: boolean;
@@ -142,7 +157,7 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
   const tmp = mkdtempSync(join(tmpdir(), 'rid-fleet-'));
   const stateRoot = mkdtempSync(join(o.stateRoot, 'rid-fleet-state-'));
   const workers: WorkerState[] = [];
-  const robotTimes = new Map<string, { verified: number; applied: number }>();
+  const robotTimes = new Map<string, { verified: number; applied: number; receipted: number }>();
   let workerError: string | undefined;
   let broker: Broker | undefined;
   let ingest: IngestProcess | undefined;
@@ -185,12 +200,12 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
       const count = Math.min(per, o.robots - i * per);
       if (count <= 0) break;
       // Plain node on the bundled worker (bundle-worker.ts says why not tsx).
-      const child = fork(workerFile, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const child = fork(workerFile, [], { execArgv: o.workerNodeOptions, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       // The simulated robots yield the CPU to the platform and the broker (nice +10): in a
       // real fleet those run on their own servers, not on the robots' CPUs. Sharing 2 cores
       // as equals, the ingest fell seconds behind acks the robots had long sent.
       if (o.niceWorkers > 0 && child.pid !== undefined) setPriority(child.pid, o.niceWorkers);
-      const w: WorkerState = { child, progress: { connected: 0, attempts: 0, verified: 0, applied: 0, failed: 0 }, stopped: false };
+      const w: WorkerState = { child, progress: { connected: 0, attempts: 0, verified: 0, applied: 0, failed: 0, receipted: 0, maxWaiting: 0 }, stopped: false };
       workers.push(w);
       const config: WorkerConfig = {
         index: i,
@@ -203,6 +218,7 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
         batch: o.batch,
         batchPauseMs: o.batchPauseMs,
         heartbeatIntervalMs: o.heartbeatMs,
+        turnRobots: o.turnRobots,
         ...(o.action === 'none' ? {} : { action: o.action === 'file' ? { kind: 'file' } : { kind: 'program', command: o.action, args: [], timeoutMs: o.actionTimeoutMs } }),
       };
       child.once('exit', (code, signal) => {
@@ -221,7 +237,7 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
     function onWorker(w: WorkerState, m: FromWorker): void {
       if (m.type === 'provisioned') w.provisioned = { ms: m.ms, baseline: m.baseline };
       else if (m.type === 'progress') w.progress = m;
-      else if (m.type === 'times') for (const [code, v, a] of m.items) robotTimes.set(code, { verified: v, applied: a });
+      else if (m.type === 'times') for (const [code, v, a, r] of m.items) robotTimes.set(code, { verified: v, applied: a, receipted: r });
       else if (m.type === 'report') w.report = m;
       else if (m.type === 'stopped') w.stopped = true;
       else if (m.type === 'error') workerError = m.message;
@@ -376,15 +392,21 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
     // Finished when every unit's last ack is in: applied, or failed (which it will not retry).
     const done = await waitFor('acknowledgements', () => settledUnits >= o.robots, o.ackTimeoutS * 1000, () =>
       say(
-        `  [recall +${secs(performance.now() - t0)}] robots verified ${sum((w) => w.progress.verified)}/${o.robots}, applied ${sum((w) => w.progress.applied)}, failed ${sum((w) => w.progress.failed)}; acks counted by the ingest: verified ${[...ackAt.values()].filter((a) => a.verified).length}${want === 'verified' ? '' : `, ${want} ${counted()}`}; ingest ${ing.stats.verified - verifiedBefore} verified since publish`,
+        `  [recall +${secs(performance.now() - t0)}] robots verified ${sum((w) => w.progress.verified)}/${o.robots}, applied ${sum((w) => w.progress.applied)}, failed ${sum((w) => w.progress.failed)}, receipted ${sum((w) => w.progress.receipted)}; acks counted by the ingest: verified ${[...ackAt.values()].filter((a) => a.verified).length}${want === 'verified' ? '' : `, ${want} ${counted()}`}; ingest ${ing.stats.verified - verifiedBefore} verified since publish`,
       ),
     );
     const cpu = cpuWindow(cpuBefore, cpuSnapshot(workers.map((w) => w.child.pid), broker?.pid, ing.child.pid));
     const kindsInWindow = [...kinds].map(([k, n]): [string, number] => [k, n - (kindsBefore.get(k) ?? 0)]).filter(([, n]) => n > 0);
     const heartbeatsInWindow = kindsInWindow.find(([k]) => k === 'heartbeat')?.[1] ?? 0;
     const lastAck = Math.max(...[...ackAt.values()].map((a) => Math.max(a[want] ?? 0, a.failed ?? 0)));
+    const lastReceipt = (): number => Math.max(...[...robotTimes.values()].map((t) => t.receipted));
     const windowMs = (done ? lastAck : wallMs()) - T0;
     const ingestRate = ((ing.stats.verified - verifiedBefore) / windowMs) * 1000;
+    // The robots' whole recall: until each has taken the receipt for its ack (a robot verifies
+    // the receipt and writes its outbox cursor), so that work the robots do after their ack was
+    // counted still counts in their CPU per robot.
+    const receiptedAll = done && (await waitFor('receipts', () => sum((w) => w.progress.receipted) >= o.robots, 30_000));
+    const cpuToReceipts = receiptedAll ? cpuWindow(cpuBefore, cpuSnapshot(workers.map((w) => w.child.pid), broker?.pid, ing.child.pid)) : undefined;
     await sleep(300); // the last per-robot times arrive every 250 ms
     if (o.profileDir && platformProfiler) {
       const { profile } = await platformProfiler.post('Profiler.stop');
@@ -428,6 +450,8 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
       ['ingest throughput during the recall', `${Math.round(ingestRate)} verified msg/s (${ing.stats.verified - verifiedBefore} msgs; the fleet watch process)`],
       ['ingest messages from the publish to the last ack', kindsInWindow.map(([k, n]) => `${k} ${n}`).join(', ') || 'none'],
       ['CPU from the publish to the last ack', cpuText(cpu, o.robots)],
+      ['CPU from the publish to the last receipt taken', cpuToReceipts ? `${cpuText(cpuToReceipts, o.robots)}; last receipt ${secs(lastReceipt() - T0)}` : 'not every robot took its receipt within 30 s of the last ack'],
+      ['robots waiting for their turn in a worker (most)', o.turnRobots > 0 ? `${Math.max(...workers.map((w) => w.progress.maxWaiting))} (${o.turnRobots} robots per turn of the loop)` : 'none: messages handed over as read'],
       ['failed acks (reason: count)', failReasons.size ? [...failReasons].map(([k, v]) => `${k} ${v}`).join(', ') : 'none'],
       ['ingest rejections (whole run)', rejections.size ? [...rejections].map(([k, v]) => `${k} ${v}`).join(', ') : 'none'],
       ['memory per simulated robot', `${kib(robotsRss / o.robots)} RSS of the workers / robot (${kib((robotsRss - baseRss) / o.robots)} above the workers' start)`],
@@ -449,6 +473,7 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
       ingestMsgsPerSec: ingestRate,
       heartbeatsInWindow,
       cpu,
+      ...(cpuToReceipts ? { cpuToReceipts, lastReceiptMs: lastReceipt() - T0 } : {}),
       rssPerRobot: robotsRss / o.robots,
       rssPerRobotAboveStart: (robotsRss - baseRss) / o.robots,
       acknowledged: counted(),
@@ -467,7 +492,8 @@ function cpuText(c: CpuWindow, robots: number): string {
   const s = (ms: number | undefined): string => (ms === undefined ? '?' : `${(ms / 1000).toFixed(1)} s`);
   const perRobot = c.workers === undefined ? '' : ` (${((c.workers / robots) * 1000).toFixed(0)} us per robot)`;
   const machine = c.busy === undefined || c.idle === undefined ? '' : `; machine ${s(c.busy)} busy, ${s(c.idle)} idle`;
-  return `workers ${s(c.workers)}${perRobot}, platform ${s(c.platform)}, mosquitto ${s(c.broker)}${machine}`;
+  const ingest = c.ingest === undefined ? '' : ` (ingest process ${s(c.ingest)})`;
+  return `workers ${s(c.workers)}${perRobot}, platform ${s(c.platform)}${ingest}, mosquitto ${s(c.broker)}${machine}`;
 }
 
 if ((import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('fleet-sim/main.ts')) && process.argv.includes('--db')) {
