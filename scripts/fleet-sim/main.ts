@@ -24,19 +24,22 @@
  *   --turn-robots 64 (each worker runs its robots round robin, this many per turn of its event loop, so
  *   each robot's ack leaves as soon as its own work is done: turns.ts; 0: the event loop's order alone)
  *   --worker-node-options "<node options>" (of the worker processes, e.g. "--cpu-prof --cpu-prof-dir /tmp/p")
+ *   --worker-threadpool N (the workers' libuv thread pool, UV_THREADPOOL_SIZE; node's default 4)
  * Besides the CPU from the publish to the last ack counted, it reports the CPU until every robot
  * took the receipt for its ack: the robots' whole recall, work after their ack included.
  * Bounded: every phase has a timeout; every process it started is stopped and every temp dir
  * removed on exit, error or Ctrl-C.
  */
 import { FilesPublisherStore } from '../../platform/store/files/publisher-files.js';
+import { filesAckFeed } from '../../platform/store/files/ack-feed.js';
+import type { StoredAck } from '../../platform/campaigns/ack-feed.js';
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { cpus, loadavg, setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type MqttClient } from 'mqtt';
-import { RecallPublisher, campaignStatus, fleetFilter, readRegistry, signRecall, unitTopic, verifyIdentityRecord, type VerifiedIdentity } from '../../sdk/index.js';
+import { RecallPublisher, campaignStatus, readRegistry, signRecall, unitTopic, verifyIdentityRecord, type VerifiedIdentity } from '../../sdk/index.js';
 import { defaultConfig } from '../../agent/config/defaults.js';
 import { startMosquitto, type Broker } from '../bench/mosquitto.js';
 import { COUNTRY, ENTERPRISE, MODEL, makePki } from '../bench/pki.js';
@@ -71,6 +74,8 @@ export interface SimOptions {
   turnRobots: number;
   /** Node options of the worker processes (e.g. --cpu-prof --cpu-prof-dir <dir>). */
   workerNodeOptions: string[];
+  /** libuv thread pool size of each worker (UV_THREADPOOL_SIZE); undefined: node's default (4). */
+  workerThreadpool?: number;
 }
 
 export interface SimResult {
@@ -137,6 +142,7 @@ export function parseArgs(argv: string[]): SimOptions {
     niceWorkers: Math.min(19, num('nice-workers', 10)),
     turnRobots: Math.floor(num('turn-robots', 64)),
     workerNodeOptions: (get('worker-node-options') ?? '').split(' ').filter((x) => x !== ''),
+    workerThreadpool: get('worker-threadpool') === undefined ? undefined : Math.max(1, Math.floor(num('worker-threadpool', 4))),
   };
 }
 
@@ -200,7 +206,8 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
       const count = Math.min(per, o.robots - i * per);
       if (count <= 0) break;
       // Plain node on the bundled worker (bundle-worker.ts says why not tsx).
-      const child = fork(workerFile, [], { execArgv: o.workerNodeOptions, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const env = o.workerThreadpool === undefined ? process.env : { ...process.env, UV_THREADPOOL_SIZE: String(o.workerThreadpool) };
+      const child = fork(workerFile, [], { execArgv: o.workerNodeOptions, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       // The simulated robots yield the CPU to the platform and the broker (nice +10): in a
       // real fleet those run on their own servers, not on the robots' CPUs. Sharing 2 cores
       // as equals, the ingest fell seconds behind acks the robots had long sent.
@@ -280,7 +287,6 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
     const want = o.action === 'none' ? 'verified' : 'applied';
     let settledUnits = 0;
     const failReasons = new Map<string, number>();
-    const ackBytes: { code: string; bytes: Uint8Array }[] = [];
     const rejections = new Map<string, number>();
     // A unit no registry knows: the ingest's answer to it says the ingest is subscribed.
     const PROBE = `${COUNTRY}${ENTERPRISE}${MODEL}${'9'.repeat(17)}`;
@@ -306,15 +312,16 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
         if (!wasSettled && (a[want] !== undefined || a.failed !== undefined)) settledUnits++;
       }
     });
-    // The acks' bytes, for the campaign status: from the broker, as any platform service reads them.
+    // A client that asks the ingest whether it listens (the probe). The acks' bytes for the
+    // campaign status are read from the ingest's store afterwards, as the platform's campaign
+    // service reads them (filesAckFeed), not from a second subscription to every ack: that one
+    // had mosquitto send each ack twice and this process parse it during the recall.
     const ac = await new Promise<MqttClient>((resolve, reject) => {
-      const c = connect(brokerUrl, { clientId: 'fleet-sim-acks', clean: true });
+      const c = connect(brokerUrl, { clientId: 'fleet-sim-probe', clean: true });
       c.once('connect', () => resolve(c));
       c.once('error', reject);
     });
     ackClient = ac;
-    await ac.subscribeAsync(fleetFilter('ack'), { qos: 1 });
-    ac.on('message', (topic, payload) => ackBytes.push({ code: topic.split('/')[3]!, bytes: new Uint8Array(payload) }));
     let probeAt = 0;
     const answered = await waitFor('the ingest process to subscribe', () => {
       if (!probed && Date.now() - probeAt > 250) {
@@ -421,6 +428,15 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
     const tc = performance.now();
     const verifiedNotice = await publisher.verify(notice);
     const units: VerifiedIdentity[] = registry.map((e) => verifyIdentityRecord(e.identity, pki.root.trust));
+    const feed = filesAckFeed(join(tmp, 'ingest'));
+    const ackBytes: StoredAck[] = [];
+    // Every ack the ingest reported was stored before it said so; a batch still being written
+    // (a torn tail) is read by the next call.
+    const reported = kinds.get('ack') ?? 0;
+    for (const end = Date.now() + 10_000; ; await sleep(200)) {
+      ackBytes.push(...(await feed.next()));
+      if (ackBytes.length >= reported || Date.now() > end) break;
+    }
     const status = campaignStatus({ campaignId: 'CAMPAIGN-SIM-1', notices: [verifiedNotice], units, acks: ackBytes });
     const statusMs = performance.now() - tc;
 
@@ -446,7 +462,7 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
       ['connect + announce all robots', secs(connectMs)],
       ['recall signed indexes + retained publish', `${publishedMs.toFixed(0)} ms`],
       [`all ${want} acks counted`, done && counted() === o.robots ? secs(windowMs) : `NOT DONE: ${counted()} of ${o.robots} ${want} after ${secs(windowMs)}`],
-      [`campaign status (campaignStatus over ${ackBytes.length} acks)`, `${status.counts.applied} applied, ${status.counts.verified} verified, ${status.counts.pending} pending, ${status.counts.failed} failed, ${status.counts.rejected} rejected, ${status.invalidAcks} invalid; computed in ${statusMs.toFixed(0)} ms`],
+      [`campaign status (campaignStatus over the ${ackBytes.length} acks the ingest stored)`, `${status.counts.applied} applied, ${status.counts.verified} verified, ${status.counts.pending} pending, ${status.counts.failed} failed, ${status.counts.rejected} rejected, ${status.invalidAcks} invalid; computed in ${statusMs.toFixed(0)} ms`],
       ['ingest throughput during the recall', `${Math.round(ingestRate)} verified msg/s (${ing.stats.verified - verifiedBefore} msgs; the fleet watch process)`],
       ['ingest messages from the publish to the last ack', kindsInWindow.map(([k, n]) => `${k} ${n}`).join(', ') || 'none'],
       ['CPU from the publish to the last ack', cpuText(cpu, o.robots)],
