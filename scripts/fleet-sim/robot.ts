@@ -3,11 +3,13 @@
  * and the recall modules compose them: the MQTT link (jittered backoff, fixed protocol
  * options), presence (identity, birth, Will), heartbeats, the durable outbox with its framed
  * logs, the outbox sender, receipt handling, the recall handler (verification, durable store,
- * local action, signed acks) and recall sync (scope subscriptions, signed indexes). Nothing is
- * shared between robots except the trust store object and a silent logger: each robot
- * verifies every notice, index and receipt itself with its own key material, and has its own
- * certificate cache (as one agent has one: agent/cert-cache.ts), so a robot skips the root's
- * signature only over certificate bytes it verified itself before.
+ * local action, signed acks) and recall sync (scope subscriptions, signed indexes). Its messages
+ * reach that code, whole and in arrival order, when the worker's round robin gives the robot its
+ * turn (turns.ts). Nothing is shared between robots except the trust store object, the worker's
+ * turns and a silent logger: each robot verifies every notice, index and receipt itself with
+ * its own key material, and has its own certificate cache (as one agent has one:
+ * agent/cert-cache.ts), so a robot skips the root's signature only over certificate bytes it
+ * verified itself before.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
