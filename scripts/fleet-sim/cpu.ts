@@ -49,6 +49,8 @@ export function machineCpuMs(): { busy: number; idle: number } | undefined {
 export interface CpuSnapshot {
   workers: (number | undefined)[];
   platform: number | undefined;
+  /** The first of the platform's other processes (the ingest), also counted in `platform`. */
+  ingest: number | undefined;
   broker: number | undefined;
   machine: { busy: number; idle: number } | undefined;
 }
@@ -57,13 +59,15 @@ export interface CpuSnapshot {
 export function cpuSnapshot(workerPids: (number | undefined)[], brokerPid: number | undefined, ...platformPids: (number | undefined)[]): CpuSnapshot {
   const parts = [process.pid, ...platformPids].map(processCpuMs);
   const platform = parts.some((x) => x === undefined) ? undefined : parts.reduce((a, b) => a! + b!, 0);
-  return { workers: workerPids.map(processCpuMs), platform, broker: processCpuMs(brokerPid), machine: machineCpuMs() };
+  return { workers: workerPids.map(processCpuMs), platform, ingest: parts[1], broker: processCpuMs(brokerPid), machine: machineCpuMs() };
 }
 
 export interface CpuWindow {
   /** CPU ms of each worker, the platform and mosquitto between the two snapshots. */
   workers: number | undefined;
   platform: number | undefined;
+  /** The ingest process alone (part of `platform`). */
+  ingest: number | undefined;
   broker: number | undefined;
   /** Machine-wide busy and idle CPU ms (all cores, every process, not only this simulation). */
   busy: number | undefined;
@@ -76,6 +80,7 @@ export function cpuWindow(a: CpuSnapshot, b: CpuSnapshot): CpuWindow {
   return {
     workers: per.some((x) => x === undefined) ? undefined : per.reduce((s, x) => s! + x!, 0),
     platform: d(a.platform, b.platform),
+    ingest: d(a.ingest, b.ingest),
     broker: d(a.broker, b.broker),
     busy: d(a.machine?.busy, b.machine?.busy),
     idle: d(a.machine?.idle, b.machine?.idle),

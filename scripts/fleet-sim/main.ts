@@ -21,17 +21,25 @@
  *   --profile <dir> (CPU profiles of the recall phase: every worker and the platform; the ingest
  *   process's whole run as ingest.cpuprofile)
  *   --nice-workers 10 (the robots' worker processes yield the CPU to the platform and the broker; 0: equals)
+ *   --turn-robots 64 (each worker runs its robots round robin, this many per turn of its event loop, so
+ *   each robot's ack leaves as soon as its own work is done: turns.ts; 0: the event loop's order alone)
+ *   --worker-node-options "<node options>" (of the worker processes, e.g. "--cpu-prof --cpu-prof-dir /tmp/p")
+ *   --worker-threadpool N (the workers' libuv thread pool, UV_THREADPOOL_SIZE; node's default 4)
+ * Besides the CPU from the publish to the last ack counted, it reports the CPU until every robot
+ * took the receipt for its ack: the robots' whole recall, work after their ack included.
  * Bounded: every phase has a timeout; every process it started is stopped and every temp dir
  * removed on exit, error or Ctrl-C.
  */
 import { FilesPublisherStore } from '../../platform/store/files/publisher-files.js';
+import { filesAckFeed } from '../../platform/store/files/ack-feed.js';
+import type { StoredAck } from '../../platform/campaigns/ack-feed.js';
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { cpus, loadavg, setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type MqttClient } from 'mqtt';
-import { RecallPublisher, campaignStatus, fleetFilter, readRegistry, signRecall, unitTopic, verifyIdentityRecord, type VerifiedIdentity } from '../../sdk/index.js';
+import { RecallPublisher, campaignStatus, readRegistry, signRecall, unitTopic, verifyIdentityRecord, type VerifiedIdentity } from '../../sdk/index.js';
 import { defaultConfig } from '../../agent/config/defaults.js';
 import { startMosquitto, type Broker } from '../bench/mosquitto.js';
 import { COUNTRY, ENTERPRISE, MODEL, makePki } from '../bench/pki.js';
@@ -62,6 +70,12 @@ export interface SimOptions {
   profileDir?: string;
   /** Nice value of the worker processes (0: as the platform and the broker). */
   niceWorkers: number;
+  /** Robots each worker hands their next message per turn of its event loop (turns.ts); 0: every message at once. */
+  turnRobots: number;
+  /** Node options of the worker processes (e.g. --cpu-prof --cpu-prof-dir <dir>). */
+  workerNodeOptions: string[];
+  /** libuv thread pool size of each worker (UV_THREADPOOL_SIZE); undefined: node's default (4). */
+  workerThreadpool?: number;
 }
 
 export interface SimResult {
@@ -77,6 +91,10 @@ export interface SimResult {
   heartbeatsInWindow: number;
   /** CPU ms spent from the publish until the last ack was counted (from /proc; Linux only). */
   cpu: CpuWindow;
+  /** The same from the publish until every robot had taken the receipt for its ack (the robots' whole recall). */
+  cpuToReceipts?: CpuWindow;
+  /** When the last robot took its receipt, ms from the publish. */
+  lastReceiptMs?: number;
   rssPerRobot: number;
   rssPerRobotAboveStart: number;
   acknowledged: number;
@@ -122,6 +140,9 @@ export function parseArgs(argv: string[]): SimOptions {
     json: argv.includes('--json'),
     profileDir: get('profile'),
     niceWorkers: Math.min(19, num('nice-workers', 10)),
+    turnRobots: Math.floor(num('turn-robots', 64)),
+    workerNodeOptions: (get('worker-node-options') ?? '').split(' ').filter((x) => x !== ''),
+    workerThreadpool: get('worker-threadpool') === undefined ? undefined : Math.max(1, Math.floor(num('worker-threadpool', 4))),
   };
 }
 
@@ -130,7 +151,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 interface WorkerState {
   child: ChildProcess;
-  progress: { connected: number; attempts: number; verified: number; applied: number; failed: number };
+  progress: { connected: number; attempts: number; verified: number; applied: number; failed: number; receipted: number; maxWaiting: number };
   provisioned?: { ms: number; baseline: Memory };
   report?: { memory: Memory; robots: number };
   ready?: boolean;
@@ -142,7 +163,7 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
   const tmp = mkdtempSync(join(tmpdir(), 'rid-fleet-'));
   const stateRoot = mkdtempSync(join(o.stateRoot, 'rid-fleet-state-'));
   const workers: WorkerState[] = [];
-  const robotTimes = new Map<string, { verified: number; applied: number }>();
+  const robotTimes = new Map<string, { verified: number; applied: number; receipted: number }>();
   let workerError: string | undefined;
   let broker: Broker | undefined;
   let ingest: IngestProcess | undefined;
@@ -185,12 +206,13 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
       const count = Math.min(per, o.robots - i * per);
       if (count <= 0) break;
       // Plain node on the bundled worker (bundle-worker.ts says why not tsx).
-      const child = fork(workerFile, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const env = o.workerThreadpool === undefined ? process.env : { ...process.env, UV_THREADPOOL_SIZE: String(o.workerThreadpool) };
+      const child = fork(workerFile, [], { execArgv: o.workerNodeOptions, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       // The simulated robots yield the CPU to the platform and the broker (nice +10): in a
       // real fleet those run on their own servers, not on the robots' CPUs. Sharing 2 cores
       // as equals, the ingest fell seconds behind acks the robots had long sent.
       if (o.niceWorkers > 0 && child.pid !== undefined) setPriority(child.pid, o.niceWorkers);
-      const w: WorkerState = { child, progress: { connected: 0, attempts: 0, verified: 0, applied: 0, failed: 0 }, stopped: false };
+      const w: WorkerState = { child, progress: { connected: 0, attempts: 0, verified: 0, applied: 0, failed: 0, receipted: 0, maxWaiting: 0 }, stopped: false };
       workers.push(w);
       const config: WorkerConfig = {
         index: i,
@@ -203,6 +225,7 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
         batch: o.batch,
         batchPauseMs: o.batchPauseMs,
         heartbeatIntervalMs: o.heartbeatMs,
+        turnRobots: o.turnRobots,
         ...(o.action === 'none' ? {} : { action: o.action === 'file' ? { kind: 'file' } : { kind: 'program', command: o.action, args: [], timeoutMs: o.actionTimeoutMs } }),
       };
       child.once('exit', (code, signal) => {
@@ -221,7 +244,7 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
     function onWorker(w: WorkerState, m: FromWorker): void {
       if (m.type === 'provisioned') w.provisioned = { ms: m.ms, baseline: m.baseline };
       else if (m.type === 'progress') w.progress = m;
-      else if (m.type === 'times') for (const [code, v, a] of m.items) robotTimes.set(code, { verified: v, applied: a });
+      else if (m.type === 'times') for (const [code, v, a, r] of m.items) robotTimes.set(code, { verified: v, applied: a, receipted: r });
       else if (m.type === 'report') w.report = m;
       else if (m.type === 'stopped') w.stopped = true;
       else if (m.type === 'error') workerError = m.message;
@@ -264,7 +287,6 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
     const want = o.action === 'none' ? 'verified' : 'applied';
     let settledUnits = 0;
     const failReasons = new Map<string, number>();
-    const ackBytes: { code: string; bytes: Uint8Array }[] = [];
     const rejections = new Map<string, number>();
     // A unit no registry knows: the ingest's answer to it says the ingest is subscribed.
     const PROBE = `${COUNTRY}${ENTERPRISE}${MODEL}${'9'.repeat(17)}`;
@@ -290,15 +312,16 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
         if (!wasSettled && (a[want] !== undefined || a.failed !== undefined)) settledUnits++;
       }
     });
-    // The acks' bytes, for the campaign status: from the broker, as any platform service reads them.
+    // A client that asks the ingest whether it listens (the probe). The acks' bytes for the
+    // campaign status are read from the ingest's store afterwards, as the platform's campaign
+    // service reads them (filesAckFeed), not from a second subscription to every ack: that one
+    // had mosquitto send each ack twice and this process parse it during the recall.
     const ac = await new Promise<MqttClient>((resolve, reject) => {
-      const c = connect(brokerUrl, { clientId: 'fleet-sim-acks', clean: true });
+      const c = connect(brokerUrl, { clientId: 'fleet-sim-probe', clean: true });
       c.once('connect', () => resolve(c));
       c.once('error', reject);
     });
     ackClient = ac;
-    await ac.subscribeAsync(fleetFilter('ack'), { qos: 1 });
-    ac.on('message', (topic, payload) => ackBytes.push({ code: topic.split('/')[3]!, bytes: new Uint8Array(payload) }));
     let probeAt = 0;
     const answered = await waitFor('the ingest process to subscribe', () => {
       if (!probed && Date.now() - probeAt > 250) {
@@ -320,7 +343,14 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
       c.once('error', reject);
     });
     const pc = publisherClient;
-    const transport = { publishRetained: async (topic: string, payload: Uint8Array) => void (await pc.publishAsync(topic, Buffer.from(payload), { qos: 1, retain: true })) };
+    /** When the publisher handed its first message to MQTT (after verifying, storing and signing). */
+    let firstSentAt: number | undefined;
+    const transport = {
+      publishRetained: async (topic: string, payload: Uint8Array) => {
+        firstSentAt ??= performance.now();
+        await pc.publishAsync(topic, Buffer.from(payload), { qos: 1, retain: true });
+      },
+    };
     await publisher.republishAll(transport);
 
     // Robots connect in batches.
@@ -370,21 +400,28 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
     const cpuBefore = cpuSnapshot(workers.map((w) => w.child.pid), broker?.pid, ing.child.pid);
     const T0 = wallMs();
     const t0 = performance.now();
+    firstSentAt = undefined;
     await publisher.publish(notice, transport);
     const publishedMs = performance.now() - t0;
     const counted = (): number => [...ackAt.values()].filter((a) => a[want] !== undefined).length;
     // Finished when every unit's last ack is in: applied, or failed (which it will not retry).
     const done = await waitFor('acknowledgements', () => settledUnits >= o.robots, o.ackTimeoutS * 1000, () =>
       say(
-        `  [recall +${secs(performance.now() - t0)}] robots verified ${sum((w) => w.progress.verified)}/${o.robots}, applied ${sum((w) => w.progress.applied)}, failed ${sum((w) => w.progress.failed)}; acks counted by the ingest: verified ${[...ackAt.values()].filter((a) => a.verified).length}${want === 'verified' ? '' : `, ${want} ${counted()}`}; ingest ${ing.stats.verified - verifiedBefore} verified since publish`,
+        `  [recall +${secs(performance.now() - t0)}] robots verified ${sum((w) => w.progress.verified)}/${o.robots}, applied ${sum((w) => w.progress.applied)}, failed ${sum((w) => w.progress.failed)}, receipted ${sum((w) => w.progress.receipted)}; acks counted by the ingest: verified ${[...ackAt.values()].filter((a) => a.verified).length}${want === 'verified' ? '' : `, ${want} ${counted()}`}; ingest ${ing.stats.verified - verifiedBefore} verified since publish`,
       ),
     );
     const cpu = cpuWindow(cpuBefore, cpuSnapshot(workers.map((w) => w.child.pid), broker?.pid, ing.child.pid));
     const kindsInWindow = [...kinds].map(([k, n]): [string, number] => [k, n - (kindsBefore.get(k) ?? 0)]).filter(([, n]) => n > 0);
     const heartbeatsInWindow = kindsInWindow.find(([k]) => k === 'heartbeat')?.[1] ?? 0;
     const lastAck = Math.max(...[...ackAt.values()].map((a) => Math.max(a[want] ?? 0, a.failed ?? 0)));
+    const lastReceipt = (): number => Math.max(...[...robotTimes.values()].map((t) => t.receipted));
     const windowMs = (done ? lastAck : wallMs()) - T0;
     const ingestRate = ((ing.stats.verified - verifiedBefore) / windowMs) * 1000;
+    // The robots' whole recall: until each has taken the receipt for its ack (a robot verifies
+    // the receipt and writes its outbox cursor), so that work the robots do after their ack was
+    // counted still counts in their CPU per robot.
+    const receiptedAll = done && (await waitFor('receipts', () => sum((w) => w.progress.receipted) >= o.robots, 30_000));
+    const cpuToReceipts = receiptedAll ? cpuWindow(cpuBefore, cpuSnapshot(workers.map((w) => w.child.pid), broker?.pid, ing.child.pid)) : undefined;
     await sleep(300); // the last per-robot times arrive every 250 ms
     if (o.profileDir && platformProfiler) {
       const { profile } = await platformProfiler.post('Profiler.stop');
@@ -399,6 +436,15 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
     const tc = performance.now();
     const verifiedNotice = await publisher.verify(notice);
     const units: VerifiedIdentity[] = registry.map((e) => verifyIdentityRecord(e.identity, pki.root.trust));
+    const feed = filesAckFeed(join(tmp, 'ingest'));
+    const ackBytes: StoredAck[] = [];
+    // Every ack the ingest reported was stored before it said so; a batch still being written
+    // (a torn tail) is read by the next call.
+    const reported = kinds.get('ack') ?? 0;
+    for (const end = Date.now() + 10_000; ; await sleep(200)) {
+      ackBytes.push(...(await feed.next()));
+      if (ackBytes.length >= reported || Date.now() > end) break;
+    }
     const status = campaignStatus({ campaignId: 'CAMPAIGN-SIM-1', notices: [verifiedNotice], units, acks: ackBytes });
     const statusMs = performance.now() - tc;
 
@@ -422,12 +468,14 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
     const met = done && counted() === o.robots && windowMs <= 10_000 && status.counts[want] === o.robots;
     printTable('', ['figure', 'value'], [
       ['connect + announce all robots', secs(connectMs)],
-      ['recall signed indexes + retained publish', `${publishedMs.toFixed(0)} ms`],
+      ['recall signed indexes + retained publish', `${publishedMs.toFixed(0)} ms (first message handed to MQTT after ${firstSentAt === undefined ? '?' : (firstSentAt - t0).toFixed(0)} ms: verified, stored, indexes signed)`],
       [`all ${want} acks counted`, done && counted() === o.robots ? secs(windowMs) : `NOT DONE: ${counted()} of ${o.robots} ${want} after ${secs(windowMs)}`],
-      [`campaign status (campaignStatus over ${ackBytes.length} acks)`, `${status.counts.applied} applied, ${status.counts.verified} verified, ${status.counts.pending} pending, ${status.counts.failed} failed, ${status.counts.rejected} rejected, ${status.invalidAcks} invalid; computed in ${statusMs.toFixed(0)} ms`],
+      [`campaign status (campaignStatus over the ${ackBytes.length} acks the ingest stored)`, `${status.counts.applied} applied, ${status.counts.verified} verified, ${status.counts.pending} pending, ${status.counts.failed} failed, ${status.counts.rejected} rejected, ${status.invalidAcks} invalid; computed in ${statusMs.toFixed(0)} ms`],
       ['ingest throughput during the recall', `${Math.round(ingestRate)} verified msg/s (${ing.stats.verified - verifiedBefore} msgs; the fleet watch process)`],
       ['ingest messages from the publish to the last ack', kindsInWindow.map(([k, n]) => `${k} ${n}`).join(', ') || 'none'],
       ['CPU from the publish to the last ack', cpuText(cpu, o.robots)],
+      ['CPU from the publish to the last receipt taken', cpuToReceipts ? `${cpuText(cpuToReceipts, o.robots)}; last receipt ${secs(lastReceipt() - T0)}` : 'not every robot took its receipt within 30 s of the last ack'],
+      ['robots waiting for their turn in a worker (most)', o.turnRobots > 0 ? `${Math.max(...workers.map((w) => w.progress.maxWaiting))} (${o.turnRobots} robots per turn of the loop)` : 'none: messages handed over as read'],
       ['failed acks (reason: count)', failReasons.size ? [...failReasons].map(([k, v]) => `${k} ${v}`).join(', ') : 'none'],
       ['ingest rejections (whole run)', rejections.size ? [...rejections].map(([k, v]) => `${k} ${v}`).join(', ') : 'none'],
       ['memory per simulated robot', `${kib(robotsRss / o.robots)} RSS of the workers / robot (${kib((robotsRss - baseRss) / o.robots)} above the workers' start)`],
@@ -449,6 +497,7 @@ export async function runFleetSim(o: SimOptions): Promise<SimResult> {
       ingestMsgsPerSec: ingestRate,
       heartbeatsInWindow,
       cpu,
+      ...(cpuToReceipts ? { cpuToReceipts, lastReceiptMs: lastReceipt() - T0 } : {}),
       rssPerRobot: robotsRss / o.robots,
       rssPerRobotAboveStart: (robotsRss - baseRss) / o.robots,
       acknowledged: counted(),
@@ -467,7 +516,8 @@ function cpuText(c: CpuWindow, robots: number): string {
   const s = (ms: number | undefined): string => (ms === undefined ? '?' : `${(ms / 1000).toFixed(1)} s`);
   const perRobot = c.workers === undefined ? '' : ` (${((c.workers / robots) * 1000).toFixed(0)} us per robot)`;
   const machine = c.busy === undefined || c.idle === undefined ? '' : `; machine ${s(c.busy)} busy, ${s(c.idle)} idle`;
-  return `workers ${s(c.workers)}${perRobot}, platform ${s(c.platform)}, mosquitto ${s(c.broker)}${machine}`;
+  const ingest = c.ingest === undefined ? '' : ` (ingest process ${s(c.ingest)})`;
+  return `workers ${s(c.workers)}${perRobot}, platform ${s(c.platform)}${ingest}, mosquitto ${s(c.broker)}${machine}`;
 }
 
 if ((import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('fleet-sim/main.ts')) && process.argv.includes('--db')) {

@@ -3,11 +3,13 @@
  * and the recall modules compose them: the MQTT link (jittered backoff, fixed protocol
  * options), presence (identity, birth, Will), heartbeats, the durable outbox with its framed
  * logs, the outbox sender, receipt handling, the recall handler (verification, durable store,
- * local action, signed acks) and recall sync (scope subscriptions, signed indexes). Nothing is
- * shared between robots except the trust store object and a silent logger: each robot
- * verifies every notice, index and receipt itself with its own key material, and has its own
- * certificate cache (as one agent has one: agent/cert-cache.ts), so a robot skips the root's
- * signature only over certificate bytes it verified itself before.
+ * local action, signed acks) and recall sync (scope subscriptions, signed indexes). Its messages
+ * reach that code, whole and in arrival order, when the worker's round robin gives the robot its
+ * turn (turns.ts). Nothing is shared between robots except the trust store object, the worker's
+ * turns and a silent logger: each robot verifies every notice, index and receipt itself with
+ * its own key material, and has its own certificate cache (as one agent has one:
+ * agent/cert-cache.ts), so a robot skips the root's signature only over certificate bytes it
+ * verified itself before.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,6 +24,8 @@ import { Presence } from '../../agent/presence/presence.js';
 import { RecallHandler, type RecallActionConfig } from '../../agent/recall/index.js';
 import { RecallSync } from '../../agent/recall-sync/index.js';
 import { FramedLog } from '../../agent/storage/index.js';
+import type { SyncLink } from '../../agent/recall-sync/types.js';
+import type { Turns } from './turns.js';
 
 export interface RobotTimes {
   /** Wall-clock ms (performance.timeOrigin + now) when the notice was verified and stored. */
@@ -29,6 +33,8 @@ export interface RobotTimes {
   /** When the local action finished with 'applied'. */
   applied?: number;
   failed?: string;
+  /** When a platform receipt first confirmed an ack of this robot (its outbox moved). */
+  receipted?: number;
 }
 
 export interface RobotOptions {
@@ -44,9 +50,12 @@ export interface RobotOptions {
    */
   heartbeatPhaseMs: number;
   action?: RecallActionConfig;
+  /** The worker's queue of deliveries (turns.ts): the robot's messages reach its code through it. */
+  turns: Turns;
   log: Logger;
   onConnect(): void;
-  onTimes(code: string, times: RobotTimes): void;
+  /** Called at each step with the robot's times so far and the step just reached. */
+  onTimes(code: string, times: RobotTimes, step: keyof RobotTimes): void;
 }
 
 export const wallMs = (): number => performance.timeOrigin + performance.now();
@@ -117,13 +126,13 @@ export class SimRobot {
         const r = await handler.handleNotice(bytes, source);
         if (r.result === 'accepted') {
           times.verified = wallMs();
-          o.onTimes(code, times);
+          o.onTimes(code, times, 'verified');
           // Without a configured action there is nothing to apply: 'verified' is the last step.
           if (o.action) {
             void r.applied.then((outcome) => {
               if (outcome?.status === 'applied') times.applied = wallMs();
               else times.failed = outcome?.reason ?? 'unknown';
-              o.onTimes(code, times);
+              o.onTimes(code, times, outcome?.status === 'applied' ? 'applied' : 'failed');
             });
           }
         }
@@ -132,11 +141,37 @@ export class SimRobot {
     };
     const sync = new RecallSync({ code: o.identity.code, deviceKid: o.identity.deviceKid, trust: o.trust, dir: join(dir, 'recall-index'), notices: sink, maxAgeMs: 24 * 3600_000, log, certCache });
     holder.sync = sync;
+    outbox.onConfirm((stream) => {
+      if (stream !== 'ack' || times.receipted !== undefined || times.verified === undefined) return;
+      times.receipted = wallMs();
+      o.onTimes(code, times, 'receipted');
+    });
     const receiptTopic = unitTopic(code, 'receipt');
     link.subscribe(receiptTopic);
-    link.on('message', (topic, payload) => {
-      if (topic === receiptTopic) void receipts.handle(new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength));
-    });
+    // Every message the link receives, in arrival order, through the worker's turns (turns.ts):
+    // the receipts to the receipt handler, the rest to recall sync (which drops what is not its
+    // own); the robot's next message waits until this one is handled.
+    const toSync: ((topic: string, payload: Buffer) => void)[] = [];
+    const line = o.turns.robot();
+    link.on('message', (topic, payload) =>
+      line.deliver(() => {
+        if (topic === receiptTopic) return receipts.handle(new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength));
+        for (const l of toSync) l(topic, payload);
+        return sync.idle();
+      }),
+    );
+    const syncLink: SyncLink = {
+      subscribe: (filter) => link.subscribe(filter),
+      refetch: (topic) => link.refetch(topic),
+      get connected() {
+        return link.connected;
+      },
+      on: ((event: 'message' | 'connect', listener: (...args: never[]) => void) => {
+        if (event === 'message') toSync.push(listener as (topic: string, payload: Buffer) => void);
+        else link.on('connect', listener as (session: number) => void);
+        return syncLink;
+      }) as SyncLink['on'],
+    };
     link.on('connect', () => o.onConnect());
     presence.attach(link);
     // The first timed beat at the phase, then every interval: the steady state of a fleet
@@ -147,7 +182,7 @@ export class SimRobot {
       void heartbeat.beat();
     }, o.heartbeatPhaseMs);
     sender.start();
-    sync.start(link);
+    sync.start(syncLink);
     await handler.start();
     return new SimRobot(link, times, { phase, heartbeat, sender, presence, logs: [eventLog, ackLog], sync, handler }, code);
   }

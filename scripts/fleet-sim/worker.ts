@@ -12,6 +12,7 @@ import { REGISTRATION_FORMAT, kidHex, loadAuthority } from '../../sdk/index.js';
 import { makeUnit, unitCode } from '../bench/pki.js';
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js';
 import { SimRobot, type RobotTimes } from './robot.js';
+import { Turns } from './turns.js';
 import type { RecallActionConfig } from '../../agent/recall/index.js';
 
 const send = (m: FromWorker): void => void process.send?.(m);
@@ -25,6 +26,7 @@ let connected = 0;
 let verified = 0;
 let applied = 0;
 let failed = 0;
+let receipted = 0;
 const pendingTimes = new Map<string, RobotTimes>();
 let profiler: Session | undefined;
 
@@ -58,10 +60,11 @@ async function provision(c: WorkerConfig): Promise<void> {
 async function connectAll(): Promise<void> {
   const log = pino({ level: 'error' }, pino.destination({ dest: join(config.stateRoot, `worker-${config.index}.log`), sync: false }));
   const trust = loadAuthority(join(config.pkiDir, 'enterprise')).trust;
+  const turns = new Turns(config.turnRobots);
   const progress = setInterval(() => {
-    send({ type: 'progress', connected, attempts: robots.reduce((n, r) => n + r.link.stats.attempts, 0), verified, applied, failed });
+    send({ type: 'progress', connected, attempts: robots.reduce((n, r) => n + r.link.stats.attempts, 0), verified, applied, failed, receipted, maxWaiting: turns.maxWaiting });
     if (pendingTimes.size > 0) {
-      send({ type: 'times', items: [...pendingTimes].map(([code, t]) => [code, t.verified ?? 0, t.applied ?? 0]) });
+      send({ type: 'times', items: [...pendingTimes].map(([code, t]) => [code, t.verified ?? 0, t.applied ?? 0, t.receipted ?? 0]) });
       pendingTimes.clear();
     }
   }, 250);
@@ -81,10 +84,12 @@ async function connectAll(): Promise<void> {
         action: actionFor(config.action, stateDir),
         log,
         onConnect: () => connected++,
-        onTimes: (code, t) => {
-          if (t.applied) applied++;
-          else if (t.failed) failed++;
-          else verified++;
+        turns,
+        onTimes: (code, t, step) => {
+          if (step === 'verified') verified++;
+          else if (step === 'applied') applied++;
+          else if (step === 'failed') failed++;
+          else if (step === 'receipted') receipted++;
           pendingTimes.set(code, t);
         },
       });
