@@ -140,7 +140,9 @@ export function connectIngest(options: Omit<IngestOptions, 'publish'>, mqtt: Ing
   let preverify: IngestConnection['preverify'];
   if (proven) {
     const pool = new VerifyPool({ threads });
-    const pays = mqtt.verifyAhead === 'always' ? undefined : threadPays();
+    // Engaged, the threads leave the event loop waiting on them (about 40% busy at full load): a
+    // release at 50%, the signing thread's, would flap between the two; 20% means the load went.
+    const pays = mqtt.verifyAhead === 'always' ? undefined : threadPays({ releaseBelow: 0.2 });
     const queue = new OrderedQueue({ ingest, claims: new PreVerifier(ingest.identities), proven, pool, handled, ...(pays ? { pays } : {}) }, mqtt.verifyQueue);
     preverify = { pool, queue, proven };
     // MQTT.js hands over one message at a time: 'message', then handleMessage, whose callback
