@@ -23,9 +23,9 @@ import type { SignatureClaim, SignatureProof } from '../../sdk/index.js';
  * signature verifies), then per claim the 32-byte key, the 64-byte signature and the message.
  * Whether the key is long-lived: an
  * enterprise key, kept imported; a unit's key goes to OpenSSL as a JWK each time, as the
- * ingest's own check does, so a thread holds no key per unit). Small-order keys are refused
- * here as in the ingest (OpenSSL accepts R = identity, S = 0 under them); the ingest checks
- * them again before it uses an answer.
+ * ingest's own check does, so a thread holds no key per unit). Small-order keys (under which
+ * OpenSSL accepts R = identity, S = 0) never reach a thread: PreVerifier makes no claim for
+ * them, and the ingest checks the key again before it uses an answer (sdk/crypto/proven.ts).
  */
 const WORKER_SOURCE = `
 'use strict';
