@@ -6,7 +6,7 @@
  * Checked when certifying a key, when loading a trust store and before every verification, on
  * both backends. Byte comparisons only: no point decoding on the verify path.
  */
-import { toHex } from './hash.js';
+import { fromHex } from './hash.js';
 
 /** The canonical encodings of the eight small-order points (cofactor 8 torsion subgroup). */
 export const ED25519_SMALL_ORDER_KEYS: readonly string[] = [
@@ -19,7 +19,14 @@ export const ED25519_SMALL_ORDER_KEYS: readonly string[] = [
   '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05', // order 8
   '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85', // order 8
 ];
-const SMALL = new Set(ED25519_SMALL_ORDER_KEYS);
+/** The same as bytes: compared byte by byte on every verification, so nothing is allocated. */
+const SMALL: readonly Uint8Array[] = ED25519_SMALL_ORDER_KEYS.map(fromHex);
+
+/** Whether `pk` equals `key`, its last byte taken without the sign bit when `unsigned`. */
+function equalsKey(pk: Uint8Array, key: Uint8Array, unsigned: boolean): boolean {
+  for (let i = 0; i < 31; i++) if (pk[i] !== key[i]) return false;
+  return (unsigned ? pk[31]! & 0x7f : pk[31]) === key[31];
+}
 
 /** Whether y (the low 255 bits, little-endian) is at least p = 2^255 - 19. */
 function yNotReduced(pk: Uint8Array): boolean {
@@ -31,16 +38,13 @@ function yNotReduced(pk: Uint8Array): boolean {
 /** y = 1 or y = p - 1 (the points with x = 0) encoded with the sign bit set. */
 function signedZeroX(pk: Uint8Array): boolean {
   if ((pk[31]! & 0x80) === 0) return false;
-  const body = Uint8Array.from(pk);
-  body[31]! &= 0x7f;
-  const hex = toHex(body);
-  return hex === ED25519_SMALL_ORDER_KEYS[0] || hex === ED25519_SMALL_ORDER_KEYS[1];
+  return equalsKey(pk, SMALL[0]!, true) || equalsKey(pk, SMALL[1]!, true);
 }
 
 /** Why `publicKey` must not be trusted, or undefined when it may be (32 bytes assumed). */
 export function weakEd25519Key(publicKey: Uint8Array): 'small-order' | 'non-canonical' | undefined {
   if (publicKey.length !== 32) return 'non-canonical';
   if (yNotReduced(publicKey) || signedZeroX(publicKey)) return 'non-canonical';
-  if (SMALL.has(toHex(publicKey))) return 'small-order';
+  for (const k of SMALL) if (equalsKey(publicKey, k, false)) return 'small-order';
   return undefined;
 }
