@@ -223,7 +223,10 @@ export function decodeCbor(bytes: Uint8Array, options: DecodeOptions): CborValue
   }
   let decoded: unknown;
   try {
-    decoded = fromDecoded(encoder.decode(bytes));
+    // cbor-x keeps a DataView on the array it decodes (`src.dataView`): on the caller's array
+    // that is about 200 bytes held for as long as the bytes are (a fleet ingest keeps every
+    // unit's identity record), so it decodes a view of its own, dropped afterwards.
+    decoded = fromDecoded(encoder.decode(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)));
   } catch (err) {
     // cbor-x refuses two well-formed constructs outright: indefinite-length byte/text strings
     // and simple values (it reads them as its "packed values" extension). Both are outside the

@@ -162,6 +162,19 @@ describe('decodeCbor: every deterministic-encoding violation is CBOR_NONDETERMIN
   });
 });
 
+describe('decodeCbor: the caller\'s bytes', () => {
+  it('are left as they were: nothing is attached to a long-lived array (a fleet ingest keeps one per unit)', () => {
+    const bytes = fromHex('a2016161024401020304');
+    const own = Object.getOwnPropertyNames(bytes);
+    const value = decodeCbor(bytes, { maxBytes: 64 }) as Map<number, unknown>;
+    expect(value.get(1)).toBe('a');
+    expect(toHex(value.get(2) as Uint8Array)).toBe('01020304');
+    expect(Object.getOwnPropertyNames(bytes)).toEqual(own);
+    decodeCbor(bytes, { maxBytes: 64 });
+    expect(Object.getOwnPropertyNames(bytes)).toEqual(own);
+  });
+});
+
 describe('decodeCbor: size cap before decoding, malformed input', () => {
   it('checks the size cap before looking at the bytes', () => {
     // 2 bytes over the cap, and not even CBOR: the cap is what answers.
