@@ -224,8 +224,9 @@ export function decodeCbor(bytes: Uint8Array, options: DecodeOptions): CborValue
   let decoded: unknown;
   try {
     // cbor-x keeps a DataView on the array it decodes (`src.dataView`): on the caller's array
-    // that is about 200 bytes held for as long as the bytes are (a fleet ingest keeps every
-    // unit's identity record), so it decodes a view of its own, dropped afterwards.
+    // that DataView and a property array stay for as long as the bytes do (a fleet ingest keeps
+    // every unit's identity record: about 100 bytes of heap per unit), so it decodes a view of
+    // its own, dropped afterwards.
     decoded = fromDecoded(encoder.decode(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)));
   } catch (err) {
     // cbor-x refuses two well-formed constructs outright: indefinite-length byte/text strings
