@@ -17,6 +17,7 @@ import {
   seedSigner,
   signObjectMulti,
   addSignature,
+  bytesEqual,
   verifyCertificate,
   verifyIdentityRecord,
   verifyMultiIssuer,
@@ -162,7 +163,8 @@ describe('random bytes and hostile inputs never crash a verifier', () => {
     fc.assert(
       fc.property(fc.nat({ max: RECORD.length }), fc.uint8Array({ maxLength: 64 }), (cut, tail) => {
         const b = Uint8Array.from([...RECORD.subarray(0, cut), ...tail]);
-        if (cut === RECORD.length && tail.length === 0) return;
+        // A tail that rebuilds the record's own last bytes gives back the valid record itself.
+        if (bytesEqual(b, RECORD)) return;
         expectTyped(() => f(b));
       }),
       { numRuns: 500 },
