@@ -77,9 +77,17 @@ describe.skipIf(!available)('recall status and fleet units from PostgreSQL', () 
     await until(() => acknowledged((last = status()).counts) === 2, `both units acknowledged, as stored (${JSON.stringify(last?.counts)})`, 60_000);
     const before = last!.counts;
 
-    const units1 = cli(['fleet', 'units', '--db', database.url, '--registry', registry, '--trust', trust, '--json']);
-    expect(units1.status, units1.stderr).toBe(0);
-    const rows = JSON.parse(units1.stdout) as UnitRow[];
+    // The worker writes presence once a second, so an ack can be stored before its unit's first
+    // heartbeat is: online within a few seconds, not necessarily at once.
+    const unitsNow = (): UnitRow[] => {
+      const r = cli(['fleet', 'units', '--db', database!.url, '--registry', registry, '--trust', trust, '--json']);
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as UnitRow[];
+    };
+    let rows = unitsNow();
+    for (const deadline = Date.now() + 15_000; rows.some((r) => r.presence !== 'online') && Date.now() < deadline; rows = unitsNow()) {
+      await new Promise((r) => setTimeout(r, 250));
+    }
     expect(rows.map((r) => r.code).sort()).toEqual(units.map((u) => u.code).sort());
     for (const r of rows) expect(r).toMatchObject({ presence: 'online', recalls: ['R-DB-1'] });
 
