@@ -69,7 +69,10 @@ export interface IngestStore {
    * commit from what is committed, other processes' entries included.
    */
   readonly marks: Map<string, UnitMarks>;
-  /** Queues a verified entry for the next commit. */
+  /**
+   * Queues a verified entry for the next commit. The ingest appends an entry before it records
+   * it in `marks`, so a store may read there what was committed before it.
+   */
   append(record: StoredRecord): void;
   /** Entries appended and not committed yet. */
   readonly pendingCount: number;

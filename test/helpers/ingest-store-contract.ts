@@ -138,6 +138,31 @@ export function ingestStoreContract(name: string, build: () => Promise<StoreBack
     );
 
     it(
+      'names only what is durable while entries arrive during a commit, and those at the next',
+      withBackend(async (b) => {
+        const s = await b.open();
+        const rs = chain(CODE_A, 'event', 4);
+        put(s, rs[0]!);
+        put(s, rs[1]!);
+        const first = s.commit(new Set([CODE_A]));
+        // Accepted while the commit runs: they belong to the next one.
+        put(s, rs[2]!);
+        put(s, rs[3]!);
+        await first;
+        const stored = new Set((await b.reader().records({ code: CODE_A, stream: 'event' })).map((r) => r.seq));
+        const named = s.committed(CODE_A)!.event;
+        expect(named).toBeGreaterThanOrEqual(2);
+        for (let seq = 1; seq <= named; seq++) expect(stored.has(seq), `seq ${seq} named by committed() is stored`).toBe(true);
+        const head = s.committed(CODE_A)!.head!;
+        expect(Buffer.from(head).equals(Buffer.from(rs[named - 1]!.hash))).toBe(true);
+        await s.commit(new Set([CODE_A]));
+        expect(s.committed(CODE_A)).toMatchObject({ event: 4 });
+        expect(Buffer.from(s.committed(CODE_A)!.head!).equals(Buffer.from(rs[3]!.hash))).toBe(true);
+        await s.close();
+      }),
+    );
+
+    it(
       'keeps a rekey only with its event, from the commit on, once, exactly as given, across a reopen',
       withBackend(async (b) => {
         const s = await b.open();

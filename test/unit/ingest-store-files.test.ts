@@ -1,10 +1,12 @@
-/** The files store against the IngestStore contract. */
-import { mkdtempSync, rmSync } from 'node:fs';
+/** The files store against the IngestStore contract, and what only files have: torn lines. */
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { openFilesStore } from '../../platform/index.js';
 import { FilesStoreReader } from '../../platform/store/files/files-reader.js';
-import { ingestStoreContract } from '../helpers/ingest-store-contract.js';
+import { IDENTITIES_FILE } from '../../platform/store/files/identities-file.js';
+import { identityOf, ingestStoreContract } from '../helpers/ingest-store-contract.js';
 
 ingestStoreContract('files', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'rid-files-store-'));
@@ -14,4 +16,35 @@ ingestStoreContract('files', async () => {
     shared: false,
     cleanup: async () => rmSync(dir, { recursive: true, force: true }),
   };
+});
+
+describe('files store: the identity records file', () => {
+  it('keeps a record committed after a torn line: the torn line is the only one lost', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rid-files-torn-'));
+    try {
+      const s = openFilesStore(dir);
+      const first = identityOf('CN-TORN-A', 1);
+      s.appendIdentity(first);
+      await s.commit();
+      await s.close();
+      // A crash inside the next append: half a line, no newline.
+      const file = join(dir, IDENTITIES_FILE);
+      appendFileSync(file, '{"code":"CN-TORN-B","identity":"AAEC');
+      const again = openFilesStore(dir);
+      expect(again.opened.identities.map((i) => i.code)).toEqual(['CN-TORN-A']);
+      const next = identityOf('CN-TORN-C', 1);
+      again.appendIdentity(next);
+      await again.commit();
+      await again.close();
+      const reopened = openFilesStore(dir);
+      expect(reopened.opened.identities.map((i) => [i.code, Buffer.from(i.record).toString('hex')])).toEqual([
+        ['CN-TORN-A', Buffer.from(first.record).toString('hex')],
+        ['CN-TORN-C', Buffer.from(next.record).toString('hex')],
+      ]);
+      await reopened.close();
+      expect(readFileSync(file, 'utf8').split('\n').filter((l) => l !== '')).toHaveLength(3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

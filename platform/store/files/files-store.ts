@@ -2,10 +2,15 @@
  * The embedded ingest store: a state directory of files (ingest-state.ts, the device rekeys in
  * rekeys-file.ts, the units' identity records in identities-file.ts), for a single box, `npm start` and tests without services. One
  * process owns the directory at a time.
+ *
+ * A commit writes and syncs off the event loop, so the ingest goes on verifying while the disk
+ * works. What the commit makes durable is fixed in one turn of the event loop when it begins:
+ * the frames queued, the rekeys and identity records to keep, and each touched unit's marks,
+ * which `committed` names only once the commit's syncs are done. Commits run one at a time.
  */
 import type { CommittedMarks, IngestStore, StoredIdentity, StoredRecord, StoredRekey, UnitMarks } from '../../../sdk/index.js';
 import type { MessageStore } from './message-log.js';
-import { openIngestState, saveSnapshot } from './ingest-state.js';
+import { openIngestState, saveSnapshot, saveSnapshotText, snapshotOf } from './ingest-state.js';
 import { appendRekeys, readRekeys } from './rekeys-file.js';
 import { appendIdentities, readIdentities } from './identities-file.js';
 
@@ -27,6 +32,15 @@ export class FilesIngestStore implements IngestStore {
   private identitiesQueued: StoredIdentity[] = [];
   private snapshotAt: number;
   private closed = false;
+  /** The commit being written (commits run one at a time). */
+  private writing: Promise<unknown> = Promise.resolve();
+  /**
+   * The marks as committed of each unit with entries queued or being written (the marks
+   * themselves run ahead of them); a unit absent here has nothing uncommitted.
+   */
+  private readonly durable = new Map<string, CommittedMarks | undefined>();
+  /** Units with entries appended since the last commit began. */
+  private touched = new Set<string>();
 
   constructor(
     readonly dir: string,
@@ -61,15 +75,12 @@ export class FilesIngestStore implements IngestStore {
     this.identitiesQueued.push(identity);
   }
 
-  /** The queued records of a higher version than the one kept, in one append and fdatasync. */
-  private commitIdentities(): number {
+  /** The queued records of a higher version than the one kept, for this commit. */
+  private identitiesToKeep(): StoredIdentity[] {
     const best = new Map<string, StoredIdentity>();
     for (const i of this.identitiesQueued) if (Math.max(best.get(i.code)?.recordVersion ?? -1, this.identitiesKept.get(i.code)?.recordVersion ?? -1) < i.recordVersion) best.set(i.code, i);
-    // Kept in memory only once durable: a failed append leaves them queued.
-    appendIdentities(this.dir, [...best.values()]);
-    for (const i of best.values()) this.keepIdentity(i);
     this.identitiesQueued = [];
-    return best.size;
+    return [...best.values()];
   }
 
   appendRekey(rekey: StoredRekey): void {
@@ -86,21 +97,26 @@ export class FilesIngestStore implements IngestStore {
   }
 
   /**
-   * After the log's sync: the queued rekeys whose event is stored (the marks, with nothing
-   * pending, are exactly what is durable) and not kept yet, in one append and fdatasync.
+   * The queued rekeys whose event this commit or an earlier one stores (the marks, as the commit
+   * begins, are exactly what is durable once it is) and not kept yet, for this commit; the others
+   * stay queued.
    */
-  private commitRekeys(): void {
+  private rekeysToKeep(): StoredRekey[] {
     const queued = this.rekeysQueued;
     const fresh = queued.filter((r) => this.marks.get(r.code)?.event.isDuplicate(r.seq) && !this.kept.get(r.code)?.has(r.seq));
-    const unique = [...new Map(fresh.map((r) => [`${r.code}\u0000${r.seq}`, r])).values()];
-    appendRekeys(this.dir, unique);
-    for (const r of unique) this.keep(r);
-    this.rekeysQueued = this.rekeysQueued.slice(queued.length);
+    this.rekeysQueued = [];
+    return [...new Map(fresh.map((r) => [`${r.code}\u0000${r.seq}`, r])).values()];
   }
 
-  /** Passes over an entry the marks already hold (stored or queued): each (code, stream, seq) once. */
+  /**
+   * Passes over an entry the marks already hold (stored or queued): each (code, stream, seq)
+   * once. Called before the marks record the entry (the ingest appends, then advances them).
+   */
   append(record: StoredRecord): void {
-    if (this.marks.get(record.code)?.[record.stream].isDuplicate(record.seq)) return;
+    const m = this.marks.get(record.code);
+    if (m?.[record.stream].isDuplicate(record.seq)) return;
+    if (!this.durable.has(record.code)) this.durable.set(record.code, committedOf(m));
+    this.touched.add(record.code);
     this.log.append(record);
   }
 
@@ -108,37 +124,82 @@ export class FilesIngestStore implements IngestStore {
     return this.log.pendingCount;
   }
 
-  /** One write and fdatasync; synchronous inside, so nothing is appended between the sync and the marks read after it. */
+  /** One write and fdatasync of the log, then of the rekeys and the identity records, off the event loop. */
   async commit(): Promise<number> {
-    const n = this.log.flush();
-    this.commitRekeys();
-    this.commitIdentities();
-    if (this.log.offset - this.snapshotAt >= (this.options.snapshotBytes ?? 64 << 20)) {
-      saveSnapshot(this.dir, this.log.offset, this.marks);
-      this.snapshotAt = this.log.offset;
+    const done = this.writing.then(() => this.commitNow());
+    this.writing = done.catch(() => undefined);
+    return done;
+  }
+
+  private async commitNow(): Promise<number> {
+    // One turn: what is queued now is what this commit makes durable, the marks as they stand
+    // now are what it commits, and the snapshot (when due) is of them.
+    const frames = this.log.take();
+    const rekeys = this.rekeysToKeep();
+    const identities = this.identitiesToKeep();
+    const touched = this.touched;
+    this.touched = new Set();
+    const marks = new Map<string, CommittedMarks | undefined>();
+    for (const code of touched) marks.set(code, committedOf(this.marks.get(code)));
+    const offset = this.log.offset;
+    const snapshot = offset - this.snapshotAt >= (this.options.snapshotBytes ?? 64 << 20) ? snapshotOf(offset, this.marks) : undefined;
+    let n: number;
+    try {
+      n = await this.log.write(frames);
+    } catch (err) {
+      // Nothing of the batch is durable: it stays queued, ahead of what came since.
+      this.log.restore(frames);
+      for (const code of touched) this.touched.add(code);
+      this.rekeysQueued = [...rekeys, ...this.rekeysQueued];
+      this.identitiesQueued = [...identities, ...this.identitiesQueued];
+      throw err;
+    }
+    // The entries are durable: receipts may name them whatever happens to the files below.
+    for (const [code, m] of marks) {
+      if (this.touched.has(code)) this.durable.set(code, m);
+      else this.durable.delete(code);
+    }
+    try {
+      // Each kept in memory only once durable: a failed append leaves it queued.
+      await appendRekeys(this.dir, rekeys);
+      for (const r of rekeys) this.keep(r);
+    } catch (err) {
+      this.rekeysQueued = [...rekeys, ...this.rekeysQueued];
+      this.identitiesQueued = [...identities, ...this.identitiesQueued];
+      throw err;
+    }
+    try {
+      await appendIdentities(this.dir, identities);
+      for (const i of identities) this.keepIdentity(i);
+    } catch (err) {
+      this.identitiesQueued = [...identities, ...this.identitiesQueued];
+      throw err;
+    }
+    if (snapshot) {
+      saveSnapshotText(this.dir, snapshot);
+      this.snapshotAt = offset;
     }
     return n;
   }
 
-  /**
-   * The marks as they stand: with nothing pending (right after `commit`, in the same turn of
-   * the event loop) they are exactly what is durable.
-   */
+  /** The marks as of the last commit (a unit with nothing uncommitted: the marks themselves). */
   committed(code: string): CommittedMarks | undefined {
-    const m = this.marks.get(code);
-    if (!m) return undefined;
-    return { event: m.event.contiguous, ack: m.ack.contiguous, ...(m.event.contiguous > 0 ? { head: m.event.head } : {}) };
+    return this.durable.has(code) ? this.durable.get(code) : committedOf(this.marks.get(code));
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.log.flush();
-    this.commitRekeys();
-    this.commitIdentities();
+    await this.writing;
+    await this.commitNow();
     saveSnapshot(this.dir, this.log.offset, this.marks);
     this.log.close();
   }
+}
+
+function committedOf(m: UnitMarks | undefined): CommittedMarks | undefined {
+  if (!m) return undefined;
+  return { event: m.event.contiguous, ack: m.ack.contiguous, ...(m.event.contiguous > 0 ? { head: m.event.head } : {}) };
 }
 
 export function openFilesStore(dir: string, options?: FilesStoreOptions): FilesIngestStore {

@@ -28,8 +28,8 @@ export function readIdentities(dir: string): StoredIdentity[] {
 }
 
 /** Appends `identities` in one write and fdatasyncs the file. */
-export function appendIdentities(dir: string, identities: readonly StoredIdentity[]): void {
-  appendJsonLines(
+export function appendIdentities(dir: string, identities: readonly StoredIdentity[]): Promise<void> {
+  return appendJsonLines(
     join(dir, IDENTITIES_FILE),
     identities.map((i): IdentityLine => ({ code: i.code, identity: Buffer.from(i.record).toString('base64'), recordVersion: i.recordVersion })),
   );

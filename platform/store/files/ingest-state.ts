@@ -70,8 +70,17 @@ export function openIngestState(dir: string): OpenedState {
   return { store, marks, replayed, truncated: store.truncated };
 }
 
-export function saveSnapshot(dir: string, offset: number, marks: Map<string, UnitMarks>): void {
+/** The marks snapshot of `marks` covering the log up to `offset`, as written. */
+export function snapshotOf(offset: number, marks: Map<string, UnitMarks>): string {
   const units: MarksSnapshot['units'] = {};
   for (const [code, m] of marks) units[code] = { event: m.event.toJSON(), ack: m.ack.toJSON() };
-  writeFileAtomicSync(join(dir, MARKS_FILE), JSON.stringify({ format: MARKS_FORMAT, offset, units } satisfies MarksSnapshot));
+  return JSON.stringify({ format: MARKS_FORMAT, offset, units } satisfies MarksSnapshot);
+}
+
+export function saveSnapshotText(dir: string, snapshot: string): void {
+  writeFileAtomicSync(join(dir, MARKS_FILE), snapshot);
+}
+
+export function saveSnapshot(dir: string, offset: number, marks: Map<string, UnitMarks>): void {
+  saveSnapshotText(dir, snapshotOf(offset, marks));
 }

@@ -4,7 +4,8 @@
  * line. A line that does not parse is a torn last line (a crash inside the append): what it
  * held was not durable, and the ingest learns it again, so it is passed over.
  */
-import { appendFileSync, closeSync, existsSync, fdatasyncSync, openSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 
 /** Every line of `file` that parses and that `accept` takes, in the order written. */
 export function readJsonLines<T>(file: string, accept: (line: Record<string, unknown>) => T | undefined): T[] {
@@ -26,14 +27,21 @@ export function readJsonLines<T>(file: string, accept: (line: Record<string, unk
   return out;
 }
 
-/** Appends `lines` (JSON values) in one write and fdatasyncs the file. */
-export function appendJsonLines(file: string, lines: readonly object[]): void {
+/**
+ * Appends `lines` (JSON values) in one write and fdatasyncs the file, off the event loop. A
+ * file ending in a torn line (a crash inside an earlier append) gets a newline first, so the
+ * torn line stays the only one lost.
+ */
+export async function appendJsonLines(file: string, lines: readonly object[]): Promise<void> {
   if (lines.length === 0) return;
-  appendFileSync(file, lines.map((l) => JSON.stringify(l) + '\n').join(''), { mode: 0o644 });
-  const fd = openSync(file, 'r+');
+  const fh = await open(file, 'a+', 0o644);
   try {
-    fdatasyncSync(fd);
+    const { size } = await fh.stat();
+    const last = Buffer.alloc(1);
+    const torn = size > 0 && (await fh.read(last, 0, 1, size - 1)).bytesRead === 1 && last[0] !== 0x0a;
+    await fh.appendFile((torn ? '\n' : '') + lines.map((l) => JSON.stringify(l) + '\n').join(''));
+    await fh.datasync();
   } finally {
-    closeSync(fd);
+    await fh.close();
   }
 }

@@ -4,8 +4,13 @@
  * them. A frame is [u32 length][u32 crc32][body]; body = [u8 stream][u8 code length][code]
  * [u48 seq][32 hash][32 prevHash][message bytes exactly as received]. On open, a torn or
  * corrupt tail (a crash mid-write) is cut off at the last sound frame.
+ *
+ * A commit takes the frames queued and writes them off the event loop (libuv's thread pool), so
+ * a slow disk does not stall verification: one commit at a time (the caller's), each at the
+ * offset where the last one ended.
  */
-import { closeSync, existsSync, fdatasyncSync, ftruncateSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fdatasync, fdatasyncSync, ftruncateSync, fstatSync, openSync, readSync, write, writeSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { crc32 } from 'node:zlib';
 import type { StoredRecord, StoredStream } from '../../../sdk/index.js';
 
@@ -93,10 +98,21 @@ export function scanStore(file: string, offset: number, onRecord: (r: StoredReco
   }
 }
 
+const writeAt = promisify(write);
+const datasync = promisify(fdatasync);
+
+/** Frames taken for one commit (`take`): written by `write`, or given back by `restore`. */
+export interface TakenFrames {
+  frames: Buffer[];
+  bytes: number;
+}
+
 export class MessageStore {
   private fd: number;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  /** Bytes taken by a commit and not yet written. */
+  private takenBytes = 0;
   private size: number;
   readonly stats = { appended: 0, syncs: 0 };
 
@@ -118,8 +134,9 @@ export class MessageStore {
   /** Bytes cut off the tail at open (a crash mid-write). */
   readonly truncated: number;
 
+  /** Where the next frame appended will end up: past what is durable, taken and queued. */
   get offset(): number {
-    return this.size + this.pendingBytes;
+    return this.size + this.takenBytes + this.pendingBytes;
   }
 
   get pendingCount(): number {
@@ -132,8 +149,9 @@ export class MessageStore {
     this.pendingBytes += f.length;
   }
 
-  /** Writes every pending frame and fdatasyncs; returns the number written. */
+  /** Writes every pending frame and fdatasyncs, on the event loop; returns the number written. */
   flush(): number {
+    if (this.takenBytes > 0) throw new Error('message store: a commit is being written');
     if (this.pending.length === 0) return 0;
     const buf = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
     let off = 0;
@@ -146,6 +164,38 @@ export class MessageStore {
     this.stats.appended += n;
     this.stats.syncs++;
     return n;
+  }
+
+  /** The frames queued, for one commit; frames appended from now on wait for the next. */
+  take(): TakenFrames {
+    if (this.takenBytes > 0) throw new Error('message store: a commit is being written');
+    const taken = { frames: this.pending, bytes: this.pendingBytes };
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.takenBytes = taken.bytes;
+    return taken;
+  }
+
+  /** Writes frames taken, then fdatasyncs, off the event loop; returns the number written. */
+  async write(taken: TakenFrames): Promise<number> {
+    if (taken.frames.length > 0) {
+      const buf = taken.frames.length === 1 ? taken.frames[0]! : Buffer.concat(taken.frames);
+      let off = 0;
+      while (off < buf.length) off += (await writeAt(this.fd, buf, off, buf.length - off, this.size + off)).bytesWritten;
+      await datasync(this.fd);
+      this.size += buf.length;
+      this.stats.syncs++;
+    }
+    this.takenBytes = 0;
+    this.stats.appended += taken.frames.length;
+    return taken.frames.length;
+  }
+
+  /** Gives frames whose write failed back, ahead of those queued since: the next commit writes them. */
+  restore(taken: TakenFrames): void {
+    this.pending = [...taken.frames, ...this.pending];
+    this.pendingBytes += taken.bytes;
+    this.takenBytes = 0;
   }
 
   close(): void {

@@ -33,8 +33,8 @@ export function readRekeys(dir: string): StoredRekey[] {
 }
 
 /** Appends `rekeys` in one write and fdatasyncs the file. */
-export function appendRekeys(dir: string, rekeys: readonly StoredRekey[]): void {
-  appendJsonLines(
+export function appendRekeys(dir: string, rekeys: readonly StoredRekey[]): Promise<void> {
+  return appendJsonLines(
     join(dir, REKEYS_FILE),
     rekeys.map((r): RekeyLine => ({ code: r.code, seq: r.seq, previous: Buffer.from(r.previous).toString('base64'), record: Buffer.from(r.record).toString('base64'), ackSeq: r.ackSeq })),
   );
