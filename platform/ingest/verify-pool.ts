@@ -98,7 +98,10 @@ export interface VerifyPoolOptions {
 }
 
 export class VerifyPool {
-  private readonly threads: (Thread | undefined)[];
+  /** Started with the first claims sent: an ingest the threads never pay for runs none. */
+  private readonly threads: (Thread | undefined)[] = [];
+  private readonly count: number;
+  private started = false;
   private outgoing: Job[] = [];
   private scheduled = false;
   private nextId = 1;
@@ -117,10 +120,10 @@ export class VerifyPool {
     this.slice = options.sliceClaims ?? 256;
     this.maxRestarts = options.maxRestartsPerMinute ?? 20;
     this.stallMs = options.stallMs ?? 10_000;
-    this.threads = Array.from({ length: options.threads }, () => this.spawn());
+    this.count = options.threads;
   }
 
-  /** The running threads (tests stop one to see nothing is lost). */
+  /** The running threads, none before the first claims (tests stop one to see nothing is lost). */
   get workers(): Worker[] {
     return this.threads.filter((t): t is Thread => t !== undefined).map((t) => t.worker);
   }
@@ -205,6 +208,10 @@ export class VerifyPool {
   private send(): void {
     this.scheduled = false;
     if (this.outgoing.length === 0) return;
+    if (!this.started && !this.closed) {
+      this.started = true;
+      for (let i = 0; i < this.count; i++) this.threads.push(this.spawn());
+    }
     const live = this.threads.filter((t): t is Thread => t !== undefined);
     if (this.closed || live.length === 0) {
       const jobs = this.outgoing;

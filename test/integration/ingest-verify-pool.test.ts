@@ -217,6 +217,8 @@ describe('the ingest with verification threads', () => {
     expect(x.seen.messages.length).toBe(msgs.length);
     expect(pre.pool.stats.proven).toBe(0);
     expect(pre.proven.stats.hits).toBe(0);
+    // Never engaged, never started: no isolate's memory for a light load.
+    expect(pre.pool.workers).toHaveLength(0);
     await x.conn.close();
   }, 60_000);
 });

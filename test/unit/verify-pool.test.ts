@@ -39,12 +39,15 @@ function run(p: VerifyPool, jobs: SignatureClaim[][]): Promise<SignatureProof[][
 describe('VerifyPool', () => {
   it('proves exactly the claims that verify, each job answered once', async () => {
     pool = new VerifyPool({ threads: 2, sliceClaims: 16 });
+    // No thread before the first claims.
+    expect(pool.workers).toHaveLength(0);
     const jobs = Array.from({ length: 300 }, (_, i) => [claimOf(i, i % 7 !== 0), claimOf(i + 1)]);
     const out = await run(pool, jobs);
     out.forEach((proven, i) => expect(proven).toEqual(jobs[i]!.filter((_, k) => k === 1 || i % 7 !== 0)));
     expect(pool.stats.refused).toBe(jobs.filter((_, i) => i % 7 === 0).length);
     expect(pool.stats.unanswered).toBe(0);
     expect(pool.inFlight).toBe(0);
+    expect(pool.workers).toHaveLength(2);
   });
 
   it('ends a thread that answers nothing in time; past the restart cap every claim goes to the ingest', async () => {
