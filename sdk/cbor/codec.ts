@@ -166,19 +166,44 @@ export function encodeCbor(value: CborValue): Uint8Array {
   return Uint8Array.prototype.slice.call(out);
 }
 
-/** Converts 64-bit integers that fit a JavaScript number back to numbers. */
+/**
+ * Converts 64-bit integers that fit a JavaScript number back to numbers, in place: the decoder's
+ * output is this call's own, and almost every value is already what it should be (a fleet
+ * ingest decodes every message: rebuilding each map and byte-string view was the top of its
+ * event loop's own time, and garbage). A map with a 64-bit key is rebuilt.
+ */
 function fromDecoded(value: unknown): unknown {
   if (typeof value === 'bigint') {
     return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
   }
-  if (Array.isArray(value)) return value.map(fromDecoded);
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const v = fromDecoded(value[i]);
+      if (v !== value[i]) value[i] = v;
+    }
+    return value;
+  }
   if (value instanceof Map) {
+    let bigKey = false;
+    for (const [k, v] of value) {
+      if (typeof k === 'bigint') bigKey = true;
+      const nv = fromDecoded(v);
+      // Replacing the value of a key already there keeps the order and the iteration.
+      if (nv !== v) value.set(k, nv);
+    }
+    if (!bigKey) return value;
     const m = new Map();
-    for (const [k, v] of value) m.set(fromDecoded(k), fromDecoded(v));
+    for (const [k, v] of value) m.set(fromDecoded(k), v);
     return m;
   }
-  if (value instanceof Tag) return new Tag(fromDecoded(value.value), value.tag);
-  if (value instanceof Uint8Array) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  if (value instanceof Tag) {
+    value.value = fromDecoded(value.value);
+    return value;
+  }
+  // Byte strings are views of the array decoded, plain Uint8Arrays already (decodeCbor hands the
+  // decoder one); anything else is made one.
+  if (value instanceof Uint8Array && value.constructor !== Uint8Array) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   return value;
 }
 
