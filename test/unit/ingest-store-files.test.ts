@@ -1,12 +1,12 @@
 /** The files store against the IngestStore contract, and what only files have: torn lines. */
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openFilesStore } from '../../platform/index.js';
 import { FilesStoreReader } from '../../platform/store/files/files-reader.js';
 import { IDENTITIES_FILE } from '../../platform/store/files/identities-file.js';
-import { identityOf, ingestStoreContract } from '../helpers/ingest-store-contract.js';
+import { chain, identityOf, ingestStoreContract, put } from '../helpers/ingest-store-contract.js';
 
 ingestStoreContract('files', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'rid-files-store-'));
@@ -43,6 +43,28 @@ describe('files store: the identity records file', () => {
       ]);
       await reopened.close();
       expect(readFileSync(file, 'utf8').split('\n').filter((l) => l !== '')).toHaveLength(3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps a record queued when its file cannot be written, and stores it at the next commit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rid-files-fail-'));
+    try {
+      const s = openFilesStore(dir);
+      // A directory where the file goes: the append fails after the log's entries are synced.
+      mkdirSync(join(dir, IDENTITIES_FILE));
+      for (const r of chain('CN-FAIL-A', 'event', 2)) put(s, r);
+      s.appendIdentity(identityOf('CN-FAIL-B', 1));
+      await expect(s.commit()).rejects.toThrow();
+      expect(s.committed('CN-FAIL-A')).toMatchObject({ event: 2 });
+      rmSync(join(dir, IDENTITIES_FILE), { recursive: true });
+      await s.commit();
+      await s.close();
+      const again = openFilesStore(dir);
+      expect(again.opened.identities.map((i) => i.code)).toEqual(['CN-FAIL-B']);
+      expect(again.committed('CN-FAIL-A')).toMatchObject({ event: 2 });
+      await again.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -150,8 +150,7 @@ export class FilesIngestStore implements IngestStore {
       // Nothing of the batch is durable: it stays queued, ahead of what came since.
       this.log.restore(frames);
       for (const code of touched) this.touched.add(code);
-      this.rekeysQueued = [...rekeys, ...this.rekeysQueued];
-      this.identitiesQueued = [...identities, ...this.identitiesQueued];
+      this.requeue(rekeys, identities);
       throw err;
     }
     // The entries are durable: receipts may name them whatever happens to the files below.
@@ -159,20 +158,16 @@ export class FilesIngestStore implements IngestStore {
       if (this.touched.has(code)) this.durable.set(code, m);
       else this.durable.delete(code);
     }
+    // Each kept in memory only once durable: a failed append leaves it queued.
+    let rekeysKept = false;
     try {
-      // Each kept in memory only once durable: a failed append leaves it queued.
       await appendRekeys(this.dir, rekeys);
       for (const r of rekeys) this.keep(r);
-    } catch (err) {
-      this.rekeysQueued = [...rekeys, ...this.rekeysQueued];
-      this.identitiesQueued = [...identities, ...this.identitiesQueued];
-      throw err;
-    }
-    try {
+      rekeysKept = true;
       await appendIdentities(this.dir, identities);
       for (const i of identities) this.keepIdentity(i);
     } catch (err) {
-      this.identitiesQueued = [...identities, ...this.identitiesQueued];
+      this.requeue(rekeysKept ? [] : rekeys, identities);
       throw err;
     }
     if (snapshot) {
@@ -180,6 +175,12 @@ export class FilesIngestStore implements IngestStore {
       this.snapshotAt = offset;
     }
     return n;
+  }
+
+  /** What a failed commit took goes back, ahead of what was queued since. */
+  private requeue(rekeys: StoredRekey[], identities: StoredIdentity[]): void {
+    this.rekeysQueued = [...rekeys, ...this.rekeysQueued];
+    this.identitiesQueued = [...identities, ...this.identitiesQueued];
   }
 
   /** The marks as of the last commit (a unit with nothing uncommitted: the marks themselves). */
