@@ -47,7 +47,7 @@ interface Entry {
 /**
  * 4,096 rather than 1,024 messages: with 1,024 the queue stayed full through a burst of units
  * first seen, the transport let one message in per message handled, and the threads and the
- * event loop took turns (docs/performance.md, first seen: 0.57-0.61x of raw verification against
+ * event loop took turns (docs/performance.md, first seen: 0.55-0.61x of raw verification against
  * 0.41-0.60x, seven interleaved pairs).
  */
 export const ORDERED_QUEUE_DEFAULTS = { maxMessages: 4096, maxBytes: 8 << 20 } as const;
