@@ -13,6 +13,7 @@ export * from './cose/index.js';
 export * from './code/index.js';
 export * from './keys/index.js';
 export { writeFileAtomicSync, fsyncDirectory, type AtomicWriteOptions } from './util/atomic-file.js';
+export { writeFileAtomic } from './util/atomic-file-async.js';
 export { Fifo } from './util/fifo.js';
 export { threadPays, type ThreadPaysOptions } from './util/thread-pays.js';
 export * from './trust/index.js';

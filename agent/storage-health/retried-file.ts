@@ -5,8 +5,7 @@
  * safeguard or a cache beside a durable log (the confirmed cursor, the lifecycle marker), where
  * running ahead of the disk costs resends or a longer scan, never an accepted event.
  */
-import { writeFileAtomicSync } from '../../sdk/index.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic, writeFileAtomicSync } from '../../sdk/index.js';
 
 export class RetriedFile {
   private failed = false;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeFileAtomicSync } from '../../sdk/index.js';
-import { writeFileAtomic } from '../../agent/storage-health/atomic-write.js';
+import { writeFileAtomic } from '../../sdk/util/atomic-file-async.js';
 
 let dir: string;
 beforeEach(() => {

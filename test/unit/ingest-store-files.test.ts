@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { openFilesStore } from '../../platform/index.js';
 import { FilesStoreReader } from '../../platform/store/files/files-reader.js';
 import { IDENTITIES_FILE } from '../../platform/store/files/identities-file.js';
+import { MARKS_FILE } from '../../platform/store/files/ingest-state.js';
 import { chain, identityOf, ingestStoreContract, put } from '../helpers/ingest-store-contract.js';
 
 ingestStoreContract('files', async () => {
@@ -64,6 +65,58 @@ describe('files store: the identity records file', () => {
       const again = openFilesStore(dir);
       expect(again.opened.identities.map((i) => i.code)).toEqual(['CN-FAIL-B']);
       expect(again.committed('CN-FAIL-A')).toMatchObject({ event: 2 });
+      await again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('files store: the marks snapshot', () => {
+  const snapshotOffset = (dir: string): number => (JSON.parse(readFileSync(join(dir, MARKS_FILE), 'utf8')) as { offset: number }).offset;
+
+  it('is written by the commit that makes it due, so the next open replays nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rid-files-snap-'));
+    try {
+      const s = openFilesStore(dir, { snapshotBytes: 1 });
+      for (const r of chain('CN-SNAP-A', 'event', 3)) put(s, r);
+      await s.commit();
+      expect(s.snapshotError).toBeUndefined();
+      const offset = snapshotOffset(dir);
+      expect(offset).toBeGreaterThan(0);
+      // A later snapshot is not due yet at close: the one written stands.
+      await s.close();
+      expect(snapshotOffset(dir)).toBe(offset);
+      const again = openFilesStore(dir);
+      expect(again.opened.replayed).toBe(0);
+      expect(again.committed('CN-SNAP-A')).toMatchObject({ event: 3 });
+      await again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('that cannot be written fails nothing the commit made durable, and is written at the next commit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rid-files-snap-fail-'));
+    try {
+      const s = openFilesStore(dir, { snapshotBytes: 1 });
+      // A directory where the snapshot's temporary file goes: its write fails.
+      mkdirSync(join(dir, `${MARKS_FILE}.new`));
+      for (const r of chain('CN-SNAP-B', 'event', 2)) put(s, r);
+      await expect(s.commit()).resolves.toBeGreaterThan(0);
+      expect(s.snapshotError).toBeInstanceOf(Error);
+      expect(s.committed('CN-SNAP-B')).toMatchObject({ event: 2 });
+      rmSync(join(dir, `${MARKS_FILE}.new`), { recursive: true });
+      for (const r of chain('CN-SNAP-C', 'event', 1)) put(s, r);
+      await s.commit();
+      expect(s.snapshotError).toBeUndefined();
+      const written = snapshotOffset(dir);
+      await s.close();
+      const again = openFilesStore(dir);
+      expect(again.opened.replayed).toBe(0);
+      expect(snapshotOffset(dir)).toBe(written);
+      expect(again.committed('CN-SNAP-B')).toMatchObject({ event: 2 });
+      expect(again.committed('CN-SNAP-C')).toMatchObject({ event: 1 });
       await again.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });

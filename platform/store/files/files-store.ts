@@ -7,6 +7,8 @@
  * works. What the commit makes durable is fixed in one turn of the event loop when it begins:
  * the frames queued, the rekeys and identity records to keep, and each touched unit's marks,
  * which `committed` names only once the commit's syncs are done. Commits run one at a time.
+ * The marks snapshot (every `snapshotBytes` of log) is made in that turn too and written by the
+ * commit after its syncs, also off the loop; it is only a cache, so its failure fails nothing.
  */
 import type { CommittedMarks, IngestStore, StoredIdentity, StoredRecord, StoredRekey, UnitMarks } from '../../../sdk/index.js';
 import type { MessageStore } from './message-log.js';
@@ -31,6 +33,8 @@ export class FilesIngestStore implements IngestStore {
   private readonly identitiesKept = new Map<string, StoredIdentity>();
   private identitiesQueued: StoredIdentity[] = [];
   private snapshotAt: number;
+  /** Why the last marks snapshot could not be written (cleared by the next that is). */
+  snapshotError: Error | undefined;
   private closed = false;
   /** The commit being written (commits run one at a time). */
   private writing: Promise<unknown> = Promise.resolve();
@@ -171,8 +175,15 @@ export class FilesIngestStore implements IngestStore {
       throw err;
     }
     if (snapshot) {
-      saveSnapshotText(this.dir, snapshot);
-      this.snapshotAt = offset;
+      // Only a cache (a missing one means a longer replay at the next open): a failed write
+      // fails nothing the commit made durable, and is tried again at the next commit.
+      try {
+        await saveSnapshotText(this.dir, snapshot);
+        this.snapshotAt = offset;
+        this.snapshotError = undefined;
+      } catch (err) {
+        this.snapshotError = err instanceof Error ? err : new Error(String(err));
+      }
     }
     return n;
   }
@@ -193,7 +204,7 @@ export class FilesIngestStore implements IngestStore {
     this.closed = true;
     await this.writing;
     await this.commitNow();
-    saveSnapshot(this.dir, this.log.offset, this.marks);
+    if (this.snapshotAt !== this.log.offset) saveSnapshot(this.dir, this.log.offset, this.marks);
     this.log.close();
   }
 }

@@ -8,7 +8,7 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { StreamMark, newUnitMarks, storedLost, writeFileAtomicSync, type MarkJson, type UnitMarks } from '../../../sdk/index.js';
+import { StreamMark, newUnitMarks, storedLost, writeFileAtomic, writeFileAtomicSync, type MarkJson, type UnitMarks } from '../../../sdk/index.js';
 import { MessageStore, scanStore } from './message-log.js';
 
 export const MARKS_FORMAT = 'robot-id-ingest-marks/1';
@@ -77,10 +77,11 @@ export function snapshotOf(offset: number, marks: Map<string, UnitMarks>): strin
   return JSON.stringify({ format: MARKS_FORMAT, offset, units } satisfies MarksSnapshot);
 }
 
-export function saveSnapshotText(dir: string, snapshot: string): void {
-  writeFileAtomicSync(join(dir, MARKS_FILE), snapshot);
+/** Writes a snapshot made by snapshotOf, atomically, off the event loop. */
+export function saveSnapshotText(dir: string, snapshot: string): Promise<void> {
+  return writeFileAtomic(join(dir, MARKS_FILE), snapshot);
 }
 
 export function saveSnapshot(dir: string, offset: number, marks: Map<string, UnitMarks>): void {
-  saveSnapshotText(dir, snapshotOf(offset, marks));
+  writeFileAtomicSync(join(dir, MARKS_FILE), snapshotOf(offset, marks));
 }

@@ -1,9 +1,9 @@
 /**
- * sdk's writeFileAtomicSync (write `<path>.new`, fsync it, rename over `path`, fsync the
- * directory) with every step in the thread pool: for a small file rewritten while the event
- * loop serves requests (the outbox cursor at each receipt), where three fsyncs on the loop
- * stalled every request for as long as the disk took. After a failure the file is the old one
- * and no `.new` is left.
+ * writeFileAtomicSync (atomic-file.ts: write `<path>.new`, fsync it, rename over `path`, fsync
+ * the directory) with every step in the thread pool: for a file rewritten while the event loop
+ * serves requests (the agent's outbox cursor at each receipt, the files ingest store's marks
+ * snapshot), where three fsyncs on the loop stalled everything for as long as the disk took.
+ * After a failure the file is the old one and no `.new` is left.
  */
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
