@@ -10,7 +10,10 @@
  * The agent's CPU per event comes from /proc/<pid>/stat (user + system, all threads). Beside it,
  * where the whole machine's CPU went per event (agent, ingest, mosquitto, this process with its
  * submitters and counters, the rest from /proc/stat): on a machine the run saturates, the ratio
- * cannot exceed the raw path's CPU per message over the API path's.
+ * cannot exceed the raw path's CPU per message over the API path's. Last, the ceiling of any
+ * implementation of the protocol on this machine: the cores divided by the raw path's machine CPU
+ * per message plus one Ed25519 signature (the robot's) and one verification (the platform's, when
+ * it shares the machine), both timed here with node:crypto.
  * After each round of the agent's paths the script waits, untimed, until the ingest has receipted
  * every event (the agent's outbox is empty), so the ingest's backlog never runs into the next
  * round, and reads the processes' CPU only then.
@@ -32,9 +35,10 @@
  * Needs the node bundle (npm run build:bundle) and mosquitto.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync, sign, verify } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent as HttpAgent, request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type MqttClient } from 'mqtt';
 import { provisionUnit, unitTopic } from '../../sdk/index.js';
@@ -191,6 +195,27 @@ async function drained(socketPath: string): Promise<void> {
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+/**
+ * µs of CPU for one Ed25519 signature and one verification with node:crypto on imported keys
+ * (what the agent and the ingest each do once per event), over a message of the event's size:
+ * median of 5 timings of 4,000 operations each.
+ */
+function signatureCosts(bytes: number): { sign: number; verify: number } {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const message = Buffer.alloc(bytes, 7);
+  const signature = sign(null, message, privateKey);
+  const time = (fn: () => unknown): number => {
+    const runs: number[] = [];
+    for (let r = 0; r < 5; r++) {
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < 4000; i++) fn();
+      runs.push(Number(process.hrtime.bigint() - t0) / 4000 / 1000);
+    }
+    return median(runs);
+  };
+  return { sign: time(() => sign(null, message, privateKey)), verify: time(() => verify(null, message, publicKey, signature)) };
+}
+
 async function main(): Promise<void> {
   if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} missing: npm run build:bundle`);
   const dir = mkdtempSync(join(tmpdir(), 'rid-bench-api-'));
@@ -312,6 +337,16 @@ async function main(): Promise<void> {
       const rest = m('machine') - named.reduce((a, k) => a + m(k), 0);
       console.log(`  ${p.name.padEnd(44)} ${named.map((k) => `${k === 'bench' ? 'this process' : k} ${fmt(m(k))}`).join(', ')}, rest ${fmt(Math.max(0, rest))}; machine ${fmt(m('machine'))}`);
     }
+    // The ceiling of any implementation of the protocol on this machine: every event costs at
+    // least what a raw message costs the machine (broker, publisher, counter) plus one signature
+    // on the robot and, with the platform on the same machine, one verification; with the
+    // cores saturated no path can deliver more than cores / that per second.
+    const rawMachine = median(split.get(paths[0]!.name)!.map((r) => r.machine!));
+    const costs = signatureCosts(eventBytes);
+    const cores = cpus().length;
+    const ceiling = (us: number): string => `${fmt((cores * 1e6) / us)}/s, ${((cores * 1e6) / us / base).toFixed(2)}x raw`;
+    console.log(`\nceiling of any implementation that signs each event (Ed25519 sign ${costs.sign.toFixed(1)} µs${PLATFORM_ELSEWHERE ? '' : `, verify ${costs.verify.toFixed(1)} µs`}, node:crypto, this process), on ${cores} cores, the raw path's ${fmt(rawMachine)} µs of machine per message added:`);
+    console.log(`  signed on the robot: ${ceiling(rawMachine + costs.sign)}${PLATFORM_ELSEWHERE ? '' : `; signed and verified on this machine: ${ceiling(rawMachine + costs.sign + costs.verify)}`}`);
     console.log('');
     for (const p of paths.slice(1)) {
       const ratio = median(rates.get(p.name)!) / base;
