@@ -10,10 +10,13 @@
  * The agent's CPU per event comes from /proc/<pid>/stat (user + system, all threads). Beside it,
  * where the whole machine's CPU went per event (agent, ingest, mosquitto, this process with its
  * submitters and counters, the rest from /proc/stat): on a machine the run saturates, the ratio
- * cannot exceed the raw path's CPU per message over the API path's. Last, the ceiling of any
+ * cannot exceed the raw path's CPU per message over the API path's. Beside them, interleaved
+ * too, the same submitters against a bare Node HTTP server (fixtures/bare-http.mjs: parses the
+ * body, answers 201): what Node's HTTP alone costs, both sides. Last, the ceiling of any
  * implementation of the protocol on this machine: the cores divided by the raw path's machine CPU
  * per message plus one Ed25519 signature (the robot's) and one verification (the platform's, when
- * it shares the machine), both timed here with node:crypto.
+ * it shares the machine), both timed here with node:crypto, with and without the bare HTTP's
+ * machine CPU per request.
  * After each round of the agent's paths the script waits, untimed, until the ingest has receipted
  * every event (the agent's outbox is empty), so the ingest's backlog never runs into the next
  * round, and reads the processes' CPU only then.
@@ -34,12 +37,13 @@
  *   when they stop (the ingest's as ingest.cpuprofile).
  * Needs the node bundle (npm run build:bundle) and mosquitto.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, sign, verify } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent as HttpAgent, request } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { connect, type MqttClient } from 'mqtt';
 import { provisionUnit, unitTopic } from '../../sdk/index.js';
 import { BUNDLE, stopChild } from './agent-proc.js';
@@ -267,7 +271,23 @@ async function main(): Promise<void> {
     const eventBytes = await sized;
     await probe.endAsync();
 
-    const paths: { name: string; run(n: number): Promise<void>; pid?: number; socketPath?: string }[] = [
+    // Node's HTTP alone, both sides: the same submitters against a server that only parses and answers.
+    const bareSocket = join(dir, 'bare-http.sock');
+    const bare = fork(fileURLToPath(new URL('./fixtures/bare-http.mjs', import.meta.url)), [bareSocket], { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    children.push(bare);
+    await new Promise<void>((resolve, reject) => {
+      bare.once('message', () => resolve());
+      bare.once('exit', (c) => reject(new Error(`the bare HTTP server exited (${c})`)));
+    });
+
+    type Path = { name: string; run(n: number): Promise<void>; pid?: number; socketPath?: string; cpuOf?: string; judged?: boolean };
+    const bareName = `bare Node HTTP server (no agent), ${SUBMITTERS} submitters`;
+    const bareBatchName = `bare Node HTTP server, batches of ${BATCH}`;
+    const barePaths: Path[] = [
+      { name: bareName, run: (n) => viaApi(bareSocket, n, 0), pid: bare.pid, cpuOf: 'server', judged: false },
+      ...(BATCH > 0 ? [{ name: bareBatchName, run: (n: number) => viaApi(bareSocket, n, BATCH), pid: bare.pid, cpuOf: 'server', judged: false }] : []),
+    ];
+    const paths: Path[] = [
       { name: 'raw MQTT.js QoS 1', run: async (n) => void (await Promise.all([rawCount.arm(n), raw(pub, rawTopic, n, eventBytes)])) },
       { name: `local API, ${SUBMITTERS} submitters`, run: async (n) => void (await Promise.all([count.arm(n), viaApi(socketPath, n, 0)])), pid: agentProc.pid, socketPath },
       ...(BATCH > 0
@@ -281,6 +301,7 @@ async function main(): Promise<void> {
               : []),
           ]
         : []),
+      ...barePaths,
     ];
     // Warm-up: each path runs once (compiles both sides' hot paths), then interleaved rounds.
     for (const p of paths) {
@@ -324,7 +345,7 @@ async function main(): Promise<void> {
       const us = cpu.get(p.name);
       return {
         name: p.name,
-        value: `${fmt(median(xs))}/s (${fmt(Math.min(...xs))}-${fmt(Math.max(...xs))})${us ? `; agent CPU ${fmt(median(us))} µs/event (${fmt(Math.min(...us))}-${fmt(Math.max(...us))})` : ''}`,
+        value: `${fmt(median(xs))}/s (${fmt(Math.min(...xs))}-${fmt(Math.max(...xs))})${us ? `; ${p.cpuOf ?? 'agent'} CPU ${fmt(median(us))} µs/event (${fmt(Math.min(...us))}-${fmt(Math.max(...us))})` : ''}`,
         ratio: `${(median(xs) / base).toFixed(2)}x raw (${(Math.min(...xs) / base).toFixed(2)}-${(Math.max(...xs) / base).toFixed(2)})`,
       };
     });
@@ -335,20 +356,29 @@ async function main(): Promise<void> {
       const m = (k: string): number => median(rounds.map((r) => r[k]!));
       const named = ['agent', 'ingest', 'mosquitto', 'bench'].filter((k) => m(k) >= 1 || k !== 'agent');
       const rest = m('machine') - named.reduce((a, k) => a + m(k), 0);
-      console.log(`  ${p.name.padEnd(44)} ${named.map((k) => `${k === 'bench' ? 'this process' : k} ${fmt(m(k))}`).join(', ')}, rest ${fmt(Math.max(0, rest))}; machine ${fmt(m('machine'))}`);
+      const label = (k: string): string => (k === 'bench' ? 'this process' : k === 'agent' ? (p.cpuOf ?? 'agent') : k);
+      console.log(`  ${p.name.padEnd(44)} ${named.map((k) => `${label(k)} ${fmt(m(k))}`).join(', ')}, rest ${fmt(Math.max(0, rest))}; machine ${fmt(m('machine'))}`);
     }
     // The ceiling of any implementation of the protocol on this machine: every event costs at
     // least what a raw message costs the machine (broker, publisher, counter) plus one signature
     // on the robot and, with the platform on the same machine, one verification; with the
     // cores saturated no path can deliver more than cores / that per second.
-    const rawMachine = median(split.get(paths[0]!.name)!.map((r) => r.machine!));
+    // With Node's HTTP on both sides (the bare server's rounds: its CPU and the submitters') added,
+    // for single requests and for batches.
+    const machineOf = (name: string): number => median(split.get(name)!.map((r) => r.machine!));
+    const rawMachine = machineOf(paths[0]!.name);
     const costs = signatureCosts(eventBytes);
     const cores = cpus().length;
     const ceiling = (us: number): string => `${fmt((cores * 1e6) / us)}/s, ${((cores * 1e6) / us / base).toFixed(2)}x raw`;
-    console.log(`\nceiling of any implementation that signs each event (Ed25519 sign ${costs.sign.toFixed(1)} µs${PLATFORM_ELSEWHERE ? '' : `, verify ${costs.verify.toFixed(1)} µs`}, node:crypto, this process), on ${cores} cores, the raw path's ${fmt(rawMachine)} µs of machine per message added:`);
-    console.log(`  signed on the robot: ${ceiling(rawMachine + costs.sign)}${PLATFORM_ELSEWHERE ? '' : `; signed and verified on this machine: ${ceiling(rawMachine + costs.sign + costs.verify)}`}`);
+    const crypto = costs.sign + (PLATFORM_ELSEWHERE ? 0 : costs.verify);
+    console.log(
+      `\nceiling of any implementation that signs each event on the robot${PLATFORM_ELSEWHERE ? '' : ' and verifies it on the platform'}, on ${cores} cores: the cores over the raw path's ${fmt(rawMachine)} µs of machine per message, plus Ed25519 sign ${costs.sign.toFixed(1)} µs${PLATFORM_ELSEWHERE ? '' : ` and verify ${costs.verify.toFixed(1)} µs`} (node:crypto, timed in this process), plus the bare HTTP rounds' machine per request:`,
+    );
+    console.log(`  no HTTP at all: ${ceiling(rawMachine + crypto)}`);
+    console.log(`  single requests (+${fmt(machineOf(bareName))} µs): ${ceiling(rawMachine + crypto + machineOf(bareName))}`);
+    if (BATCH > 0) console.log(`  batches of ${BATCH} (+${fmt(machineOf(bareBatchName))} µs per event): ${ceiling(rawMachine + crypto + machineOf(bareBatchName))}`);
     console.log('');
-    for (const p of paths.slice(1)) {
+    for (const p of paths.slice(1).filter((q) => q.judged !== false)) {
       const ratio = median(rates.get(p.name)!) / base;
       const us = median(cpu.get(p.name)!);
       console.log(`${p.name}: ${verdict(ratio >= 0.3, '>= 0.3x raw')}; ${verdict(us <= 150, '<= 150 µs agent CPU per event')}`);
