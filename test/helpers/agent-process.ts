@@ -6,6 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 export const BUNDLE = fileURLToPath(new URL('../../dist/robot-id.cjs', import.meta.url));
 
@@ -50,10 +51,25 @@ export function startAgentProcess(dir: string, config: Record<string, unknown>):
   return startProc(['agent', '--config', file]);
 }
 
-export function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
+export interface CliRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function cli(args: string[]): CliRun {
   const r = spawnSync(process.execPath, [BUNDLE, ...args], { encoding: 'utf8', timeout: 60_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** A CLI run's standard output, once it is held to exit status 0 (failing with what it printed). */
+export function ok(r: CliRun): string {
+  expect(r.status, r.stderr + r.stdout).toBe(0);
+  return r.stdout;
+}
+
+/** A CLI run's JSON output (`--json`), once it is held to exit status 0. */
+export const okJson = (r: CliRun): Record<string, unknown> => JSON.parse(ok(r)) as Record<string, unknown>;
 
 /** The agent's GET /v1/status over its socket, via `robot-id status --json`. */
 export function agentStatus(socket: string): Record<string, unknown> {

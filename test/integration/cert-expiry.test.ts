@@ -5,35 +5,18 @@
  * `fleet units --state expiring [--days N]` lists only the units inside the window.
  * `robot-id status` on the unit shows the days left.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { agentStatus, cli, ingestListening, startAgentProcess, startProc, stopAll } from '../helpers/agent-process.js';
-import { startBroker, type TestBroker } from '../helpers/broker.js';
+import { writeFileSync } from 'node:fs';
+import { expect, it } from 'vitest';
+import { agentStatus, cli, ingestListening, ok, startAgentProcess, startProc } from '../helpers/agent-process.js';
 import { until } from '../helpers/ingest-recorder.js';
+import { useWorld } from '../helpers/world.js';
 
-let tmp: string;
-let broker: TestBroker;
-beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'rid-cert-expiry-'));
-  broker = await startBroker();
-}, 60_000);
-afterAll(async () => {
-  await stopAll();
-  await broker?.stop();
-  rmSync(tmp, { recursive: true, force: true });
-});
+const world = useWorld('rid-cert-expiry-');
 
-type Run = { status: number | null; stdout: string; stderr: string };
-function ok(r: Run): string {
-  expect(r.status, r.stderr + r.stdout).toBe(0);
-  return r.stdout;
-}
 type Row = { code: string; certExpiry?: { kind: string; daysLeft: number }; rootVersion?: number };
 
 it('units report their nearest certificate expiry; fleet units --state expiring lists those within the window', async () => {
-  const p = (f: string) => join(tmp, f);
+  const { tmp, broker, p } = world;
   ok(cli(['root', 'init', '--country', '86', '--out', p('root')]));
   ok(cli(['enterprise', 'certify', '--root', p('root'), '--enterprise', '1234', '--name', 'Short', '--out', p('ent-short'), '--valid-days', '10']));
   ok(cli(['enterprise', 'certify', '--root', p('root'), '--enterprise', '5678', '--name', 'Long', '--out', p('ent-long')]));
@@ -69,7 +52,7 @@ it('units report their nearest certificate expiry; fleet units --state expiring 
   expect(misuse.status).toBe(2);
 
   // On the unit: the status says how many days are left, and GET /v1/status carries them.
-  const socket = join(p(units[0]!.code), 'agent.sock');
+  const socket = p(units[0]!.code, 'agent.sock');
   expect(ok(cli(['status', '--agent', socket]))).toMatch(/enterprise expires: +1234: (9|10) days left/);
   const section = (agentStatus(socket) as { trust: { expiry: { nearest: { kind: string; daysLeft: number } } } }).trust;
   expect(section.expiry.nearest.kind).toBe('enterprise');

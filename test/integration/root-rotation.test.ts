@@ -10,11 +10,10 @@
  * keeps v3. Run once with Ed25519 roots and once with SM2 roots.
  */
 import { FilesPublisherStore } from '../../platform/store/files/publisher-files.js';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   readExisting,
   algFromName,
@@ -29,29 +28,13 @@ import {
   verifyIndex,
   type Heartbeat,
 } from '../../sdk/index.js';
-import { agentStatus, cli, startAgentProcess, stopAll, type Proc } from '../helpers/agent-process.js';
-import { startBroker, type TestBroker } from '../helpers/broker.js';
+import { agentStatus, cli, ok, okJson, startAgentProcess, type CliRun, type Proc } from '../helpers/agent-process.js';
 import { until } from '../helpers/ingest-recorder.js';
 import { freshSigner, rootEntry, signStatement, statementFor } from '../helpers/rotation.js';
+import { useWorld } from '../helpers/world.js';
 
-let tmp: string;
-let broker: TestBroker;
-beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'rid-root-rotation-'));
-  broker = await startBroker();
-}, 60_000);
-afterAll(async () => {
-  await stopAll();
-  await broker?.stop();
-  rmSync(tmp, { recursive: true, force: true });
-});
+const world = useWorld('rid-root-rotation-');
 
-type Run = { status: number | null; stdout: string; stderr: string };
-function ok(r: Run): string {
-  expect(r.status, r.stderr + r.stdout).toBe(0);
-  return r.stdout;
-}
-const json = (r: Run) => JSON.parse(ok(r)) as Record<string, unknown>;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface TrustSection {
@@ -63,7 +46,8 @@ const trustOf = (socket: string) => (agentStatus(socket) as { trust?: TrustSecti
 
 describe.each(['ed25519', 'sm2'])('roots in %s', (alg) => {
   it('an offline unit walks v1 -> v2 -> v3, applies a recall signed under v3, still attests, refuses bad links, keeps v3', async () => {
-    const dir = join(tmp, alg);
+    const { broker } = world;
+    const dir = world.p(alg);
     const p = (f: string) => join(dir, f);
     const code = alg === 'sm2' ? '86123456789000000000000000077' : '86123456789000000000000000076';
     ok(cli(['root', 'init', '--country', '86', '--out', p('root-v1'), '--alg', alg]));
@@ -83,16 +67,16 @@ describe.each(['ed25519', 'sm2'])('roots in %s', (alg) => {
     // The records the unit holds were issued before the hand-over (the old root counts for
     // times strictly before the new root's notBefore).
     await sleep(1100);
-    const v2 = json(cli(['root', 'rotate', '--root', p('root-v1'), '--out', p('root-v2'), '--json']));
+    const v2 = okJson(cli(['root', 'rotate', '--root', p('root-v1'), '--out', p('root-v2'), '--json']));
     expect(v2).toMatchObject({ country: '86', version: 2, alg });
-    const v3 = json(cli(['root', 'rotate', '--root', p('root-v2'), '--out', p('root-v3'), '--json']));
+    const v3 = okJson(cli(['root', 'rotate', '--root', p('root-v2'), '--out', p('root-v3'), '--json']));
     expect(v3).toMatchObject({ version: 3, previousKid: v2.kid });
     // Each hand-over: the index key certified under the new root, then the statement published.
     ok(cli(['platform', 'certify', '--root', p('root-v2'), '--role', 'index', '--name', 'platform-v2', '--out', p('plat2'), '--alg', alg]));
     ok(cli(['platform', 'certify', '--root', p('root-v3'), '--role', 'recall,index,receipt', '--name', 'platform-v3', '--out', p('plat3'), '--alg', alg]));
     const state = p('index-state');
     const publish = (file: string, key: string) => cli(['rotation', 'publish', file, '--broker', broker.url, '--key', p(key), '--state', state, '--json']);
-    const refusedWith = (r: Run) => {
+    const refusedWith = (r: CliRun) => {
       expect(r.status, r.stdout + r.stderr).toBe(1);
       return (JSON.parse(r.stdout) as { error: { code: string } }).error.code;
     };

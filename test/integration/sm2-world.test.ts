@@ -8,51 +8,36 @@
  * orders: registered, commissioned, scrapped (the agent stops, the key is destroyed), recycled
  * by an SM2 recycler, and `fleet history` verifying every entry.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectAsync } from 'mqtt';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { COSE_ALG_EDDSA, algSigner, generateAlgKeyPair, signHeartbeat, unitTopic, type Signer } from '../../sdk/index.js';
-import { agentStatus, cli, startAgentProcess, startProc, stopAll, ingestListening } from '../helpers/agent-process.js';
-import { startBroker, type TestBroker } from '../helpers/broker.js';
+import { agentStatus, cli, ok, okJson, startAgentProcess, startProc, ingestListening } from '../helpers/agent-process.js';
 import { until } from '../helpers/ingest-recorder.js';
+import { useWorld } from '../helpers/world.js';
 
-let tmp: string;
-let broker: TestBroker;
-beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'rid-sm2-world-'));
-  broker = await startBroker();
-}, 60_000);
-afterAll(async () => {
-  await stopAll();
-  await broker?.stop();
-  rmSync(tmp, { recursive: true, force: true });
-});
+const world = useWorld('rid-sm2-world-');
 
 type Line = { code?: string; kind: string; verified: boolean; reason?: string };
-const p = (f: string): string => join(tmp, f);
-function ok(r: { status: number | null; stdout: string; stderr: string }): string {
-  expect(r.status, r.stderr + r.stdout).toBe(0);
-  return r.stdout;
-}
-const json = (r: { status: number | null; stdout: string; stderr: string }) => JSON.parse(ok(r)) as Record<string, unknown>;
+const p = (f: string): string => world.p(f);
 
 it('SM2 keys everywhere: agent, ingest, receipts, a mixed-algorithm recall, recall status, attestation, orders, scrapping, recycling, history', async () => {
+  const { tmp, broker } = world;
   const code = '86123456789000000000000000042';
-  expect(json(cli(['root', 'init', '--country', '86', '--out', p('root'), '--alg', 'sm2', '--json']))).toMatchObject({ alg: 'sm2' });
+  expect(okJson(cli(['root', 'init', '--country', '86', '--out', p('root'), '--alg', 'sm2', '--json']))).toMatchObject({ alg: 'sm2' });
   const trust = join(p('root'), 'trust.json');
   expect(JSON.parse(readFileSync(trust, 'utf8')).roots[0]).toMatchObject({ country: '86', alg: 'sm2' });
-  expect(json(cli(['enterprise', 'certify', '--root', p('root'), '--enterprise', '1234', '--name', 'SM2 Robotics', '--out', p('ent'), '--alg', 'sm2', '--json']))).toMatchObject({ alg: 'sm2' });
-  expect(json(cli(['platform', 'certify', '--root', p('root'), '--role', 'recall,index,receipt,order,registration', '--name', 'platform', '--out', p('plat'), '--alg', 'sm2', '--json']))).toMatchObject({ alg: 'sm2' });
+  expect(okJson(cli(['enterprise', 'certify', '--root', p('root'), '--enterprise', '1234', '--name', 'SM2 Robotics', '--out', p('ent'), '--alg', 'sm2', '--json']))).toMatchObject({ alg: 'sm2' });
+  expect(okJson(cli(['platform', 'certify', '--root', p('root'), '--role', 'recall,index,receipt,order,registration', '--name', 'platform', '--out', p('plat'), '--alg', 'sm2', '--json']))).toMatchObject({ alg: 'sm2' });
   // The co-signer keeps EdDSA: co-signers of one recall may differ in algorithm.
-  expect(json(cli(['platform', 'certify', '--root', p('root'), '--role', 'recall', '--name', 'regulator', '--out', p('cosigner'), '--json']))).toMatchObject({ alg: 'ed25519' });
+  expect(okJson(cli(['platform', 'certify', '--root', p('root'), '--role', 'recall', '--name', 'regulator', '--out', p('cosigner'), '--json']))).toMatchObject({ alg: 'ed25519' });
   const registry = p('registry.jsonl');
   const stateDir = p('unit');
   writeFileSync(p('machine-id'), 'hw-sm2-42\n');
-  expect(json(cli(['provision', '--enterprise', p('ent'), '--code', code, '--model-name', 'H-SM2', '--hardware-id', 'hw-sm2-42', '--state-dir', stateDir, '--registry', registry, '--alg', 'sm2', '--json']))).toMatchObject({ code, deviceAlg: 'sm2' });
+  expect(okJson(cli(['provision', '--enterprise', p('ent'), '--code', code, '--model-name', 'H-SM2', '--hardware-id', 'hw-sm2-42', '--state-dir', stateDir, '--registry', registry, '--alg', 'sm2', '--json']))).toMatchObject({ code, deviceAlg: 'sm2' });
   expect(readFileSync(join(stateDir, 'device.key'), 'utf8')).toContain('-----BEGIN PRIVATE KEY-----');
-  expect(json(cli(['verify', stateDir, '--trust', trust, '--json']))).toMatchObject({ valid: true, code, deviceAlg: 'sm2' });
+  expect(okJson(cli(['verify', stateDir, '--trust', trust, '--json']))).toMatchObject({ valid: true, code, deviceAlg: 'sm2' });
 
   const ingestDir = p('ingest');
   const indexState = p('index-state');
@@ -85,7 +70,7 @@ it('SM2 keys everywhere: agent, ingest, receipts, a mixed-algorithm recall, reca
   await until(() => lines().some((l) => l.code === code && l.kind === 'ack' && l.verified), `the ack verified by the ingest (${lines().filter((l) => l.kind !== 'heartbeat').map((l) => JSON.stringify(l)).join(' | ')})`, 30_000);
   await until(() => readFileSync(recallState, 'utf8').includes('"strongestAction":"stop"') || readFileSync(recallState, 'utf8').includes('"strongestAction": "stop"'), 'the recall state file says stop', 10_000);
   await until(() => (agentStatus(socket) as { outbox?: { depth?: number } }).outbox?.depth === 0, 'the ack receipted', 30_000);
-  const status = json(cli(['recall', 'status', 'C-SM2', '--broker', broker.url, '--trust', trust, '--registry', registry, '--ingest', ingestDir, '--wait', '5', '--json']));
+  const status = okJson(cli(['recall', 'status', 'C-SM2', '--broker', broker.url, '--trust', trust, '--registry', registry, '--ingest', ingestDir, '--wait', '5', '--json']));
   expect(status.counts).toMatchObject({ applied: 1, rejected: 0, failed: 0 });
 
   // A technician's attestation: the SM2 device key signs the laptop's nonce.
@@ -123,10 +108,10 @@ it('SM2 keys everywhere: agent, ingest, receipts, a mixed-algorithm recall, reca
   // Its last word, signed with the SM2 key before the key was destroyed.
   await until(() => lines().some((l) => l.code === code && (l.kind === 'death' || l.kind === 'offline') && l.verified), `a verified death or offline message (${[...new Set(lines().map((l) => l.kind))].join(', ')})`, 15_000);
   expect(stored('scrapped')).toBe(true);
-  expect(json(cli(['platform', 'certify', '--root', p('root'), '--role', 'recycling', '--name', 'Recycler', '--out', p('recycler'), '--alg', 'sm2', '--json']))).toMatchObject({ alg: 'sm2' });
+  expect(okJson(cli(['platform', 'certify', '--root', p('root'), '--role', 'recycling', '--name', 'Recycler', '--out', p('recycler'), '--alg', 'sm2', '--json']))).toMatchObject({ alg: 'sm2' });
   ok(cli(['recycle', 'confirm', '--code', code, '--key', p('recycler'), '--out', p('recycled.cose')]));
   ok(cli(['fleet', 'recycled', p('recycled.cose'), '--state', ingestDir, '--trust', trust, '--registry', registry]));
-  const h = json(cli(['fleet', 'history', code, '--state', ingestDir, '--trust', trust, '--registry', registry, '--json'])) as { state: string; recycled: boolean; problems: number; entries: { what: string; verified: boolean }[] };
+  const h = okJson(cli(['fleet', 'history', code, '--state', ingestDir, '--trust', trust, '--registry', registry, '--json'])) as { state: string; recycled: boolean; problems: number; entries: { what: string; verified: boolean }[] };
   expect(h).toMatchObject({ state: 'scrapped', recycled: true, problems: 0 });
   expect(h.entries.every((e) => e.verified)).toBe(true);
   for (const what of ['manufactured', 'part-replaced', 'recall-ack', 'registered', 'commissioned', 'scrapped', 'recycled']) expect(h.entries.map((e) => e.what)).toContain(what);
