@@ -3,34 +3,22 @@
 // applied and refused from the acks it stored. Two units of the targeted model are known; one
 // runs (a real agent process) and applies the recall, the other stays off. Real mosquitto,
 // the real CLI for publishing, the ingest and the agent; scraped over HTTP.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { cli, ingestListening, startAgentProcess, startProc, stopAll } from '../helpers/agent-process.js';
-import { startBroker, type TestBroker } from '../helpers/broker.js';
+import { expect, it } from 'vitest';
+import { cli, ingestListening, startAgentProcess, startProc } from '../helpers/agent-process.js';
 import { until } from '../helpers/ingest-recorder.js';
-import { makePki, TEST_ENTERPRISE, TEST_MODEL, type Pki } from '../helpers/pki.js';
+import { TEST_ENTERPRISE, TEST_MODEL } from '../helpers/pki.js';
 import { metricsUrl, sample, scrape } from '../helpers/prometheus.js';
 import { eventually as pollUntil } from '../helpers/eventually.js';
+import { useWorld } from '../helpers/world.js';
 
 const eventually = (check: () => Promise<boolean>, what: string, ms = 40000): Promise<void> => pollUntil(check, what, ms, 250);
 
-let tmp: string;
-let broker: TestBroker;
-let pki: Pki;
-beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'rid-campaign-metrics-'));
-  broker = await startBroker();
-  pki = await makePki(join(tmp, 'pki'));
-}, 60_000);
-afterAll(async () => {
-  await stopAll();
-  await broker?.stop();
-  rmSync(tmp, { recursive: true, force: true });
-});
+const world = useWorld('rid-campaign-metrics-', { pki: true });
 
 it('counts the units a campaign targets, and those that acknowledged and applied it, from the stored acks', async () => {
+  const { tmp, broker, pki } = world;
   const [on, off] = [await pki.provision(), await pki.provision()];
   const registry = join(tmp, 'registry.jsonl');
   writeFileSync(registry, [on, off].map((u) => JSON.stringify({ code: u.code, identity: Buffer.from(u.identity.bytes).toString('base64') })).join('\n') + '\n');

@@ -7,41 +7,24 @@
  * signed by the new key before the announcement was refused, and `fleet history` verifies
  * every entry, the ones before the rekey under the old record and the rest under the new one.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectAsync } from 'mqtt';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { callAgent } from '../../agent/index.js';
 import { algSigner, readAlgPrivateKeyFile, signEvent, signHeartbeat, unitTopic } from '../../sdk/index.js';
-import { cli, ingestListening, startAgentProcess, startProc, stopAll, type Proc } from '../helpers/agent-process.js';
-import { startBroker, type TestBroker } from '../helpers/broker.js';
+import { cli, ingestListening, startAgentProcess, startProc, type Proc, ok } from '../helpers/agent-process.js';
 import { until } from '../helpers/ingest-recorder.js';
-import { makePki, type Pki } from '../helpers/pki.js';
+import { useWorld } from '../helpers/world.js';
 
-let tmp: string;
-let broker: TestBroker;
-let pki: Pki;
-beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'rid-rekey-'));
-  broker = await startBroker();
-  pki = await makePki(join(tmp, 'pki'));
-}, 60_000);
-afterAll(async () => {
-  await stopAll();
-  await broker?.stop();
-  rmSync(tmp, { recursive: true, force: true });
-});
+const world = useWorld('rid-rekey-', { pki: true });
 
 type Line = { code?: string; kind: string; verified: boolean; reason?: string; seq?: number; eventKind?: string };
-const p = (f: string): string => join(tmp, f);
-function ok(r: { status: number | null; stdout: string; stderr: string }): string {
-  expect(r.status, r.stderr + r.stdout).toBe(0);
-  return r.stdout;
-}
+const p = (f: string): string => world.p(f);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 it('rekey while events are in flight: none lost, one chain, the new key only after the announcement', async () => {
+  const { tmp, broker, pki } = world;
   const trust = join(pki.root.dir, 'trust.json');
   const unit = await pki.provision();
   const registry = p('registry.jsonl');
@@ -149,6 +132,7 @@ it('rekey while events are in flight: none lost, one chain, the new key only aft
 }, 180_000);
 
 it('while the agent is stopped: request, issue and install --offline; typed refusals and exit statuses', async () => {
+  const { pki } = world;
   const unit = await pki.provision(undefined, { alg: -70000 });
   const cfg = p(`offline-${unit.code}.json`);
   writeFileSync(cfg, JSON.stringify({ ...unit.config() }));

@@ -2,36 +2,23 @@
 // did: events verified and receipted (with the wait for the receipt), a malformed message
 // rejected by reason, units online then offline. Real mosquitto, real agent, real ingest
 // process, scraped over HTTP as Prometheus would.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'mqtt';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { startAgent, type Agent } from '../../agent/index.js';
 import { unitTopic } from '../../sdk/index.js';
-import { ingestListening, startProc, stopAll } from '../helpers/agent-process.js';
-import { startBroker, type TestBroker } from '../helpers/broker.js';
+import { ingestListening, startProc } from '../helpers/agent-process.js';
 import { until } from '../helpers/ingest-recorder.js';
-import { makePki, quietLogger, type Pki } from '../helpers/pki.js';
+import { quietLogger } from '../helpers/pki.js';
 import { eventually as pollUntil } from '../helpers/eventually.js';
+import { useWorld } from '../helpers/world.js';
 
 const eventually = (check: () => Promise<boolean>, what: string, ms = 20000): Promise<void> => pollUntil(check, what, ms, 100);
 
-let tmp: string;
-let broker: TestBroker;
-let pki: Pki;
 let agent: Agent | undefined;
-beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'rid-ingest-metrics-'));
-  broker = await startBroker();
-  pki = await makePki(join(tmp, 'pki'));
-}, 60_000);
-afterAll(async () => {
-  await agent?.close();
-  await stopAll();
-  await broker?.stop();
-  rmSync(tmp, { recursive: true, force: true });
-});
+const world = useWorld('rid-ingest-metrics-', { pki: true });
+world.cleanup(() => agent?.close());
 
 /** The value of one sample (name with its labels exactly as Prometheus text shows them). */
 function sample(text: string, series: string): number | undefined {
@@ -40,6 +27,7 @@ function sample(text: string, series: string): number | undefined {
 }
 
 it('counts what the ingest verified, rejected and receipted, and which units are online', async () => {
+  const { tmp, broker, pki } = world;
   const unit = await pki.provision();
   const registry = join(tmp, 'registry.jsonl');
   writeFileSync(registry, JSON.stringify({ code: unit.code, identity: Buffer.from(unit.identity.bytes).toString('base64') }) + '\n');

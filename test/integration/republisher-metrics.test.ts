@@ -3,39 +3,26 @@
 // every retained item the broker acknowledged, the version of each scope's index as the signed
 // index on the broker says it, a revocation counted, and a round that failed (its state
 // unreadable) counted failed. Real mosquitto, the real CLI, scraped over HTTP.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectAsync } from 'mqtt';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { TrustStore, scopeOfTopic, verifyIndex, type RecallIndex } from '../../sdk/index.js';
-import { cli, startProc, stopAll } from '../helpers/agent-process.js';
-import { startBroker, type TestBroker } from '../helpers/broker.js';
+import { cli, startProc } from '../helpers/agent-process.js';
 import { until } from '../helpers/ingest-recorder.js';
-import { makePki, TEST_ENTERPRISE, TEST_MODEL, type Pki } from '../helpers/pki.js';
+import { TEST_ENTERPRISE, TEST_MODEL } from '../helpers/pki.js';
 import { metricsUrl, sample, samples, scrape } from '../helpers/prometheus.js';
 import { eventually as pollUntil } from '../helpers/eventually.js';
+import { useWorld } from '../helpers/world.js';
 
 const eventually = (check: () => Promise<boolean>, what: string, ms = 20000): Promise<void> => pollUntil(check, what, ms, 100);
 
-let tmp: string;
-let broker: TestBroker;
-let pki: Pki;
-beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'rid-republisher-metrics-'));
-  broker = await startBroker();
-  pki = await makePki(join(tmp, 'pki'));
-}, 60_000);
-afterAll(async () => {
-  await stopAll();
-  await broker?.stop();
-  rmSync(tmp, { recursive: true, force: true });
-});
+const world = useWorld('rid-republisher-metrics-', { pki: true });
 
 /** The signed indexes retained on the broker, by scope, as a unit would verify them. */
 async function retainedIndexes(): Promise<Map<string, RecallIndex>> {
-  const trust = TrustStore.load(join(pki.root.dir, 'trust.json'));
-  const client = await connectAsync(broker.url, { clientId: `metrics-reader-${Date.now()}` });
+  const trust = TrustStore.load(join(world.pki.root.dir, 'trust.json'));
+  const client = await connectAsync(world.broker.url, { clientId: `metrics-reader-${Date.now()}` });
   const out = new Map<string, RecallIndex>();
   client.on('message', (topic, payload) => {
     const scope = scopeOfTopic(topic)?.scope;
@@ -50,6 +37,7 @@ async function retainedIndexes(): Promise<Map<string, RecallIndex>> {
 }
 
 it('counts rounds and retained items, and reports the index versions, active recalls and revocations of its state', async () => {
+  const { tmp, broker, pki } = world;
   const state = join(tmp, 'publisher');
   writeFileSync(
     join(tmp, 'notice.json'),

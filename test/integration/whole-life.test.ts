@@ -6,41 +6,25 @@
  * destroyed, the agent refusing to start, the code in the platform's revocations, a label
  * verify saying scrapped); recycled; and `fleet history` listing every step, each verified.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { startAgent, type Agent } from '../../agent/index.js';
 import { encodeQrPayload, formatCode, parseCode } from '../../sdk/index.js';
-import { cli, ingestListening, startProc, stopAll } from '../helpers/agent-process.js';
-import { startBroker, type TestBroker } from '../helpers/broker.js';
+import { cli, ingestListening, startProc, ok } from '../helpers/agent-process.js';
 import { until } from '../helpers/ingest-recorder.js';
-import { makePki, quietLogger, TEST_ENTERPRISE, TEST_MODEL, type Pki } from '../helpers/pki.js';
+import { quietLogger, TEST_ENTERPRISE, TEST_MODEL } from '../helpers/pki.js';
+import { useWorld } from '../helpers/world.js';
 
-let tmp: string;
-let broker: TestBroker;
-let pki: Pki;
 let agent: Agent | undefined;
-beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'rid-whole-life-'));
-  broker = await startBroker();
-  pki = await makePki(join(tmp, 'pki'));
-}, 60_000);
-afterAll(async () => {
-  await agent?.close();
-  await stopAll();
-  await broker?.stop();
-  rmSync(tmp, { recursive: true, force: true });
-});
+const world = useWorld('rid-whole-life-', { pki: true });
+world.cleanup(() => agent?.close());
 
 type Line = { code?: string; kind: string; verified: boolean; reason?: string; seq?: number; eventKind?: string };
-const p = (f: string): string => join(tmp, f);
-function ok(r: { status: number | null; stdout: string; stderr: string }): string {
-  expect(r.status, r.stderr + r.stdout).toBe(0);
-  return r.stdout;
-}
+const p = (f: string): string => world.p(f);
 
 it('manufacture to recycling: every step enforced on the unit and verified on the platform', async () => {
+  const { broker, pki } = world;
   const trust = join(pki.root.dir, 'trust.json');
   const unit = await pki.provision();
   const registry = p('registry.jsonl');
