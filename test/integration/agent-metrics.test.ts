@@ -4,35 +4,23 @@
 // a recall published to the unit is counted in force. The TCP listener asks for the token as
 // on every route; an agent with the default config answers 404 as for any unknown route.
 import { request } from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { IngestConnection } from '../../platform/index.js';
-import { cli, startAgentProcess, stopAll } from '../helpers/agent-process.js';
-import { freePort, startBroker, type TestBroker } from '../helpers/broker.js';
+import { cli, startAgentProcess } from '../helpers/agent-process.js';
+import { freePort } from '../helpers/broker.js';
 import { startIngest } from '../helpers/ingest-recorder.js';
-import { makePki, TEST_ENTERPRISE, TEST_MODEL, type Pki, type TestUnit } from '../helpers/pki.js';
+import { TEST_ENTERPRISE, TEST_MODEL, type TestUnit } from '../helpers/pki.js';
 import { sample } from '../helpers/prometheus.js';
 import { eventually as pollUntil } from '../helpers/eventually.js';
+import { useWorld } from '../helpers/world.js';
 
 const eventually = (check: () => Promise<boolean>, what: string, ms = 30000): Promise<void> => pollUntil(check, what, ms, 100);
 
-let tmp: string;
-let broker: TestBroker;
-let pki: Pki;
 let ingest: IngestConnection | undefined;
-beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'rid-agent-metrics-'));
-  broker = await startBroker();
-  pki = await makePki(join(tmp, 'pki'));
-}, 60_000);
-afterAll(async () => {
-  await stopAll();
-  await ingest?.close();
-  await broker?.stop();
-  rmSync(tmp, { recursive: true, force: true });
-});
+const world = useWorld('rid-agent-metrics-', { pki: true });
+world.cleanup(() => ingest?.close());
 
 /** One HTTP request to the agent's Unix socket. */
 function onSocket(socketPath: string, method: string, path: string, body?: object): Promise<{ status: number; type: string; text: string }> {
@@ -51,6 +39,7 @@ function onSocket(socketPath: string, method: string, path: string, body?: objec
 const socketOf = (u: TestUnit) => join(u.stateDir, 'agent.sock');
 
 it('serves the outbox depth, log size, broker link, heartbeat and recalls in force, behind the API checks', async () => {
+  const { tmp, broker, pki } = world;
   const unit = await pki.provision();
   ingest = await startIngest(pki, [unit], broker.url, join(tmp, 'ingest'));
   const tcpPort = await freePort();
@@ -123,6 +112,7 @@ it('serves the outbox depth, log size, broker link, heartbeat and recalls in for
 }, 120_000);
 
 it('answers 404 without metricsEnabled, as for any unknown route', async () => {
+  const { tmp, pki } = world;
   const unit = await pki.provision();
   startAgentProcess(tmp, { stateDir: unit.stateDir, hardwareIdSource: { file: unit.hardwareIdFile } });
   await eventually(async () => {

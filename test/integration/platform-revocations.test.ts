@@ -4,35 +4,25 @@
  * reports X's messages `MSG_REVOKED`, never storing or receipting them, while other units go
  * on; `verify --revocations` calls X's record invalid. Real mosquitto, real agents.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { startAgent, type Agent } from '../../agent/index.js';
-import { cli, startProc, stopAll } from '../helpers/agent-process.js';
-import { startBroker, type TestBroker } from '../helpers/broker.js';
+import { cli, startProc } from '../helpers/agent-process.js';
 import { until } from '../helpers/ingest-recorder.js';
-import { makePki, quietLogger, type Pki, type TestUnit } from '../helpers/pki.js';
+import { quietLogger, type TestUnit } from '../helpers/pki.js';
+import { useWorld } from '../helpers/world.js';
 
-let tmp: string;
-let broker: TestBroker;
-let pki: Pki;
 const agents: Agent[] = [];
-beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'rid-platform-revocations-'));
-  broker = await startBroker();
-  pki = await makePki(join(tmp, 'pki'));
-}, 60_000);
-afterAll(async () => {
+const world = useWorld('rid-platform-revocations-', { pki: true });
+world.cleanup(async () => {
   for (const a of agents) await a.close();
-  await stopAll();
-  await broker?.stop();
-  rmSync(tmp, { recursive: true, force: true });
 });
 
 type Line = { code?: string; kind: string; verified: boolean; reason?: string; seq?: number };
 
 it('a revoked unit is reported revoked by the running ingest, never receipted; verify calls its record invalid', async () => {
+  const { tmp, broker, pki } = world;
   const units: TestUnit[] = [await pki.provision(), await pki.provision()];
   const [x, other] = units as [TestUnit, TestUnit];
   const registry = join(tmp, 'registry.jsonl');

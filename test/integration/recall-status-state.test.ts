@@ -3,30 +3,19 @@
 // SIGKILLed and restarted, memory lost) the broker alone knows no campaign; the state still
 // lists it, every targeted unit pending, and the broker is named as lacking the notice, asked
 // by its exact topic. Real mosquitto, the real CLI.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { cli } from '../helpers/agent-process.js';
-import { startBroker, type TestBroker } from '../helpers/broker.js';
-import { makePki, TEST_ENTERPRISE, TEST_MODEL, type Pki } from '../helpers/pki.js';
+import { TEST_ENTERPRISE, TEST_MODEL } from '../helpers/pki.js';
+import { useWorld } from '../helpers/world.js';
 
-let tmp: string;
-let broker: TestBroker;
-let pki: Pki;
-beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'rid-recall-status-state-'));
-  broker = await startBroker();
-  pki = await makePki(join(tmp, 'pki'));
-}, 60_000);
-afterAll(async () => {
-  await broker?.stop();
-  rmSync(tmp, { recursive: true, force: true });
-});
+const world = useWorld('rid-recall-status-state-', { pki: true });
 
 type Status = { counts: Record<string, number>; units: { code: string; state: string }[]; notes: string[]; error?: { code: string } };
 
 it('answers from the publisher state after a broker wipe, naming what the broker lacks', async () => {
+  const { tmp, broker, pki } = world;
   const units = [await pki.provision(), await pki.provision()];
   const registry = join(tmp, 'registry.jsonl');
   writeFileSync(registry, units.map((u) => JSON.stringify({ code: u.code, identity: Buffer.from(u.identity.bytes).toString('base64') })).join('\n') + '\n');
