@@ -5,32 +5,20 @@
  * identity gone) and a new worker, also without --registry, verifies, stores and receipts the
  * units' next events, whose units never publish their identity again.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { entryHash, loadSigner, signEvent, unitTopic, verifyReceipt, type Signer } from '../../sdk/index.js';
 import { openDb } from '../../platform/store/postgres/connect.js';
-import { cli, startProc, stopAll, type Proc } from '../helpers/agent-process.js';
-import { startBroker, type TestBroker } from '../helpers/broker.js';
+import { startProc, type Proc } from '../helpers/agent-process.js';
 import { until } from '../helpers/ingest-recorder.js';
-import { makePki, type TestUnit } from '../helpers/pki.js';
-import { createTestDatabase, postgresAvailable, type TestDatabase } from '../helpers/postgres.js';
+import { type TestUnit } from '../helpers/pki.js';
+import { postgresAvailable } from '../helpers/postgres.js';
+import { useWorld } from '../helpers/world.js';
 
 const available = await postgresAvailable();
 
-let tmp: string | undefined;
-let broker: TestBroker | undefined;
-let database: TestDatabase | undefined;
 const clients: MqttClient[] = [];
-afterAll(async () => {
-  for (const c of clients) await c.endAsync(true);
-  await stopAll();
-  await broker?.stop();
-  await database?.drop();
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
-});
 
 /** A unit's side of the wire, driven by hand: its device key signs each event in turn. */
 interface Unit {
@@ -43,22 +31,21 @@ interface Unit {
 }
 
 describe.skipIf(!available)('robot-id fleet ingest: identity records kept in the store', () => {
+  const world = useWorld('rid-identities-', { pki: true, database: true });
+  world.cleanup(async () => {
+    for (const c of clients) await c.endAsync(true);
+  });
   it('verifies and receipts known units after the broker lost every retained identity', async () => {
-    tmp = mkdtempSync(join(tmpdir(), 'rid-identities-'));
-    broker = await startBroker();
-    database = await createTestDatabase();
-    const migrated = cli(['platform', 'migrate', '--db', database.url]);
-    expect(migrated.status, migrated.stderr).toBe(0);
-    const pki = await makePki(join(tmp, 'pki'));
+    const { broker, database, pki } = world;
     const units: Unit[] = [];
     for (let i = 0; i < 2; i++) {
       const unit = await pki.provision();
       units.push({ unit, device: loadSigner(join(unit.stateDir, 'device.key')), seq: 0, prev: new Uint8Array(32), receipted: 0 });
     }
     const worker = (): Proc =>
-      startProc(['fleet', 'ingest', '--broker', broker!.url, '--trust', join(pki.root.dir, 'trust.json'), '--db', database!.url, '--group', 'g1', '--receipt-key', pki.platform.dir, '--json']);
+      startProc(['fleet', 'ingest', '--broker', broker.url, '--trust', join(pki.root.dir, 'trust.json'), '--db', database.url, '--group', 'g1', '--receipt-key', pki.platform.dir, '--json']);
     const connectUnits = async (): Promise<MqttClient> => {
-      const c = await connectAsync(broker!.url, { protocolVersion: 5, reconnectPeriod: 0, clientId: `units-${clients.length}` });
+      const c = await connectAsync(broker.url, { protocolVersion: 5, reconnectPeriod: 0, clientId: `units-${clients.length}` });
       clients.push(c);
       c.on('message', (topic, payload) => {
         const u = units.find((x) => topic === unitTopic(x.unit.code, 'receipt'));

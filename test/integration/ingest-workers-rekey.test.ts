@@ -7,51 +7,32 @@
  * the database exactly once, both workers accepted new-key events, and after both workers
  * restart they accept the new key from their first message on.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { callAgent } from '../../agent/index.js';
 import { openDb } from '../../platform/store/postgres/connect.js';
-import { cli, startAgentProcess, startProc, stopAll, type Proc } from '../helpers/agent-process.js';
-import { startBroker, type TestBroker } from '../helpers/broker.js';
+import { ok, cli, startAgentProcess, startProc, type Proc } from '../helpers/agent-process.js';
 import { until } from '../helpers/ingest-recorder.js';
-import { makePki } from '../helpers/pki.js';
-import { createTestDatabase, postgresAvailable, type TestDatabase } from '../helpers/postgres.js';
+import { postgresAvailable } from '../helpers/postgres.js';
+import { useWorld } from '../helpers/world.js';
 
 const available = await postgresAvailable();
-
-let tmp: string | undefined;
-let broker: TestBroker | undefined;
-let database: TestDatabase | undefined;
-afterAll(async () => {
-  await stopAll();
-  await broker?.stop();
-  await database?.drop();
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
-});
 
 type Line = { code?: string; kind: string; verified: boolean; reason?: string; seq?: number; eventKind?: string };
 const lines = (w: Proc): Line[] => w.lines().flatMap((l) => (l.startsWith('{') ? [JSON.parse(l) as Line] : []));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-function ok(r: { status: number | null; stdout: string; stderr: string }): string {
-  expect(r.status, r.stderr + r.stdout).toBe(0);
-  return r.stdout;
-}
 
 describe.skipIf(!available)('robot-id fleet ingest: a device rekey across two workers', () => {
+  const world = useWorld('rid-workers-rekey-', { pki: true, database: true });
   it('stores every event once, takes the new key at whichever worker, and still after both restart', async () => {
-    tmp = mkdtempSync(join(tmpdir(), 'rid-workers-rekey-'));
-    const p = (f: string): string => join(tmp!, f);
-    broker = await startBroker();
-    database = await createTestDatabase();
-    ok(cli(['platform', 'migrate', '--db', database.url]));
-    const pki = await makePki(p('pki'));
+    const { tmp, broker, database, pki } = world;
+    const p = (f: string): string => world.p(f);
     const unit = await pki.provision();
     const registry = p('registry.jsonl');
     writeFileSync(registry, JSON.stringify({ code: unit.code, identity: Buffer.from(unit.identity.bytes).toString('base64') }) + '\n');
     const worker = (): Proc =>
-      startProc(['fleet', 'ingest', '--broker', broker!.url, '--trust', join(pki.root.dir, 'trust.json'), '--db', database!.url, '--group', 'g1', '--registry', registry, '--receipt-key', pki.platform.dir, '--json']);
+      startProc(['fleet', 'ingest', '--broker', broker.url, '--trust', join(pki.root.dir, 'trust.json'), '--db', database.url, '--group', 'g1', '--registry', registry, '--receipt-key', pki.platform.dir, '--json']);
     const subscribed = async (ws: Proc[]): Promise<void> => {
       for (const w of ws) await until(() => w.lines().some((l) => l.includes('subscribed')), `a worker subscribed (${w.lines().join(' | ')})`);
     };

@@ -6,41 +6,29 @@
  * receipting them, while the other unit's are stored and receipted; a worker started afterwards
  * on the rewritten list refuses them from its start. Real mosquitto, real agents.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startAgent, type Agent } from '../../agent/index.js';
 import { openDb } from '../../platform/store/postgres/connect.js';
-import { cli, startProc, stopAll } from '../helpers/agent-process.js';
-import { startBroker, type TestBroker } from '../helpers/broker.js';
+import { cli, startProc } from '../helpers/agent-process.js';
 import { until } from '../helpers/ingest-recorder.js';
-import { makePki, quietLogger, type TestUnit } from '../helpers/pki.js';
-import { createTestDatabase, postgresAvailable, type TestDatabase } from '../helpers/postgres.js';
+import { quietLogger, type TestUnit } from '../helpers/pki.js';
+import { postgresAvailable } from '../helpers/postgres.js';
+import { useWorld } from '../helpers/world.js';
 
 const available = await postgresAvailable();
-let tmp: string | undefined;
-let broker: TestBroker | undefined;
-let database: TestDatabase | undefined;
 const agents: Agent[] = [];
-afterAll(async () => {
-  for (const a of agents) await a.close();
-  await stopAll();
-  await broker?.stop();
-  await database?.drop();
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
-});
 
 type Line = { code?: string; kind: string; verified: boolean; reason?: string; seq?: number };
 
 describe.skipIf(!available)('robot-id fleet ingest --revocations', () => {
+  const world = useWorld('rid-ingest-revocations-', { pki: true, database: true });
+  world.cleanup(async () => {
+    for (const a of agents) await a.close();
+  });
   it('a worker on PostgreSQL refuses a unit revoked while it runs: never stored, never receipted', async () => {
-    tmp = mkdtempSync(join(tmpdir(), 'rid-ingest-revocations-'));
-    broker = await startBroker();
-    database = await createTestDatabase();
-    const migrated = cli(['platform', 'migrate', '--db', database.url]);
-    expect(migrated.status, migrated.stderr).toBe(0);
-    const pki = await makePki(join(tmp, 'pki'));
+    const { tmp, broker, database, pki } = world;
     const units: TestUnit[] = [await pki.provision(), await pki.provision()];
     const [x, other] = units as [TestUnit, TestUnit];
     const registry = join(tmp, 'registry.jsonl');

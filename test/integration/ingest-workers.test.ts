@@ -4,48 +4,36 @@
  * every event of every unit is in the database exactly once, the marks say so, and every unit
  * got the receipts that emptied its outbox.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startAgent, type Agent } from '../../agent/index.js';
 import { openDb } from '../../platform/store/postgres/connect.js';
-import { cli, startProc, stopAll, type Proc } from '../helpers/agent-process.js';
-import { startBroker, type TestBroker } from '../helpers/broker.js';
+import { startProc, type Proc } from '../helpers/agent-process.js';
 import { until } from '../helpers/ingest-recorder.js';
-import { makePki, quietLogger } from '../helpers/pki.js';
-import { createTestDatabase, postgresAvailable, type TestDatabase } from '../helpers/postgres.js';
+import { quietLogger } from '../helpers/pki.js';
+import { postgresAvailable } from '../helpers/postgres.js';
+import { useWorld } from '../helpers/world.js';
 
 const available = await postgresAvailable();
 const UNITS = 4;
 const EVENTS = 60;
 
-let tmp: string | undefined;
-let broker: TestBroker | undefined;
-let database: TestDatabase | undefined;
 const agents: Agent[] = [];
-afterAll(async () => {
-  for (const a of agents) await a.close();
-  await stopAll();
-  await broker?.stop();
-  await database?.drop();
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
-});
 
 describe.skipIf(!available)('robot-id fleet ingest: two workers, one killed', () => {
+  const world = useWorld('rid-workers-', { pki: true, database: true });
+  world.cleanup(async () => {
+    for (const a of agents) await a.close();
+  });
   it('loses nothing and stores nothing twice', async () => {
-    tmp = mkdtempSync(join(tmpdir(), 'rid-workers-'));
-    broker = await startBroker();
-    database = await createTestDatabase();
-    const migrated = cli(['platform', 'migrate', '--db', database.url]);
-    expect(migrated.status, migrated.stderr).toBe(0);
-    const pki = await makePki(join(tmp, 'pki'));
+    const { tmp, broker, database, pki } = world;
     const units = [];
     for (let i = 0; i < UNITS; i++) units.push(await pki.provision());
     const registry = join(tmp, 'registry.jsonl');
     writeFileSync(registry, units.map((u) => JSON.stringify({ code: u.code, identity: Buffer.from(u.identity.bytes).toString('base64') })).join('\n') + '\n');
     const worker = (): Proc =>
-      startProc(['fleet', 'ingest', '--broker', broker!.url, '--trust', join(pki.root.dir, 'trust.json'), '--db', database!.url, '--group', 'g1', '--registry', registry, '--receipt-key', pki.platform.dir, '--json']);
+      startProc(['fleet', 'ingest', '--broker', broker.url, '--trust', join(pki.root.dir, 'trust.json'), '--db', database.url, '--group', 'g1', '--registry', registry, '--receipt-key', pki.platform.dir, '--json']);
     const workers = [worker(), worker()];
     for (const w of workers) await until(() => w.lines().some((l) => l.includes('subscribed')), `a worker subscribed (${w.lines().join(' | ')})`);
 

@@ -6,40 +6,29 @@
  * runs. `verify` with both --platform-state and --db is refused (STATE_CHOICE, exit 2). Real
  * mosquitto, real agents, real PostgreSQL, the CLI bundle.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startAgent, type Agent } from '../../agent/index.js';
-import { cli, startProc, stopAll } from '../helpers/agent-process.js';
-import { startBroker, type TestBroker } from '../helpers/broker.js';
+import { cli, startProc } from '../helpers/agent-process.js';
 import { until } from '../helpers/ingest-recorder.js';
-import { makePki, quietLogger, type TestUnit } from '../helpers/pki.js';
-import { createTestDatabase, postgresAvailable, type TestDatabase } from '../helpers/postgres.js';
+import { quietLogger, type TestUnit } from '../helpers/pki.js';
+import { postgresAvailable } from '../helpers/postgres.js';
+import { useWorld } from '../helpers/world.js';
 
 const available = await postgresAvailable();
-let tmp: string | undefined;
-let broker: TestBroker | undefined;
-let database: TestDatabase | undefined;
 const agents: Agent[] = [];
-afterAll(async () => {
-  for (const a of agents) await a.close();
-  await stopAll();
-  await broker?.stop();
-  await database?.drop();
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
-});
 
 type Line = { code?: string; kind: string; verified: boolean; reason?: string };
 
 describe.skipIf(!available)('revocations read from the publisher state in PostgreSQL', () => {
+  const world = useWorld('rid-pubstate-readers-', { pki: true, database: true });
+  world.cleanup(async () => {
+    for (const a of agents) await a.close();
+  });
   it('fleet units --db, verify --db and a running fleet watch --db follow robot-id revoke --db', async () => {
-    tmp = mkdtempSync(join(tmpdir(), 'rid-pubstate-readers-'));
-    broker = await startBroker();
-    database = await createTestDatabase();
+    const { tmp, broker, database, pki } = world;
     const url = database.url;
-    expect(cli(['platform', 'migrate', '--db', url]).status).toBe(0);
-    const pki = await makePki(join(tmp, 'pki'));
     const units: TestUnit[] = [await pki.provision(), await pki.provision()];
     const [x, other] = units as [TestUnit, TestUnit];
     const registry = join(tmp, 'registry.jsonl');
@@ -48,7 +37,7 @@ describe.skipIf(!available)('revocations read from the publisher state in Postgr
     expect(cli(['platform', 'registry', 'import', registry, '--trust', trust, '--db', url]).status).toBe(0);
 
     const revoke = (code: string) => {
-      const r = cli(['revoke', '--code', code, '--key', pki.platform.dir, '--db', url, '--broker', broker!.url, '--json']);
+      const r = cli(['revoke', '--code', code, '--key', pki.platform.dir, '--db', url, '--broker', broker.url, '--json']);
       expect(r.status, r.stderr + r.stdout).toBe(0);
     };
     revoke(x.code);

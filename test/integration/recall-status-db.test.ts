@@ -6,38 +6,25 @@
  * Without --registry, `fleet units --db` and `fleet history --db` take the units from the
  * database's unit_identities, verified again; a tampered row is named and skipped.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openDb } from '../../platform/store/postgres/connect.js';
-import { cli, startAgentProcess, startProc, stopAll } from '../helpers/agent-process.js';
-import { startBroker, type TestBroker } from '../helpers/broker.js';
+import { cli, startAgentProcess, startProc } from '../helpers/agent-process.js';
 import { until } from '../helpers/ingest-recorder.js';
-import { makePki, TEST_ENTERPRISE, TEST_MODEL } from '../helpers/pki.js';
-import { createTestDatabase, postgresAvailable, type TestDatabase } from '../helpers/postgres.js';
+import { TEST_ENTERPRISE, TEST_MODEL } from '../helpers/pki.js';
+import { postgresAvailable } from '../helpers/postgres.js';
+import { useWorld } from '../helpers/world.js';
 
 const available = await postgresAvailable();
-let tmp: string | undefined;
-let broker: TestBroker | undefined;
-let database: TestDatabase | undefined;
-afterAll(async () => {
-  await stopAll();
-  await broker?.stop();
-  await database?.drop();
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
-});
 
 type Status = { counts: Record<string, number>; units: { code: string; state: string }[]; notes: string[] };
 type UnitRow = { code: string; presence: string; recalls: string[] };
 
 describe.skipIf(!available)('recall status and fleet units from PostgreSQL', () => {
+  const world = useWorld('rid-status-db-', { pki: true, database: true });
   it('answers from the stored acks, before and after a broker wipe', async () => {
-    tmp = mkdtempSync(join(tmpdir(), 'rid-status-db-'));
-    broker = await startBroker();
-    database = await createTestDatabase();
-    expect(cli(['platform', 'migrate', '--db', database.url]).status).toBe(0);
-    const pki = await makePki(join(tmp, 'pki'));
+    const { tmp, broker, database, pki } = world;
     const units = [await pki.provision(), await pki.provision()];
     const registry = join(tmp, 'registry.jsonl');
     writeFileSync(registry, units.map((u) => JSON.stringify({ code: u.code, identity: Buffer.from(u.identity.bytes).toString('base64') })).join('\n') + '\n');
@@ -68,7 +55,7 @@ describe.skipIf(!available)('recall status and fleet units from PostgreSQL', () 
     expect(published.status, published.stderr).toBe(0);
 
     const status = (...extra: string[]): Status => {
-      const r = cli(['recall', 'status', 'C-DB', '--state', state, '--trust', trust, '--registry', registry, '--db', database!.url, '--wait', '2', '--json', ...extra]);
+      const r = cli(['recall', 'status', 'C-DB', '--state', state, '--trust', trust, '--registry', registry, '--db', database.url, '--wait', '2', '--json', ...extra]);
       expect(r.status, r.stderr).toBe(0);
       return JSON.parse(r.stdout) as Status;
     };
@@ -80,7 +67,7 @@ describe.skipIf(!available)('recall status and fleet units from PostgreSQL', () 
     // The worker writes presence once a second, so an ack can be stored before its unit's first
     // heartbeat is: online within a few seconds, not necessarily at once.
     const unitsNow = (): UnitRow[] => {
-      const r = cli(['fleet', 'units', '--db', database!.url, '--registry', registry, '--trust', trust, '--json']);
+      const r = cli(['fleet', 'units', '--db', database.url, '--registry', registry, '--trust', trust, '--json']);
       expect(r.status, r.stderr).toBe(0);
       return JSON.parse(r.stdout) as UnitRow[];
     };

@@ -8,39 +8,26 @@
  * keys, real PostgreSQL.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectAsync } from 'mqtt';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GENESIS_HASH, STATE_FILES, entryHash, readPrivateKeyFile, seedSigner, signEvent, signOrder, unitTopic, type EventPayload } from '../../sdk/index.js';
 import { openDb } from '../../platform/store/postgres/connect.js';
 import { PgPublisherStore } from '../../platform/store/postgres/publisher-pg.js';
-import { cli, startProc, stopAll } from '../helpers/agent-process.js';
-import { startBroker, type TestBroker } from '../helpers/broker.js';
+import { cli, startProc } from '../helpers/agent-process.js';
 import { until } from '../helpers/ingest-recorder.js';
-import { makePki, type TestUnit } from '../helpers/pki.js';
-import { createTestDatabase, postgresAvailable, type TestDatabase } from '../helpers/postgres.js';
+import { type TestUnit } from '../helpers/pki.js';
+import { postgresAvailable } from '../helpers/postgres.js';
+import { useWorld } from '../helpers/world.js';
 
 const available = await postgresAvailable();
-let tmp: string | undefined;
-let broker: TestBroker | undefined;
-let database: TestDatabase | undefined;
-afterAll(async () => {
-  await stopAll();
-  await broker?.stop();
-  await database?.drop();
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
-});
 
 describe.skipIf(!available)('scrapped and recycled on PostgreSQL', () => {
+  const world = useWorld('rid-scrapped-db-', { pki: true, database: true });
   it('fleet ingest --db revokes the scrapped code in the database; fleet recycled --db closes the life', async () => {
-    tmp = mkdtempSync(join(tmpdir(), 'rid-scrapped-db-'));
-    broker = await startBroker();
-    database = await createTestDatabase();
+    const { tmp, broker, database, pki } = world;
     const url = database.url;
-    expect(cli(['platform', 'migrate', '--db', url]).status).toBe(0);
-    const pki = await makePki(join(tmp, 'pki'));
     const [unit, other] = [await pki.provision(), await pki.provision()] as [TestUnit, TestUnit];
     const registry = join(tmp, 'registry.jsonl');
     writeFileSync(registry, [unit, other].map((u) => JSON.stringify({ code: u.code, identity: Buffer.from(u.identity.bytes).toString('base64') })).join('\n') + '\n');
