@@ -6,46 +6,34 @@
  * unit's are stored and receipted. A failed re-read keeps the list the worker holds. Real
  * mosquitto, real agents, real PostgreSQL.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startAgent, type Agent } from '../../agent/index.js';
 import { openDb } from '../../platform/store/postgres/connect.js';
 import { migrate } from '../../platform/store/postgres/migrate.js';
 import { PgPublisherStore } from '../../platform/store/postgres/publisher-pg.js';
 import { followPublisherRevocations } from '../../platform/store/postgres/publisher-revocations.js';
 import type { Revocations } from '../../sdk/index.js';
-import { cli, startProc, stopAll } from '../helpers/agent-process.js';
-import { startBroker, type TestBroker } from '../helpers/broker.js';
+import { cli, startProc } from '../helpers/agent-process.js';
 import { until } from '../helpers/ingest-recorder.js';
-import { makePki, quietLogger, type TestUnit } from '../helpers/pki.js';
+import { quietLogger, type TestUnit } from '../helpers/pki.js';
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '../helpers/postgres.js';
+import { refusedAfterRevocation, storedEventSeqs, type WorkerLine } from '../helpers/revoked-worker.js';
+import { useWorld } from '../helpers/world.js';
 
 const available = await postgresAvailable();
-let tmp: string | undefined;
-let broker: TestBroker | undefined;
 const databases: TestDatabase[] = [];
 const agents: Agent[] = [];
-afterAll(async () => {
-  for (const a of agents) await a.close();
-  await stopAll();
-  await broker?.stop();
-  for (const d of databases) await d.drop();
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
-});
-
-type Line = { code?: string; kind: string; verified: boolean; reason?: string; seq?: number };
 
 describe.skipIf(!available)('robot-id fleet ingest --db: revocations from the publisher state', () => {
+  const world = useWorld('rid-ingest-revocations-db-', { pki: true, database: true });
+  world.cleanup(async () => {
+    for (const a of agents) await a.close();
+    for (const d of databases) await d.drop();
+  });
   it('a unit revoked with robot-id revoke --db while the worker runs is refused: never stored, never receipted', async () => {
-    tmp = mkdtempSync(join(tmpdir(), 'rid-ingest-revocations-db-'));
-    broker = await startBroker();
-    const database = await createTestDatabase();
-    databases.push(database);
-    const migrated = cli(['platform', 'migrate', '--db', database.url]);
-    expect(migrated.status, migrated.stderr).toBe(0);
-    const pki = await makePki(join(tmp, 'pki'));
+    const { tmp, broker, database, pki } = world;
     const units: TestUnit[] = [await pki.provision(), await pki.provision()];
     const [x, other] = units as [TestUnit, TestUnit];
     const registry = join(tmp, 'registry.jsonl');
@@ -54,7 +42,7 @@ describe.skipIf(!available)('robot-id fleet ingest --db: revocations from the pu
     // No publisher state in the database yet: the worker starts with an empty list.
     const worker = startProc(['fleet', 'ingest', '--broker', broker.url, '--trust', trust, '--db', database.url, '--group', 'g', '--registry', registry, '--receipt-key', pki.platform.dir, '--json']);
     await until(() => worker.lines().some((l) => l.includes('subscribed')), `the worker subscribed (${worker.lines().join(' | ')})`);
-    const lines = (): Line[] => worker.lines().flatMap((l) => (l.startsWith('{') ? [JSON.parse(l) as Line] : []));
+    const lines = (): WorkerLine[] => worker.lines().flatMap((l) => (l.startsWith('{') ? [JSON.parse(l) as WorkerLine] : []));
     for (const u of units) agents.push(await startAgent(u.config({ brokerUrl: broker.url, heartbeatIntervalMs: 300, reconnectMinMs: 50, reconnectMaxMs: 400, resendIntervalMs: 300 }), { logger: quietLogger() }));
     const [ax, aother] = agents as [Agent, Agent];
     await ax.submitEvent({ kind: 'maintenance', note: 'before' });
@@ -69,19 +57,11 @@ describe.skipIf(!available)('robot-id fleet ingest --db: revocations from the pu
     await until(() => lines().some((l) => l.code === x.code && l.reason === 'MSG_REVOKED'), `the worker reports X revoked (${worker.lines().slice(-5).join(' | ')})`, 30_000);
     expect(Date.now() - at).toBeLessThan(5000);
 
-    await ax.submitEvent({ kind: 'maintenance', note: 'after' });
-    await aother.submitEvent({ kind: 'maintenance', note: 'other' });
-    await until(() => lines().some((l) => l.code === x.code && l.kind === 'event' && l.reason === 'MSG_REVOKED'), "X's event refused as revoked", 30_000);
-    await until(() => aother.outbox.confirmed('event') === 1, "the other unit's event receipted", 30_000);
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(ax.outbox.confirmed('event')).toBe(1);
-    expect(lines().filter((l) => l.code === x.code && l.kind === 'event' && l.verified).map((l) => l.seq)).toEqual([1]);
+    await refusedAfterRevocation(ax, x.code, aother, lines);
     const db = await openDb(database.url);
     try {
-      const seqs = async (code: string): Promise<number[]> =>
-        (await db.pool.query<{ seq: string }>('SELECT seq FROM ingest_messages WHERE code = $1 AND stream = 0 ORDER BY seq', [code])).rows.map((r) => Number(r.seq));
-      expect(await seqs(x.code)).toEqual([1]);
-      expect(await seqs(other.code)).toEqual([1]);
+      expect(await storedEventSeqs(db, x.code)).toEqual([1]);
+      expect(await storedEventSeqs(db, other.code)).toEqual([1]);
     } finally {
       await db.close();
     }

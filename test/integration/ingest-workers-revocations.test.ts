@@ -15,12 +15,12 @@ import { cli, startProc } from '../helpers/agent-process.js';
 import { until } from '../helpers/ingest-recorder.js';
 import { quietLogger, type TestUnit } from '../helpers/pki.js';
 import { postgresAvailable } from '../helpers/postgres.js';
+import { refusedAfterRevocation, storedEventSeqs, type WorkerLine } from '../helpers/revoked-worker.js';
 import { useWorld } from '../helpers/world.js';
 
 const available = await postgresAvailable();
 const agents: Agent[] = [];
 
-type Line = { code?: string; kind: string; verified: boolean; reason?: string; seq?: number };
 
 describe.skipIf(!available)('robot-id fleet ingest --revocations', () => {
   const world = useWorld('rid-ingest-revocations-', { pki: true, database: true });
@@ -42,7 +42,7 @@ describe.skipIf(!available)('robot-id fleet ingest --revocations', () => {
     const trust = join(pki.root.dir, 'trust.json');
     const worker = startProc(['fleet', 'ingest', '--broker', broker.url, '--trust', trust, '--db', database.url, '--group', 'g', '--registry', registry, '--receipt-key', pki.platform.dir, '--revocations', stateFile, '--json']);
     await until(() => worker.lines().some((l) => l.includes('subscribed')), `the worker subscribed (${worker.lines().join(' | ')})`);
-    const lines = (): Line[] => worker.lines().flatMap((l) => (l.startsWith('{') ? [JSON.parse(l) as Line] : []));
+    const lines = (): WorkerLine[] => worker.lines().flatMap((l) => (l.startsWith('{') ? [JSON.parse(l) as WorkerLine] : []));
     for (const u of units) agents.push(await startAgent(u.config({ brokerUrl: broker.url, heartbeatIntervalMs: 300, reconnectMinMs: 50, reconnectMaxMs: 400, resendIntervalMs: 300 }), { logger: quietLogger() }));
     const [ax, aother] = agents as [Agent, Agent];
     await ax.submitEvent({ kind: 'maintenance', note: 'before' });
@@ -54,19 +54,11 @@ describe.skipIf(!available)('robot-id fleet ingest --revocations', () => {
     // X's heartbeats (every 300 ms) show when the worker re-read the list.
     await until(() => lines().some((l) => l.code === x.code && l.reason === 'MSG_REVOKED'), `the worker reports X revoked (${worker.lines().slice(-5).join(' | ')})`, 30_000);
 
-    await ax.submitEvent({ kind: 'maintenance', note: 'after' });
-    await aother.submitEvent({ kind: 'maintenance', note: 'other' });
-    await until(() => lines().some((l) => l.code === x.code && l.kind === 'event' && l.reason === 'MSG_REVOKED'), "X's event refused as revoked", 30_000);
-    await until(() => aother.outbox.confirmed('event') === 1, "the other unit's event receipted", 30_000);
-    // Time for a receipt that should not come (X's agent resends every 300 ms).
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(ax.outbox.confirmed('event')).toBe(1);
-    expect(lines().filter((l) => l.code === x.code && l.kind === 'event' && l.verified).map((l) => l.seq)).toEqual([1]);
+    await refusedAfterRevocation(ax, x.code, aother, lines);
 
     const db = await openDb(database.url);
     try {
-      const seqs = async (code: string): Promise<number[]> =>
-        (await db.pool.query<{ seq: string }>('SELECT seq FROM ingest_messages WHERE code = $1 AND stream = 0 ORDER BY seq', [code])).rows.map((r) => Number(r.seq));
+      const seqs = (code: string): Promise<number[]> => storedEventSeqs(db, code);
       expect(await seqs(x.code)).toEqual([1]);
       expect(await seqs(other.code)).toEqual([1]);
       await worker.stop();
@@ -75,7 +67,7 @@ describe.skipIf(!available)('robot-id fleet ingest --revocations', () => {
       // resending the refused event, the other unit's next one is stored and receipted.
       const next = startProc(['fleet', 'ingest', '--broker', broker.url, '--trust', trust, '--db', database.url, '--group', 'g', '--registry', registry, '--receipt-key', pki.platform.dir, '--revocations', stateFile, '--json']);
       await until(() => next.lines().some((l) => l.includes('subscribed')), `the new worker subscribed (${next.lines().join(' | ')})`);
-      const nextLines = (): Line[] => next.lines().flatMap((l) => (l.startsWith('{') ? [JSON.parse(l) as Line] : []));
+      const nextLines = (): WorkerLine[] => next.lines().flatMap((l) => (l.startsWith('{') ? [JSON.parse(l) as WorkerLine] : []));
       await aother.submitEvent({ kind: 'maintenance', note: 'other again' });
       await until(() => aother.outbox.confirmed('event') === 2, "the other unit's second event receipted by the new worker", 30_000);
       await until(() => nextLines().some((l) => l.code === x.code && l.kind === 'event' && l.reason === 'MSG_REVOKED'), "X's event refused as revoked by the new worker", 30_000);

@@ -1,0 +1,29 @@
+/**
+ * What the ingest-worker revocation tests check once a worker holds unit X as revoked: X's
+ * next event is refused `MSG_REVOKED` and never receipted, the other unit's is receipted, and
+ * the worker verified none of X's events but the first; and what the database stored of a unit.
+ */
+import { expect } from 'vitest';
+import type { Agent } from '../../agent/index.js';
+import type { Db } from '../../platform/store/postgres/connect.js';
+import { until } from './ingest-recorder.js';
+
+/** One JSON line of `fleet ingest --json`. */
+export type WorkerLine = { code?: string; kind: string; verified: boolean; reason?: string; seq?: number };
+
+export async function refusedAfterRevocation(x: Agent, xCode: string, other: Agent, lines: () => WorkerLine[]): Promise<void> {
+  await x.submitEvent({ kind: 'maintenance', note: 'after' });
+  await other.submitEvent({ kind: 'maintenance', note: 'other' });
+  await until(() => lines().some((l) => l.code === xCode && l.kind === 'event' && l.reason === 'MSG_REVOKED'), "X's event refused as revoked", 30_000);
+  await until(() => other.outbox.confirmed('event') === 1, "the other unit's event receipted", 30_000);
+  // Time for a receipt that should not come (X's agent resends every 300 ms).
+  await new Promise((r) => setTimeout(r, 1500));
+  expect(x.outbox.confirmed('event')).toBe(1);
+  expect(lines().filter((l) => l.code === xCode && l.kind === 'event' && l.verified).map((l) => l.seq)).toEqual([1]);
+}
+
+/** The seqs of the events the database stored for `code`, in order. */
+export async function storedEventSeqs(db: Db, code: string): Promise<number[]> {
+  const r = await db.pool.query<{ seq: string }>('SELECT seq FROM ingest_messages WHERE code = $1 AND stream = 0 ORDER BY seq', [code]);
+  return r.rows.map((row) => Number(row.seq));
+}
