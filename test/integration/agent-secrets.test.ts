@@ -2,30 +2,21 @@
 // password and an API token configured, talking to a broker and answering API calls with the
 // wrong and the right token. Nothing it prints may contain either secret or the device key.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBroker, freePort, type TestBroker } from '../helpers/broker.js';
-import { makePki, type TestUnit } from '../helpers/pki.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/broker.js';
+import type { TestUnit } from '../helpers/pki.js';
+import { useWorld } from '../helpers/world.js';
 
 const BROKER_PASSWORD = 'broker-secret-7f3a9c1e5b2d4a6f';
 const API_TOKEN = 'api-token-secret-0123456789abcdef0123456789abcdef';
 
-let tmp: string;
-let broker: TestBroker;
+const world = useWorld('rid-secrets-', { pki: true });
 let unit: TestUnit;
-
 beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'rid-secrets-'));
-  broker = await startBroker();
-  unit = await (await makePki(join(tmp, 'pki'))).provision();
-});
-
-afterAll(async () => {
-  await broker?.stop();
-  rmSync(tmp, { recursive: true, force: true });
+  unit = await world.pki.provision();
 });
 
 function get(port: number, path: string, token: string): Promise<number> {
@@ -42,13 +33,13 @@ function get(port: number, path: string, token: string): Promise<number> {
 describe('secrets in logs', () => {
   it('the agent at log level trace prints neither the broker password, the API token nor the device key', async () => {
     const port = await freePort();
-    const configFile = join(tmp, 'agent.json');
+    const configFile = join(world.tmp, 'agent.json');
     writeFileSync(
       configFile,
       JSON.stringify({
         stateDir: unit.stateDir,
         hardwareIdSource: { file: unit.hardwareIdFile },
-        brokerUrl: broker.url,
+        brokerUrl: world.broker.url,
         brokerUsername: unit.code,
         brokerPassword: BROKER_PASSWORD,
         apiTcpPort: port,

@@ -2,30 +2,21 @@
 // dist/robot-id.cjs for `robot-id agent`): read from dist/page/ beside the script on the first
 // request, not carried in the script; an install without the page answers 404 and runs on.
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startBroker, type TestBroker } from '../helpers/broker.js';
-import { makePki, type TestUnit } from '../helpers/pki.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/broker.js';
+import type { TestUnit } from '../helpers/pki.js';
+import { useWorld } from '../helpers/world.js';
 
 const TOKEN = 'page-test-token-0123456789abcdef0123456789abcdef';
 const PAGE = join('dist', 'page', 'robot-id-page.html');
 
-let tmp: string;
-let broker: TestBroker;
+const world = useWorld('rid-agent-page-', { pki: true });
 let unit: TestUnit;
-
 beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'rid-agent-page-'));
-  broker = await startBroker();
-  unit = await (await makePki(join(tmp, 'pki'))).provision();
-});
-
-afterAll(async () => {
-  await broker?.stop();
-  rmSync(tmp, { recursive: true, force: true });
+  unit = await world.pki.provision();
 });
 
 function get(port: number, path: string, token?: string): Promise<{ status: number; type: string | undefined; body: string }> {
@@ -43,10 +34,10 @@ function get(port: number, path: string, token?: string): Promise<{ status: numb
 /** Runs `robot-id agent` through the loader `loader` until `check` is done with it. */
 async function withAgent(loader: string, check: (port: number) => Promise<void>): Promise<void> {
   const port = await freePort();
-  const configFile = join(tmp, `agent-${port}.json`);
+  const configFile = join(world.tmp, `agent-${port}.json`);
   writeFileSync(
     configFile,
-    JSON.stringify({ stateDir: unit.stateDir, hardwareIdSource: { file: unit.hardwareIdFile }, brokerUrl: broker.url, apiTcpPort: port, apiTcpHost: '127.0.0.1', apiToken: TOKEN, logLevel: 'info' }),
+    JSON.stringify({ stateDir: unit.stateDir, hardwareIdSource: { file: unit.hardwareIdFile }, brokerUrl: world.broker.url, apiTcpPort: port, apiTcpHost: '127.0.0.1', apiToken: TOKEN, logLevel: 'info' }),
   );
   const child = spawn(process.execPath, [loader, 'agent', '--config', configFile], { stdio: 'pipe' });
   let out = '';
@@ -81,7 +72,7 @@ describe("the agent's own script and the technician's page", () => {
   }, 60_000);
 
   it('answers 404 for the page where it was not installed, and runs on', async () => {
-    const d = join(tmp, 'install');
+    const d = join(world.tmp, 'install');
     mkdirSync(d);
     for (const f of ['robot-id.cjs', 'robot-id-agent.cjs', 'robot-id-agent.v8cache']) copyFileSync(join('dist', f), join(d, f));
     await withAgent(join(d, 'robot-id.cjs'), async (port) => {

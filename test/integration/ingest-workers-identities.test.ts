@@ -12,7 +12,7 @@ import { entryHash, loadSigner, signEvent, unitTopic, verifyReceipt, type Signer
 import { openDb } from '../../platform/store/postgres/connect.js';
 import { startProc, type Proc } from '../helpers/agent-process.js';
 import { until } from '../helpers/ingest-recorder.js';
-import { type TestUnit } from '../helpers/pki.js';
+import type { TestUnit } from '../helpers/pki.js';
 import { postgresAvailable } from '../helpers/postgres.js';
 import { useWorld } from '../helpers/world.js';
 

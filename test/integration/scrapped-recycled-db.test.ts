@@ -17,7 +17,7 @@ import { openDb } from '../../platform/store/postgres/connect.js';
 import { PgPublisherStore } from '../../platform/store/postgres/publisher-pg.js';
 import { cli, startProc } from '../helpers/agent-process.js';
 import { until } from '../helpers/ingest-recorder.js';
-import { type TestUnit } from '../helpers/pki.js';
+import type { TestUnit } from '../helpers/pki.js';
 import { postgresAvailable } from '../helpers/postgres.js';
 import { useWorld } from '../helpers/world.js';
 
