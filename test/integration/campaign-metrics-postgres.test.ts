@@ -2,37 +2,23 @@
 // --recall-state the worker counts a campaign's units from the acks the group stored in
 // ingest_messages, reading on from where it stopped: a unit that applies the recall after a
 // first count is counted at a later computation. Real PostgreSQL, mosquitto, agent processes.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, expect, it } from 'vitest';
-import { cli, startAgentProcess, startProc, stopAll } from '../helpers/agent-process.js';
-import { freePort, startBroker, type TestBroker } from '../helpers/broker.js';
+import { expect, it } from 'vitest';
+import { cli, startAgentProcess, startProc } from '../helpers/agent-process.js';
+import { freePort } from '../helpers/broker.js';
 import { until } from '../helpers/ingest-recorder.js';
-import { makePki, TEST_ENTERPRISE, TEST_MODEL, type TestUnit } from '../helpers/pki.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
+import { TEST_ENTERPRISE, TEST_MODEL, type TestUnit } from '../helpers/pki.js';
 import { sample, scrape } from '../helpers/prometheus.js';
 import { eventually as pollUntil } from '../helpers/eventually.js';
+import { useWorld } from '../helpers/world.js';
 
 const eventually = (check: () => Promise<boolean>, what: string, ms = 40000): Promise<void> => pollUntil(check, what, ms, 250);
 
-let tmp: string | undefined;
-let broker: TestBroker | undefined;
-let database: TestDatabase | undefined;
-afterAll(async () => {
-  await stopAll();
-  await broker?.stop();
-  await database?.drop();
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
-});
+const world = useWorld('rid-campaign-metrics-pg-', { pki: true, database: true });
 
 it('counts the acks the workers stored in PostgreSQL, those stored after a first count too', async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'rid-campaign-metrics-pg-'));
-  broker = await startBroker();
-  database = await createTestDatabase();
-  const migrated = cli(['platform', 'migrate', '--db', database.url]);
-  expect(migrated.status, migrated.stderr).toBe(0);
-  const pki = await makePki(join(tmp, 'pki'));
+  const { tmp, broker, database, pki } = world;
   const units = [await pki.provision(), await pki.provision()];
   const registry = join(tmp, 'registry.jsonl');
   writeFileSync(registry, units.map((u) => JSON.stringify({ code: u.code, identity: Buffer.from(u.identity.bytes).toString('base64') })).join('\n') + '\n');
@@ -57,15 +43,15 @@ it('counts the acks the workers stored in PostgreSQL, those stored after a first
   expect(await count('applied')).toBe(0);
 
   const run = (u: TestUnit): void => {
-    startAgentProcess(tmp!, {
+    startAgentProcess(tmp, {
       stateDir: u.stateDir,
       hardwareIdSource: { file: u.hardwareIdFile },
-      brokerUrl: broker!.url,
+      brokerUrl: broker.url,
       heartbeatIntervalMs: 300,
       reconnectMinMs: 50,
       reconnectMaxMs: 300,
       resendIntervalMs: 300,
-      recallAction: { file: join(tmp!, `recall-state-${u.code}.json`) },
+      recallAction: { file: join(tmp, `recall-state-${u.code}.json`) },
     });
   };
   run(units[0]!);
