@@ -4,11 +4,9 @@
  * reported with a reason and never accepted; forged receipts make the agent drop nothing.
  * The broker here has no ACL, as if it were compromised: signatures are the only defence.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type Agent } from '../../agent/index.js';
 import { wireOf } from '../../agent/link/module.js';
 import {
@@ -24,14 +22,12 @@ import {
   unitTopic,
   type Signer,
 } from '../../sdk/index.js';
-import { startBroker, type TestBroker } from '../helpers/broker.js';
-import { makePki, quietLogger, type Pki, type TestUnit } from '../helpers/pki.js';
+import { makePki, quietLogger, type TestUnit } from '../helpers/pki.js';
 import { emptyRecord, startIngest, until, type Recorded } from '../helpers/ingest-recorder.js';
+import { testHeartbeat } from '../helpers/heartbeat.js';
+import { useWorld } from '../helpers/world.js';
 import type { IngestConnection } from '../../platform/index.js';
 
-let tmp: string;
-let broker: TestBroker;
-let pki: Pki;
 let unit: TestUnit;
 let other: TestUnit;
 let device: Signer;
@@ -43,37 +39,30 @@ const captured: Uint8Array[] = [];
 
 const now = (): number => Math.floor(Date.now() / 1000);
 
-function heartbeatOf(code: string, boot: number, counter: number, time = now()) {
-  return { code, boot, counter, time, uptimeS: 1, state: 'in_service', agentVersion: 'x', firmwareVersion: 'y', outboxDepth: 0, logSeq: 0, logHash: new Uint8Array(32), nextDueBy: time + 60 };
-}
+const heartbeatOf = (code: string, boot: number, counter: number, time = now()) => testHeartbeat(code, { boot, counter, time });
 
 async function publish(topic: string, bytes: Uint8Array): Promise<void> {
   await attacker.publishAsync(topic, Buffer.from(bytes), { qos: 1 });
 }
 
+const world = useWorld('rid-forgery-', { pki: true });
+// Run newest first: the attacker leaves, then the agent and the ingest close.
+world.cleanup(() => ingest?.close());
+world.cleanup(() => agent?.close());
+world.cleanup(() => attacker?.endAsync());
 beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'rid-forgery-'));
-  broker = await startBroker();
-  pki = await makePki(join(tmp, 'pki'));
-  unit = await pki.provision();
-  other = await pki.provision();
+  unit = await world.pki.provision();
+  other = await world.pki.provision();
   device = loadSigner(join(unit.stateDir, 'device.key'));
-  attacker = await connectAsync(broker.url, { clientId: 'attacker', reconnectPeriod: 0 });
+  attacker = await connectAsync(world.broker.url, { clientId: 'attacker', reconnectPeriod: 0 });
   // The attacker eavesdrops on the unit's events to replay them later.
   attacker.on('message', (topic, payload) => topic === unitTopic(unit.code, 'evt') && captured.push(new Uint8Array(payload)));
   await attacker.subscribeAsync(unitTopic(unit.code, 'evt'), { qos: 1 });
 });
 
-afterAll(async () => {
-  await attacker?.endAsync();
-  await agent?.close();
-  await ingest?.close();
-  await broker?.stop();
-  rmSync(tmp, { recursive: true, force: true });
-});
-
 describe('forged receipts', () => {
   it('leave every outbox entry in place; the real ingest then drains it', async () => {
+    const { tmp, broker, pki } = world;
     agent = await startAgent(unit.config({ brokerUrl: broker.url, heartbeatIntervalMs: 60_000, reconnectMinMs: 50, reconnectMaxMs: 400, resendIntervalMs: 300 }), {
       logger: quietLogger(),
     });

@@ -5,11 +5,9 @@
  * unknown unit, revoked unit, replayed), the same entries stored; a thread killed mid-stream
  * loses nothing; the queue stays within its bounds and the proven set empties.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   COSE_ALG_SM2_SM3,
   Revocations,
@@ -23,55 +21,37 @@ import {
   type Signer,
 } from '../../sdk/index.js';
 import type { IngestConnection } from '../../platform/index.js';
-import { startBroker, type TestBroker } from '../helpers/broker.js';
-import { makePki, type Pki, type TestUnit } from '../helpers/pki.js';
+import { makePki, type TestUnit } from '../helpers/pki.js';
 import { emptyRecord, startIngest, until, type Recorded } from '../helpers/ingest-recorder.js';
 import { storedCounts } from '../helpers/stored.js';
+import { testHeartbeat } from '../helpers/heartbeat.js';
+import { useWorld } from '../helpers/world.js';
 
-let tmp: string;
-let broker: TestBroker;
-let pki: Pki;
 let units: TestUnit[];
 let signers: Map<string, Signer>;
 let pub: MqttClient;
 const open: IngestConnection[] = [];
 
 const now = (): number => Math.floor(Date.now() / 1000);
-const heartbeatOf = (code: string, counter: number, boot = 1) => ({
-  code,
-  boot,
-  counter,
-  time: now(),
-  uptimeS: counter,
-  state: 'in_service',
-  agentVersion: 'x',
-  firmwareVersion: 'y',
-  outboxDepth: 0,
-  logSeq: 0,
-  logHash: new Uint8Array(32),
-  nextDueBy: now() + 600,
-});
+const heartbeatOf = (code: string, counter: number, boot = 1) => testHeartbeat(code, { boot, counter, uptimeS: counter, nextDueBy: now() + 600 });
 
+const world = useWorld('rid-verify-pool-', { pki: true });
+// Run newest first: the publisher leaves, then the ingests close.
+world.cleanup(async () => {
+  for (const c of open) await c.close();
+});
+world.cleanup(() => pub?.endAsync());
 beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'rid-verify-pool-'));
-  broker = await startBroker();
-  pki = await makePki(join(tmp, 'pki'));
+  const pki = world.pki;
   units = [await pki.provision(), await pki.provision(), await pki.provision(), await pki.provision(), await pki.provision(undefined, { alg: COSE_ALG_SM2_SM3 })];
   signers = new Map(units.map((u) => [u.code, loadSigner(join(u.stateDir, 'device.key'))]));
-  pub = await connectAsync(broker.url, { clientId: 'verify-pool-publisher', reconnectPeriod: 0 });
+  pub = await connectAsync(world.broker.url, { clientId: 'verify-pool-publisher', reconnectPeriod: 0 });
 }, 60_000);
-
-afterAll(async () => {
-  for (const c of open) await c.close();
-  await pub?.endAsync();
-  await broker?.stop();
-  rmSync(tmp, { recursive: true, force: true });
-});
 
 async function ingestWith(name: string, verifyThreads: number, extra: Parameters<typeof startIngest>[4] = {}): Promise<{ conn: IngestConnection; seen: Recorded; dir: string }> {
   const seen = emptyRecord();
-  const dir = join(tmp, name);
-  const conn = await startIngest(pki, units.slice(0, 4).concat(units[4]!), broker.url, dir, { into: seen, clientId: `ingest-${name}`, verifyThreads, ...extra });
+  const dir = world.p(name);
+  const conn = await startIngest(world.pki, units.slice(0, 4).concat(units[4]!), world.broker.url, dir, { into: seen, clientId: `ingest-${name}`, verifyThreads, ...extra });
   open.push(conn);
   return { conn, seen, dir };
 }
@@ -80,6 +60,7 @@ const handledCount = (r: Recorded): number => r.messages.length + r.rejected.len
 
 describe('the ingest with verification threads', () => {
   it('verifies, refuses and stores exactly what it does without them, in the same order', async () => {
+    const { tmp } = world;
     const [a, b, c, revoked, sm2] = units as [TestUnit, TestUnit, TestUnit, TestUnit, TestUnit];
     const revocations = new Revocations({ codes: [revoked.code] });
     const off = await ingestWith('off', 0, { revocations });
