@@ -103,3 +103,8 @@ export function quietLogger(lines?: object[]): Logger {
   if (!lines) return pino({ level: 'silent' });
   return pino({ level: 'trace' }, { write: (s: string) => void lines.push(JSON.parse(s) as object) });
 }
+
+/** Writes a registry file (`--registry`: one JSON line per unit, its code and identity record in base64). */
+export function writeRegistry(file: string, units: readonly TestUnit[]): void {
+  writeFileSync(file, units.map((u) => JSON.stringify({ code: u.code, identity: Buffer.from(u.identity.bytes).toString('base64') })).join('\n') + '\n');
+}

@@ -8,7 +8,7 @@ import { expect, it } from 'vitest';
 import { cli, startAgentProcess, startProc } from '../helpers/agent-process.js';
 import { freePort } from '../helpers/broker.js';
 import { until } from '../helpers/ingest-recorder.js';
-import { TEST_ENTERPRISE, TEST_MODEL, type TestUnit } from '../helpers/pki.js';
+import { TEST_ENTERPRISE, TEST_MODEL, type TestUnit, writeRegistry } from '../helpers/pki.js';
 import { sample, scrape } from '../helpers/prometheus.js';
 import { eventually as pollUntil } from '../helpers/eventually.js';
 import { useWorld } from '../helpers/world.js';
@@ -21,7 +21,7 @@ it('counts the acks the workers stored in PostgreSQL, those stored after a first
   const { tmp, broker, database, pki } = world;
   const units = [await pki.provision(), await pki.provision()];
   const registry = join(tmp, 'registry.jsonl');
-  writeFileSync(registry, units.map((u) => JSON.stringify({ code: u.code, identity: Buffer.from(u.identity.bytes).toString('base64') })).join('\n') + '\n');
+  writeRegistry(registry, units);
   const state = join(tmp, 'publisher');
   writeFileSync(
     join(tmp, 'notice.json'),

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { cli, ingestListening, startAgentProcess, startProc } from '../helpers/agent-process.js';
 import { until } from '../helpers/ingest-recorder.js';
-import { TEST_ENTERPRISE, TEST_MODEL } from '../helpers/pki.js';
+import { TEST_ENTERPRISE, TEST_MODEL, writeRegistry } from '../helpers/pki.js';
 import { metricsUrl, sample, scrape } from '../helpers/prometheus.js';
 import { eventually as pollUntil } from '../helpers/eventually.js';
 import { useWorld } from '../helpers/world.js';
@@ -21,7 +21,7 @@ it('counts the units a campaign targets, and those that acknowledged and applied
   const { tmp, broker, pki } = world;
   const [on, off] = [await pki.provision(), await pki.provision()];
   const registry = join(tmp, 'registry.jsonl');
-  writeFileSync(registry, [on, off].map((u) => JSON.stringify({ code: u.code, identity: Buffer.from(u.identity.bytes).toString('base64') })).join('\n') + '\n');
+  writeRegistry(registry, [on, off]);
   const state = join(tmp, 'publisher');
   writeFileSync(
     join(tmp, 'notice.json'),

@@ -16,6 +16,7 @@ import { algSigner, readAlgPrivateKeyFile, signEvent, signHeartbeat, unitTopic }
 import { cli, ingestListening, startAgentProcess, startProc, type Proc, ok } from '../helpers/agent-process.js';
 import { until } from '../helpers/ingest-recorder.js';
 import { useWorld } from '../helpers/world.js';
+import { writeRegistry } from '../helpers/pki.js';
 
 const world = useWorld('rid-rekey-', { pki: true });
 
@@ -28,7 +29,7 @@ it('rekey while events are in flight: none lost, one chain, the new key only aft
   const trust = join(pki.root.dir, 'trust.json');
   const unit = await pki.provision();
   const registry = p('registry.jsonl');
-  writeFileSync(registry, JSON.stringify({ code: unit.code, identity: Buffer.from(unit.identity.bytes).toString('base64') }) + '\n');
+  writeRegistry(registry, [unit]);
   const ingestDir = p('ingest');
   const watch = startProc(['fleet', 'watch', '--broker', broker.url, '--trust', trust, '--registry', registry, '--state', ingestDir, '--receipt-key', pki.platform.dir, '--client-id', 'rekey-ingest', '--json']);
   const lines = (): Line[] => watch.lines().flatMap((l) => (l.startsWith('{') ? [JSON.parse(l) as Line] : []));

@@ -10,7 +10,7 @@ import { startAgent, type Agent } from '../../agent/index.js';
 import { unitTopic } from '../../sdk/index.js';
 import { ingestListening, startProc } from '../helpers/agent-process.js';
 import { until } from '../helpers/ingest-recorder.js';
-import { quietLogger } from '../helpers/pki.js';
+import { quietLogger, writeRegistry } from '../helpers/pki.js';
 import { eventually as pollUntil } from '../helpers/eventually.js';
 import { useWorld } from '../helpers/world.js';
 
@@ -30,7 +30,7 @@ it('counts what the ingest verified, rejected and receipted, and which units are
   const { tmp, broker, pki } = world;
   const unit = await pki.provision();
   const registry = join(tmp, 'registry.jsonl');
-  writeFileSync(registry, JSON.stringify({ code: unit.code, identity: Buffer.from(unit.identity.bytes).toString('base64') }) + '\n');
+  writeRegistry(registry, [unit]);
   const watch = startProc([
     'fleet', 'watch', '--broker', broker.url, '--trust', join(pki.root.dir, 'trust.json'), '--registry', registry,
     '--state', join(tmp, 'ingest'), '--receipt-key', pki.platform.dir, '--metrics', '127.0.0.1:0', '--client-id', 'metrics-ingest', '--json',

@@ -7,7 +7,6 @@
  * the database exactly once, both workers accepted new-key events, and after both workers
  * restart they accept the new key from their first message on.
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { callAgent } from '../../agent/index.js';
@@ -16,6 +15,7 @@ import { ok, cli, startAgentProcess, startProc, type Proc } from '../helpers/age
 import { until } from '../helpers/ingest-recorder.js';
 import { postgresAvailable } from '../helpers/postgres.js';
 import { useWorld } from '../helpers/world.js';
+import { writeRegistry } from '../helpers/pki.js';
 
 const available = await postgresAvailable();
 
@@ -30,7 +30,7 @@ describe.skipIf(!available)('robot-id fleet ingest: a device rekey across two wo
     const p = (f: string): string => world.p(f);
     const unit = await pki.provision();
     const registry = p('registry.jsonl');
-    writeFileSync(registry, JSON.stringify({ code: unit.code, identity: Buffer.from(unit.identity.bytes).toString('base64') }) + '\n');
+    writeRegistry(registry, [unit]);
     const worker = (): Proc =>
       startProc(['fleet', 'ingest', '--broker', broker.url, '--trust', join(pki.root.dir, 'trust.json'), '--db', database.url, '--group', 'g1', '--registry', registry, '--receipt-key', pki.platform.dir, '--json']);
     const subscribed = async (ws: Proc[]): Promise<void> => {

@@ -6,7 +6,6 @@
  * unit's are stored and receipted. A failed re-read keeps the list the worker holds. Real
  * mosquitto, real agents, real PostgreSQL.
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startAgent, type Agent } from '../../agent/index.js';
@@ -17,7 +16,7 @@ import { followPublisherRevocations } from '../../platform/store/postgres/publis
 import type { Revocations } from '../../sdk/index.js';
 import { cli, startProc } from '../helpers/agent-process.js';
 import { until } from '../helpers/ingest-recorder.js';
-import { quietLogger, type TestUnit } from '../helpers/pki.js';
+import { quietLogger, type TestUnit, writeRegistry } from '../helpers/pki.js';
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '../helpers/postgres.js';
 import { refusedAfterRevocation, storedEventSeqs, type WorkerLine } from '../helpers/revoked-worker.js';
 import { useWorld } from '../helpers/world.js';
@@ -37,7 +36,7 @@ describe.skipIf(!available)('robot-id fleet ingest --db: revocations from the pu
     const units: TestUnit[] = [await pki.provision(), await pki.provision()];
     const [x, other] = units as [TestUnit, TestUnit];
     const registry = join(tmp, 'registry.jsonl');
-    writeFileSync(registry, units.map((u) => JSON.stringify({ code: u.code, identity: Buffer.from(u.identity.bytes).toString('base64') })).join('\n') + '\n');
+    writeRegistry(registry, units);
     const trust = join(pki.root.dir, 'trust.json');
     // No publisher state in the database yet: the worker starts with an empty list.
     const worker = startProc(['fleet', 'ingest', '--broker', broker.url, '--trust', trust, '--db', database.url, '--group', 'g', '--registry', registry, '--receipt-key', pki.platform.dir, '--json']);

@@ -6,14 +6,13 @@
  * receipting them, while the other unit's are stored and receipted; a worker started afterwards
  * on the rewritten list refuses them from its start. Real mosquitto, real agents.
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startAgent, type Agent } from '../../agent/index.js';
 import { openDb } from '../../platform/store/postgres/connect.js';
 import { cli, startProc } from '../helpers/agent-process.js';
 import { until } from '../helpers/ingest-recorder.js';
-import { quietLogger, type TestUnit } from '../helpers/pki.js';
+import { quietLogger, type TestUnit, writeRegistry } from '../helpers/pki.js';
 import { postgresAvailable } from '../helpers/postgres.js';
 import { refusedAfterRevocation, storedEventSeqs, type WorkerLine } from '../helpers/revoked-worker.js';
 import { useWorld } from '../helpers/world.js';
@@ -32,7 +31,7 @@ describe.skipIf(!available)('robot-id fleet ingest --revocations', () => {
     const units: TestUnit[] = [await pki.provision(), await pki.provision()];
     const [x, other] = units as [TestUnit, TestUnit];
     const registry = join(tmp, 'registry.jsonl');
-    writeFileSync(registry, units.map((u) => JSON.stringify({ code: u.code, identity: Buffer.from(u.identity.bytes).toString('base64') })).join('\n') + '\n');
+    writeRegistry(registry, units);
     // The index state exists from the first revoke on: start from a list naming neither unit.
     const state = join(tmp, 'index-state');
     const stateFile = join(state, 'state.json');

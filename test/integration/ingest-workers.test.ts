@@ -4,14 +4,13 @@
  * every event of every unit is in the database exactly once, the marks say so, and every unit
  * got the receipts that emptied its outbox.
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startAgent, type Agent } from '../../agent/index.js';
 import { openDb } from '../../platform/store/postgres/connect.js';
 import { startProc, type Proc } from '../helpers/agent-process.js';
 import { until } from '../helpers/ingest-recorder.js';
-import { quietLogger } from '../helpers/pki.js';
+import { quietLogger, writeRegistry } from '../helpers/pki.js';
 import { postgresAvailable } from '../helpers/postgres.js';
 import { useWorld } from '../helpers/world.js';
 
@@ -31,7 +30,7 @@ describe.skipIf(!available)('robot-id fleet ingest: two workers, one killed', ()
     const units = [];
     for (let i = 0; i < UNITS; i++) units.push(await pki.provision());
     const registry = join(tmp, 'registry.jsonl');
-    writeFileSync(registry, units.map((u) => JSON.stringify({ code: u.code, identity: Buffer.from(u.identity.bytes).toString('base64') })).join('\n') + '\n');
+    writeRegistry(registry, units);
     const worker = (): Proc =>
       startProc(['fleet', 'ingest', '--broker', broker.url, '--trust', join(pki.root.dir, 'trust.json'), '--db', database.url, '--group', 'g1', '--registry', registry, '--receipt-key', pki.platform.dir, '--json']);
     const workers = [worker(), worker()];

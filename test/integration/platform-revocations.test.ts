@@ -10,7 +10,7 @@ import { expect, it } from 'vitest';
 import { startAgent, type Agent } from '../../agent/index.js';
 import { cli, startProc } from '../helpers/agent-process.js';
 import { until } from '../helpers/ingest-recorder.js';
-import { quietLogger, type TestUnit } from '../helpers/pki.js';
+import { quietLogger, type TestUnit, writeRegistry } from '../helpers/pki.js';
 import { useWorld } from '../helpers/world.js';
 
 const agents: Agent[] = [];
@@ -26,7 +26,7 @@ it('a revoked unit is reported revoked by the running ingest, never receipted; v
   const units: TestUnit[] = [await pki.provision(), await pki.provision()];
   const [x, other] = units as [TestUnit, TestUnit];
   const registry = join(tmp, 'registry.jsonl');
-  writeFileSync(registry, units.map((u) => JSON.stringify({ code: u.code, identity: Buffer.from(u.identity.bytes).toString('base64') })).join('\n') + '\n');
+  writeRegistry(registry, units);
   const state = join(tmp, 'index-state');
   // The index state exists from the first revoke on; start from an empty list.
   const stateFile = join(state, 'state.json');

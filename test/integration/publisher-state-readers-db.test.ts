@@ -6,13 +6,12 @@
  * runs. `verify` with both --platform-state and --db is refused (STATE_CHOICE, exit 2). Real
  * mosquitto, real agents, real PostgreSQL, the CLI bundle.
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startAgent, type Agent } from '../../agent/index.js';
 import { cli, startProc } from '../helpers/agent-process.js';
 import { until } from '../helpers/ingest-recorder.js';
-import { quietLogger, type TestUnit } from '../helpers/pki.js';
+import { quietLogger, type TestUnit, writeRegistry } from '../helpers/pki.js';
 import { postgresAvailable } from '../helpers/postgres.js';
 import { useWorld } from '../helpers/world.js';
 
@@ -32,7 +31,7 @@ describe.skipIf(!available)('revocations read from the publisher state in Postgr
     const units: TestUnit[] = [await pki.provision(), await pki.provision()];
     const [x, other] = units as [TestUnit, TestUnit];
     const registry = join(tmp, 'registry.jsonl');
-    writeFileSync(registry, units.map((u) => JSON.stringify({ code: u.code, identity: Buffer.from(u.identity.bytes).toString('base64') })).join('\n') + '\n');
+    writeRegistry(registry, units);
     const trust = join(pki.root.dir, 'trust.json');
     expect(cli(['platform', 'registry', 'import', registry, '--trust', trust, '--db', url]).status).toBe(0);
 

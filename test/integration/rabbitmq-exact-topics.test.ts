@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IngestConnection } from '../../platform/index.js';
 import { agentStatus, cli, startAgentProcess, stopAll } from '../helpers/agent-process.js';
 import { record, startIngest, type Recorded } from '../helpers/ingest-recorder.js';
-import { makePki, TEST_ENTERPRISE, TEST_MODEL, type Pki, type TestUnit } from '../helpers/pki.js';
+import { makePki, TEST_ENTERPRISE, TEST_MODEL, type Pki, type TestUnit, writeRegistry } from '../helpers/pki.js';
 
 const URL_ = process.env.ROBOT_ID_RABBITMQ_MQTT_URL ?? 'mqtt://127.0.0.1:1884';
 const required = process.env.ROBOT_ID_REQUIRE_RABBITMQ === '1';
@@ -48,7 +48,7 @@ describe.skipIf(!up)(`RabbitMQ MQTT (${URL_}): retained messages for exact topic
     pki = await makePki(join(tmp, 'pki'));
     unit = await pki.provision();
     registry = join(tmp, 'registry.jsonl');
-    writeFileSync(registry, JSON.stringify({ code: unit.code, identity: Buffer.from(unit.identity.bytes).toString('base64') }) + '\n');
+    writeRegistry(registry, [unit]);
     ingest = await startIngest(pki, [unit], URL_, join(tmp, 'ingest'), { clientId: `rid-rmq-ingest-${run}` });
     seen = record(ingest);
   }, 60_000);

@@ -27,7 +27,7 @@ import {
   type RecallInput,
 } from '../../sdk/index.js';
 import { startBroker, type TestBroker } from '../helpers/broker.js';
-import { makePki, type Pki, type TestUnit } from '../helpers/pki.js';
+import { makePki, type Pki, type TestUnit, writeRegistry } from '../helpers/pki.js';
 import { record, startIngest, type Recorded } from '../helpers/ingest-recorder.js';
 import { agentStatus, cli, startAgentProcess, startProc, stopAll, type Proc } from '../helpers/agent-process.js';
 import { until } from '../helpers/mqtt-collect.js';
@@ -114,7 +114,7 @@ beforeAll(async () => {
   second = await certify({ root: pki.root, dir: join(tmp, 'pki', 'recall-b'), subjectKind: 'platform', subject: 'recall-b', name: 'recall-b', roles: [ROLES.recallIssue] });
   units = [await pki.provision(), await pki.provision(), await pki.provision()];
   registry = join(tmp, 'registry.jsonl');
-  writeFileSync(registry, units.map((u) => JSON.stringify({ code: u.code, identity: Buffer.from(u.identity.bytes).toString('base64') })).join('\n') + '\n');
+  writeRegistry(registry, units);
   ingest = await startIngest(pki, units, broker.url, join(tmp, 'ingest'));
   seen = record(ingest);
   attacker = await connectAsync(broker.url, { clientId: 'attacker', reconnectPeriod: 200 });

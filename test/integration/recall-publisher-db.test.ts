@@ -16,7 +16,7 @@ import { openDb } from '../../platform/store/postgres/connect.js';
 import { BUNDLE, cli } from '../helpers/agent-process.js';
 import { startBroker, type TestBroker } from '../helpers/broker.js';
 import { retainedUnder } from '../helpers/mqtt-collect.js';
-import { makePki, TEST_ENTERPRISE, TEST_MODEL, type Pki } from '../helpers/pki.js';
+import { makePki, TEST_ENTERPRISE, TEST_MODEL, type Pki, writeRegistry } from '../helpers/pki.js';
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '../helpers/postgres.js';
 
 const available = await postgresAvailable();
@@ -70,7 +70,7 @@ describe.skipIf(!available)('the recall publisher on PostgreSQL', () => {
   it('publish --db, broker wipe, republish --db restores every notice and index byte for byte; status --db answers from the database', async () => {
     const units = [await pki.provision(), await pki.provision()];
     const registry = join(tmp, 'registry.jsonl');
-    writeFileSync(registry, units.map((u) => JSON.stringify({ code: u.code, identity: Buffer.from(u.identity.bytes).toString('base64') })).join('\n') + '\n');
+    writeRegistry(registry, units);
     const trust = join(pki.root.dir, 'trust.json');
     const imported = cli(['platform', 'registry', 'import', registry, '--trust', trust, '--db', database.url]);
     expect(imported.status, imported.stderr).toBe(0);

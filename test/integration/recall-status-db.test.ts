@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { openDb } from '../../platform/store/postgres/connect.js';
 import { cli, startAgentProcess, startProc } from '../helpers/agent-process.js';
 import { until } from '../helpers/ingest-recorder.js';
-import { TEST_ENTERPRISE, TEST_MODEL } from '../helpers/pki.js';
+import { TEST_ENTERPRISE, TEST_MODEL, writeRegistry } from '../helpers/pki.js';
 import { postgresAvailable } from '../helpers/postgres.js';
 import { useWorld } from '../helpers/world.js';
 
@@ -27,7 +27,7 @@ describe.skipIf(!available)('recall status and fleet units from PostgreSQL', () 
     const { tmp, broker, database, pki } = world;
     const units = [await pki.provision(), await pki.provision()];
     const registry = join(tmp, 'registry.jsonl');
-    writeFileSync(registry, units.map((u) => JSON.stringify({ code: u.code, identity: Buffer.from(u.identity.bytes).toString('base64') })).join('\n') + '\n');
+    writeRegistry(registry, units);
     const trust = join(pki.root.dir, 'trust.json');
     const worker = startProc(['fleet', 'ingest', '--broker', broker.url, '--trust', trust, '--db', database.url, '--group', 'g', '--registry', registry, '--receipt-key', pki.platform.dir, '--quiet']);
     await until(() => worker.lines().some((l) => l.includes('subscribed')), `the worker subscribed (${worker.lines().join(' | ')})`);

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { cli } from '../helpers/agent-process.js';
-import { TEST_ENTERPRISE, TEST_MODEL } from '../helpers/pki.js';
+import { TEST_ENTERPRISE, TEST_MODEL, writeRegistry } from '../helpers/pki.js';
 import { useWorld } from '../helpers/world.js';
 
 const world = useWorld('rid-recall-status-state-', { pki: true });
@@ -18,7 +18,7 @@ it('answers from the publisher state after a broker wipe, naming what the broker
   const { tmp, broker, pki } = world;
   const units = [await pki.provision(), await pki.provision()];
   const registry = join(tmp, 'registry.jsonl');
-  writeFileSync(registry, units.map((u) => JSON.stringify({ code: u.code, identity: Buffer.from(u.identity.bytes).toString('base64') })).join('\n') + '\n');
+  writeRegistry(registry, units);
   writeFileSync(
     join(tmp, 'notice.json'),
     JSON.stringify({ recallId: 'R-WIPE-1', revision: 1, campaignId: 'C-WIPE', notAfter: Math.floor(Date.now() / 1000) + 86400, action: 'notify', reason: 'r', remedy: 'm', target: { enterprise: TEST_ENTERPRISE, model: TEST_MODEL } }),

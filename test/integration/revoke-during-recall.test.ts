@@ -16,7 +16,7 @@ import { ROLES, certify, cosignRecall, kidHex, provisionUnit, signRecall, type A
 import { cli } from '../helpers/agent-process.js';
 import { startBroker, type TestBroker } from '../helpers/broker.js';
 import { emptyRecord, startIngest, until } from '../helpers/ingest-recorder.js';
-import { makePki, quietLogger, testCode, type Pki, type TestUnit } from '../helpers/pki.js';
+import { makePki, quietLogger, testCode, type Pki, type TestUnit, writeRegistry } from '../helpers/pki.js';
 
 let tmp: string;
 let broker: TestBroker;
@@ -98,7 +98,7 @@ it('refuses a revocation that would cancel a stop recall, until it is re-issued;
   // What recall status reads from the ingest's store must be on disk: flush what it holds.
   await ingest.ingest.flush();
   const registry = join(tmp, 'registry.jsonl');
-  writeFileSync(registry, JSON.stringify({ code: unit.code, identity: Buffer.from(unit.identity.bytes).toString('base64') }) + '\n');
+  writeRegistry(registry, [unit]);
   const status = cli(['recall', 'status', 'CAMP-7', '--broker', broker.url, '--trust', join(pki.root.dir, 'trust.json'), '--registry', registry, '--ingest', join(tmp, 'ingest'), '--wait', '5', '--json']);
   expect(status.status, status.stderr + status.stdout).toBe(0);
   expect(JSON.parse(status.stdout).counts).toMatchObject({ applied: 1, pending: 0 });

@@ -8,7 +8,6 @@
  * keys, real PostgreSQL.
  */
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectAsync } from 'mqtt';
 import { describe, expect, it } from 'vitest';
@@ -17,7 +16,7 @@ import { openDb } from '../../platform/store/postgres/connect.js';
 import { PgPublisherStore } from '../../platform/store/postgres/publisher-pg.js';
 import { cli, startProc } from '../helpers/agent-process.js';
 import { until } from '../helpers/ingest-recorder.js';
-import type { TestUnit } from '../helpers/pki.js';
+import { writeRegistry, type TestUnit } from '../helpers/pki.js';
 import { postgresAvailable } from '../helpers/postgres.js';
 import { useWorld } from '../helpers/world.js';
 
@@ -30,7 +29,7 @@ describe.skipIf(!available)('scrapped and recycled on PostgreSQL', () => {
     const url = database.url;
     const [unit, other] = [await pki.provision(), await pki.provision()] as [TestUnit, TestUnit];
     const registry = join(tmp, 'registry.jsonl');
-    writeFileSync(registry, [unit, other].map((u) => JSON.stringify({ code: u.code, identity: Buffer.from(u.identity.bytes).toString('base64') })).join('\n') + '\n');
+    writeRegistry(registry, [unit, other]);
     const trust = join(pki.root.dir, 'trust.json');
     const recycler = join(tmp, 'recycler');
     expect(cli(['platform', 'certify', '--root', pki.root.dir, '--role', 'recycling', '--name', 'Green Recycling Co.', '--out', recycler]).status).toBe(0);

@@ -13,7 +13,7 @@ import { startAgent, type Agent } from '../../agent/index.js';
 import { encodeQrPayload, formatCode, parseCode } from '../../sdk/index.js';
 import { cli, ingestListening, startProc, ok } from '../helpers/agent-process.js';
 import { until } from '../helpers/ingest-recorder.js';
-import { quietLogger, TEST_ENTERPRISE, TEST_MODEL } from '../helpers/pki.js';
+import { quietLogger, TEST_ENTERPRISE, TEST_MODEL, writeRegistry } from '../helpers/pki.js';
 import { useWorld } from '../helpers/world.js';
 
 let agent: Agent | undefined;
@@ -28,7 +28,7 @@ it('manufacture to recycling: every step enforced on the unit and verified on th
   const trust = join(pki.root.dir, 'trust.json');
   const unit = await pki.provision();
   const registry = p('registry.jsonl');
-  writeFileSync(registry, JSON.stringify({ code: unit.code, identity: Buffer.from(unit.identity.bytes).toString('base64') }) + '\n');
+  writeRegistry(registry, [unit]);
   ok(cli(['platform', 'certify', '--root', pki.root.dir, '--role', 'recycling', '--name', 'Green Recycling Co.', '--out', p('recycler')]));
   // The platform's index state exists from its first revocation on.
   const indexState = p('index-state');

@@ -4,7 +4,7 @@
  * storage, which empties a running agent's outbox.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAsync } from 'mqtt';
@@ -13,7 +13,7 @@ import { startAgent } from '../../agent/index.js';
 import { generateKeyPair, seedSigner, signHeartbeat, unitTopic } from '../../sdk/index.js';
 import { repoRoot } from '../helpers/binary.js';
 import { startBroker, type TestBroker } from '../helpers/broker.js';
-import { makePki, quietLogger } from '../helpers/pki.js';
+import { makePki, quietLogger, writeRegistry } from '../helpers/pki.js';
 import { until } from '../helpers/ingest-recorder.js';
 
 let tmp: string | undefined;
@@ -30,7 +30,7 @@ describe('robot-id fleet watch', () => {
     const pki = await makePki(join(tmp, 'pki'));
     const unit = await pki.provision();
     const registry = join(tmp, 'registry.jsonl');
-    writeFileSync(registry, JSON.stringify({ code: unit.code, identity: Buffer.from(unit.identity.bytes).toString('base64') }) + '\n');
+    writeRegistry(registry, [unit]);
     const cli = spawn(
       process.execPath,
       [
