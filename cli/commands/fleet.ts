@@ -167,7 +167,15 @@ export const fleetWatchCommand: Command = {
     let applyRevocations = (_r: Revocations): void => undefined;
     const recall = await openRecallState(values, revocationsFile === undefined, (r) => applyRevocations(r), io);
     const conn = connectIngest(
-      { trust, store: stateDir ? openFilesStore(stateDir) : undefined, registry, receipts, revocations: recall?.follower?.initial ?? revocations },
+      {
+        trust,
+        store: stateDir
+          ? openFilesStore(stateDir, { onSnapshotError: (err) => io.err(`note: the marks snapshot in ${stateDir} could not be written (the next start replays more of the store): ${err.message}`) })
+          : undefined,
+        registry,
+        receipts,
+        revocations: recall?.follower?.initial ?? revocations,
+      },
       {
         url,
         clientId: optionalString(values, 'client-id') ?? `platform-ingest-${process.pid}`,

@@ -99,13 +99,19 @@ describe('files store: the marks snapshot', () => {
   it('that cannot be written fails nothing the commit made durable, and is written at the next commit', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rid-files-snap-fail-'));
     try {
-      const s = openFilesStore(dir, { snapshotBytes: 1 });
+      const told: Error[] = [];
+      const s = openFilesStore(dir, { snapshotBytes: 1, onSnapshotError: (err) => told.push(err) });
       // A directory where the snapshot's temporary file goes: its write fails.
       mkdirSync(join(dir, `${MARKS_FILE}.new`));
       for (const r of chain('CN-SNAP-B', 'event', 2)) put(s, r);
       await expect(s.commit()).resolves.toBeGreaterThan(0);
       expect(s.snapshotError).toBeInstanceOf(Error);
       expect(s.committed('CN-SNAP-B')).toMatchObject({ event: 2 });
+      // Failing again: told once until a snapshot is written.
+      for (const r of chain('CN-SNAP-B', 'event', 1, 3)) put(s, r);
+      await s.commit();
+      expect(s.committed('CN-SNAP-B')).toMatchObject({ event: 3 });
+      expect(told).toEqual([s.snapshotError]);
       rmSync(join(dir, `${MARKS_FILE}.new`), { recursive: true });
       for (const r of chain('CN-SNAP-C', 'event', 1)) put(s, r);
       await s.commit();
@@ -115,7 +121,7 @@ describe('files store: the marks snapshot', () => {
       const again = openFilesStore(dir);
       expect(again.opened.replayed).toBe(0);
       expect(snapshotOffset(dir)).toBe(written);
-      expect(again.committed('CN-SNAP-B')).toMatchObject({ event: 2 });
+      expect(again.committed('CN-SNAP-B')).toMatchObject({ event: 3 });
       expect(again.committed('CN-SNAP-C')).toMatchObject({ event: 1 });
       await again.close();
     } finally {

@@ -19,6 +19,8 @@ import { appendIdentities, readIdentities } from './identities-file.js';
 export interface FilesStoreOptions {
   /** Snapshot the marks after this many new log bytes (default 64 MiB). */
   snapshotBytes?: number;
+  /** Told when a snapshot cannot be written, once until one is written again. */
+  onSnapshotError?(err: Error): void;
 }
 
 export class FilesIngestStore implements IngestStore {
@@ -182,7 +184,9 @@ export class FilesIngestStore implements IngestStore {
         this.snapshotAt = offset;
         this.snapshotError = undefined;
       } catch (err) {
+        const first = this.snapshotError === undefined;
         this.snapshotError = err instanceof Error ? err : new Error(String(err));
+        if (first) this.options.onSnapshotError?.(this.snapshotError);
       }
     }
     return n;
