@@ -12,7 +12,7 @@
  */
 import type { CommittedMarks, IngestStore, StoredIdentity, StoredRecord, StoredRekey, UnitMarks } from '../../../sdk/index.js';
 import type { MessageStore } from './message-log.js';
-import { openIngestState, saveSnapshot, saveSnapshotText, snapshotOf } from './ingest-state.js';
+import { openIngestState, saveSnapshotText, snapshotOf } from './ingest-state.js';
 import { appendRekeys, readRekeys } from './rekeys-file.js';
 import { appendIdentities, readIdentities } from './identities-file.js';
 
@@ -208,7 +208,7 @@ export class FilesIngestStore implements IngestStore {
     this.closed = true;
     await this.writing;
     await this.commitNow();
-    if (this.snapshotAt !== this.log.offset) saveSnapshot(this.dir, this.log.offset, this.marks);
+    if (this.snapshotAt !== this.log.offset) await saveSnapshotText(this.dir, snapshotOf(this.log.offset, this.marks));
     this.log.close();
   }
 }
