@@ -3,30 +3,21 @@
  * the table and a real agent's answer (over its Unix socket, with a broker) to each other, both
  * ways, so the document can neither promise a field nor miss one.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { callAgent, startAgent, type Agent } from '../../agent/index.js';
-import { startBroker, type TestBroker } from '../helpers/broker.js';
-import { makePki, quietLogger } from '../helpers/pki.js';
+import { quietLogger } from '../helpers/pki.js';
+import { useWorld } from '../helpers/world.js';
 
-let dir: string;
-let broker: TestBroker;
-let agent: Agent;
+const world = useWorld('rid-status-doc-', { pki: true });
+let agent: Agent | undefined;
 let socketPath: string;
+world.cleanup(() => agent?.close());
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'rid-status-doc-'));
-  broker = await startBroker();
-  const pki = await makePki(dir);
-  const unit = await pki.provision();
-  agent = await startAgent(unit.config({ brokerUrl: broker.url }), { logger: quietLogger() });
+  const unit = await world.pki.provision();
+  agent = await startAgent(unit.config({ brokerUrl: world.broker.url }), { logger: quietLogger() });
   socketPath = join(unit.stateDir, 'agent.sock');
-});
-afterAll(async () => {
-  await agent?.close();
-  await broker?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 /** The keys of the status table: `name` always present, `name?` only sometimes. */

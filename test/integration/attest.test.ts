@@ -5,30 +5,31 @@
  * refuses to start with it, and an impostor serving it cannot answer); revocation; another
  * trust store.
  */
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { initRoot, kidHex, loadSigner, makeNonce, nonceToText, signAttestation, VERSION } from '../../sdk/index.js';
-import { startAgentProcess, stopAll, type Proc } from '../helpers/agent-process.js';
-import { freePort, startBroker, type TestBroker } from '../helpers/broker.js';
-import { makePki, type Pki, type TestUnit } from '../helpers/pki.js';
+import { startAgentProcess, type Proc } from '../helpers/agent-process.js';
+import { freePort } from '../helpers/broker.js';
+import type { TestUnit } from '../helpers/pki.js';
 import { json, robotId, waitForAgent } from '../helpers/technician.js';
+import { useWorld } from '../helpers/world.js';
 
 const TOKEN = 'attest-test-token-0123456789abcdef0123';
-let dir: string;
-let pki: Pki;
+const world = useWorld('attest-', { pki: true });
 let unit: TestUnit;
-let broker: TestBroker;
 let socket: string;
 let trust: string;
 let tcpPort: number;
 const servers: Server[] = [];
+world.cleanup(() => {
+  for (const s of servers) s.close();
+});
 
 function agentConfig(u: TestUnit, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { stateDir: u.stateDir, hardwareIdSource: { file: u.hardwareIdFile }, brokerUrl: broker.url, heartbeatIntervalMs: 500, logLevel: 'warn', ...extra };
+  return { stateDir: u.stateDir, hardwareIdSource: { file: u.hardwareIdFile }, brokerUrl: world.broker.url, heartbeatIntervalMs: 500, logLevel: 'warn', ...extra };
 }
 
 /** A stand-in "robot" on TCP that answers /v1/attest and /v1/identity with `answer`. */
@@ -66,23 +67,13 @@ async function realAnswer(nonce: Uint8Array): Promise<{ attestation: string; ide
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'attest-'));
-  pki = await makePki(join(dir, 'pki'));
-  unit = await pki.provision();
-  trust = join(pki.dir, 'root', 'trust.json');
-  broker = await startBroker();
+  unit = await world.pki.provision();
+  trust = join(world.pki.dir, 'root', 'trust.json');
   tcpPort = await freePort();
   socket = join(unit.stateDir, 'agent.sock');
-  startAgentProcess(dir, agentConfig(unit, { apiTcpPort: tcpPort, apiTcpHost: '127.0.0.1', apiToken: TOKEN }));
+  startAgentProcess(world.tmp, agentConfig(unit, { apiTcpPort: tcpPort, apiTcpHost: '127.0.0.1', apiToken: TOKEN }));
   await waitForAgent(socket);
 }, 60_000);
-
-afterAll(async () => {
-  for (const s of servers) s.close();
-  await stopAll();
-  await broker?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 describe('robot-id attest', () => {
   it('a fresh nonce answered by the unit verifies on the technician side (socket and TCP)', async () => {
@@ -110,9 +101,9 @@ describe('robot-id attest', () => {
   });
 
   it('a record copied onto another machine with another key: the agent refuses it, an impostor cannot answer', async () => {
-    const other = await pki.provision();
+    const other = await world.pki.provision();
     for (const f of ['identity.cose', 'layout.json']) copyFileSync(join(unit.stateDir, f), join(other.stateDir, f));
-    const copied: Proc = startAgentProcess(dir, agentConfig(other));
+    const copied: Proc = startAgentProcess(world.tmp, agentConfig(other));
     const status = await new Promise<number | null>((r) => copied.child.once('exit', (code) => r(code)));
     expect(status).toBe(11); // device key mismatch: docs/operations.md
     // An impostor that skips the agent's check: serves the copied record and signs with its own key.
@@ -132,17 +123,17 @@ describe('robot-id attest', () => {
   });
 
   it('a revoked device key, another trust store, or another expected unit: rejected', async () => {
-    const revocations = join(dir, 'revoked.json');
+    const revocations = join(world.tmp, 'revoked.json');
     writeFileSync(revocations, JSON.stringify({ keys: [kidHex(unit.identity.deviceKid)] }));
     const revoked = await robotId(['attest', '--agent', socket, '--trust', trust, '--revocations', revocations, '--json']);
     expect(revoked.status).toBe(1);
     expect(json(revoked)).toMatchObject({ error: { code: 'ATTEST_IDENTITY' } });
     expect(json<{ error: { message: string } }>(revoked).error.message).toContain('TRUST_REVOKED');
-    const foreign = initRoot({ dir: join(dir, 'foreign-root'), country: '86' });
+    const foreign = initRoot({ dir: join(world.tmp, 'foreign-root'), country: '86' });
     const untrusted = await robotId(['attest', '--agent', socket, '--trust', join(foreign.dir, 'trust.json'), '--json']);
     expect(json(untrusted)).toMatchObject({ valid: false, error: { code: 'ATTEST_IDENTITY' } });
     const wrongUnit = await robotId(['attest', '--agent', socket, '--trust', trust, '--code', unit.code.slice(0, -1) + '9', '--json']);
     expect(json(wrongUnit)).toMatchObject({ valid: false, error: { code: 'ATTEST_WRONG_UNIT' } });
-    expect((await robotId(['attest', '--agent', join(dir, 'nothing.sock'), '--trust', trust])).status).toBe(3);
+    expect((await robotId(['attest', '--agent', join(world.tmp, 'nothing.sock'), '--trust', trust])).status).toBe(3);
   });
 });

@@ -5,23 +5,11 @@
  * campaign status. Correctness only: timings are printed by the simulation, never asserted.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startBroker, type TestBroker } from '../helpers/broker.js';
+import { readdirSync } from 'node:fs';
+import { expect, it } from 'vitest';
+import { useWorld } from '../helpers/world.js';
 
-let broker: TestBroker;
-let stateRoot: string;
-
-beforeAll(async () => {
-  broker = await startBroker();
-  stateRoot = mkdtempSync(join(tmpdir(), 'fleet-sim-smoke-'));
-});
-afterAll(async () => {
-  await broker?.stop();
-  rmSync(stateRoot, { recursive: true, force: true });
-});
+const world = useWorld('fleet-sim-smoke-');
 
 function runSim(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -39,6 +27,7 @@ function runSim(args: string[]): Promise<{ code: number | null; stdout: string; 
 }
 
 it('20 simulated robots each verify, apply and acknowledge one recall, counted by the campaign status', async () => {
+  const { broker, tmp: stateRoot } = world;
   const { code, stdout, stderr } = await runSim(['--robots', '20', '--workers', '2', '--broker', broker.url, '--state-root', stateRoot, '--ack-timeout-s', '60', '--json', '--quiet']);
   expect(stderr).toBe('');
   expect(code).toBe(0);

@@ -4,20 +4,17 @@
  * confirmed for longer than healthMultiple x heartbeatIntervalMs after the broker is killed;
  * healthy again when it is back; unreachable (exit 3) when the agent is gone.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAgentProcess, stopAll, type Proc } from '../helpers/agent-process.js';
-import { startBroker, type TestBroker } from '../helpers/broker.js';
-import { makePki, type TestUnit } from '../helpers/pki.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { startAgentProcess, type Proc } from '../helpers/agent-process.js';
+import type { TestUnit } from '../helpers/pki.js';
 import { eventually, json, robotId, waitForAgent, type CliResult } from '../helpers/technician.js';
+import { useWorld } from '../helpers/world.js';
 
 const HEARTBEAT_MS = 200;
 const MULTIPLE = 4;
-let dir: string;
+const world = useWorld('health-', { pki: true });
 let unit: TestUnit;
-let broker: TestBroker;
 let agent: Proc;
 let socket: string;
 
@@ -32,15 +29,12 @@ interface Verdict {
 const health = (): Promise<CliResult> => robotId(['health', '--agent', socket, '--json']);
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'health-'));
-  const pki = await makePki(join(dir, 'pki'));
-  unit = await pki.provision();
-  broker = await startBroker();
+  unit = await world.pki.provision();
   socket = join(unit.stateDir, 'agent.sock');
-  agent = startAgentProcess(dir, {
+  agent = startAgentProcess(world.tmp, {
     stateDir: unit.stateDir,
     hardwareIdSource: { file: unit.hardwareIdFile },
-    brokerUrl: broker.url,
+    brokerUrl: world.broker.url,
     heartbeatIntervalMs: HEARTBEAT_MS,
     healthMultiple: MULTIPLE,
     reconnectMinMs: 100,
@@ -49,12 +43,6 @@ beforeAll(async () => {
   });
   await waitForAgent(socket);
 }, 60_000);
-
-afterAll(async () => {
-  await stopAll();
-  await broker?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 describe('robot-id health', () => {
   it('is healthy once the broker confirms heartbeats', async () => {
@@ -70,6 +58,7 @@ describe('robot-id health', () => {
   });
 
   it('turns unhealthy when the broker has been gone longer than the configured time, and recovers', async () => {
+    const { broker } = world;
     await broker.kill('SIGKILL');
     const bad = await eventually('health to fail', async () => {
       const r = await health();

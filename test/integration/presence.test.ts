@@ -5,27 +5,28 @@
  * after a restart, and the clean offline message on SIGTERM.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { unitTopic } from '../../sdk/index.js';
 import { repoRoot } from '../helpers/binary.js';
-import { startBroker, type TestBroker } from '../helpers/broker.js';
-import { makePki, type Pki, type TestUnit } from '../helpers/pki.js';
+import type { TestUnit } from '../helpers/pki.js';
 import { emptyRecord, startIngest, until, type Recorded } from '../helpers/ingest-recorder.js';
 import type { IngestConnection } from '../../platform/index.js';
+import { useWorld } from '../helpers/world.js';
 
-let tmp: string;
-let broker: TestBroker;
-let pki: Pki;
+const world = useWorld('rid-presence-', { pki: true });
 let unit: TestUnit;
 let ingest: IngestConnection;
 let spy: MqttClient;
 const deaths: Uint8Array[] = [];
 const seen: Recorded = emptyRecord();
 const procs: ChildProcess[] = [];
+world.cleanup(async () => {
+  for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  await spy?.endAsync();
+  await ingest?.close();
+});
 
 function spawnAgent(): ChildProcess {
   const p = spawn(process.execPath, [join(repoRoot, 'dist/robot-id.cjs'), 'agent'], {
@@ -33,7 +34,7 @@ function spawnAgent(): ChildProcess {
       PATH: process.env.PATH,
       ROBOT_ID_STATE_DIR: unit.stateDir,
       ROBOT_ID_HARDWARE_ID_SOURCE: unit.hardwareIdFile,
-      ROBOT_ID_BROKER_URL: broker.url,
+      ROBOT_ID_BROKER_URL: world.broker.url,
       ROBOT_ID_HEARTBEAT_INTERVAL_MS: '300',
       ROBOT_ID_BROKER_KEEPALIVE_SECONDS: '30',
       ROBOT_ID_RECONNECT_MIN_MS: '50',
@@ -51,22 +52,12 @@ function exited(p: ChildProcess): Promise<number | null> {
 }
 
 beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'rid-presence-'));
-  broker = await startBroker();
-  pki = await makePki(join(tmp, 'pki'));
+  const { tmp, broker, pki } = world;
   unit = await pki.provision();
   ingest = await startIngest(pki, [unit], broker.url, join(tmp, 'ingest'), { heartbeatGraceMs: 300, into: seen });
   spy = await connectAsync(broker.url, { clientId: 'spy', reconnectPeriod: 0 });
   spy.on('message', (_t, p) => deaths.push(new Uint8Array(p)));
   await spy.subscribeAsync(unitTopic(unit.code, 'death'), { qos: 1 });
-});
-
-afterAll(async () => {
-  for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-  await spy?.endAsync();
-  await ingest?.close();
-  await broker?.stop();
-  rmSync(tmp, { recursive: true, force: true });
 });
 
 describe('presence', () => {
