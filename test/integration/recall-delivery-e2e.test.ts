@@ -9,11 +9,10 @@
  * at the same time is acknowledged by no one. A rolled-back and an expired index are reported
  * by the robots; after the enterprise key is revoked, its new notices are refused.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   ROLES,
   certify,
@@ -26,16 +25,14 @@ import {
   type RecallAck,
   type RecallInput,
 } from '../../sdk/index.js';
-import { startBroker, type TestBroker } from '../helpers/broker.js';
-import { makePki, type Pki, type TestUnit, writeRegistry } from '../helpers/pki.js';
+import { type TestUnit, writeRegistry } from '../helpers/pki.js';
 import { record, startIngest, type Recorded } from '../helpers/ingest-recorder.js';
 import { agentStatus, cli, startAgentProcess, startProc, stopAll, type Proc } from '../helpers/agent-process.js';
 import { until } from '../helpers/mqtt-collect.js';
 import type { IngestConnection } from '../../platform/index.js';
+import { useWorld } from '../helpers/world.js';
 
-let tmp: string;
-let broker: TestBroker;
-let pki: Pki;
+const world = useWorld('rid-e2e-', { pki: true });
 let second: Authority;
 let units: TestUnit[];
 let ingest: IngestConnection;
@@ -43,13 +40,18 @@ let seen: Recorded;
 let registry: string;
 let attacker: MqttClient;
 const agents = new Map<string, Proc>();
+world.cleanup(async () => {
+  await stopAll();
+  await attacker?.endAsync(true);
+  await ingest?.close();
+});
 const now = () => Math.floor(Date.now() / 1000);
 
 function agentConfig(u: TestUnit): Record<string, unknown> {
   return {
     stateDir: u.stateDir,
     hardwareIdSource: { file: u.hardwareIdFile },
-    brokerUrl: broker.url,
+    brokerUrl: world.broker.url,
     heartbeatIntervalMs: 500,
     reconnectMinMs: 50,
     reconnectMaxMs: 400,
@@ -66,11 +68,11 @@ function agentConfig(u: TestUnit): Record<string, unknown> {
 }
 
 function stateFileOf(u: TestUnit): string {
-  return join(tmp, 'run', u.code, 'recall-state.json');
+  return join(world.tmp, 'run', u.code, 'recall-state.json');
 }
 
 function startUnit(u: TestUnit): void {
-  agents.set(u.code, startAgentProcess(tmp, agentConfig(u)));
+  agents.set(u.code, startAgentProcess(world.tmp, agentConfig(u)));
 }
 
 function acks(recallId?: string): RecallAck[] {
@@ -86,7 +88,7 @@ function notice(over: Partial<RecallInput>): RecallInput {
     recallId: 'R-STOP-1',
     revision: 1,
     campaignId: 'CAMP-1',
-    issuer: pki.platform.meta.subject,
+    issuer: world.pki.platform.meta.subject,
     issuedAt: now() - 30,
     notBefore: now() - 30,
     notAfter: now() + 86400,
@@ -100,6 +102,7 @@ function notice(over: Partial<RecallInput>): RecallInput {
 }
 
 function publish(file: string): { status: number | null; stdout: string; stderr: string } {
+  const { tmp, broker, pki } = world;
   return cli(['recall', 'publish', file, '--broker', broker.url, '--key', pki.platform.dir, '--state', join(tmp, 'index-state'), '--json']);
 }
 
@@ -108,9 +111,7 @@ function indexSection(code: string): { rejected: { byCode: Record<string, number
 }
 
 beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'rid-e2e-'));
-  broker = await startBroker();
-  pki = await makePki(join(tmp, 'pki'));
+  const { tmp, broker, pki } = world;
   second = await certify({ root: pki.root, dir: join(tmp, 'pki', 'recall-b'), subjectKind: 'platform', subject: 'recall-b', name: 'recall-b', roles: [ROLES.recallIssue] });
   units = [await pki.provision(), await pki.provision(), await pki.provision()];
   registry = join(tmp, 'registry.jsonl');
@@ -121,16 +122,9 @@ beforeAll(async () => {
   attacker.on('error', () => undefined);
 }, 60_000);
 
-afterAll(async () => {
-  await stopAll();
-  await attacker?.endAsync(true);
-  await ingest?.close();
-  await broker?.stop();
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
-});
-
 describe('recall delivery end to end', () => {
   it('three robots, one offline, broker amnesia: all apply the recall; status shows three applied; the forgery is acknowledged by no one', async () => {
+    const { tmp, broker, pki } = world;
     const [u1, u2, u3] = units as [TestUnit, TestUnit, TestUnit];
     startUnit(u1);
     startUnit(u2);
@@ -206,6 +200,7 @@ describe('recall delivery end to end', () => {
   }, 180_000);
 
   it('robots detect and report a rolled-back index and an expired one', async () => {
+    const { tmp, broker, pki } = world;
     const [u1] = units as [TestUnit];
     const before = indexSection(u1.code);
     const model = before.indexes.find((i) => i.scope === 'm/1234/567890')!;
@@ -235,6 +230,7 @@ describe('recall delivery end to end', () => {
   }, 60_000);
 
   it("a revoked enterprise key's new notices are rejected", async () => {
+    const { tmp, broker, pki } = world;
     const kid = kidHex(pki.enterprise.signer.kid);
     const r = cli(['revoke', '--key', pki.platform.dir, '--state', join(tmp, 'index-state'), '--kid', kid, '--broker', broker.url, '--json']);
     expect(r.status, r.stderr).toBe(0);

@@ -8,40 +8,21 @@
  * and --db together is refused with STATE_CHOICE (exit 2).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openDb } from '../../platform/store/postgres/connect.js';
 import { BUNDLE, cli } from '../helpers/agent-process.js';
-import { startBroker, type TestBroker } from '../helpers/broker.js';
 import { retainedUnder } from '../helpers/mqtt-collect.js';
-import { makePki, TEST_ENTERPRISE, TEST_MODEL, type Pki, writeRegistry } from '../helpers/pki.js';
-import { createTestDatabase, postgresAvailable, type TestDatabase } from '../helpers/postgres.js';
+import { TEST_ENTERPRISE, TEST_MODEL, writeRegistry } from '../helpers/pki.js';
+import { postgresAvailable } from '../helpers/postgres.js';
+import { useWorld, type World } from '../helpers/world.js';
 
 const available = await postgresAvailable();
-let tmp: string;
-let broker: TestBroker;
-let pki: Pki;
-let database: TestDatabase;
-beforeAll(async () => {
-  if (!available) return;
-  tmp = mkdtempSync(join(tmpdir(), 'rid-publisher-db-'));
-  broker = await startBroker();
-  pki = await makePki(join(tmp, 'pki'));
-  database = await createTestDatabase();
-  const migrated = cli(['platform', 'migrate', '--db', database.url]);
-  expect(migrated.status, migrated.stderr).toBe(0);
-}, 60_000);
-afterAll(async () => {
-  await broker?.stop();
-  await database?.drop();
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
-});
 
 type Status = { counts: Record<string, number>; units: { code: string; state: string }[]; notes: string[]; error?: { code: string } };
 
-function signNotice(recallId: string, campaignId: string): string {
+function signNotice({ tmp, pki }: World, recallId: string, campaignId: string): string {
   const file = join(tmp, `${recallId}.json`);
   writeFileSync(
     file,
@@ -67,7 +48,9 @@ function run(args: string[]): Promise<{ status: number | null; out: string }> {
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 describe.skipIf(!available)('the recall publisher on PostgreSQL', () => {
+  const world = useWorld('rid-publisher-db-', { pki: true, database: true });
   it('publish --db, broker wipe, republish --db restores every notice and index byte for byte; status --db answers from the database', async () => {
+    const { tmp, broker, pki, database } = world;
     const units = [await pki.provision(), await pki.provision()];
     const registry = join(tmp, 'registry.jsonl');
     writeRegistry(registry, units);
@@ -75,7 +58,7 @@ describe.skipIf(!available)('the recall publisher on PostgreSQL', () => {
     const imported = cli(['platform', 'registry', 'import', registry, '--trust', trust, '--db', database.url]);
     expect(imported.status, imported.stderr).toBe(0);
 
-    const published = cli(['recall', 'publish', signNotice('R-DB-WIPE', 'C-DB-WIPE'), '--broker', broker.url, '--key', pki.platform.dir, '--db', database.url, '--json']);
+    const published = cli(['recall', 'publish', signNotice(world, 'R-DB-WIPE', 'C-DB-WIPE'), '--broker', broker.url, '--key', pki.platform.dir, '--db', database.url, '--json']);
     expect(published.status, published.stderr).toBe(0);
     const filters = ['rid/v1/recall/#', 'rid/v1/index/#'];
     const before = (await retainedUnder(broker.url, filters)).map((r) => [r.topic, hex(r.payload)]);
@@ -118,7 +101,8 @@ describe.skipIf(!available)('the recall publisher on PostgreSQL', () => {
   }, 120_000);
 
   it('two recall publish --db processes at once both land', async () => {
-    const [a, b] = [signNotice('R-DB-A', 'C-DB-AB'), signNotice('R-DB-B', 'C-DB-AB')];
+    const { broker, pki, database } = world;
+    const [a, b] = [signNotice(world, 'R-DB-A', 'C-DB-AB'), signNotice(world, 'R-DB-B', 'C-DB-AB')];
     const common = ['--broker', broker.url, '--key', pki.platform.dir, '--db', database.url, '--json'];
     const [ra, rb] = await Promise.all([run(['recall', 'publish', a, ...common]), run(['recall', 'publish', b, ...common])]);
     expect(ra.status, ra.out).toBe(0);
@@ -138,6 +122,7 @@ describe.skipIf(!available)('the recall publisher on PostgreSQL', () => {
   }, 120_000);
 
   it('--state and --db together are refused: STATE_CHOICE, exit 2', () => {
+    const { tmp, broker, pki, database } = world;
     const r = cli(['recall', 'republish', '--broker', broker.url, '--key', pki.platform.dir, '--state', join(tmp, 'x'), '--db', database.url, '--json']);
     expect(r.status).toBe(2);
     expect(JSON.parse(r.stdout)).toEqual({ error: { code: 'STATE_CHOICE', message: expect.stringContaining('got both') } });

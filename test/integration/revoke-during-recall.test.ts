@@ -7,38 +7,27 @@
  * `recall status`. A retired (not compromised) key keeps the signatures it made before its
  * revocation time. Real mosquitto, the real bundle for every platform command, a real agent.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { startAgent, type Agent } from '../../agent/index.js';
 import { ROLES, certify, cosignRecall, kidHex, provisionUnit, signRecall, type Authority, type RecallInput } from '../../sdk/index.js';
 import { cli } from '../helpers/agent-process.js';
-import { startBroker, type TestBroker } from '../helpers/broker.js';
 import { emptyRecord, startIngest, until } from '../helpers/ingest-recorder.js';
-import { makePki, quietLogger, testCode, type Pki, type TestUnit, writeRegistry } from '../helpers/pki.js';
+import { quietLogger, testCode, type TestUnit, writeRegistry } from '../helpers/pki.js';
+import { useWorld } from '../helpers/world.js';
 
-let tmp: string;
-let broker: TestBroker;
-let pki: Pki;
+const world = useWorld('rid-revoke-recall-', { pki: true });
 let replacement: Authority;
 let unit: TestUnit;
 const now = () => Math.floor(Date.now() / 1000);
-const cleanup: (() => Promise<void> | void)[] = [];
 
 beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'rid-revoke-recall-'));
-  broker = await startBroker();
-  pki = await makePki(join(tmp, 'pki'));
+  const { tmp, pki } = world;
   // The enterprise's replacement key: same subject, certified by the root.
   replacement = await certify({ root: pki.root, dir: join(tmp, 'pki', 'enterprise-2'), subjectKind: 'enterprise', subject: '1234', name: 'Test Robotics (new key)', roles: [ROLES.recallIssue, ROLES.identityIssue] });
   unit = await pki.provision();
 }, 60_000);
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c();
-  await broker?.stop();
-  rmSync(tmp, { recursive: true, force: true });
-});
 
 function notice(revision: number): RecallInput {
   const code = unit.identity.code;
@@ -46,7 +35,7 @@ function notice(revision: number): RecallInput {
     recallId: 'R-STOP-7',
     revision,
     campaignId: 'CAMP-7',
-    issuer: pki.platform.meta.subject,
+    issuer: world.pki.platform.meta.subject,
     issuedAt: now() - 30,
     notBefore: now() - 30,
     notAfter: now() + 86400,
@@ -59,15 +48,17 @@ function notice(revision: number): RecallInput {
 }
 
 async function signed(revision: number, enterprise: Authority, file: string): Promise<string> {
-  const one = await signRecall(notice(revision), pki.platform.signer, pki.platform.certificate!);
+  const { platform } = world.pki;
+  const one = await signRecall(notice(revision), platform.signer, platform.certificate!);
   writeFileSync(file, await cosignRecall(one, enterprise.signer, enterprise.certificate!));
   return file;
 }
 
-const state = () => join(tmp, 'index-state');
-const platformCli = (...args: string[]) => cli([...args, '--broker', broker.url, '--key', pki.platform.dir, '--state', state(), '--json']);
+const state = () => world.p('index-state');
+const platformCli = (...args: string[]) => cli([...args, '--broker', world.broker.url, '--key', world.pki.platform.dir, '--state', state(), '--json']);
 
 it('refuses a revocation that would cancel a stop recall, until it is re-issued; an offline unit then ends at stop, counted applied', async () => {
+  const { tmp, broker, pki } = world;
   const first = platformCli('recall', 'publish', await signed(1, pki.enterprise, join(tmp, 'r1.cose')));
   expect(first.status, first.stderr + first.stdout).toBe(0);
   const oldKid = kidHex(await keyIdOf(pki.enterprise));
@@ -88,9 +79,9 @@ it('refuses a revocation that would cancel a stop recall, until it is re-issued;
   // The platform's ingest, and the unit that was offline throughout, coming back.
   const seen = emptyRecord();
   const ingest = await startIngest(pki, [unit], broker.url, join(tmp, 'ingest'), { into: seen });
-  cleanup.push(() => ingest.close());
+  world.cleanup(() => ingest.close());
   const agent: Agent = await startAgent(unit.config({ brokerUrl: broker.url, heartbeatIntervalMs: 300, reconnectMinMs: 50, reconnectMaxMs: 400, resendIntervalMs: 300, recallAction: { file: join(tmp, 'run', 'recall-state.json') } }), { logger: quietLogger() });
-  cleanup.push(() => agent.close());
+  world.cleanup(() => agent.close());
   type Recalls = { recalls: { strongestAction?: string; active?: { recallId: string; revision: number }[] } };
   await until(() => JSON.stringify((agent.status() as unknown as Recalls).recalls).includes('"R-STOP-7"') && JSON.stringify(agent.status()).includes('"stop"'), 'the returning unit holds the stop recall', 30_000);
   await until(() => seen.messages.some((m) => m.kind === 'ack' && (m.value as { status: string; recallId: string }).recallId === 'R-STOP-7' && (m.value as { status: string }).status === 'applied'), 'an applied ack stored by the platform', 30_000);
@@ -105,6 +96,7 @@ it('refuses a revocation that would cancel a stop recall, until it is re-issued;
 }, 120_000);
 
 it('a retired key keeps the signatures it made before its revocation time: no recall is weakened', async () => {
+  const { tmp, pki } = world;
   const other = await certify({ root: pki.root, dir: join(tmp, 'pki', 'enterprise-3'), subjectKind: 'enterprise', subject: '1234', name: 'Test Robotics (third key)', roles: [ROLES.recallIssue] });
   const r3 = platformCli('recall', 'publish', await signed(3, other, join(tmp, 'r3.cose')));
   expect(r3.status, r3.stderr + r3.stdout).toBe(0);
@@ -124,6 +116,7 @@ it('a retired key keeps the signatures it made before its revocation time: no re
 }, 60_000);
 
 it("an enterprise key retired at T: records it issued before T still verify, later ones do not (the platform's verify)", async () => {
+  const { tmp, pki } = world;
   const ent = await certify({ root: pki.root, dir: join(tmp, 'pki', 'enterprise-4'), subjectKind: 'enterprise', subject: '1234', name: 'Test Robotics (fourth key)', roles: [ROLES.identityIssue], notBefore: now() - 7200 });
   const T = now() - 600;
   const before = await provisionUnit({ enterprise: ent, code: testCode(7001), modelName: 'H', hardwareId: 'hw-7001', stateDir: join(tmp, 'u-before'), now: T - 60 });

@@ -3,32 +3,32 @@
  * real fleet ingest: a maintenance event visible in `robot-id events` and at the platform;
  * the readable and JSON outputs; the TCP listener with its bearer token; the exit statuses.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { IngestConnection } from '../../platform/index.js';
 import { startAgentProcess, stopAll } from '../helpers/agent-process.js';
-import { freePort, startBroker, type TestBroker } from '../helpers/broker.js';
+import { freePort } from '../helpers/broker.js';
 import { record, startIngest, type Recorded } from '../helpers/ingest-recorder.js';
-import { makePki, type Pki, type TestUnit } from '../helpers/pki.js';
+import type { TestUnit } from '../helpers/pki.js';
 import { eventually, json, robotId, waitForAgent } from '../helpers/technician.js';
+import { useWorld } from '../helpers/world.js';
 
 const TOKEN = 'technician-test-token-0123456789abcdef';
-let dir: string;
-let pki: Pki;
+const world = useWorld('technician-', { pki: true });
 let unit: TestUnit;
-let broker: TestBroker;
 let ingest: IngestConnection;
 let seen: Recorded;
 let socket: string;
 let tcpPort: number;
+world.cleanup(async () => {
+  await stopAll();
+  await ingest?.close();
+});
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'technician-'));
-  pki = await makePki(join(dir, 'pki'));
+  const { tmp: dir, broker, pki } = world;
   unit = await pki.provision();
-  broker = await startBroker();
   ingest = await startIngest(pki, [unit], broker.url, join(dir, 'ingest'));
   seen = record(ingest);
   socket = join(unit.stateDir, 'agent.sock');
@@ -46,13 +46,6 @@ beforeAll(async () => {
   });
   await waitForAgent(socket);
 }, 60_000);
-
-afterAll(async () => {
-  await stopAll();
-  await ingest?.close();
-  await broker?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 describe('technician commands against a running agent', () => {
   it('maintenance add: durable, in the verified event log, and verified at the platform', async () => {
@@ -100,13 +93,13 @@ describe('technician commands against a running agent', () => {
     expect(readable.stdout).not.toMatch(/[{}]/);
     expect(readable.stdout).not.toMatch(/\b1\d{12}\b/);
     expect(readable.stdout).toMatch(/running for: +\d+ (ms|s|min|h|d)/);
-    const show = await robotId(['show', '--agent', socket, '--trust', join(pki.dir, 'root', 'trust.json'), '--json']);
+    const show = await robotId(['show', '--agent', socket, '--trust', join(world.pki.dir, 'root', 'trust.json'), '--json']);
     expect(json(show)).toMatchObject({ verified: true, code: unit.code, enterprise: '1234' });
   });
 
   it('over TCP: the right bearer token works, a wrong or missing one is refused', async () => {
     const url = `http://127.0.0.1:${tcpPort}`;
-    const tokenFile = join(dir, 'token');
+    const tokenFile = world.p('token');
     writeFileSync(tokenFile, TOKEN + '\n', { mode: 0o600 });
     const ok = await robotId(['show', '--agent', url, '--token-file', tokenFile, '--json']);
     expect(ok.status).toBe(0);
@@ -125,7 +118,7 @@ describe('technician commands against a running agent', () => {
     expect(json<{ error: { code: string } }>(refused).error.code).toBeTruthy();
     expect((await robotId(['maintenance', 'add', '--agent', socket, '--technician', 't', '--kind', 'scrapped'])).status).toBe(2);
     expect((await robotId(['maintenance', 'add', '--agent', socket])).status).toBe(2);
-    const gone = await robotId(['status', '--agent', join(dir, 'no-such.sock'), '--json']);
+    const gone = await robotId(['status', '--agent', world.p('no-such.sock'), '--json']);
     expect(gone.status).toBe(3);
     expect(json<{ error: { code: string } }>(gone).error.code).toBe('AGENT_UNREACHABLE');
   });

@@ -3,42 +3,34 @@
  * heartbeats and events arrive verified, in order, without gaps; receipts empty the outbox;
  * an orderly stop sends the clean offline message.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type Agent } from '../../agent/index.js';
 import type { IngestConnection } from '../../platform/index.js';
-import { startBroker, type TestBroker } from '../helpers/broker.js';
-import { makePki, quietLogger, type Pki, type TestUnit } from '../helpers/pki.js';
+import { quietLogger, type TestUnit } from '../helpers/pki.js';
 import { record, startIngest, until, type Recorded } from '../helpers/ingest-recorder.js';
+import { useWorld } from '../helpers/world.js';
 
-let tmp: string;
-let broker: TestBroker;
-let pki: Pki;
+const world = useWorld('rid-wire-', { pki: true });
 let unit: TestUnit;
 let ingest: IngestConnection;
 let seen: Recorded;
 let agent: Agent | undefined;
+world.cleanup(async () => {
+  await agent?.close();
+  await ingest?.close();
+});
 
 beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'rid-wire-'));
-  broker = await startBroker();
-  pki = await makePki(join(tmp, 'pki'));
+  const { tmp, broker, pki } = world;
   unit = await pki.provision();
   ingest = await startIngest(pki, [unit], broker.url, join(tmp, 'ingest'));
   seen = record(ingest);
 });
 
-afterAll(async () => {
-  await agent?.close();
-  await ingest?.close();
-  await broker?.stop();
-  rmSync(tmp, { recursive: true, force: true });
-});
-
 describe('agent on the wire', () => {
   it('delivers identity, birth, heartbeats and events verified, in order, without gaps', async () => {
+    const { broker } = world;
     agent = await startAgent(
       unit.config({ brokerUrl: broker.url, heartbeatIntervalMs: 200, reconnectMinMs: 50, reconnectMaxMs: 500, resendIntervalMs: 1000 }),
       { logger: quietLogger() },
@@ -75,6 +67,7 @@ describe('agent on the wire', () => {
   });
 
   it('works the same over MQTT 5 when configured (brokerProtocolVersion: 5)', async (ctx) => {
+    const { tmp, broker, pki } = world;
     if (broker.kind !== 'mosquitto') ctx.skip(); // aedes refuses MQTT 5 clients
     const unit5 = await pki.provision();
     const ingest5 = await startIngest(pki, [unit5], broker.url, join(tmp, 'ingest5'));
