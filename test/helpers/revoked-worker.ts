@@ -1,12 +1,48 @@
 /**
- * What the ingest-worker revocation tests check once a worker holds unit X as revoked: X's
- * next event is refused `MSG_REVOKED` and never receipted, the other unit's is receipted, and
- * the worker verified none of X's events but the first; and what the database stored of a unit.
+ * What the revocation tests share: units X and another with the registry naming both and an
+ * agent each; what they check once a worker holds X as revoked (X's next event is refused
+ * `MSG_REVOKED` and never receipted, the other unit's is receipted, and the worker verified
+ * none of X's events but the first); and what the database stored of a unit.
  */
+import { join } from 'node:path';
 import { expect } from 'vitest';
-import type { Agent } from '../../agent/index.js';
+import { startAgent, type Agent } from '../../agent/index.js';
 import type { Db } from '../../platform/store/postgres/connect.js';
 import { until } from './ingest-recorder.js';
+import { quietLogger, type TestUnit, writeRegistry } from './pki.js';
+import type { World } from './world.js';
+
+export interface TwoUnits {
+  units: [TestUnit, TestUnit];
+  x: TestUnit;
+  other: TestUnit;
+  /** `<tmp>/registry.jsonl`, naming both. */
+  registry: string;
+  /** Starts a real agent for each on the world's broker (heartbeats and resends every 300 ms); the world closes them. */
+  startAgents(): Promise<[Agent, Agent]>;
+}
+
+/** Provisions X and the other unit with the world's PKI and writes the registry naming both. */
+export async function twoUnits(world: World): Promise<TwoUnits> {
+  const units: [TestUnit, TestUnit] = [await world.pki.provision(), await world.pki.provision()];
+  const registry = join(world.tmp, 'registry.jsonl');
+  writeRegistry(registry, units);
+  return {
+    units,
+    x: units[0],
+    other: units[1],
+    registry,
+    async startAgents() {
+      const started: Agent[] = [];
+      for (const u of units) {
+        const agent = await startAgent(u.config({ brokerUrl: world.broker.url, heartbeatIntervalMs: 300, reconnectMinMs: 50, reconnectMaxMs: 400, resendIntervalMs: 300 }), { logger: quietLogger() });
+        world.cleanup(() => agent.close());
+        started.push(agent);
+      }
+      return started as [Agent, Agent];
+    },
+  };
+}
 
 /** One JSON line of `fleet ingest --json`. */
 export type WorkerLine = { code?: string; kind: string; verified: boolean; reason?: string; seq?: number };

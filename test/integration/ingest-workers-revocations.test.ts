@@ -8,30 +8,20 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startAgent, type Agent } from '../../agent/index.js';
 import { openDb } from '../../platform/store/postgres/connect.js';
 import { cli, startProc } from '../helpers/agent-process.js';
 import { until } from '../helpers/ingest-recorder.js';
-import { quietLogger, type TestUnit, writeRegistry } from '../helpers/pki.js';
 import { postgresAvailable } from '../helpers/postgres.js';
-import { refusedAfterRevocation, storedEventSeqs, type WorkerLine } from '../helpers/revoked-worker.js';
+import { refusedAfterRevocation, storedEventSeqs, twoUnits, type WorkerLine } from '../helpers/revoked-worker.js';
 import { useWorld } from '../helpers/world.js';
 
 const available = await postgresAvailable();
-const agents: Agent[] = [];
-
 
 describe.skipIf(!available)('robot-id fleet ingest --revocations', () => {
   const world = useWorld('rid-ingest-revocations-', { pki: true, database: true });
-  world.cleanup(async () => {
-    for (const a of agents) await a.close();
-  });
   it('a worker on PostgreSQL refuses a unit revoked while it runs: never stored, never receipted', async () => {
     const { tmp, broker, database, pki } = world;
-    const units: TestUnit[] = [await pki.provision(), await pki.provision()];
-    const [x, other] = units as [TestUnit, TestUnit];
-    const registry = join(tmp, 'registry.jsonl');
-    writeRegistry(registry, units);
+    const { x, other, registry, startAgents } = await twoUnits(world);
     // The index state exists from the first revoke on: start from a list naming neither unit.
     const state = join(tmp, 'index-state');
     const stateFile = join(state, 'state.json');
@@ -42,8 +32,7 @@ describe.skipIf(!available)('robot-id fleet ingest --revocations', () => {
     const worker = startProc(['fleet', 'ingest', '--broker', broker.url, '--trust', trust, '--db', database.url, '--group', 'g', '--registry', registry, '--receipt-key', pki.platform.dir, '--revocations', stateFile, '--json']);
     await until(() => worker.lines().some((l) => l.includes('subscribed')), `the worker subscribed (${worker.lines().join(' | ')})`);
     const lines = (): WorkerLine[] => worker.lines().flatMap((l) => (l.startsWith('{') ? [JSON.parse(l) as WorkerLine] : []));
-    for (const u of units) agents.push(await startAgent(u.config({ brokerUrl: broker.url, heartbeatIntervalMs: 300, reconnectMinMs: 50, reconnectMaxMs: 400, resendIntervalMs: 300 }), { logger: quietLogger() }));
-    const [ax, aother] = agents as [Agent, Agent];
+    const [ax, aother] = await startAgents();
     await ax.submitEvent({ kind: 'maintenance', note: 'before' });
     await until(() => ax.outbox.confirmed('event') === 1, 'the event of X receipted before the revocation', 30_000);
     expect(lines().some((l) => l.code === x.code && l.reason === 'MSG_REVOKED')).toBe(false);

@@ -7,26 +7,18 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { startAgent, type Agent } from '../../agent/index.js';
 import { cli, startProc } from '../helpers/agent-process.js';
 import { until } from '../helpers/ingest-recorder.js';
-import { quietLogger, type TestUnit, writeRegistry } from '../helpers/pki.js';
+import { twoUnits } from '../helpers/revoked-worker.js';
 import { useWorld } from '../helpers/world.js';
 
-const agents: Agent[] = [];
 const world = useWorld('rid-platform-revocations-', { pki: true });
-world.cleanup(async () => {
-  for (const a of agents) await a.close();
-});
 
 type Line = { code?: string; kind: string; verified: boolean; reason?: string; seq?: number };
 
 it('a revoked unit is reported revoked by the running ingest, never receipted; verify calls its record invalid', async () => {
   const { tmp, broker, pki } = world;
-  const units: TestUnit[] = [await pki.provision(), await pki.provision()];
-  const [x, other] = units as [TestUnit, TestUnit];
-  const registry = join(tmp, 'registry.jsonl');
-  writeRegistry(registry, units);
+  const { x, other, registry, startAgents } = await twoUnits(world);
   const state = join(tmp, 'index-state');
   // The index state exists from the first revoke on; start from an empty list.
   const stateFile = join(state, 'state.json');
@@ -36,8 +28,7 @@ it('a revoked unit is reported revoked by the running ingest, never receipted; v
 
   const watch = startProc(['fleet', 'watch', '--broker', broker.url, '--trust', join(pki.root.dir, 'trust.json'), '--registry', registry, '--state', join(tmp, 'ingest'), '--receipt-key', pki.platform.dir, '--revocations', stateFile, '--client-id', 'revocation-test-ingest', '--json']);
   const lines = (): Line[] => watch.lines().flatMap((l) => (l.startsWith('{') ? [JSON.parse(l) as Line] : []));
-  for (const u of units) agents.push(await startAgent(u.config({ brokerUrl: broker.url, heartbeatIntervalMs: 300, reconnectMinMs: 50, reconnectMaxMs: 400, resendIntervalMs: 300 }), { logger: quietLogger() }));
-  const [ax, aother] = agents as [Agent, Agent];
+  const [ax, aother] = await startAgents();
   await ax.submitEvent({ kind: 'maintenance', note: 'before' });
   await until(() => ax.outbox.confirmed('event') === 1, 'the event of X receipted before the revocation', 30_000);
 
