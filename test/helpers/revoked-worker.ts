@@ -1,6 +1,6 @@
 /**
  * What the revocation tests share: units X and another with the registry naming both and an
- * agent each; what they check once a worker holds X as revoked (X's next event is refused
+ * agent each; a `fleet ingest` worker and its JSON lines; what they check once a worker holds X as revoked (X's next event is refused
  * `MSG_REVOKED` and never receipted, the other unit's is receipted, and the worker verified
  * none of X's events but the first); and what the database stored of a unit.
  */
@@ -8,9 +8,23 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { startAgent, type Agent } from '../../agent/index.js';
 import type { Db } from '../../platform/store/postgres/connect.js';
+import { startProc, type Proc } from './agent-process.js';
 import { until } from './ingest-recorder.js';
 import { quietLogger, type TestUnit, writeRegistry } from './pki.js';
 import type { World } from './world.js';
+
+export interface Worker {
+  proc: Proc;
+  /** Its JSON lines so far. */
+  lines(): WorkerLine[];
+}
+
+/** Starts `robot-id fleet ingest <args>` and resolves once it says it subscribed. */
+export async function startWorker(args: string[], name = 'the worker'): Promise<Worker> {
+  const proc = startProc(['fleet', 'ingest', ...args]);
+  await until(() => proc.lines().some((l) => l.includes('subscribed')), `${name} subscribed (${proc.lines().join(' | ')})`);
+  return { proc, lines: () => proc.lines().flatMap((l) => (l.startsWith('{') ? [JSON.parse(l) as WorkerLine] : [])) };
+}
 
 export interface TwoUnits {
   units: [TestUnit, TestUnit];

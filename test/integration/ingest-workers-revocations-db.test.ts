@@ -13,10 +13,10 @@ import { migrate } from '../../platform/store/postgres/migrate.js';
 import { PgPublisherStore } from '../../platform/store/postgres/publisher-pg.js';
 import { followPublisherRevocations } from '../../platform/store/postgres/publisher-revocations.js';
 import type { Revocations } from '../../sdk/index.js';
-import { cli, startProc } from '../helpers/agent-process.js';
+import { cli } from '../helpers/agent-process.js';
 import { until } from '../helpers/ingest-recorder.js';
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '../helpers/postgres.js';
-import { refusedAfterRevocation, storedEventSeqs, twoUnits, type WorkerLine } from '../helpers/revoked-worker.js';
+import { refusedAfterRevocation, startWorker, storedEventSeqs, twoUnits } from '../helpers/revoked-worker.js';
 import { useWorld } from '../helpers/world.js';
 
 const available = await postgresAvailable();
@@ -32,9 +32,7 @@ describe.skipIf(!available)('robot-id fleet ingest --db: revocations from the pu
     const { x, other, registry, startAgents } = await twoUnits(world);
     const trust = join(pki.root.dir, 'trust.json');
     // No publisher state in the database yet: the worker starts with an empty list.
-    const worker = startProc(['fleet', 'ingest', '--broker', broker.url, '--trust', trust, '--db', database.url, '--group', 'g', '--registry', registry, '--receipt-key', pki.platform.dir, '--json']);
-    await until(() => worker.lines().some((l) => l.includes('subscribed')), `the worker subscribed (${worker.lines().join(' | ')})`);
-    const lines = (): WorkerLine[] => worker.lines().flatMap((l) => (l.startsWith('{') ? [JSON.parse(l) as WorkerLine] : []));
+    const { proc: worker, lines } = await startWorker(['--broker', broker.url, '--trust', trust, '--db', database.url, '--group', 'g', '--registry', registry, '--receipt-key', pki.platform.dir, '--json']);
     const [ax, aother] = await startAgents();
     await ax.submitEvent({ kind: 'maintenance', note: 'before' });
     await until(() => ax.outbox.confirmed('event') === 1, 'the event of X receipted before the revocation', 30_000);

@@ -9,10 +9,10 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDb } from '../../platform/store/postgres/connect.js';
-import { cli, startProc } from '../helpers/agent-process.js';
+import { cli } from '../helpers/agent-process.js';
 import { until } from '../helpers/ingest-recorder.js';
 import { postgresAvailable } from '../helpers/postgres.js';
-import { refusedAfterRevocation, storedEventSeqs, twoUnits, type WorkerLine } from '../helpers/revoked-worker.js';
+import { refusedAfterRevocation, startWorker, storedEventSeqs, twoUnits } from '../helpers/revoked-worker.js';
 import { useWorld } from '../helpers/world.js';
 
 const available = await postgresAvailable();
@@ -29,9 +29,7 @@ describe.skipIf(!available)('robot-id fleet ingest --revocations', () => {
     expect(first.status, first.stderr + first.stdout).toBe(0);
 
     const trust = join(pki.root.dir, 'trust.json');
-    const worker = startProc(['fleet', 'ingest', '--broker', broker.url, '--trust', trust, '--db', database.url, '--group', 'g', '--registry', registry, '--receipt-key', pki.platform.dir, '--revocations', stateFile, '--json']);
-    await until(() => worker.lines().some((l) => l.includes('subscribed')), `the worker subscribed (${worker.lines().join(' | ')})`);
-    const lines = (): WorkerLine[] => worker.lines().flatMap((l) => (l.startsWith('{') ? [JSON.parse(l) as WorkerLine] : []));
+    const { proc: worker, lines } = await startWorker(['--broker', broker.url, '--trust', trust, '--db', database.url, '--group', 'g', '--registry', registry, '--receipt-key', pki.platform.dir, '--revocations', stateFile, '--json']);
     const [ax, aother] = await startAgents();
     await ax.submitEvent({ kind: 'maintenance', note: 'before' });
     await until(() => ax.outbox.confirmed('event') === 1, 'the event of X receipted before the revocation', 30_000);
@@ -53,9 +51,7 @@ describe.skipIf(!available)('robot-id fleet ingest --revocations', () => {
 
       // A new worker started on the rewritten list refuses X from its start: X's agent is still
       // resending the refused event, the other unit's next one is stored and receipted.
-      const next = startProc(['fleet', 'ingest', '--broker', broker.url, '--trust', trust, '--db', database.url, '--group', 'g', '--registry', registry, '--receipt-key', pki.platform.dir, '--revocations', stateFile, '--json']);
-      await until(() => next.lines().some((l) => l.includes('subscribed')), `the new worker subscribed (${next.lines().join(' | ')})`);
-      const nextLines = (): WorkerLine[] => next.lines().flatMap((l) => (l.startsWith('{') ? [JSON.parse(l) as WorkerLine] : []));
+      const { proc: next, lines: nextLines } = await startWorker(['--broker', broker.url, '--trust', trust, '--db', database.url, '--group', 'g', '--registry', registry, '--receipt-key', pki.platform.dir, '--revocations', stateFile, '--json'], 'the new worker');
       await aother.submitEvent({ kind: 'maintenance', note: 'other again' });
       await until(() => aother.outbox.confirmed('event') === 2, "the other unit's second event receipted by the new worker", 30_000);
       await until(() => nextLines().some((l) => l.code === x.code && l.kind === 'event' && l.reason === 'MSG_REVOKED'), "X's event refused as revoked by the new worker", 30_000);
