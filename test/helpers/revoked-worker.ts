@@ -1,8 +1,9 @@
 /**
  * What the revocation tests share: units X and another with the registry naming both and an
- * agent each; a `fleet ingest` worker and its JSON lines; what they check once a worker holds X as revoked (X's next event is refused
- * `MSG_REVOKED` and never receipted, the other unit's is receipted, and the worker verified
- * none of X's events but the first); and what the database stored of a unit.
+ * agent each; a `fleet ingest` worker and its JSON lines; what they check once a worker holds X
+ * as revoked (X's next event is refused `MSG_REVOKED` and never receipted, the other unit's is
+ * receipted, and the worker verified none of X's events but the first); and what the database
+ * stored of a unit.
  */
 import { join } from 'node:path';
 import { expect } from 'vitest';
