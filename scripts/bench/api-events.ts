@@ -47,7 +47,7 @@ import { fileURLToPath } from 'node:url';
 import { connect, type MqttClient } from 'mqtt';
 import { provisionUnit, unitTopic } from '../../sdk/index.js';
 import { BUNDLE, stopChild } from './agent-proc.js';
-import { fmt, loadNote, machine, table, verdict } from './harness.js';
+import { fmt, loadNote, machine, measure, table, verdict } from './harness.js';
 import { startMosquitto } from './mosquitto.js';
 import { makePki, unitCode } from './pki.js';
 
@@ -201,23 +201,15 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 
 /**
  * µs of CPU for one Ed25519 signature and one verification with node:crypto on imported keys
- * (what the agent and the ingest each do once per event), over a message of the event's size:
- * median of 5 timings of 4,000 operations each.
+ * (what the agent and the ingest each do once per event), over a message of the event's size,
+ * timed by the harness's `measure`.
  */
 function signatureCosts(bytes: number): { sign: number; verify: number } {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const message = Buffer.alloc(bytes, 7);
   const signature = sign(null, message, privateKey);
-  const time = (fn: () => unknown): number => {
-    const runs: number[] = [];
-    for (let r = 0; r < 5; r++) {
-      const t0 = process.hrtime.bigint();
-      for (let i = 0; i < 4000; i++) fn();
-      runs.push(Number(process.hrtime.bigint() - t0) / 4000 / 1000);
-    }
-    return median(runs);
-  };
-  return { sign: time(() => sign(null, message, privateKey)), verify: time(() => verify(null, message, publicKey, signature)) };
+  const us = (fn: () => void): number => 1e6 / measure('', fn, 1).opsPerSec;
+  return { sign: us(() => void sign(null, message, privateKey)), verify: us(() => void verify(null, message, publicKey, signature)) };
 }
 
 async function main(): Promise<void> {
